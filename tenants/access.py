@@ -1,0 +1,79 @@
+"""Who may see and do what in a tenant. Every tenant view goes through these."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
+
+from .models import Invitation, Membership, Tenant
+
+Role = Membership.Role
+# Roles that may read everything members see in the tenant.
+READ_ROLES = frozenset(Role.values)
+MANAGE_ROLES = frozenset({Role.ADMIN})
+
+
+def membership_for(user, tenant: Tenant) -> Membership | None:
+    """The user's membership in `tenant` (None for anonymous users and outsiders)."""
+    if not getattr(user, "is_authenticated", False) or tenant is None or tenant.is_platform:
+        return None
+    return Membership.objects.filter(user=user, tenant=tenant).first()
+
+
+def request_membership(request: HttpRequest) -> Membership | None:
+    """Membership of the signed-in user in the request's tenant, looked up once per request."""
+    if not hasattr(request, "_membership_cache"):
+        request._membership_cache = membership_for(request.user, getattr(request, "tenant", None))
+    return request._membership_cache
+
+
+def access_tenant(request: HttpRequest, *, roles=READ_ROLES) -> Membership:
+    """The caller's membership in request.tenant with one of `roles`, or 403."""
+    membership = request_membership(request)
+    if membership is None:
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    if membership.role not in roles:
+        raise PermissionDenied(_("Your role does not allow this."))
+    return membership
+
+
+def access_membership(request: HttpRequest, membership_id: int, *, roles=MANAGE_ROLES) -> Membership:
+    """A membership of request.tenant that the caller may manage; 404 for any other tenant's."""
+    access_tenant(request, roles=roles)
+    try:
+        return Membership.objects.select_related("user", "tenant").get(
+            pk=membership_id, tenant=request.tenant
+        )
+    except Membership.DoesNotExist:
+        raise Http404(_("No such member in this organisation.")) from None
+
+
+def access_invitation(request: HttpRequest, invitation_id: int, *, roles=MANAGE_ROLES) -> Invitation:
+    access_tenant(request, roles=roles)
+    try:
+        return Invitation.objects.select_related("tenant").get(
+            pk=invitation_id, tenant=request.tenant
+        )
+    except Invitation.DoesNotExist:
+        raise Http404(_("No such invitation in this organisation.")) from None
+
+
+def member_required(roles=READ_ROLES):
+    """View decorator: anonymous users go to sign in; outsiders and wrong roles get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            request.membership = access_tenant(request, roles=roles)
+            return view(request, *args, **kwargs)
+
+        wrapper.member_only = True
+        return wrapper
+
+    return decorator

@@ -1,0 +1,193 @@
+"""The platform operators' tools, in the Django admin on the platform host."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .forms import TenantDeleteForm
+from .models import Domain, Invitation, Membership, Tenant, User
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+    fields = ["domain", "is_primary"]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "slug",
+        "kind",
+        "province",
+        "region_code",
+        "verification_status",
+        "is_active",
+        "created_at",
+    ]
+    list_filter = ["verification_status", "is_active", "kind", "province"]
+    search_fields = ["name", "slug", "region_code"]
+    readonly_fields = [
+        "schema_name",
+        "slug",
+        "verification_status",
+        "verified_at",
+        "verified_by",
+        "is_active",
+        "disabled_at",
+        "disabled_by",
+        "created_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "schema_name", "kind", "province", "region_code"]}),
+        (
+            _("Profile"),
+            {
+                "fields": [
+                    "description",
+                    "address",
+                    "website",
+                    "contact_name",
+                    "contact_email",
+                    "contact_phone",
+                ]
+            },
+        ),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "verification_status",
+                    "verified_at",
+                    "verified_by",
+                    "is_active",
+                    "disabled_reason",
+                    "disabled_at",
+                    "disabled_by",
+                    "created_at",
+                ]
+            },
+        ),
+    ]
+    inlines = [DomainInline, MembershipInline]
+    actions = ["verify", "unverify", "disable", "enable"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(kind=Tenant.Kind.PLATFORM)
+
+    def has_add_permission(self, request):
+        # Tenants are created by onboarding (tenant_provision), which builds the schema.
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Deleting many tenants with one click is too dangerous; see delete_view.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def _run(self, request, queryset, service, done_message, **kwargs):
+        count = 0
+        for tenant in queryset:
+            try:
+                service(actor=request.user, tenant=tenant, **kwargs)
+                count += 1
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{tenant}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+        if count:
+            self.message_user(request, done_message % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Verify selected tenants"))
+    def verify(self, request, queryset):
+        self._run(request, queryset, services.tenant_verify, _("%(n)d tenant(s) verified."))
+
+    @admin.action(description=_("Mark selected tenants unverified"))
+    def unverify(self, request, queryset):
+        self._run(request, queryset, services.tenant_unverify, _("%(n)d tenant(s) marked unverified."))
+
+    @admin.action(description=_("Disable (suspend) selected tenants"))
+    def disable(self, request, queryset):
+        self._run(request, queryset, services.tenant_disable, _("%(n)d tenant(s) suspended."))
+
+    @admin.action(description=_("Enable selected tenants"))
+    def enable(self, request, queryset):
+        self._run(request, queryset, services.tenant_enable, _("%(n)d tenant(s) enabled."))
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:object_id>/delete/",
+                self.admin_site.admin_view(self.delete_view),
+                name="tenants_tenant_delete",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def delete_view(self, request, object_id, extra_context=None):
+        """Deleting a tenant drops its schema: the operator must type its subdomain."""
+        tenant = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_delete_permission(request, tenant):
+            raise PermissionDenied
+        form = TenantDeleteForm(request.POST or None, tenant=tenant)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.tenant_delete(
+                    actor=request.user, tenant=tenant, confirmation=form.cleaned_data["confirmation"]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                self.message_user(
+                    request,
+                    _("Tenant %(name)s and its schema were deleted.") % {"name": tenant.name},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:tenants_tenant_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Delete tenant %(name)s") % {"name": tenant.name},
+            "tenant": tenant,
+            "form": form,
+            "opts": self.model._meta,
+            "member_count": tenant.memberships.count(),
+        }
+        return render(request, "admin/tenants/tenant/delete_confirm.html", context)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Personal info"), {"fields": ["full_name"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "tenant", "role", "status", "created_at", "expires_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["email", "tenant__name"]
+    readonly_fields = [f.name for f in Invitation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership, Tenant
+from .regions import PROVINCES, region_code_errors, validate_region_code_format
+from .subdomains import MAX_LENGTH, subdomain_errors
+
+
+class SignupExtraForm(forms.Form):
+    """Extra fields on allauth's signup form."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def signup(self, request, user):
+        user.full_name = self.cleaned_data["full_name"].strip()
+        user.save(update_fields=["full_name"])
+
+
+KIND_CHOICES = [(k, label) for k, label in Tenant.Kind.choices if k != Tenant.Kind.PLATFORM]
+
+
+class OrganisationCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the organisation"),
+        max_length=200,
+        help_text=_("As written in official letters, e.g. Pemerintah Kota Bandung."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+    province = forms.ChoiceField(
+        label=_("Province"), choices=[("", _("— choose a province —"))] + PROVINCES
+    )
+    region_code = forms.CharField(
+        label=_("Region code (kode wilayah Kemendagri)"),
+        max_length=13,
+        validators=[validate_region_code_format],
+        help_text=_("e.g. 32.73 for Kota Bandung, 36.71 for Kota Tangerang, 32 for Provinsi Jawa Barat."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "32.73"}),
+    )
+    slug = forms.CharField(
+        label=_("Subdomain"),
+        # Longer input is accepted here so the message can say exactly what is wrong.
+        max_length=100,
+        help_text=_("Lower-case letters, digits and dashes, 3 to %(max)d characters, e.g. bandung.")
+        % {"max": MAX_LENGTH},
+        widget=forms.TextInput(
+            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()
+
+    def clean_region_code(self):
+        return self.cleaned_data["region_code"].strip()
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].strip()
+        errors = subdomain_errors(slug)
+        if errors:
+            raise forms.ValidationError(errors)
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("“%(slug)s” is already taken.") % {"slug": slug})
+        return slug
+
+    def clean(self):
+        data = super().clean()
+        if {"region_code", "kind", "province"} <= data.keys():
+            for error in region_code_errors(
+                code=data["region_code"], kind=data["kind"], province=data["province"]
+            ):
+                self.add_error("region_code", error)
+        return data
+
+
+class TenantProfileForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = [
+            "name",
+            "description",
+            "address",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+
+
+ROLE_HELP = {
+    Membership.Role.ADMIN: _("manages members, the profile and apps"),
+    Membership.Role.STAFF: _("works in the organisation's apps"),
+    Membership.Role.AUDITOR: _("reads everything, changes nothing"),
+    Membership.Role.VIEWER: _("sees the dashboard"),
+}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(value, f"{label} — {ROLE_HELP[value]}") for value, label in Membership.Role.choices],
+        initial=Membership.Role.STAFF,
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class InvitationSignupForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        if p1:
+            from .models import User
+
+            try:
+                password_validation.validate_password(
+                    p1, User(email=self.email, full_name=data.get("full_name", ""))
+                )
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class TenantDeleteForm(forms.Form):
+    confirmation = forms.CharField(
+        label=_("Type the subdomain to confirm"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+
+    def __init__(self, *args, tenant: Tenant, **kwargs):
+        self.tenant = tenant
+        super().__init__(*args, **kwargs)
+
+    def clean_confirmation(self):
+        value = self.cleaned_data["confirmation"].strip()
+        if value != self.tenant.slug:
+            raise forms.ValidationError(
+                _("That is not “%(slug)s”. Nothing was deleted.") % {"slug": self.tenant.slug}
+            )
+        return value

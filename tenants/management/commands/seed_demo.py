@@ -1,0 +1,81 @@
+"""Create the demo tenants and accounts. Safe to run any number of times."""
+
+from __future__ import annotations
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from tenants import demo, services
+from tenants.models import Membership, Tenant, User
+
+
+class Command(BaseCommand):
+    help = "Seed Kota Bandung, Kota Tangerang, 31 partners and their demo accounts (idempotent)."
+
+    def handle(self, *args, **options):
+        connection.set_schema_to_public()
+        services.platform_ensure()
+        # Hash the shared demo password once: hashing it for every account would
+        # take most of a minute.
+        password_hash = make_password(demo.DEMO_PASSWORD)
+        operator = self._user(demo.OPERATOR_EMAIL, "Operator BagiPakai", password_hash, staff=True)
+        created = 0
+        for spec in demo.ALL_TENANTS:
+            admin = self._user(spec.admin_email, f"Admin {spec.name}", password_hash)
+            staff = self._user(spec.staff_email, f"Staf {spec.name}", password_hash)
+            tenant = Tenant.objects.filter(slug=spec.slug).first()
+            if tenant is None:
+                tenant = services.tenant_provision(
+                    actor=admin,
+                    name=spec.name,
+                    kind=spec.kind,
+                    province=spec.province,
+                    region_code=spec.region_code,
+                    slug=spec.slug,
+                )
+                created += 1
+            with transaction.atomic():
+                Membership.objects.get_or_create(
+                    user=admin, tenant=tenant, defaults={"role": Membership.Role.ADMIN}
+                )
+                Membership.objects.get_or_create(
+                    user=staff, tenant=tenant, defaults={"role": Membership.Role.STAFF}
+                )
+                if spec.description and not tenant.description:
+                    Tenant.objects.filter(pk=tenant.pk).update(
+                        description=spec.description, address=spec.address, website=spec.website
+                    )
+                if not tenant.is_verified:
+                    services.tenant_verify(actor=operator, tenant=tenant)
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo ready: {len(demo.ALL_TENANTS)} tenants ({created} new)."
+            )
+        )
+        self.stdout.write(
+            "Demo accounts (password for all: "
+            f"{demo.DEMO_PASSWORD}):\n"
+            f"  platform operator  {demo.OPERATOR_EMAIL}  (Django admin at /admin/)\n"
+            f"  Kota Bandung       {demo.BANDUNG.admin_email} / {demo.BANDUNG.staff_email}\n"
+            f"  Kota Tangerang     {demo.TANGERANG.admin_email} / {demo.TANGERANG.staff_email}\n"
+            "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test"
+        )
+
+    @staticmethod
+    def _user(email: str, full_name: str, password_hash: str, *, staff: bool = False) -> User:
+        user, created = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "full_name": full_name,
+                "password": password_hash,
+                "is_staff": staff,
+                "is_superuser": staff,
+            },
+        )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        return user

@@ -1,0 +1,262 @@
+"""Platform-wide (public schema) models: users, tenants, their domains and memberships."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from .regions import PROVINCES, validate_region_code_format
+from .subdomains import validate_subdomain
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person. Lives in the public schema; what they may do in a tenant is a Membership."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="tenants_user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    def get_full_name(self):
+        return self.full_name or self.email
+
+    def get_short_name(self):
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class Tenant(TenantMixin):
+    """A city, regency, province or institution with its own schema and subdomain."""
+
+    class Kind(models.TextChoices):
+        KOTA = "kota", _("City (kota)")
+        KABUPATEN = "kabupaten", _("Regency (kabupaten)")
+        PROVINSI = "provinsi", _("Province (provinsi)")
+        LEMBAGA = "lembaga", _("Institution (lembaga)")
+        PLATFORM = "platform", _("Platform")
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", _("Unverified")
+        VERIFIED = "verified", _("Verified")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.CharField(
+        _("subdomain"), max_length=30, unique=True, validators=[validate_subdomain]
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    province = models.CharField(_("province"), max_length=2, choices=PROVINCES, blank=True)
+    region_code = models.CharField(
+        _("region code (Kemendagri)"),
+        max_length=13,
+        blank=True,
+        validators=[validate_region_code_format],
+        help_text=_("Kode wilayah Kemendagri, e.g. 32.73 for Kota Bandung."),
+    )
+    description = models.TextField(_("about"), blank=True)
+    address = models.CharField(_("office address"), max_length=300, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=150, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=20,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("A disabled tenant's sites show a 'suspended' page; its data is kept."),
+    )
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    disabled_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    disabled_reason = models.CharField(_("reason for suspension"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Schemas are created by tenants.services.tenant_provision inside its
+    # transaction, by cloning the template schema; never implicitly on save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("tenant")
+        verbose_name_plural = _("tenants")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_platform(self) -> bool:
+        return self.kind == self.Kind.PLATFORM
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_status == self.Verification.VERIFIED
+
+    @property
+    def province_name(self) -> str:
+        return self.get_province_display() if self.province else ""
+
+    @property
+    def profile_missing(self) -> list[str]:
+        """Profile fields still empty, for the dashboard checklist."""
+        fields = ["description", "address", "website", "contact_email", "contact_phone"]
+        return [f for f in fields if not getattr(self, f)]
+
+
+class Domain(DomainMixin):
+    """A host name that routes to a tenant (SLUG.<BASE_DOMAIN>, or a custom domain)."""
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+
+
+class Membership(models.Model):
+    """What a user may do in one tenant."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        STAFF = "staff", _("Staff")
+        AUDITOR = "auditor", _("Auditor (read-only)")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("joined"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "tenant"], name="tenants_membership_unique"),
+        ]
+        ordering = ["tenant__name", "user__email"]
+
+    def __str__(self):
+        return f"{self.user} @ {self.tenant} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class Invitation(models.Model):
+    """An e-mailed, signed and expiring offer to join a tenant with a role."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                "tenant",
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="tenants_invitation_one_pending_per_email",
+            ),
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.tenant} ({self.role})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+
+class LoginHandoff(models.Model):
+    """A one-time, short-lived ticket that signs a user in on a tenant's own host.
+
+    Session cookies are per host, so after onboarding (or from "my
+    organisations") the platform hands the user over to SLUG.<domain> or a
+    custom domain with a signed token that names this row; redeeming it marks
+    it used, so a copied link cannot be replayed.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    next_path = models.CharField(max_length=200, default="/dashboard/")
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="tenants_handoff_created")]

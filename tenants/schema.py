@@ -1,0 +1,266 @@
+"""Tenant schemas: a pre-migrated template, and fast cloning from it.
+
+Running every migration for each new tenant takes seconds and grows with the
+project's history. Instead the template schema (settings.TENANT_TEMPLATE_SCHEMA)
+is kept migrated like a tenant, and a new tenant's schema is a copy of it made
+with plain DDL inside the caller's transaction, so a failure later in
+provisioning rolls the schema back too (DESIGN invariant 2).
+
+The copy keeps every table, column default, identity, check, primary-key,
+unique and foreign-key constraint and index *under the same names* as in the
+template, so later migrations that refer to them by name work on clones
+exactly as on migrated schemas. Objects the clone does not know how to copy
+(views, functions, triggers, plain sequences) make it fail loudly instead of
+producing an incomplete schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, transaction
+from django_tenants.utils import schema_exists
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# Any number; the same one wherever the template is synchronised.
+TEMPLATE_LOCK_KEY = 0x7E_4A_1A_7E
+
+
+def template_schema() -> str:
+    return settings.TENANT_TEMPLATE_SCHEMA
+
+
+def _quote(schema: str) -> str:
+    if not SCHEMA_RE.match(schema) or schema.startswith("pg_"):
+        raise ValueError(f"refusing unsafe schema name {schema!r}")
+    return f'"{schema}"'
+
+
+def expected_migrations() -> set[tuple[str, str]]:
+    """Every migration on disk; a tenant schema records all of them as applied."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    return set(loader.graph.nodes)
+
+
+def applied_migrations(schema: str) -> set[tuple[str, str]]:
+    if not schema_exists(schema):
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_name = 'django_migrations'",
+            [schema],
+        )
+        if cursor.fetchone() is None:
+            return set()
+        cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations")
+        return set(cursor.fetchall())
+
+
+def template_is_current() -> bool:
+    return expected_migrations() <= applied_migrations(template_schema())
+
+
+def template_sync(*, verbosity: int = 0) -> bool:
+    """Create or migrate the template schema. Returns True when it changed anything."""
+    schema = template_schema()
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Serialise against other processes doing the same at start-up.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEMPLATE_LOCK_KEY])
+        if schema_exists(schema) and template_is_current():
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+    call_command(
+        "migrate_schemas",
+        tenant=True,
+        schema_name=schema,
+        interactive=False,
+        verbosity=verbosity,
+        skip_template=True,
+    )
+    connection.set_schema_to_public()
+    _clone_plan_cache.clear()
+    logger.info("template schema %s is migrated", schema)
+    return True
+
+
+def template_ensure_current() -> None:
+    """Sync the template if migrations were added since it was last synchronised."""
+    if not template_is_current():
+        template_sync()
+
+
+@dataclass(frozen=True)
+class ClonePlan:
+    """DDL that copies the template into a schema named by the `{schema}` placeholder."""
+
+    version: tuple[int, int]
+    statements: tuple[str, ...]
+
+
+class _PlanCache:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._plan: ClonePlan | None = None
+
+    def get(self, version):
+        with self._lock:
+            if self._plan is not None and self._plan.version == version:
+                return self._plan
+            return None
+
+    def put(self, plan: ClonePlan) -> None:
+        with self._lock:
+            self._plan = plan
+
+    def clear(self) -> None:
+        with self._lock:
+            self._plan = None
+
+
+_clone_plan_cache = _PlanCache()
+
+
+def _template_version(cursor, template: str) -> tuple[int, int]:
+    cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {_quote(template)}.django_migrations")
+    count, top = cursor.fetchone()
+    return int(count), int(top)
+
+
+def _build_plan(cursor, template: str, version) -> ClonePlan:
+    unsupported = []
+    cursor.execute(
+        """
+        SELECT c.relname, c.relkind FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('v', 'm', 'f')
+        UNION ALL
+        SELECT p.proname, 'function' FROM pg_proc p
+        JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s
+        UNION ALL
+        SELECT t.tgname, 'trigger' FROM pg_trigger t
+        JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND NOT t.tgisinternal
+        UNION ALL
+        SELECT s.relname, 'sequence' FROM pg_class s
+        JOIN pg_namespace n ON n.oid = s.relnamespace
+        WHERE n.nspname = %s AND s.relkind = 'S' AND NOT EXISTS (
+            SELECT 1 FROM pg_depend d WHERE d.objid = s.oid AND d.deptype = 'i')
+        """,
+        [template] * 4,
+    )
+    unsupported = cursor.fetchall()
+    if unsupported:
+        raise RuntimeError(
+            f"the template schema holds objects the clone cannot copy: {unsupported}; "
+            "teach tenants/schema.py to copy them"
+        )
+
+    cursor.execute(
+        """
+        SELECT c.oid, c.relname, EXISTS (SELECT 1 FROM pg_attribute a
+               WHERE a.attrelid = c.oid AND a.attidentity <> '' AND a.attname = 'id')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname
+        """,
+        [template],
+    )
+    tables = cursor.fetchall()
+    src = _quote(template)
+    statements: list[str] = ["CREATE SCHEMA {schema}"]
+    for _oid, table, _has_identity in tables:
+        statements.append(
+            f'CREATE TABLE {{schema}}."{table}" (LIKE {src}."{table}" INCLUDING DEFAULTS '
+            "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS "
+            "INCLUDING STORAGE INCLUDING COMMENTS)"
+        )
+    # Primary keys and unique constraints, then the remaining indexes, then
+    # foreign keys (which need the referenced keys), all under their own names.
+    # With only pg_catalog visible, definitions name every table with its schema.
+    cursor.execute("SELECT current_setting('search_path')")
+    saved_search_path = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('search_path', 'pg_catalog', true)")
+    cursor.execute(
+        """
+        SELECT c.relname, con.conname, pg_get_constraintdef(con.oid), con.contype
+        FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'f')
+        ORDER BY CASE con.contype WHEN 'f' THEN 1 ELSE 0 END, c.relname, con.conname
+        """,
+        [template],
+    )
+    constraints = cursor.fetchall()
+    cursor.execute(
+        """
+        SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
+        JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND NOT EXISTS (
+            SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid
+              AND con.contype IN ('p', 'u', 'x'))
+        ORDER BY 1
+        """,
+        [template],
+    )
+    indexes = [row[0] for row in cursor.fetchall()]
+    cursor.execute("SELECT set_config('search_path', %s, true)", [saved_search_path])
+
+    own_ref = re.compile(rf"\b{re.escape(template)}\.")
+    fks = []
+    for table, name, definition, contype in constraints:
+        definition = own_ref.sub("{schema}.", definition.replace("{", "{{").replace("}", "}}"))
+        stmt = f'ALTER TABLE {{schema}}."{table}" ADD CONSTRAINT "{name}" {definition}'
+        (fks if contype == "f" else statements).append(stmt)
+    for indexdef in indexes:
+        statements.append(own_ref.sub("{schema}.", indexdef.replace("{", "{{").replace("}", "}}")))
+    statements.extend(fks)
+
+    # Data the template holds (its migration records, any default rows).
+    for _oid, table, has_identity in tables:
+        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM {src}."{table}")')
+        if not cursor.fetchone()[0]:
+            continue
+        statements.append(
+            f'INSERT INTO {{schema}}."{table}" OVERRIDING SYSTEM VALUE '
+            f'SELECT * FROM {src}."{table}"'
+        )
+        if has_identity:
+            statements.append(
+                f"SELECT setval(pg_get_serial_sequence('{{schema}}.\"{table}\"', 'id'), "
+                f'(SELECT coalesce(max(id), 0) + 1 FROM {{schema}}."{table}"), false)'
+            )
+    return ClonePlan(version=version, statements=tuple(statements))
+
+
+def schema_clone(target: str) -> None:
+    """Create schema `target` as a copy of the template, in the current transaction."""
+    template = template_schema()
+    quoted = _quote(target)
+    with connection.cursor() as cursor:
+        version = _template_version(cursor, template)
+        plan = _clone_plan_cache.get(version)
+        if plan is None:
+            with transaction.atomic():
+                plan = _build_plan(cursor, template, version)
+            _clone_plan_cache.put(plan)
+        # One round trip: the whole plan as a single multi-statement string.
+        cursor.execute(";\n".join(s.format(schema=quoted) for s in plan.statements))
+
+
+def schema_drop(schema: str) -> None:
+    if schema in {"public", template_schema()}:
+        raise ValueError(f"refusing to drop schema {schema!r}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")

@@ -1,0 +1,458 @@
+"""Every write to tenants, memberships and invitations goes through these functions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tenants.utils import get_public_schema_name
+
+from . import schema as tenant_schema
+from .models import Domain, Invitation, LoginHandoff, Membership, Tenant, User
+from .regions import region_code_errors
+from .subdomains import schema_name_for, subdomain_errors
+
+logger = logging.getLogger(__name__)
+
+HANDOFF_SALT = "tenants.handoff"
+HANDOFF_MAX_AGE = 120  # seconds: the redirect happens at once
+INVITATION_SALT = "tenants.invitation"
+PLATFORM_SLUG = "platform"
+
+
+# --- the platform itself ---------------------------------------------------
+
+
+def platform_ensure() -> Tenant:
+    """The public tenant (the platform site) with a domain for BASE_DOMAIN. Idempotent."""
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        platform, _created = Tenant.objects.get_or_create(
+            schema_name=get_public_schema_name(),
+            defaults={
+                "name": "BagiPakai",
+                "slug": PLATFORM_SLUG,
+                "kind": Tenant.Kind.PLATFORM,
+                "verification_status": Tenant.Verification.VERIFIED,
+            },
+        )
+        domain = Domain.objects.filter(domain=settings.BASE_DOMAIN).first()
+        if domain is None:
+            Domain.objects.create(domain=settings.BASE_DOMAIN, tenant=platform, is_primary=True)
+        elif domain.tenant_id != platform.pk:
+            raise RuntimeError(f"{settings.BASE_DOMAIN} belongs to tenant {domain.tenant_id}")
+    return platform
+
+
+# --- provisioning ------------------------------------------------------------
+
+
+def _validate_new_tenant(*, name, kind, province, region_code, slug) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Enter the organisation's name.")]
+    if kind not in Tenant.Kind.values or kind == Tenant.Kind.PLATFORM:
+        errors["kind"] = [_("Choose what kind of organisation this is.")]
+    slug_errors = subdomain_errors(slug)
+    if not slug_errors and Tenant.objects.filter(slug=slug).exists():
+        slug_errors.append(_("“%(slug)s” is already taken.") % {"slug": slug})
+    if slug_errors:
+        errors["slug"] = slug_errors
+    code_errors = region_code_errors(code=region_code, kind=kind, province=province)
+    if code_errors:
+        errors["region_code"] = code_errors
+    if errors:
+        raise ValidationError(errors)
+
+
+def tenant_provision(
+    *,
+    actor: User,
+    name: str,
+    kind: str,
+    province: str,
+    region_code: str,
+    slug: str,
+    contact_email: str = "",
+) -> Tenant:
+    """Create a tenant completely — schema, domain, first admin — or not at all."""
+    if connection.schema_name != get_public_schema_name():
+        raise RuntimeError("tenants are provisioned from the public schema only")
+    _validate_new_tenant(
+        name=name, kind=kind, province=province, region_code=region_code, slug=slug
+    )
+    tenant_schema.template_ensure_current()
+    try:
+        with transaction.atomic():
+            tenant = Tenant.objects.create(
+                schema_name=schema_name_for(slug),
+                name=name.strip(),
+                slug=slug,
+                kind=kind,
+                province=province,
+                region_code=region_code,
+                contact_email=contact_email or actor.email,
+                contact_name=actor.full_name,
+            )
+            tenant_schema.schema_clone(tenant.schema_name)
+            _provision_domain(tenant)
+            Membership.objects.create(user=actor, tenant=tenant, role=Membership.Role.ADMIN)
+    except IntegrityError as exc:
+        # Two people racing for the same subdomain: the loser gets a form error.
+        if Tenant.objects.filter(slug=slug).exists():
+            raise ValidationError(
+                {"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}
+            ) from exc
+        raise
+    logger.info("provisioned tenant %s (%s) for %s", tenant.slug, tenant.schema_name, actor.email)
+    return tenant
+
+
+def _provision_domain(tenant: Tenant) -> Domain:
+    return Domain.objects.create(
+        domain=f"{tenant.slug}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True
+    )
+
+
+# --- operator actions ----------------------------------------------------------
+
+
+def _require_operator(actor: User) -> None:
+    if not (actor and actor.is_active and actor.is_staff):
+        raise PermissionDenied(_("Only platform operators may do this."))
+
+
+def tenant_verify(*, actor: User, tenant: Tenant) -> Tenant:
+    _require_operator(actor)
+    if tenant.is_platform:
+        return tenant
+    tenant.verification_status = Tenant.Verification.VERIFIED
+    tenant.verified_at = timezone.now()
+    tenant.verified_by = actor
+    tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+    return tenant
+
+
+def tenant_unverify(*, actor: User, tenant: Tenant) -> Tenant:
+    _require_operator(actor)
+    if tenant.is_platform:
+        return tenant
+    tenant.verification_status = Tenant.Verification.UNVERIFIED
+    tenant.verified_at = None
+    tenant.verified_by = None
+    tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+    return tenant
+
+
+def tenant_disable(*, actor: User, tenant: Tenant, reason: str = "") -> Tenant:
+    _require_operator(actor)
+    if tenant.is_platform:
+        raise ValidationError(_("The platform itself cannot be disabled."))
+    tenant.is_active = False
+    tenant.disabled_at = timezone.now()
+    tenant.disabled_by = actor
+    tenant.disabled_reason = reason.strip()[:300]
+    tenant.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
+    return tenant
+
+
+def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
+    _require_operator(actor)
+    tenant.is_active = True
+    tenant.disabled_at = None
+    tenant.disabled_by = None
+    tenant.disabled_reason = ""
+    tenant.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
+    return tenant
+
+
+def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
+    """Drop the tenant's schema and every public-schema row that belongs to it."""
+    _require_operator(actor)
+    if tenant.is_platform or tenant.schema_name == get_public_schema_name():
+        raise ValidationError(_("The platform itself cannot be deleted."))
+    if confirmation.strip() != tenant.slug:
+        raise ValidationError(
+            {"confirmation": [_("Type the subdomain “%(slug)s” exactly to confirm.") % {"slug": tenant.slug}]}
+        )
+    connection.set_schema_to_public()
+    with transaction.atomic():
+        schema = tenant.schema_name
+        # Rows in public tables point at the tenant with ON DELETE CASCADE.
+        Tenant.objects.filter(pk=tenant.pk).delete()
+        tenant_schema.schema_drop(schema)
+    logger.warning("tenant %s (%s) deleted by %s", tenant.slug, schema, actor.email)
+
+
+# --- the tenant's own profile ---------------------------------------------------
+
+PROFILE_FIELDS = (
+    "name",
+    "description",
+    "address",
+    "website",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def tenant_profile_update(*, actor: User, tenant: Tenant, **fields) -> Tenant:
+    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(tenant, name, value.strip() if isinstance(value, str) else value)
+    tenant.full_clean(exclude=["schema_name", "slug"])
+    tenant.save(update_fields=list(fields))
+    return tenant
+
+
+# --- memberships ----------------------------------------------------------------
+
+
+def _require_role(actor: User, tenant: Tenant, roles: set[str]) -> Membership:
+    membership = Membership.objects.filter(user=actor, tenant=tenant).first()
+    if membership is None or membership.role not in roles:
+        raise PermissionDenied(_("You do not have permission to do this."))
+    return membership
+
+
+def _lock_admins(tenant: Tenant) -> list[Membership]:
+    """Lock this tenant's admin memberships so two demotions cannot both pass the check."""
+    return list(
+        Membership.objects.select_for_update()
+        .filter(tenant=tenant, role=Membership.Role.ADMIN)
+        .order_by("pk")
+    )
+
+
+def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": [_("Choose a valid role.")]})
+    with transaction.atomic():
+        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+        admins = _lock_admins(membership.tenant)
+        membership.refresh_from_db()
+        if (
+            membership.role == Membership.Role.ADMIN
+            and role != Membership.Role.ADMIN
+            and len(admins) <= 1
+        ):
+            raise ValidationError(
+                _("%(who)s is the last administrator; make someone else an administrator first.")
+                % {"who": membership.user}
+            )
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, actor: User, membership: Membership) -> None:
+    with transaction.atomic():
+        if actor.pk != membership.user_id:
+            _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+        admins = _lock_admins(membership.tenant)
+        if membership.role == Membership.Role.ADMIN and len(admins) <= 1:
+            raise ValidationError(
+                _("%(who)s is the last administrator and cannot be removed.")
+                % {"who": membership.user}
+            )
+        Membership.objects.filter(pk=membership.pk).delete()
+
+
+# --- invitations -------------------------------------------------------------------
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(str(invitation.token), salt=INVITATION_SALT, compress=False)
+
+
+def invitation_from_token(token: str) -> Invitation | None:
+    """The invitation a link names, or None for a forged or mangled link."""
+    try:
+        raw = signing.loads(
+            token,
+            salt=INVITATION_SALT,
+            max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS + 1),
+        )
+        return Invitation.objects.select_related("tenant", "invited_by").get(token=raw)
+    except (signing.BadSignature, Invitation.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def _send_invitation_email(invitation: Invitation, accept_url: str) -> None:
+    context = {"invitation": invitation, "accept_url": accept_url}
+    subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
+    body = render_to_string("tenants/email/invitation.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+
+
+def invitation_create(
+    *, actor: User, tenant: Tenant, email: str, role: str, accept_url_for
+) -> Invitation:
+    """Invite `email` to `tenant`. `accept_url_for(token)` builds the link for the e-mail."""
+    email = email.strip().lower()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": [_("Choose a valid role.")]})
+    with transaction.atomic():
+        _require_role(actor, tenant, {Membership.Role.ADMIN})
+        if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
+            raise ValidationError({"email": [_("%(email)s is already a member.") % {"email": email}]})
+        if Invitation.objects.filter(
+            tenant=tenant, email__iexact=email, status=Invitation.Status.PENDING
+        ).exists():
+            raise ValidationError(
+                {"email": [_("%(email)s already has a pending invitation; resend it from the list below.") % {"email": email}]}
+            )
+        now = timezone.now()
+        invitation = Invitation.objects.create(
+            tenant=tenant,
+            email=email,
+            role=role,
+            invited_by=actor,
+            created_at=now,
+            expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+        )
+        url = accept_url_for(invitation_token(invitation))
+        transaction.on_commit(lambda: _send_invitation_email(invitation, url))
+    return invitation
+
+
+def invitation_resend(*, actor: User, invitation: Invitation, accept_url_for) -> Invitation:
+    """Send a pending invitation again with a fresh validity period."""
+    with transaction.atomic():
+        _require_role(actor, invitation.tenant, {Membership.Role.ADMIN})
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != Invitation.Status.PENDING:
+            raise ValidationError(_("Only pending invitations can be sent again."))
+        invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        invitation.save(update_fields=["expires_at"])
+        url = accept_url_for(invitation_token(invitation))
+        transaction.on_commit(lambda: _send_invitation_email(invitation, url))
+    return invitation
+
+
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        _require_role(actor, invitation.tenant, {Membership.Role.ADMIN})
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status != Invitation.Status.PENDING:
+            raise ValidationError(_("This invitation is no longer pending."))
+        invitation.status = Invitation.Status.REVOKED
+        invitation.revoked_at = timezone.now()
+        invitation.revoked_by = actor
+        invitation.save(update_fields=["status", "revoked_at", "revoked_by"])
+    return invitation
+
+
+def invitation_problem(invitation: Invitation | None, *, tenant: Tenant) -> str | None:
+    """Why this invitation cannot be accepted on this tenant's host, or None."""
+    if invitation is None or invitation.tenant_id != tenant.pk:
+        return _("This invitation link is not valid. Ask your administrator for a new one.")
+    if invitation.status == Invitation.Status.ACCEPTED:
+        return _("This invitation has already been used. Sign in to continue.")
+    if invitation.status == Invitation.Status.REVOKED:
+        return _("This invitation was withdrawn by the administrator.")
+    if invitation.is_expired:
+        return _("This invitation has expired. Ask your administrator to send it again.")
+    return None
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Turn a pending invitation into a membership for `user` (whose e-mail it names)."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
+        )
+        problem = invitation_problem(invitation, tenant=invitation.tenant)
+        if problem:
+            raise ValidationError(problem)
+        if user.email.lower() != invitation.email.lower():
+            raise PermissionDenied(
+                _("This invitation was sent to %(email)s, but you are signed in as %(you)s.")
+                % {"email": invitation.email, "you": user.email}
+            )
+        membership, created = Membership.objects.get_or_create(
+            user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
+        )
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+        _mark_email_verified(user, invitation.email)
+    return membership
+
+
+def invitation_signup(*, invitation: Invitation, full_name: str, password: str) -> User:
+    """Create the invited person's account; the link proved they own the address."""
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(
+                _("An account for %(email)s already exists; sign in instead.")
+                % {"email": invitation.email}
+            )
+        user = User.objects.create_user(
+            email=invitation.email, password=password, full_name=full_name.strip()
+        )
+        invitation_accept(invitation=invitation, user=user)
+    return user
+
+
+def _mark_email_verified(user: User, email: str) -> None:
+    from allauth.account.models import EmailAddress
+
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user, email=email.lower(), defaults={"verified": True, "primary": True}
+    )
+    if not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+
+
+# --- signing in on a tenant's host -----------------------------------------------------
+
+
+def handoff_create(*, user: User, tenant: Tenant, next_path: str = "/dashboard/") -> str:
+    """A signed one-time token that signs `user` in on `tenant`'s own host."""
+    if not next_path.startswith("/") or next_path.startswith("//"):
+        next_path = "/dashboard/"
+    if not Membership.objects.filter(user=user, tenant=tenant).exists():
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    handoff = LoginHandoff.objects.create(user=user, tenant=tenant, next_path=next_path)
+    # Old tickets are useless after HANDOFF_MAX_AGE; keep the table small.
+    LoginHandoff.objects.filter(
+        created_at__lt=timezone.now() - timedelta(seconds=HANDOFF_MAX_AGE * 10)
+    ).delete()
+    return signing.dumps(str(handoff.pk), salt=HANDOFF_SALT, compress=False)
+
+
+def handoff_redeem(*, token: str, tenant: Tenant) -> LoginHandoff | None:
+    """The unused ticket for this tenant that `token` names (marked used), or None."""
+    try:
+        raw = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    with transaction.atomic():
+        try:
+            handoff = (
+                LoginHandoff.objects.select_for_update()
+                .select_related("user")
+                .get(pk=raw, tenant=tenant, used_at__isnull=True)
+            )
+        except (LoginHandoff.DoesNotExist, ValueError, ValidationError):
+            return None
+        handoff.used_at = timezone.now()
+        handoff.save(update_fields=["used_at"])
+    if not handoff.user.is_active:
+        return None
+    return handoff

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views_platform as views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("organisations/", views.directory, name="directory"),
+    path("orgs/", views.my_organisations, name="my_organisations"),
+    path("orgs/new/", views.organisation_create, name="organisation_create"),
+    path("orgs/<slug:slug>/go/", views.organisation_go, name="organisation_go"),
+]

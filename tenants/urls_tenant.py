@@ -1,0 +1,33 @@
+from django.urls import path
+
+from . import views_tenant as views
+
+# Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
+# only; tests/tenants/test_isolation.py walks this list to prove it.
+urlpatterns = [
+    path("", views.home, name="tenant_home"),
+    path("auth/handoff/", views.handoff, name="tenant_handoff"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("dashboard/", views.dashboard, name="tenant_dashboard"),
+    path("dashboard/profile/", views.profile, name="tenant_profile"),
+    path("dashboard/members/", views.members, name="tenant_members"),
+    path("dashboard/members/invite/", views.member_invite, name="tenant_member_invite"),
+    path("dashboard/members/<int:membership_id>/role/", views.member_role, name="tenant_member_role"),
+    path(
+        "dashboard/members/<int:membership_id>/remove/",
+        views.member_remove,
+        name="tenant_member_remove",
+    ),
+    path(
+        "dashboard/invitations/<int:invitation_id>/resend/",
+        views.invitation_resend,
+        name="tenant_invitation_resend",
+    ),
+    path(
+        "dashboard/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="tenant_invitation_revoke",
+    ),
+]
+
+PUBLIC_TENANT_ROUTES = frozenset({"tenant_home", "tenant_handoff", "invitation_accept"})

@@ -1,0 +1,88 @@
+"""Shared fixtures: a real PostgreSQL, two tenants made once per session, host-aware clients."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from tests.factories import make_tenant, make_user
+
+BANDUNG_HOST = "bandung.localhost"
+TANGERANG_HOST = "tangerang.localhost"
+PLATFORM_HOST = "localhost"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create the two cities once: cloning schemas per test would be slow."""
+    with django_db_blocker.unblock():
+        from tenants.services import platform_ensure
+
+        platform_ensure()
+        make_tenant("bandung", "Pemerintah Kota Bandung", region_code="32.73", province="32")
+        make_tenant("tangerang", "Pemerintah Kota Tangerang", region_code="36.71", province="36")
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_and_mail(settings):
+    """Every test starts on the public schema, with e-mail kept in memory."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    connection.set_schema_to_public()
+    mail.outbox = []
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def bandung(db):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="bandung")
+
+
+@pytest.fixture
+def tangerang(db):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="tangerang")
+
+
+@pytest.fixture
+def bandung_admin(bandung):
+    return make_user("admin@bandung.test", tenant=bandung, role="admin")
+
+
+@pytest.fixture
+def tangerang_admin(tangerang):
+    return make_user("admin@tangerang.test", tenant=tangerang, role="admin")
+
+
+def host_client(host: str, user=None) -> Client:
+    client = Client(HTTP_HOST=host)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def platform_client(db):
+    return host_client(PLATFORM_HOST)
+
+
+@pytest.fixture
+def bandung_client(db):
+    return host_client(BANDUNG_HOST)
+
+
+@pytest.fixture
+def tangerang_client(db):
+    return host_client(TANGERANG_HOST)
+
+
+def links_in(message) -> list[str]:
+    return re.findall(r"https?://\S+", message.body)

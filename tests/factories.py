@@ -1,0 +1,56 @@
+"""Small factories for tests and benchmarks (no fixture files)."""
+
+from __future__ import annotations
+
+import itertools
+
+from allauth.account.models import EmailAddress
+from django.db import connection
+
+_counter = itertools.count(1)
+# Hashing passwords is slow by design; tests share one pre-computed hash.
+PASSWORD = "Sabilulungan-2017!"
+_password_hash = None
+
+
+def _hash() -> str:
+    global _password_hash
+    if _password_hash is None:
+        from django.contrib.auth.hashers import make_password
+
+        _password_hash = make_password(PASSWORD)
+    return _password_hash
+
+
+def make_user(email: str | None = None, *, tenant=None, role: str = "staff", verified: bool = True, **extra):
+    from tenants.models import Membership, User
+
+    email = email or f"user{next(_counter)}@example.test"
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"password": _hash(), "full_name": extra.pop("full_name", email.split("@")[0]), **extra}
+    )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": verified, "primary": True}
+    )
+    if tenant is not None:
+        Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
+    return user
+
+
+def make_tenant(slug: str, name: str | None = None, *, kind: str = "kota", province: str = "32", region_code: str = "32.73", admin=None):
+    from tenants.models import Tenant
+    from tenants.services import tenant_provision
+
+    existing = Tenant.objects.filter(slug=slug).first()
+    if existing is not None:
+        return existing
+    connection.set_schema_to_public()
+    admin = admin or make_user(f"founder@{slug}.test")
+    return tenant_provision(
+        actor=admin,
+        name=name or f"Pemerintah Kota {slug.title()}",
+        kind=kind,
+        province=province,
+        region_code=region_code,
+        slug=slug,
+    )
