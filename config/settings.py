@@ -144,6 +144,8 @@ def _databases() -> dict:
 
 DATABASES = _databases()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Django 6 behaviour now: a URL typed without a scheme means https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
@@ -185,12 +187,15 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hashed, compressed file names need `collectstatic` (the Docker image runs it);
+# the demo and the tests serve the files as they are.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if STATIC_MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -211,11 +216,13 @@ if _email_url:
     _parts = urlsplit(_email_url)
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _parts.hostname or "localhost"
-    EMAIL_PORT = _parts.port or 587
+    EMAIL_PORT = _parts.port or (465 if _parts.scheme == "smtps" else 587)
     EMAIL_HOST_USER = unquote(_parts.username or "")
     EMAIL_HOST_PASSWORD = unquote(_parts.password or "")
-    EMAIL_USE_TLS = _parts.scheme in {"smtp+tls", "submission"} or EMAIL_PORT == 587
     EMAIL_USE_SSL = _parts.scheme == "smtps"
+    EMAIL_USE_TLS = not EMAIL_USE_SSL and (
+        _parts.scheme in {"smtp+tls", "submission"} or EMAIL_PORT == 587
+    )
 else:
     EMAIL_BACKEND = os.environ.get(
         "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"

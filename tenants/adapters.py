@@ -13,3 +13,6 @@ class AccountAdapter(DefaultAccountAdapter):
         if membership_for(request.user, tenant) is not None:
             return "/dashboard/"
         return "/"
+
+    def get_signup_redirect_url(self, request):
+        return self.get_login_redirect_url(request)

@@ -260,3 +260,6 @@ class LoginHandoff(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["created_at"], name="tenants_handoff_created")]
+
+    def __str__(self):
+        return f"hand-off of {self.user_id} to {self.tenant_id} at {self.created_at:%Y-%m-%d %H:%M}"

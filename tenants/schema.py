@@ -16,6 +16,7 @@ producing an incomplete schema.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -43,12 +44,17 @@ def _quote(schema: str) -> str:
     return f'"{schema}"'
 
 
-def expected_migrations() -> set[tuple[str, str]]:
-    """Every migration on disk; a tenant schema records all of them as applied."""
+@functools.cache
+def expected_migrations() -> frozenset[tuple[str, str]]:
+    """Every migration on disk; a tenant schema records all of them as applied.
+
+    Cached: the files do not change while a process runs, and building the
+    graph costs more than the rest of a provisioning.
+    """
     from django.db.migrations.loader import MigrationLoader
 
     loader = MigrationLoader(None, ignore_no_migrations=True)
-    return set(loader.graph.nodes)
+    return frozenset(loader.graph.nodes)
 
 
 def applied_migrations(schema: str) -> set[tuple[str, str]]:
@@ -74,23 +80,25 @@ def template_sync(*, verbosity: int = 0) -> bool:
     """Create or migrate the template schema. Returns True when it changed anything."""
     schema = template_schema()
     connection.set_schema_to_public()
+    # One transaction holds the exclusive lock from the check to the end of the
+    # migration: a second process waits and then finds the template current,
+    # and clones (which take the lock shared) never copy a half-migrated one.
     with transaction.atomic():
         with connection.cursor() as cursor:
-            # Serialise against other processes doing the same at start-up.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEMPLATE_LOCK_KEY])
         if schema_exists(schema) and template_is_current():
             return False
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
-    call_command(
-        "migrate_schemas",
-        tenant=True,
-        schema_name=schema,
-        interactive=False,
-        verbosity=verbosity,
-        skip_template=True,
-    )
-    connection.set_schema_to_public()
+        call_command(
+            "migrate_schemas",
+            tenant=True,
+            schema_name=schema,
+            interactive=False,
+            verbosity=verbosity,
+            skip_template=True,
+        )
+        connection.set_schema_to_public()
     _clone_plan_cache.clear()
     logger.info("template schema %s is migrated", schema)
     return True
@@ -171,7 +179,10 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
     cursor.execute(
         """
         SELECT c.oid, c.relname, EXISTS (SELECT 1 FROM pg_attribute a
-               WHERE a.attrelid = c.oid AND a.attidentity <> '' AND a.attname = 'id')
+               WHERE a.attrelid = c.oid AND a.attidentity <> '' AND a.attname = 'id'),
+               (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+                FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+                  AND NOT a.attisdropped AND a.attgenerated = '')
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = %s AND c.relkind IN ('r', 'p') ORDER BY c.relname
         """,
@@ -180,7 +191,7 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
     tables = cursor.fetchall()
     src = _quote(template)
     statements: list[str] = ["CREATE SCHEMA {schema}"]
-    for _oid, table, _has_identity in tables:
+    for _oid, table, _has_identity, _columns in tables:
         statements.append(
             f'CREATE TABLE {{schema}}."{table}" (LIKE {src}."{table}" INCLUDING DEFAULTS '
             "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING CONSTRAINTS "
@@ -227,14 +238,15 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
         statements.append(own_ref.sub("{schema}.", indexdef.replace("{", "{{").replace("}", "}}")))
     statements.extend(fks)
 
-    # Data the template holds (its migration records, any default rows).
-    for _oid, table, has_identity in tables:
+    # Data the template holds (its migration records, any default rows);
+    # generated columns are computed again, not copied.
+    for _oid, table, has_identity, columns in tables:
         cursor.execute(f'SELECT EXISTS (SELECT 1 FROM {src}."{table}")')
         if not cursor.fetchone()[0]:
             continue
         statements.append(
-            f'INSERT INTO {{schema}}."{table}" OVERRIDING SYSTEM VALUE '
-            f'SELECT * FROM {src}."{table}"'
+            f'INSERT INTO {{schema}}."{table}" ({columns}) OVERRIDING SYSTEM VALUE '
+            f'SELECT {columns} FROM {src}."{table}"'
         )
         if has_identity:
             statements.append(
@@ -249,6 +261,8 @@ def schema_clone(target: str) -> None:
     template = template_schema()
     quoted = _quote(target)
     with connection.cursor() as cursor:
+        # Held until the caller's transaction ends; template_sync takes it exclusively.
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TEMPLATE_LOCK_KEY])
         version = _template_version(cursor, template)
         plan = _clone_plan_cache.get(version)
         if plan is None:

@@ -201,6 +201,8 @@ def invitation_revoke(request, invitation_id):
 def invitation_accept(request, token):
     """Anyone holding the link may look; only the addressee may accept."""
     invitation = services.invitation_from_token(token)
+    if invitation is not None and invitation.tenant_id != request.tenant.pk:
+        invitation = None  # another tenant's invitation does not exist here
     problem = services.invitation_problem(invitation, tenant=request.tenant)
     context = {"invitation": invitation, "problem": problem, "token": token}
     if problem:

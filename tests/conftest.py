@@ -16,15 +16,26 @@ TANGERANG_HOST = "tangerang.localhost"
 PLATFORM_HOST = "localhost"
 
 
+CITIES = {
+    "bandung": {"name": "Pemerintah Kota Bandung", "region_code": "32.73", "province": "32"},
+    "tangerang": {"name": "Pemerintah Kota Tangerang", "region_code": "36.71", "province": "36"},
+}
+
+
+def ensure_city(slug: str):
+    """The session's city tenant; made again if a transactional test flushed it."""
+    from tenants.services import platform_ensure
+
+    platform_ensure()
+    return make_tenant(slug, **CITIES[slug])
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Create the two cities once: cloning schemas per test would be slow."""
     with django_db_blocker.unblock():
-        from tenants.services import platform_ensure
-
-        platform_ensure()
-        make_tenant("bandung", "Pemerintah Kota Bandung", region_code="32.73", province="32")
-        make_tenant("tangerang", "Pemerintah Kota Tangerang", region_code="36.71", province="36")
+        for slug in CITIES:
+            ensure_city(slug)
     yield
 
 
@@ -39,17 +50,20 @@ def _public_schema_and_mail(settings):
 
 
 @pytest.fixture
-def bandung(db):
-    from tenants.models import Tenant
+def platform(db):
+    from tenants.services import platform_ensure
 
-    return Tenant.objects.get(slug="bandung")
+    return platform_ensure()
 
 
 @pytest.fixture
-def tangerang(db):
-    from tenants.models import Tenant
+def bandung(platform):
+    return ensure_city("bandung")
 
-    return Tenant.objects.get(slug="tangerang")
+
+@pytest.fixture
+def tangerang(platform):
+    return ensure_city("tangerang")
 
 
 @pytest.fixture
@@ -62,27 +76,37 @@ def tangerang_admin(tangerang):
     return make_user("admin@tangerang.test", tenant=tangerang, role="admin")
 
 
-def host_client(host: str, user=None) -> Client:
-    client = Client(HTTP_HOST=host)
+def host_client(host: str, user=None, language: str = "en") -> Client:
+    """A client on one host. English by default so assertions read plainly;
+    tests of the Indonesian UI pass language="id"."""
+    client = Client(HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE=language)
     if user is not None:
         client.force_login(user)
     return client
 
 
 @pytest.fixture
-def platform_client(db):
+def platform_client(platform):
     return host_client(PLATFORM_HOST)
 
 
 @pytest.fixture
-def bandung_client(db):
+def bandung_client(bandung):
     return host_client(BANDUNG_HOST)
 
 
 @pytest.fixture
-def tangerang_client(db):
+def tangerang_client(tangerang):
     return host_client(TANGERANG_HOST)
 
 
 def links_in(message) -> list[str]:
     return re.findall(r"https?://\S+", message.body)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Expose each phase's report to fixtures (the browser test's screenshot on failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)

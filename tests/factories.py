@@ -45,6 +45,11 @@ def make_tenant(slug: str, name: str | None = None, *, kind: str = "kota", provi
     if existing is not None:
         return existing
     connection.set_schema_to_public()
+    from tenants.schema import schema_drop
+    from tenants.subdomains import schema_name_for
+
+    # A transactional test may have flushed the row but left the schema behind.
+    schema_drop(schema_name_for(slug))
     admin = admin or make_user(f"founder@{slug}.test")
     return tenant_provision(
         actor=admin,

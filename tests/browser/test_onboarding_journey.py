@@ -1,0 +1,106 @@
+"""A new city admin signs up, creates the organisation and lands on the tenant dashboard,
+in a real Chromium driven by Playwright. A screenshot is saved when it fails."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.utils import translation
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}: browser tests skipped (apt-get install chromium)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's guard
+    # against sync database calls from async code would trip on the test's own
+    # (synchronous) database work.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            # This machine's network is closed: keep Chromium from calling home.
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    yield page
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{request.node.name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot saved to {path}")
+    context.close()
+
+
+def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(page, live_server, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    port = live_server.url.rsplit(":", 1)[1]
+    base = f"http://localhost:{port}"
+
+    page.goto(f"{base}/")
+    assert page.locator("html").get_attribute("lang") == "id"
+    page.locator("main a[href='/accounts/signup/']").first.click()
+    page.fill("input[name=email]", "kadis.kominfo@garutkab.go.id")
+    page.fill("input[name=full_name]", "Dadang Supriatna")
+    page.fill("input[name=password1]", "Garut-Intan-2026!")
+    page.fill("input[name=password2]", "Garut-Intan-2026!")
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+
+    link = next(
+        found
+        for message in mail.outbox
+        for found in re.findall(r"https?://\S+", message.body)
+        if "/confirm-email/" in found
+    )
+    page.goto(link)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/orgs/$"))
+
+    page.goto(f"{base}/orgs/new/")
+    page.fill("input[name=name]", "Pemerintah Kabupaten Garut")
+    page.select_option("select[name=kind]", "kabupaten")
+    page.select_option("select[name=province]", "32")
+    page.fill("input[name=region_code]", "32.05")
+    page.fill("input[name=slug]", "garut")
+    page.locator("main form button[type=submit]").click()
+
+    page.wait_for_url(re.compile(rf"^http://garut\.localhost:{port}/dashboard/"))
+    with translation.override("id"):
+        assert page.locator("h1").inner_text() == translation.gettext("Dashboard")
+    assert "Pemerintah Kabupaten Garut" in page.content()
+    # Signed in as the new tenant's admin: the checklist offers to invite staff.
+    assert page.locator("main a[href='/dashboard/members/invite/']").count() == 1

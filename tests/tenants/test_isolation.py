@@ -1,0 +1,138 @@
+"""Nothing of one tenant is readable or writable from another tenant's host (invariant 1)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tenants.models import Invitation, Membership, Tenant
+from tenants.urls_tenant import PUBLIC_TENANT_ROUTES
+from tests.conftest import host_client
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def tenant_routes():
+    """(name, pattern) of every member-only route in the tenant URLconf, found by walking it."""
+    found = []
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace in {None} and "accounts" not in str(entry.pattern) and "i18n" not in str(entry.pattern):
+                    walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and entry.name not in PUBLIC_TENANT_ROUTES:
+                found.append((entry.name, prefix + str(entry.pattern)))
+
+    walk(get_resolver("config.urls_tenant").url_patterns)
+    return found
+
+
+def fill(pattern: str, ids: dict) -> str:
+    path = "/" + pattern
+    for key, value in ids.items():
+        path = path.replace(f"<int:{key}>", str(value))
+    assert "<" not in path, f"no value for a parameter in {pattern}"
+    return path
+
+
+@pytest.fixture
+def tangerang_objects(tangerang, tangerang_admin):
+    staff = make_user("staf@tangerang.test", tenant=tangerang, role="staff")
+    invitation = Invitation.objects.create(
+        tenant=tangerang,
+        email="calon@tangerang.test",
+        role="staff",
+        invited_by=tangerang_admin,
+        expires_at="2099-01-01T00:00:00Z",
+    )
+    return {
+        "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
+        "invitation_id": invitation.pk,
+        "staff": staff,
+    }
+
+
+def test_route_list_covers_the_member_pages():
+    names = {name for name, _ in tenant_routes()}
+    assert {"tenant_dashboard", "tenant_members", "tenant_member_invite", "tenant_member_role"} <= names
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_bandung_member_gets_403_on_every_tangerang_member_page(
+    bandung, tangerang_objects, bandung_admin, method
+):
+    client = host_client("tangerang.localhost", bandung_admin)
+    for name, pattern in tenant_routes():
+        response = getattr(client, method)(fill(pattern, tangerang_objects), {"role": "admin", "email": "x@y.test"})
+        assert response.status_code == 403, (name, method, response.status_code)
+    # And nothing changed.
+    assert Membership.objects.get(pk=tangerang_objects["membership_id"]).role == "staff"
+    assert Invitation.objects.get(pk=tangerang_objects["invitation_id"]).status == "pending"
+    assert not Membership.objects.filter(user=bandung_admin, tenant__slug="tangerang").exists()
+
+
+def test_anonymous_users_are_sent_to_sign_in(tangerang_objects):
+    client = host_client("tangerang.localhost")
+    for name, pattern in tenant_routes():
+        response = client.get(fill(pattern, tangerang_objects))
+        assert response.status_code == 302, name
+        assert response["Location"].startswith("/accounts/login/?next="), name
+
+
+def test_admin_cannot_reach_another_tenants_rows_through_own_host(
+    bandung, tangerang_objects, bandung_admin
+):
+    """Bandung's admin on Bandung's host, naming Tangerang's membership/invitation ids: 404."""
+    client = host_client("bandung.localhost", bandung_admin)
+    ids = tangerang_objects
+    assert client.post(f"/dashboard/members/{ids['membership_id']}/role/", {"role": "viewer"}).status_code == 404
+    assert client.post(f"/dashboard/members/{ids['membership_id']}/remove/").status_code == 404
+    assert client.post(f"/dashboard/invitations/{ids['invitation_id']}/revoke/").status_code == 404
+    assert client.post(f"/dashboard/invitations/{ids['invitation_id']}/resend/").status_code == 404
+    assert Membership.objects.get(pk=ids["membership_id"]).role == "staff"
+    assert Invitation.objects.get(pk=ids["invitation_id"]).status == "pending"
+
+
+def test_nothing_of_tangerang_appears_on_bandung_pages(bandung, tangerang_objects, bandung_admin):
+    client = host_client("bandung.localhost", bandung_admin)
+    pages = [client.get(path).content.decode() for path in ("/", "/dashboard/", "/dashboard/members/", "/dashboard/profile/")]
+    for html in pages:
+        assert "Tangerang" not in html
+        assert "staf@tangerang.test" not in html
+        assert "calon@tangerang.test" not in html
+
+
+def test_viewer_and_auditor_cannot_manage(bandung, tangerang_objects):
+    for role in ("viewer", "auditor", "staff"):
+        user = make_user(f"{role}@bandung.test", tenant=bandung, role=role)
+        client = host_client("bandung.localhost", user)
+        assert client.get("/dashboard/").status_code == 200
+        assert client.get("/dashboard/members/invite/").status_code == 403
+        assert client.post("/dashboard/members/invite/", {"email": "a@b.test", "role": "admin"}).status_code == 403
+        assert client.post("/dashboard/profile/", {"name": "Diubah"}).status_code == 403
+    assert Tenant.objects.get(slug="bandung").name == "Pemerintah Kota Bandung"
+    assert not Invitation.objects.filter(email="a@b.test").exists()
+
+
+def test_auditor_reads_members_and_invitations_without_actions(bandung, bandung_admin):
+    auditor = make_user("auditor@bandung.test", tenant=bandung, role="auditor")
+    Invitation.objects.create(
+        tenant=bandung, email="baru@bandung.test", role="staff", expires_at="2099-01-01T00:00:00Z"
+    )
+    html = host_client("bandung.localhost", auditor).get("/dashboard/members/").content.decode()
+    assert "admin@bandung.test" in html and "baru@bandung.test" in html
+    assert "Change role" not in html and "Withdraw" not in html
+
+
+def test_platform_pages_are_not_served_on_tenant_hosts(bandung, bandung_admin):
+    client = host_client("bandung.localhost", bandung_admin)
+    assert client.get("/admin/").status_code == 404
+    assert client.get("/orgs/new/").status_code == 404
+
+
+def test_unknown_host_gets_a_clear_404(platform):
+    response = host_client("tidak-ada.localhost").get("/")
+    assert response.status_code == 404
+    assert "tidak-ada.localhost" in response.content.decode()

@@ -1,0 +1,100 @@
+"""seed_demo, /healthz, the language switch and the public pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from tenants import demo
+from tenants.models import Membership, Tenant, User
+from tests.conftest import host_client
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_creates_everything_once(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert demo.DEMO_PASSWORD in out
+    slugs = {t.slug for t in demo.ALL_TENANTS}
+    assert len(slugs) == 33
+    tenants = Tenant.objects.filter(slug__in=slugs)
+    assert tenants.count() == 33
+    assert all(t.is_verified for t in tenants)
+    assert tenants.get(slug="tangerang").region_code == "36.71"
+    assert tenants.get(slug="bandung").region_code == "32.73"
+    for spec in demo.ALL_TENANTS:
+        assert Membership.objects.filter(tenant__slug=spec.slug, user__email=spec.admin_email, role="admin").count() == 1
+        assert Membership.objects.filter(tenant__slug=spec.slug, user__email=spec.staff_email, role="staff").count() == 1
+    assert User.objects.filter(email=demo.OPERATOR_EMAIL, is_staff=True).count() == 1
+    # The demo admin can sign in with the printed password.
+    client = host_client("tangerang.localhost")
+    response = client.post("/accounts/login/", {"login": demo.TANGERANG.admin_email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("host", ["localhost", "bandung.localhost", "unknown.localhost"])
+def test_healthz_is_200_with_the_database(host, bandung):
+    response = host_client(host).get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_without_the_database(django_db_blocker):
+    with django_db_blocker.unblock():
+        saved = dict(connection.settings_dict)
+        connection.close()
+        # Nothing listens on port 1: the server is unreachable.
+        connection.settings_dict.update({"HOST": "127.0.0.1", "PORT": "1"})
+        try:
+            response = host_client("bandung.localhost").get("/healthz")
+        finally:
+            connection.close()
+            connection.settings_dict.clear()
+            connection.settings_dict.update(saved)
+        assert response.status_code == 503
+        assert response.json()["database"] == "unreachable"
+        # And the connection works again afterwards.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+
+
+@pytest.mark.django_db
+def test_indonesian_is_default_and_the_switch_changes_language(bandung):
+    client = host_client("bandung.localhost", language="id")
+    html = client.get("/").content.decode()
+    assert '<html lang="id">' in html
+    assert "Terverifikasi" in html or "Belum diverifikasi" in html
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en">' in html
+    assert "Unverified" in html or "Verified" in html
+    client.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    assert '<html lang="id">' in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_every_page_has_the_language_switcher(bandung, bandung_admin):
+    for host, user, path in [
+        ("localhost", None, "/"),
+        ("localhost", None, "/accounts/login/"),
+        ("localhost", None, "/organisations/"),
+        ("bandung.localhost", None, "/"),
+        ("bandung.localhost", bandung_admin, "/dashboard/"),
+        ("bandung.localhost", bandung_admin, "/dashboard/members/"),
+    ]:
+        html = host_client(host, user).get(path).content.decode()
+        assert 'action="/i18n/setlang/"' in html, (host, path)
+
+
+@pytest.mark.django_db
+def test_directory_lists_tenants_with_pinned_queries(bandung, tangerang, django_assert_max_num_queries):
+    client = host_client("localhost")
+    with django_assert_max_num_queries(8):
+        html = client.get("/organisations/").content.decode()
+    assert "Pemerintah Kota Bandung" in html and "http://bandung.localhost/" in html
+    assert "Pemerintah Kota Tangerang" in client.get("/organisations/?q=36.71").content.decode()
+    assert client.get("/organisations/?page=999&q=" + "x" * 500).status_code == 200
