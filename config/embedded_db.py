@@ -36,7 +36,9 @@ def embedded_database_settings(data_dir: Path) -> dict:
     try:
         conn.autocommit = True
         with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+            cursor.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]
+            )
             if cursor.fetchone() is None:
                 logger.info("creating database %s in %s", DATABASE_NAME, data_dir)
                 cursor.execute(

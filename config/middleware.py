@@ -31,5 +31,7 @@ class HealthCheckMiddleware:
                 cursor.fetchone()
         except Exception as exc:  # any failure means "not healthy", never a 500
             logger.warning("health check failed: %s", exc)
-            return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+            return JsonResponse(
+                {"status": "error", "database": "unreachable"}, status=503
+            )
         return JsonResponse({"status": "ok", "database": "ok"})

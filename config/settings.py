@@ -129,13 +129,17 @@ WSGI_APPLICATION = "config.wsgi.application"
 def _databases() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
-        db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+        db = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+        )
     else:
         from config.embedded_db import embedded_database_settings
 
         db = embedded_database_settings(DATA_DIR / "postgres")
     if url and not url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (schemas per tenant).")
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (schemas per tenant)."
+        )
     db["ENGINE"] = "django_tenants.postgresql_backend"
     # Reused connections must be checked, or a restarted server yields 500s.
     db["CONN_HEALTH_CHECKS"] = True
@@ -153,7 +157,9 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -207,7 +213,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 
 # E-mail: console by default; EMAIL_URL=smtp://user:pass@host:587 or the EMAIL_* settings.
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "BagiPakai <noreply@bagipakai.id>")
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "BagiPakai <noreply@bagipakai.id>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 _email_url = os.environ.get("EMAIL_URL", "").strip()
 if _email_url:
@@ -244,7 +252,10 @@ INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS",
-    [f"{'https' if HTTPS else 'http'}://{BASE_DOMAIN}", f"{'https' if HTTPS else 'http'}://*.{BASE_DOMAIN}"],
+    [
+        f"{'https' if HTTPS else 'http'}://{BASE_DOMAIN}",
+        f"{'https' if HTTPS else 'http'}://*.{BASE_DOMAIN}",
+    ],
 )
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -254,7 +265,9 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS
 # Behind a TLS-terminating proxy (compose, a load balancer) trust its header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0")
+)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 # /healthz is probed over plain HTTP by the container's HEALTHCHECK.

@@ -19,7 +19,11 @@ MANAGE_ROLES = frozenset({Role.ADMIN})
 
 def membership_for(user, tenant: Tenant) -> Membership | None:
     """The user's membership in `tenant` (None for anonymous users and outsiders)."""
-    if not getattr(user, "is_authenticated", False) or tenant is None or tenant.is_platform:
+    if (
+        not getattr(user, "is_authenticated", False)
+        or tenant is None
+        or tenant.is_platform
+    ):
         return None
     return Membership.objects.filter(user=user, tenant=tenant).first()
 
@@ -27,7 +31,9 @@ def membership_for(user, tenant: Tenant) -> Membership | None:
 def request_membership(request: HttpRequest) -> Membership | None:
     """Membership of the signed-in user in the request's tenant, looked up once per request."""
     if not hasattr(request, "_membership_cache"):
-        request._membership_cache = membership_for(request.user, getattr(request, "tenant", None))
+        request._membership_cache = membership_for(
+            request.user, getattr(request, "tenant", None)
+        )
     return request._membership_cache
 
 
@@ -41,7 +47,9 @@ def access_tenant(request: HttpRequest, *, roles=READ_ROLES) -> Membership:
     return membership
 
 
-def access_membership(request: HttpRequest, membership_id: int, *, roles=MANAGE_ROLES) -> Membership:
+def access_membership(
+    request: HttpRequest, membership_id: int, *, roles=MANAGE_ROLES
+) -> Membership:
     """A membership of request.tenant that the caller may manage; 404 for any other tenant's."""
     access_tenant(request, roles=roles)
     try:
@@ -52,7 +60,9 @@ def access_membership(request: HttpRequest, membership_id: int, *, roles=MANAGE_
         raise Http404(_("No such member in this organisation.")) from None
 
 
-def access_invitation(request: HttpRequest, invitation_id: int, *, roles=MANAGE_ROLES) -> Invitation:
+def access_invitation(
+    request: HttpRequest, invitation_id: int, *, roles=MANAGE_ROLES
+) -> Invitation:
     access_tenant(request, roles=roles)
     try:
         return Invitation.objects.select_related("tenant").get(

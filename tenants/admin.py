@@ -54,7 +54,19 @@ class TenantAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "schema_name", "kind", "province", "region_code"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "schema_name",
+                    "kind",
+                    "province",
+                    "region_code",
+                ]
+            },
+        ),
         (
             _("Profile"),
             {
@@ -107,25 +119,40 @@ class TenantAdmin(admin.ModelAdmin):
                 service(actor=request.user, tenant=tenant, **kwargs)
                 count += 1
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{tenant}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+                self.message_user(
+                    request,
+                    f"{tenant}: {' '.join(getattr(exc, 'messages', [str(exc)]))}",
+                    messages.ERROR,
+                )
         if count:
             self.message_user(request, done_message % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("Verify selected tenants"))
     def verify(self, request, queryset):
-        self._run(request, queryset, services.tenant_verify, _("%(n)d tenant(s) verified."))
+        self._run(
+            request, queryset, services.tenant_verify, _("%(n)d tenant(s) verified.")
+        )
 
     @admin.action(description=_("Mark selected tenants unverified"))
     def unverify(self, request, queryset):
-        self._run(request, queryset, services.tenant_unverify, _("%(n)d tenant(s) marked unverified."))
+        self._run(
+            request,
+            queryset,
+            services.tenant_unverify,
+            _("%(n)d tenant(s) marked unverified."),
+        )
 
     @admin.action(description=_("Disable (suspend) selected tenants"))
     def disable(self, request, queryset):
-        self._run(request, queryset, services.tenant_disable, _("%(n)d tenant(s) suspended."))
+        self._run(
+            request, queryset, services.tenant_disable, _("%(n)d tenant(s) suspended.")
+        )
 
     @admin.action(description=_("Enable selected tenants"))
     def enable(self, request, queryset):
-        self._run(request, queryset, services.tenant_enable, _("%(n)d tenant(s) enabled."))
+        self._run(
+            request, queryset, services.tenant_enable, _("%(n)d tenant(s) enabled.")
+        )
 
     def get_urls(self):
         custom = [
@@ -146,14 +173,17 @@ class TenantAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 services.tenant_delete(
-                    actor=request.user, tenant=tenant, confirmation=form.cleaned_data["confirmation"]
+                    actor=request.user,
+                    tenant=tenant,
+                    confirmation=form.cleaned_data["confirmation"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
                 self.message_user(
                     request,
-                    _("Tenant %(name)s and its schema were deleted.") % {"name": tenant.name},
+                    _("Tenant %(name)s and its schema were deleted.")
+                    % {"name": tenant.name},
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:tenants_tenant_changelist"))
@@ -176,10 +206,23 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Personal info"), {"fields": ["full_name"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {
+                "fields": [
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})
+    ]
 
 
 @admin.register(Invitation)

@@ -62,13 +62,17 @@ TANGERANG = DemoTenant(
 
 # Institutions that use Kota Tangerang's apps (slug, name, kind, province, code).
 PARTNERS = [
-    DemoTenant("kab-tangerang", "Pemerintah Kabupaten Tangerang", "kabupaten", "36", "36.03"),
+    DemoTenant(
+        "kab-tangerang", "Pemerintah Kabupaten Tangerang", "kabupaten", "36", "36.03"
+    ),
     DemoTenant("tangsel", "Pemerintah Kota Tangerang Selatan", "kota", "36", "36.74"),
     DemoTenant("serang", "Pemerintah Kota Serang", "kota", "36", "36.73"),
     DemoTenant("cilegon", "Pemerintah Kota Cilegon", "kota", "36", "36.72"),
     DemoTenant("kab-serang", "Pemerintah Kabupaten Serang", "kabupaten", "36", "36.04"),
     DemoTenant("lebak", "Pemerintah Kabupaten Lebak", "kabupaten", "36", "36.02"),
-    DemoTenant("pandeglang", "Pemerintah Kabupaten Pandeglang", "kabupaten", "36", "36.01"),
+    DemoTenant(
+        "pandeglang", "Pemerintah Kabupaten Pandeglang", "kabupaten", "36", "36.01"
+    ),
     DemoTenant("banten", "Pemerintah Provinsi Banten", "provinsi", "36", "36"),
     DemoTenant("bekasi", "Pemerintah Kota Bekasi", "kota", "32", "32.75"),
     DemoTenant("depok", "Pemerintah Kota Depok", "kota", "32", "32.76"),
@@ -79,7 +83,9 @@ PARTNERS = [
     DemoTenant("cirebon", "Pemerintah Kota Cirebon", "kota", "32", "32.74"),
     DemoTenant("tasikmalaya", "Pemerintah Kota Tasikmalaya", "kota", "32", "32.78"),
     DemoTenant("banjar", "Pemerintah Kota Banjar", "kota", "32", "32.79"),
-    DemoTenant("kab-bandung", "Pemerintah Kabupaten Bandung", "kabupaten", "32", "32.04"),
+    DemoTenant(
+        "kab-bandung", "Pemerintah Kabupaten Bandung", "kabupaten", "32", "32.04"
+    ),
     DemoTenant("semarang", "Pemerintah Kota Semarang", "kota", "33", "33.74"),
     DemoTenant("surakarta", "Pemerintah Kota Surakarta", "kota", "33", "33.72"),
     DemoTenant("yogyakarta", "Pemerintah Kota Yogyakarta", "kota", "34", "34.71"),

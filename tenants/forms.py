@@ -23,7 +23,9 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-KIND_CHOICES = [(k, label) for k, label in Tenant.Kind.choices if k != Tenant.Kind.PLATFORM]
+KIND_CHOICES = [
+    (k, label) for k, label in Tenant.Kind.choices if k != Tenant.Kind.PLATFORM
+]
 
 
 class OrganisationCreateForm(forms.Form):
@@ -40,17 +42,25 @@ class OrganisationCreateForm(forms.Form):
         label=_("Region code (kode wilayah Kemendagri)"),
         max_length=13,
         validators=[validate_region_code_format],
-        help_text=_("e.g. 32.73 for Kota Bandung, 36.71 for Kota Tangerang, 32 for Provinsi Jawa Barat."),
+        help_text=_(
+            "e.g. 32.73 for Kota Bandung, 36.71 for Kota Tangerang, 32 for Provinsi Jawa Barat."
+        ),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "32.73"}),
     )
     slug = forms.CharField(
         label=_("Subdomain"),
         # Longer input is accepted here so the message can say exactly what is wrong.
         max_length=100,
-        help_text=_("Lower-case letters, digits and dashes, 3 to %(max)d characters, e.g. bandung.")
+        help_text=_(
+            "Lower-case letters, digits and dashes, 3 to %(max)d characters, e.g. bandung."
+        )
         % {"max": MAX_LENGTH},
         widget=forms.TextInput(
-            attrs={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"}
+            attrs={
+                "autocapitalize": "none",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
         ),
     )
 
@@ -66,7 +76,9 @@ class OrganisationCreateForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         if Tenant.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(_("“%(slug)s” is already taken.") % {"slug": slug})
+            raise forms.ValidationError(
+                _("“%(slug)s” is already taken.") % {"slug": slug}
+            )
         return slug
 
     def clean(self):
@@ -109,7 +121,10 @@ class InvitationForm(forms.Form):
     )
     role = forms.ChoiceField(
         label=_("Role"),
-        choices=[(value, f"{label} — {ROLE_HELP[value]}") for value, label in Membership.Role.choices],
+        choices=[
+            (value, f"{label} — {ROLE_HELP[value]}")
+            for value, label in Membership.Role.choices
+        ],
         initial=Membership.Role.STAFF,
     )
 
@@ -167,6 +182,7 @@ class TenantDeleteForm(forms.Form):
         value = self.cleaned_data["confirmation"].strip()
         if value != self.tenant.slug:
             raise forms.ValidationError(
-                _("That is not “%(slug)s”. Nothing was deleted.") % {"slug": self.tenant.slug}
+                _("That is not “%(slug)s”. Nothing was deleted.")
+                % {"slug": self.tenant.slug}
             )
         return value

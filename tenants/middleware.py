@@ -18,8 +18,14 @@ class TenantStatusMiddleware:
 
     def __call__(self, request):
         tenant = getattr(request, "tenant", None)
-        if tenant is not None and not tenant.is_active and not request.path.startswith("/static/"):
-            response = render(request, "tenants/suspended.html", {"tenant": tenant}, status=503)
+        if (
+            tenant is not None
+            and not tenant.is_active
+            and not request.path.startswith("/static/")
+        ):
+            response = render(
+                request, "tenants/suspended.html", {"tenant": tenant}, status=503
+            )
             response["Retry-After"] = "86400"
             return response
         return self.get_response(request)

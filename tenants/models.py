@@ -55,7 +55,9 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="tenants_user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"), name="tenants_user_email_ci_unique"
+            ),
         ]
 
     def __str__(self):
@@ -87,7 +89,9 @@ class Tenant(TenantMixin):
         _("subdomain"), max_length=30, unique=True, validators=[validate_subdomain]
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    province = models.CharField(_("province"), max_length=2, choices=PROVINCES, blank=True)
+    province = models.CharField(
+        _("province"), max_length=2, choices=PROVINCES, blank=True
+    )
     region_code = models.CharField(
         _("region code (Kemendagri)"),
         max_length=13,
@@ -115,13 +119,17 @@ class Tenant(TenantMixin):
     is_active = models.BooleanField(
         _("active"),
         default=True,
-        help_text=_("A disabled tenant's sites show a 'suspended' page; its data is kept."),
+        help_text=_(
+            "A disabled tenant's sites show a 'suspended' page; its data is kept."
+        ),
     )
     disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
     disabled_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    disabled_reason = models.CharField(_("reason for suspension"), max_length=300, blank=True)
+    disabled_reason = models.CharField(
+        _("reason for suspension"), max_length=300, blank=True
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     # Schemas are created by tenants.services.tenant_provision inside its
@@ -174,7 +182,9 @@ class Membership(models.Model):
         VIEWER = "viewer", _("Viewer")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
 
@@ -182,7 +192,9 @@ class Membership(models.Model):
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "tenant"], name="tenants_membership_unique"),
+            models.UniqueConstraint(
+                fields=["user", "tenant"], name="tenants_membership_unique"
+            ),
         ]
         ordering = ["tenant__name", "user__email"]
 
@@ -202,11 +214,15 @@ class Invitation(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         REVOKED = "revoked", _("Revoked")
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail address"))
     role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     invited_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+"
     )

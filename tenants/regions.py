@@ -91,7 +91,13 @@ def region_code_errors(*, code: str, kind: str, province: str) -> list[str]:
         else:
             number = int(parts[1])
             if kind == "kota" and not 71 <= number <= 99:
-                errors.append(_("City (kota) codes are numbered 71 to 99 within a province."))
+                errors.append(
+                    _("City (kota) codes are numbered 71 to 99 within a province.")
+                )
             if kind == "kabupaten" and not 1 <= number <= 69:
-                errors.append(_("Regency (kabupaten) codes are numbered 01 to 69 within a province."))
+                errors.append(
+                    _(
+                        "Regency (kabupaten) codes are numbered 01 to 69 within a province."
+                    )
+                )
     return errors

@@ -142,7 +142,9 @@ _clone_plan_cache = _PlanCache()
 
 
 def _template_version(cursor, template: str) -> tuple[int, int]:
-    cursor.execute(f"SELECT count(*), coalesce(max(id), 0) FROM {_quote(template)}.django_migrations")
+    cursor.execute(
+        f"SELECT count(*), coalesce(max(id), 0) FROM {_quote(template)}.django_migrations"
+    )
     count, top = cursor.fetchone()
     return int(count), int(top)
 
@@ -231,11 +233,15 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
     own_ref = re.compile(rf"\b{re.escape(template)}\.")
     fks = []
     for table, name, definition, contype in constraints:
-        definition = own_ref.sub("{schema}.", definition.replace("{", "{{").replace("}", "}}"))
+        definition = own_ref.sub(
+            "{schema}.", definition.replace("{", "{{").replace("}", "}}")
+        )
         stmt = f'ALTER TABLE {{schema}}."{table}" ADD CONSTRAINT "{name}" {definition}'
         (fks if contype == "f" else statements).append(stmt)
     for indexdef in indexes:
-        statements.append(own_ref.sub("{schema}.", indexdef.replace("{", "{{").replace("}", "}}")))
+        statements.append(
+            own_ref.sub("{schema}.", indexdef.replace("{", "{{").replace("}", "}}"))
+        )
     statements.extend(fks)
 
     # Data the template holds (its migration records, any default rows);

@@ -10,8 +10,12 @@ from .models import Invitation, Membership, Tenant
 def platform_stats() -> dict:
     return Tenant.objects.exclude(kind=Tenant.Kind.PLATFORM).aggregate(
         tenants=Count("pk"),
-        verified=Count("pk", filter=Q(verification_status=Tenant.Verification.VERIFIED)),
-        cities=Count("pk", filter=Q(kind__in=[Tenant.Kind.KOTA, Tenant.Kind.KABUPATEN])),
+        verified=Count(
+            "pk", filter=Q(verification_status=Tenant.Verification.VERIFIED)
+        ),
+        cities=Count(
+            "pk", filter=Q(kind__in=[Tenant.Kind.KOTA, Tenant.Kind.KABUPATEN])
+        ),
     )
 
 
@@ -20,7 +24,9 @@ def tenant_directory(*, query: str = "") -> QuerySet[Tenant]:
     query = query.strip()[:100]
     if query:
         tenants = tenants.filter(
-            Q(name__icontains=query) | Q(slug__icontains=query) | Q(region_code__startswith=query)
+            Q(name__icontains=query)
+            | Q(slug__icontains=query)
+            | Q(region_code__startswith=query)
         )
     return tenants.prefetch_related("domains").order_by("name")
 
@@ -39,15 +45,17 @@ def membership_by_slug(user, slug: str) -> Membership | None:
 
 
 def tenant_members(tenant: Tenant) -> QuerySet[Membership]:
-    return Membership.objects.filter(tenant=tenant).select_related("user").order_by(
-        "user__full_name", "user__email"
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
     )
 
 
 def pending_invitations(tenant: Tenant) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(tenant=tenant, status=Invitation.Status.PENDING).select_related(
-        "invited_by"
-    )
+    return Invitation.objects.filter(
+        tenant=tenant, status=Invitation.Status.PENDING
+    ).select_related("invited_by")
 
 
 def dashboard_checklist(tenant: Tenant) -> list[dict]:

@@ -46,9 +46,13 @@ def platform_ensure() -> Tenant:
         )
         domain = Domain.objects.filter(domain=settings.BASE_DOMAIN).first()
         if domain is None:
-            Domain.objects.create(domain=settings.BASE_DOMAIN, tenant=platform, is_primary=True)
+            Domain.objects.create(
+                domain=settings.BASE_DOMAIN, tenant=platform, is_primary=True
+            )
         elif domain.tenant_id != platform.pk:
-            raise RuntimeError(f"{settings.BASE_DOMAIN} belongs to tenant {domain.tenant_id}")
+            raise RuntimeError(
+                f"{settings.BASE_DOMAIN} belongs to tenant {domain.tenant_id}"
+            )
     return platform
 
 
@@ -104,7 +108,9 @@ def tenant_provision(
             )
             tenant_schema.schema_clone(tenant.schema_name)
             _provision_domain(tenant)
-            Membership.objects.create(user=actor, tenant=tenant, role=Membership.Role.ADMIN)
+            Membership.objects.create(
+                user=actor, tenant=tenant, role=Membership.Role.ADMIN
+            )
     except IntegrityError as exc:
         # Two people racing for the same subdomain: the loser gets a form error.
         if Tenant.objects.filter(slug=slug).exists():
@@ -112,7 +118,12 @@ def tenant_provision(
                 {"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}
             ) from exc
         raise
-    logger.info("provisioned tenant %s (%s) for %s", tenant.slug, tenant.schema_name, actor.email)
+    logger.info(
+        "provisioned tenant %s (%s) for %s",
+        tenant.slug,
+        tenant.schema_name,
+        actor.email,
+    )
     return tenant
 
 
@@ -160,7 +171,9 @@ def tenant_disable(*, actor: User, tenant: Tenant, reason: str = "") -> Tenant:
     tenant.disabled_at = timezone.now()
     tenant.disabled_by = actor
     tenant.disabled_reason = reason.strip()[:300]
-    tenant.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
+    tenant.save(
+        update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
+    )
     return tenant
 
 
@@ -170,7 +183,9 @@ def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
     tenant.disabled_at = None
     tenant.disabled_by = None
     tenant.disabled_reason = ""
-    tenant.save(update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"])
+    tenant.save(
+        update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
+    )
     return tenant
 
 
@@ -181,7 +196,12 @@ def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
         raise ValidationError(_("The platform itself cannot be deleted."))
     if confirmation.strip() != tenant.slug:
         raise ValidationError(
-            {"confirmation": [_("Type the subdomain “%(slug)s” exactly to confirm.") % {"slug": tenant.slug}]}
+            {
+                "confirmation": [
+                    _("Type the subdomain “%(slug)s” exactly to confirm.")
+                    % {"slug": tenant.slug}
+                ]
+            }
         )
     connection.set_schema_to_public()
     with transaction.atomic():
@@ -236,7 +256,9 @@ def _lock_admins(tenant: Tenant) -> list[Membership]:
     )
 
 
-def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, actor: User, membership: Membership, role: str
+) -> Membership:
     if role not in Membership.Role.values:
         raise ValidationError({"role": [_("Choose a valid role.")]})
     with transaction.atomic():
@@ -249,7 +271,9 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
             and len(admins) <= 1
         ):
             raise ValidationError(
-                _("%(who)s is the last administrator; make someone else an administrator first.")
+                _(
+                    "%(who)s is the last administrator; make someone else an administrator first."
+                )
                 % {"who": membership.user}
             )
         membership.role = role
@@ -307,12 +331,21 @@ def invitation_create(
     with transaction.atomic():
         _require_role(actor, tenant, {Membership.Role.ADMIN})
         if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
-            raise ValidationError({"email": [_("%(email)s is already a member.") % {"email": email}]})
+            raise ValidationError(
+                {"email": [_("%(email)s is already a member.") % {"email": email}]}
+            )
         if Invitation.objects.filter(
             tenant=tenant, email__iexact=email, status=Invitation.Status.PENDING
         ).exists():
             raise ValidationError(
-                {"email": [_("%(email)s already has a pending invitation; resend it from the list below.") % {"email": email}]}
+                {
+                    "email": [
+                        _(
+                            "%(email)s already has a pending invitation; resend it from the list below."
+                        )
+                        % {"email": email}
+                    ]
+                }
             )
         now = timezone.now()
         invitation = Invitation.objects.create(
@@ -328,14 +361,18 @@ def invitation_create(
     return invitation
 
 
-def invitation_resend(*, actor: User, invitation: Invitation, accept_url_for) -> Invitation:
+def invitation_resend(
+    *, actor: User, invitation: Invitation, accept_url_for
+) -> Invitation:
     """Send a pending invitation again with a fresh validity period."""
     with transaction.atomic():
         _require_role(actor, invitation.tenant, {Membership.Role.ADMIN})
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != Invitation.Status.PENDING:
             raise ValidationError(_("Only pending invitations can be sent again."))
-        invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        invitation.expires_at = timezone.now() + timedelta(
+            days=settings.INVITATION_MAX_AGE_DAYS
+        )
         invitation.save(update_fields=["expires_at"])
         url = accept_url_for(invitation_token(invitation))
         transaction.on_commit(lambda: _send_invitation_email(invitation, url))
@@ -358,13 +395,17 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
 def invitation_problem(invitation: Invitation | None, *, tenant: Tenant) -> str | None:
     """Why this invitation cannot be accepted on this tenant's host, or None."""
     if invitation is None or invitation.tenant_id != tenant.pk:
-        return _("This invitation link is not valid. Ask your administrator for a new one.")
+        return _(
+            "This invitation link is not valid. Ask your administrator for a new one."
+        )
     if invitation.status == Invitation.Status.ACCEPTED:
         return _("This invitation has already been used. Sign in to continue.")
     if invitation.status == Invitation.Status.REVOKED:
         return _("This invitation was withdrawn by the administrator.")
     if invitation.is_expired:
-        return _("This invitation has expired. Ask your administrator to send it again.")
+        return _(
+            "This invitation has expired. Ask your administrator to send it again."
+        )
     return None
 
 
@@ -372,14 +413,18 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Turn a pending invitation into a membership for `user` (whose e-mail it names)."""
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("tenant").get(pk=invitation.pk)
+            Invitation.objects.select_for_update()
+            .select_related("tenant")
+            .get(pk=invitation.pk)
         )
         problem = invitation_problem(invitation, tenant=invitation.tenant)
         if problem:
             raise ValidationError(problem)
         if user.email.lower() != invitation.email.lower():
             raise PermissionDenied(
-                _("This invitation was sent to %(email)s, but you are signed in as %(you)s.")
+                _(
+                    "This invitation was sent to %(email)s, but you are signed in as %(you)s."
+                )
                 % {"email": invitation.email, "you": user.email}
             )
         membership, created = Membership.objects.get_or_create(
@@ -422,7 +467,9 @@ def _mark_email_verified(user: User, email: str) -> None:
 # --- signing in on a tenant's host -----------------------------------------------------
 
 
-def handoff_create(*, user: User, tenant: Tenant, next_path: str = "/dashboard/") -> str:
+def handoff_create(
+    *, user: User, tenant: Tenant, next_path: str = "/dashboard/"
+) -> str:
     """A signed one-time token that signs `user` in on `tenant`'s own host."""
     if not next_path.startswith("/") or next_path.startswith("//"):
         next_path = "/dashboard/"

@@ -14,14 +14,64 @@ SUBDOMAIN_RE = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 # Names the platform keeps for itself or that would mislead citizens.
 RESERVED = frozenset(
     {
-        "www", "admin", "api", "static", "media", "public", "app", "apps", "mail",
-        "smtp", "imap", "pop", "ftp", "ns1", "ns2", "dns", "cdn", "assets", "help",
-        "support", "status", "docs", "blog", "billing", "stripe", "webhook",
-        "webhooks", "auth", "login", "logout", "accounts", "account", "signup",
-        "register", "dashboard", "platform", "operator", "root", "system", "test",
-        "demo", "catalog", "katalog", "healthz", "bagipakai", "template",
-        "tenant", "tenants", "localhost", "pemerintah", "gov", "go", "kemendagri",
-        "security", "abuse", "postmaster", "hostmaster", "webmaster",
+        "www",
+        "admin",
+        "api",
+        "static",
+        "media",
+        "public",
+        "app",
+        "apps",
+        "mail",
+        "smtp",
+        "imap",
+        "pop",
+        "ftp",
+        "ns1",
+        "ns2",
+        "dns",
+        "cdn",
+        "assets",
+        "help",
+        "support",
+        "status",
+        "docs",
+        "blog",
+        "billing",
+        "stripe",
+        "webhook",
+        "webhooks",
+        "auth",
+        "login",
+        "logout",
+        "accounts",
+        "account",
+        "signup",
+        "register",
+        "dashboard",
+        "platform",
+        "operator",
+        "root",
+        "system",
+        "test",
+        "demo",
+        "catalog",
+        "katalog",
+        "healthz",
+        "bagipakai",
+        "template",
+        "tenant",
+        "tenants",
+        "localhost",
+        "pemerintah",
+        "gov",
+        "go",
+        "kemendagri",
+        "security",
+        "abuse",
+        "postmaster",
+        "hostmaster",
+        "webmaster",
     }
 )
 
@@ -33,9 +83,7 @@ def subdomain_errors(value: str) -> list[str]:
         errors.append(_("Use lower-case letters only."))
     value = value.lower()
     if len(value) < MIN_LENGTH:
-        errors.append(
-            _("Use at least %(n)d characters.") % {"n": MIN_LENGTH}
-        )
+        errors.append(_("Use at least %(n)d characters.") % {"n": MIN_LENGTH})
     if len(value) > MAX_LENGTH:
         errors.append(
             _("Use at most %(n)d characters (this one has %(len)d).")

@@ -12,7 +12,11 @@ urlpatterns = [
     path("dashboard/profile/", views.profile, name="tenant_profile"),
     path("dashboard/members/", views.members, name="tenant_members"),
     path("dashboard/members/invite/", views.member_invite, name="tenant_member_invite"),
-    path("dashboard/members/<int:membership_id>/role/", views.member_role, name="tenant_member_role"),
+    path(
+        "dashboard/members/<int:membership_id>/role/",
+        views.member_role,
+        name="tenant_member_role",
+    ),
     path(
         "dashboard/members/<int:membership_id>/remove/",
         views.member_remove,

@@ -19,11 +19,15 @@ from .hosts import platform_url, tenant_url
 
 
 def landing(request):
-    return render(request, "platform/landing.html", {"stats": selectors.platform_stats()})
+    return render(
+        request, "platform/landing.html", {"stats": selectors.platform_stats()}
+    )
 
 
 def directory(request):
-    paginator = Paginator(selectors.tenant_directory(query=request.GET.get("q", "")), 30)
+    paginator = Paginator(
+        selectors.tenant_directory(query=request.GET.get("q", "")), 30
+    )
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -52,8 +56,12 @@ def organisation_create(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            token = services.handoff_create(user=request.user, tenant=tenant, next_path="/dashboard/?welcome=1")
-            return redirect(tenant_url(tenant, f"/auth/handoff/?token={token}", request))
+            token = services.handoff_create(
+                user=request.user, tenant=tenant, next_path="/dashboard/?welcome=1"
+            )
+            return redirect(
+                tenant_url(tenant, f"/auth/handoff/?token={token}", request)
+            )
     return render(request, "platform/organisation_create.html", {"form": form})
 
 
@@ -65,7 +73,9 @@ def organisation_go(request, slug):
     if membership is None:
         raise Http404(_("You are not a member of this organisation."))
     token = services.handoff_create(user=request.user, tenant=membership.tenant)
-    return redirect(tenant_url(membership.tenant, f"/auth/handoff/?token={token}", request))
+    return redirect(
+        tenant_url(membership.tenant, f"/auth/handoff/?token={token}", request)
+    )
 
 
 def unknown_host(request):
@@ -76,6 +86,9 @@ def unknown_host(request):
     return render(
         request,
         "platform/unknown_host.html",
-        {"host": request.get_host().split(":")[0][:253], "platform_url": platform_url("/", request)},
+        {
+            "host": request.get_host().split(":")[0][:253],
+            "platform_url": platform_url("/", request),
+        },
         status=404,
     )

@@ -38,13 +38,19 @@ def home(request):
 
 def handoff(request):
     """Redeem a one-time sign-in ticket issued by the platform host."""
-    ticket = services.handoff_redeem(token=request.GET.get("token", ""), tenant=request.tenant)
+    ticket = services.handoff_redeem(
+        token=request.GET.get("token", ""), tenant=request.tenant
+    )
     if ticket is None:
-        messages.error(request, _("That sign-in link is invalid or has expired. Please sign in."))
+        messages.error(
+            request, _("That sign-in link is invalid or has expired. Please sign in.")
+        )
         return redirect(reverse("account_login"))
     login(request, ticket.user, backend=LOGIN_BACKEND)
     next_path = ticket.next_path
-    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        next_path, allowed_hosts={request.get_host()}
+    ):
         next_path = "/dashboard/"
     return redirect(next_path)
 
@@ -68,7 +74,9 @@ def dashboard(request):
 def profile(request):
     tenant = request.tenant
     can_edit = request.membership.role in MANAGE_ROLES
-    form = TenantProfileForm(request.POST or None, instance=tenant) if can_edit else None
+    form = (
+        TenantProfileForm(request.POST or None, instance=tenant) if can_edit else None
+    )
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied(_("Only administrators may edit the profile."))
@@ -89,13 +97,18 @@ def profile(request):
 def members(request):
     tenant = request.tenant
     can_manage = request.membership.role in MANAGE_ROLES
-    can_see_invitations = request.membership.role in {Membership.Role.ADMIN, Membership.Role.AUDITOR}
+    can_see_invitations = request.membership.role in {
+        Membership.Role.ADMIN,
+        Membership.Role.AUDITOR,
+    }
     return render(
         request,
         "tenants/members.html",
         {
             "members": selectors.tenant_members(tenant),
-            "invitations": selectors.pending_invitations(tenant) if can_see_invitations else None,
+            "invitations": selectors.pending_invitations(tenant)
+            if can_see_invitations
+            else None,
             "can_manage": can_manage,
             "role_choices": Membership.Role.choices,
         },
@@ -103,7 +116,9 @@ def members(request):
 
 
 def _accept_url_for(request):
-    return lambda token: tenant_url(request.tenant, reverse("invitation_accept", args=[token]), request)
+    return lambda token: tenant_url(
+        request.tenant, reverse("invitation_accept", args=[token]), request
+    )
 
 
 @member_required(roles=MANAGE_ROLES)
@@ -123,7 +138,8 @@ def member_invite(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             messages.success(
-                request, _("An invitation was sent to %(email)s.") % {"email": invitation.email}
+                request,
+                _("An invitation was sent to %(email)s.") % {"email": invitation.email},
             )
             return redirect("tenant_members")
     return render(
@@ -165,7 +181,9 @@ def member_remove(request, membership_id):
         except ValidationError as exc:
             _form_errors_to_messages(request, exc)
         else:
-            messages.success(request, _("%(who)s was removed.") % {"who": membership.user})
+            messages.success(
+                request, _("%(who)s was removed.") % {"who": membership.user}
+            )
         return redirect("tenant_members")
     return render(request, "tenants/member_remove.html", {"membership": membership})
 
@@ -176,12 +194,18 @@ def invitation_resend(request, invitation_id):
     invitation = access_invitation(request, invitation_id)
     try:
         services.invitation_resend(
-            actor=request.user, invitation=invitation, accept_url_for=_accept_url_for(request)
+            actor=request.user,
+            invitation=invitation,
+            accept_url_for=_accept_url_for(request),
         )
     except ValidationError as exc:
         _form_errors_to_messages(request, exc)
     else:
-        messages.success(request, _("The invitation was sent again to %(email)s.") % {"email": invitation.email})
+        messages.success(
+            request,
+            _("The invitation was sent again to %(email)s.")
+            % {"email": invitation.email},
+        )
     return redirect("tenant_members")
 
 
@@ -194,7 +218,11 @@ def invitation_revoke(request, invitation_id):
     except ValidationError as exc:
         _form_errors_to_messages(request, exc)
     else:
-        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+        messages.success(
+            request,
+            _("The invitation to %(email)s was withdrawn.")
+            % {"email": invitation.email},
+        )
     return redirect("tenant_members")
 
 
@@ -206,21 +234,32 @@ def invitation_accept(request, token):
     problem = services.invitation_problem(invitation, tenant=request.tenant)
     context = {"invitation": invitation, "problem": problem, "token": token}
     if problem:
-        return render(request, "tenants/invitation_accept.html", context, status=410 if invitation else 404)
+        return render(
+            request,
+            "tenants/invitation_accept.html",
+            context,
+            status=410 if invitation else 404,
+        )
 
     user = request.user
     if user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
             context["wrong_user"] = True
-            return render(request, "tenants/invitation_accept.html", context, status=403)
+            return render(
+                request, "tenants/invitation_accept.html", context, status=403
+            )
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=user)
             except ValidationError as exc:
                 context["problem"] = " ".join(exc.messages)
-                return render(request, "tenants/invitation_accept.html", context, status=410)
+                return render(
+                    request, "tenants/invitation_accept.html", context, status=410
+                )
             request._membership_cache = None
-            messages.success(request, _("Welcome to %(tenant)s.") % {"tenant": request.tenant})
+            messages.success(
+                request, _("Welcome to %(tenant)s.") % {"tenant": request.tenant}
+            )
             return redirect("tenant_dashboard")
         return render(request, "tenants/invitation_accept.html", context)
 
@@ -240,9 +279,13 @@ def invitation_accept(request, token):
             )
         except ValidationError as exc:
             context["problem"] = " ".join(exc.messages)
-            return render(request, "tenants/invitation_accept.html", context, status=410)
+            return render(
+                request, "tenants/invitation_accept.html", context, status=410
+            )
         login(request, new_user, backend=LOGIN_BACKEND)
-        messages.success(request, _("Welcome to %(tenant)s.") % {"tenant": request.tenant})
+        messages.success(
+            request, _("Welcome to %(tenant)s.") % {"tenant": request.tenant}
+        )
         return redirect("tenant_dashboard")
     context["form"] = form
     return render(request, "tenants/invitation_accept.html", context)

@@ -17,8 +17,16 @@ PLATFORM_HOST = "localhost"
 
 
 CITIES = {
-    "bandung": {"name": "Pemerintah Kota Bandung", "region_code": "32.73", "province": "32"},
-    "tangerang": {"name": "Pemerintah Kota Tangerang", "region_code": "36.71", "province": "36"},
+    "bandung": {
+        "name": "Pemerintah Kota Bandung",
+        "region_code": "32.73",
+        "province": "32",
+    },
+    "tangerang": {
+        "name": "Pemerintah Kota Tangerang",
+        "region_code": "36.71",
+        "province": "36",
+    },
 }
 
 

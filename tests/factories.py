@@ -22,22 +22,44 @@ def _hash() -> str:
     return _password_hash
 
 
-def make_user(email: str | None = None, *, tenant=None, role: str = "staff", verified: bool = True, **extra):
+def make_user(
+    email: str | None = None,
+    *,
+    tenant=None,
+    role: str = "staff",
+    verified: bool = True,
+    **extra,
+):
     from tenants.models import Membership, User
 
     email = email or f"user{next(_counter)}@example.test"
     user, _ = User.objects.get_or_create(
-        email=email, defaults={"password": _hash(), "full_name": extra.pop("full_name", email.split("@")[0]), **extra}
+        email=email,
+        defaults={
+            "password": _hash(),
+            "full_name": extra.pop("full_name", email.split("@")[0]),
+            **extra,
+        },
     )
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": verified, "primary": True}
     )
     if tenant is not None:
-        Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role})
+        Membership.objects.update_or_create(
+            user=user, tenant=tenant, defaults={"role": role}
+        )
     return user
 
 
-def make_tenant(slug: str, name: str | None = None, *, kind: str = "kota", province: str = "32", region_code: str = "32.73", admin=None):
+def make_tenant(
+    slug: str,
+    name: str | None = None,
+    *,
+    kind: str = "kota",
+    province: str = "32",
+    region_code: str = "32.73",
+    admin=None,
+):
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 

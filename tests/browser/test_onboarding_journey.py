@@ -53,7 +53,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    context = browser.new_context(locale="id-ID", viewport={"width": 390, "height": 844})
+    context = browser.new_context(
+        locale="id-ID", viewport={"width": 390, "height": 844}
+    )
     page = context.new_page()
     yield page
     failed = getattr(request.node, "rep_call", None)
@@ -65,7 +67,9 @@ def page(browser, request):
     context.close()
 
 
-def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(page, live_server, settings):
+def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(
+    page, live_server, settings
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     port = live_server.url.rsplit(":", 1)[1]
     base = f"http://localhost:{port}"

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 def invite(client, email="pegawai@bandung.test", role="staff"):
     # E-mail leaves only when the transaction commits.
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post("/dashboard/members/invite/", {"email": email, "role": role})
+        response = client.post(
+            "/dashboard/members/invite/", {"email": email, "role": role}
+        )
     assert response.status_code == 302, response.content.decode()[:3000]
     message = mail.outbox[-1]
     assert message.to == [email.lower()]
@@ -41,7 +43,9 @@ def test_new_person_accepts_and_creates_account(admin_client, bandung):
     assert page.status_code == 200
     assert "Create your account for pegawai@bandung.test" in page.content.decode()
 
-    response = visitor.post(path, {"full_name": "Asep", "password1": PASSWORD, "password2": PASSWORD})
+    response = visitor.post(
+        path, {"full_name": "Asep", "password1": PASSWORD, "password2": PASSWORD}
+    )
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
     user = User.objects.get(email="pegawai@bandung.test")
     assert Membership.objects.get(user=user, tenant=bandung).role == "auditor"
@@ -78,7 +82,9 @@ def test_existing_account_signs_in_and_accepts(admin_client, bandung, tangerang)
 def test_reused_link_is_refused(admin_client, bandung):
     path = invite(admin_client)
     visitor = host_client("bandung.localhost")
-    visitor.post(path, {"full_name": "Asep", "password1": PASSWORD, "password2": PASSWORD})
+    visitor.post(
+        path, {"full_name": "Asep", "password1": PASSWORD, "password2": PASSWORD}
+    )
     again = host_client("bandung.localhost").get(path)
     assert again.status_code == 410
     assert "already been used" in again.content.decode()
@@ -86,7 +92,12 @@ def test_reused_link_is_refused(admin_client, bandung):
         path, {"full_name": "Penyusup", "password1": PASSWORD, "password2": PASSWORD}
     )
     assert again_post.status_code == 410
-    assert Membership.objects.filter(tenant=bandung, user__email="pegawai@bandung.test").count() == 1
+    assert (
+        Membership.objects.filter(
+            tenant=bandung, user__email="pegawai@bandung.test"
+        ).count()
+        == 1
+    )
 
 
 def test_expired_link_is_refused(admin_client, bandung):
@@ -105,7 +116,9 @@ def test_expired_link_is_refused(admin_client, bandung):
 def test_resend_renews_an_expired_invitation(admin_client):
     invite(admin_client)
     invitation = Invitation.objects.get(email="pegawai@bandung.test")
-    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = admin_client.post(f"/dashboard/invitations/{invitation.pk}/resend/")
     assert response.status_code == 302
@@ -121,13 +134,18 @@ def test_wrong_user_cannot_accept(admin_client, bandung):
     assert response.status_code == 403
     assert "yang.diundang@example.test" in response.content.decode()
     assert not Membership.objects.filter(user=other, tenant=bandung).exists()
-    assert Invitation.objects.get(email="yang.diundang@example.test").status == "pending"
+    assert (
+        Invitation.objects.get(email="yang.diundang@example.test").status == "pending"
+    )
 
 
 def test_withdrawn_invitation_is_refused(admin_client):
     path = invite(admin_client)
     invitation = Invitation.objects.get(email="pegawai@bandung.test")
-    assert admin_client.post(f"/dashboard/invitations/{invitation.pk}/revoke/").status_code == 302
+    assert (
+        admin_client.post(f"/dashboard/invitations/{invitation.pk}/revoke/").status_code
+        == 302
+    )
     response = host_client("bandung.localhost").get(path)
     assert response.status_code == 410
     assert "withdrawn" in response.content.decode()
@@ -137,10 +155,14 @@ def test_link_for_one_tenant_is_useless_on_another(admin_client, tangerang):
     path = invite(admin_client)
     response = host_client("tangerang.localhost").get(path)
     assert response.status_code == 404
-    assert not Membership.objects.filter(tenant=tangerang, user__email="pegawai@bandung.test").exists()
+    assert not Membership.objects.filter(
+        tenant=tangerang, user__email="pegawai@bandung.test"
+    ).exists()
 
 
-@pytest.mark.parametrize("token", ["x", "a" * 5000, "eyJ0b2tlbiI6IjEifQ:abc:def", "%00%ff"])
+@pytest.mark.parametrize(
+    "token", ["x", "a" * 5000, "eyJ0b2tlbiI6IjEifQ:abc:def", "%00%ff"]
+)
 def test_forged_tokens_get_a_clear_404(bandung, token):
     response = host_client("bandung.localhost").get(f"/invitations/{token}/")
     assert response.status_code == 404
@@ -148,24 +170,35 @@ def test_forged_tokens_get_a_clear_404(bandung, token):
 
 
 def test_path_tricks_get_the_not_found_page(bandung):
-    response = host_client("bandung.localhost").get("/invitations/..%2F..%2Fetc%2Fpasswd/")
+    response = host_client("bandung.localhost").get(
+        "/invitations/..%2F..%2Fetc%2Fpasswd/"
+    )
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
 
 
 def test_cannot_invite_a_member_or_twice(admin_client, bandung_admin):
-    response = admin_client.post("/dashboard/members/invite/", {"email": bandung_admin.email, "role": "staff"})
+    response = admin_client.post(
+        "/dashboard/members/invite/", {"email": bandung_admin.email, "role": "staff"}
+    )
     assert response.status_code == 200
     assert "already a member" in response.content.decode()
     invite(admin_client)
-    response = admin_client.post("/dashboard/members/invite/", {"email": "PEGAWAI@bandung.test", "role": "staff"})
+    response = admin_client.post(
+        "/dashboard/members/invite/", {"email": "PEGAWAI@bandung.test", "role": "staff"}
+    )
     assert response.status_code == 200
     assert "already has a pending invitation" in response.content.decode()
     assert 'value="PEGAWAI@bandung.test"' in response.content.decode()
 
 
 @pytest.mark.parametrize(
-    "data", [{"email": "bukan-email", "role": "staff"}, {"email": "a@b.test", "role": "raja"}, {"email": "x" * 400 + "@b.test", "role": "staff"}]
+    "data",
+    [
+        {"email": "bukan-email", "role": "staff"},
+        {"email": "a@b.test", "role": "raja"},
+        {"email": "x" * 400 + "@b.test", "role": "staff"},
+    ],
 )
 def test_invalid_invitation_input_is_a_form_error(admin_client, data):
     response = admin_client.post("/dashboard/members/invite/", data)

@@ -20,9 +20,15 @@ def tenant_routes():
     def walk(patterns, prefix=""):
         for entry in patterns:
             if isinstance(entry, URLResolver):
-                if entry.namespace in {None} and "accounts" not in str(entry.pattern) and "i18n" not in str(entry.pattern):
+                if (
+                    entry.namespace in {None}
+                    and "accounts" not in str(entry.pattern)
+                    and "i18n" not in str(entry.pattern)
+                ):
                     walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern) and entry.name not in PUBLIC_TENANT_ROUTES:
+            elif (
+                isinstance(entry, URLPattern) and entry.name not in PUBLIC_TENANT_ROUTES
+            ):
                 found.append((entry.name, prefix + str(entry.pattern)))
 
     walk(get_resolver("config.urls_tenant").url_patterns)
@@ -56,7 +62,12 @@ def tangerang_objects(tangerang, tangerang_admin):
 
 def test_route_list_covers_the_member_pages():
     names = {name for name, _ in tenant_routes()}
-    assert {"tenant_dashboard", "tenant_members", "tenant_member_invite", "tenant_member_role"} <= names
+    assert {
+        "tenant_dashboard",
+        "tenant_members",
+        "tenant_member_invite",
+        "tenant_member_role",
+    } <= names
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
@@ -65,12 +76,19 @@ def test_bandung_member_gets_403_on_every_tangerang_member_page(
 ):
     client = host_client("tangerang.localhost", bandung_admin)
     for name, pattern in tenant_routes():
-        response = getattr(client, method)(fill(pattern, tangerang_objects), {"role": "admin", "email": "x@y.test"})
+        response = getattr(client, method)(
+            fill(pattern, tangerang_objects), {"role": "admin", "email": "x@y.test"}
+        )
         assert response.status_code == 403, (name, method, response.status_code)
     # And nothing changed.
     assert Membership.objects.get(pk=tangerang_objects["membership_id"]).role == "staff"
-    assert Invitation.objects.get(pk=tangerang_objects["invitation_id"]).status == "pending"
-    assert not Membership.objects.filter(user=bandung_admin, tenant__slug="tangerang").exists()
+    assert (
+        Invitation.objects.get(pk=tangerang_objects["invitation_id"]).status
+        == "pending"
+    )
+    assert not Membership.objects.filter(
+        user=bandung_admin, tenant__slug="tangerang"
+    ).exists()
 
 
 def test_anonymous_users_are_sent_to_sign_in(tangerang_objects):
@@ -87,17 +105,40 @@ def test_admin_cannot_reach_another_tenants_rows_through_own_host(
     """Bandung's admin on Bandung's host, naming Tangerang's membership/invitation ids: 404."""
     client = host_client("bandung.localhost", bandung_admin)
     ids = tangerang_objects
-    assert client.post(f"/dashboard/members/{ids['membership_id']}/role/", {"role": "viewer"}).status_code == 404
-    assert client.post(f"/dashboard/members/{ids['membership_id']}/remove/").status_code == 404
-    assert client.post(f"/dashboard/invitations/{ids['invitation_id']}/revoke/").status_code == 404
-    assert client.post(f"/dashboard/invitations/{ids['invitation_id']}/resend/").status_code == 404
+    assert (
+        client.post(
+            f"/dashboard/members/{ids['membership_id']}/role/", {"role": "viewer"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(f"/dashboard/members/{ids['membership_id']}/remove/").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/dashboard/invitations/{ids['invitation_id']}/revoke/"
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/dashboard/invitations/{ids['invitation_id']}/resend/"
+        ).status_code
+        == 404
+    )
     assert Membership.objects.get(pk=ids["membership_id"]).role == "staff"
     assert Invitation.objects.get(pk=ids["invitation_id"]).status == "pending"
 
 
-def test_nothing_of_tangerang_appears_on_bandung_pages(bandung, tangerang_objects, bandung_admin):
+def test_nothing_of_tangerang_appears_on_bandung_pages(
+    bandung, tangerang_objects, bandung_admin
+):
     client = host_client("bandung.localhost", bandung_admin)
-    pages = [client.get(path).content.decode() for path in ("/", "/dashboard/", "/dashboard/members/", "/dashboard/profile/")]
+    pages = [
+        client.get(path).content.decode()
+        for path in ("/", "/dashboard/", "/dashboard/members/", "/dashboard/profile/")
+    ]
     for html in pages:
         assert "Tangerang" not in html
         assert "staf@tangerang.test" not in html
@@ -110,7 +151,12 @@ def test_viewer_and_auditor_cannot_manage(bandung, tangerang_objects):
         client = host_client("bandung.localhost", user)
         assert client.get("/dashboard/").status_code == 200
         assert client.get("/dashboard/members/invite/").status_code == 403
-        assert client.post("/dashboard/members/invite/", {"email": "a@b.test", "role": "admin"}).status_code == 403
+        assert (
+            client.post(
+                "/dashboard/members/invite/", {"email": "a@b.test", "role": "admin"}
+            ).status_code
+            == 403
+        )
         assert client.post("/dashboard/profile/", {"name": "Diubah"}).status_code == 403
     assert Tenant.objects.get(slug="bandung").name == "Pemerintah Kota Bandung"
     assert not Invitation.objects.filter(email="a@b.test").exists()
@@ -119,9 +165,16 @@ def test_viewer_and_auditor_cannot_manage(bandung, tangerang_objects):
 def test_auditor_reads_members_and_invitations_without_actions(bandung, bandung_admin):
     auditor = make_user("auditor@bandung.test", tenant=bandung, role="auditor")
     Invitation.objects.create(
-        tenant=bandung, email="baru@bandung.test", role="staff", expires_at="2099-01-01T00:00:00Z"
+        tenant=bandung,
+        email="baru@bandung.test",
+        role="staff",
+        expires_at="2099-01-01T00:00:00Z",
     )
-    html = host_client("bandung.localhost", auditor).get("/dashboard/members/").content.decode()
+    html = (
+        host_client("bandung.localhost", auditor)
+        .get("/dashboard/members/")
+        .content.decode()
+    )
     assert "admin@bandung.test" in html and "baru@bandung.test" in html
     assert "Change role" not in html and "Withdraw" not in html
 

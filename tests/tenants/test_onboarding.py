@@ -52,7 +52,9 @@ def test_signup_verify_create_organisation_and_land_on_tenant_as_admin(platform_
     assert gated.status_code == 302 and "/accounts/login/" in gated["Location"]
 
     assert len(mail.outbox) == 1
-    confirm_url = next(link for link in links_in(mail.outbox[0]) if "/confirm-email/" in link)
+    confirm_url = next(
+        link for link in links_in(mail.outbox[0]) if "/confirm-email/" in link
+    )
     confirm_path = urlsplit(confirm_url).path
     assert platform_client.get(confirm_path).status_code == 200
     response = platform_client.post(confirm_path)
@@ -105,7 +107,9 @@ def test_unverified_email_cannot_create_organisation(platform):
     response = client.post("/orgs/new/", {**ORG, "slug": "belum-verif"})
     assert not Tenant.objects.filter(slug="belum-verif").exists()
     assert response.status_code == 200
-    assert "account/verified_email_required.html" in [t.name for t in response.templates]
+    assert "account/verified_email_required.html" in [
+        t.name for t in response.templates
+    ]
     # A fresh confirmation link is sent.
     assert mail.outbox and mail.outbox[0].to == ["belum@verifikasi.test"]
 

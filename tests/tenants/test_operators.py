@@ -27,8 +27,20 @@ def operator_client(operator):
 @pytest.fixture
 def garut(platform):
     admin = make_user("admin@garut.test")
-    tenant = make_tenant("garut", "Pemerintah Kabupaten Garut", kind="kabupaten", province="32", region_code="32.05", admin=admin)
-    Invitation.objects.create(tenant=tenant, email="calon@garut.test", role="staff", expires_at="2099-01-01T00:00:00Z")
+    tenant = make_tenant(
+        "garut",
+        "Pemerintah Kabupaten Garut",
+        kind="kabupaten",
+        province="32",
+        region_code="32.05",
+        admin=admin,
+    )
+    Invitation.objects.create(
+        tenant=tenant,
+        email="calon@garut.test",
+        role="staff",
+        expires_at="2099-01-01T00:00:00Z",
+    )
     return tenant
 
 
@@ -38,7 +50,9 @@ def schema_exists(name):
         return cursor.fetchone() is not None
 
 
-def test_new_tenant_is_marked_unverified_until_an_operator_verifies(garut, operator_client):
+def test_new_tenant_is_marked_unverified_until_an_operator_verifies(
+    garut, operator_client
+):
     public = host_client("garut.localhost")
     assert "Unverified" in public.get("/").content.decode()
     response = operator_client.post(
@@ -58,7 +72,9 @@ def test_unverified_tenant_works_for_its_members(garut):
 
 def test_disabled_tenant_shows_suspended_page_and_keeps_data(garut, operator_client):
     admin = Membership.objects.get(tenant=garut, role="admin").user
-    operator_client.post("/admin/tenants/tenant/", {"action": "disable", "_selected_action": [garut.pk]})
+    operator_client.post(
+        "/admin/tenants/tenant/", {"action": "disable", "_selected_action": [garut.pk]}
+    )
     garut.refresh_from_db()
     assert not garut.is_active
     for path in ("/", "/dashboard/", "/accounts/login/"):
@@ -68,7 +84,9 @@ def test_disabled_tenant_shows_suspended_page_and_keeps_data(garut, operator_cli
     assert host_client("garut.localhost").get("/healthz").status_code == 200
     assert schema_exists("t_garut") and Membership.objects.filter(tenant=garut).exists()
 
-    operator_client.post("/admin/tenants/tenant/", {"action": "enable", "_selected_action": [garut.pk]})
+    operator_client.post(
+        "/admin/tenants/tenant/", {"action": "enable", "_selected_action": [garut.pk]}
+    )
     assert host_client("garut.localhost", admin).get("/dashboard/").status_code == 200
 
 
@@ -84,7 +102,9 @@ def test_delete_requires_typing_the_subdomain(garut, operator_client):
 
 def test_delete_drops_schema_and_every_public_row(garut, operator_client):
     pk = garut.pk
-    response = operator_client.post(f"/admin/tenants/tenant/{pk}/delete/", {"confirmation": "garut"})
+    response = operator_client.post(
+        f"/admin/tenants/tenant/{pk}/delete/", {"confirmation": "garut"}
+    )
     assert response.status_code == 302
     assert not schema_exists("t_garut")
     assert not Tenant.objects.filter(pk=pk).exists()

@@ -25,17 +25,32 @@ def test_seed_demo_twice_creates_everything_once(capsys):
     assert tenants.get(slug="tangerang").region_code == "36.71"
     assert tenants.get(slug="bandung").region_code == "32.73"
     for spec in demo.ALL_TENANTS:
-        assert Membership.objects.filter(tenant__slug=spec.slug, user__email=spec.admin_email, role="admin").count() == 1
-        assert Membership.objects.filter(tenant__slug=spec.slug, user__email=spec.staff_email, role="staff").count() == 1
+        assert (
+            Membership.objects.filter(
+                tenant__slug=spec.slug, user__email=spec.admin_email, role="admin"
+            ).count()
+            == 1
+        )
+        assert (
+            Membership.objects.filter(
+                tenant__slug=spec.slug, user__email=spec.staff_email, role="staff"
+            ).count()
+            == 1
+        )
     assert User.objects.filter(email=demo.OPERATOR_EMAIL, is_staff=True).count() == 1
     # The demo admin can sign in with the printed password.
     client = host_client("tangerang.localhost")
-    response = client.post("/accounts/login/", {"login": demo.TANGERANG.admin_email, "password": demo.DEMO_PASSWORD})
+    response = client.post(
+        "/accounts/login/",
+        {"login": demo.TANGERANG.admin_email, "password": demo.DEMO_PASSWORD},
+    )
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("host", ["localhost", "bandung.localhost", "unknown.localhost"])
+@pytest.mark.parametrize(
+    "host", ["localhost", "bandung.localhost", "unknown.localhost"]
+)
 def test_healthz_is_200_with_the_database(host, bandung):
     response = host_client(host).get("/healthz")
     assert response.status_code == 200
@@ -91,10 +106,15 @@ def test_every_page_has_the_language_switcher(bandung, bandung_admin):
 
 
 @pytest.mark.django_db
-def test_directory_lists_tenants_with_pinned_queries(bandung, tangerang, django_assert_max_num_queries):
+def test_directory_lists_tenants_with_pinned_queries(
+    bandung, tangerang, django_assert_max_num_queries
+):
     client = host_client("localhost")
     with django_assert_max_num_queries(8):
         html = client.get("/organisations/").content.decode()
     assert "Pemerintah Kota Bandung" in html and "http://bandung.localhost/" in html
-    assert "Pemerintah Kota Tangerang" in client.get("/organisations/?q=36.71").content.decode()
+    assert (
+        "Pemerintah Kota Tangerang"
+        in client.get("/organisations/?q=36.71").content.decode()
+    )
     assert client.get("/organisations/?page=999&q=" + "x" * 500).status_code == 200

@@ -65,7 +65,9 @@ def test_refused_subdomain_keeps_what_was_typed(founder_client, bandung, slug, m
 
 
 def test_leading_dash_is_named_as_such(founder_client):
-    html = founder_client.post("/orgs/new/", {**VALID, "slug": "-depok"}).content.decode()
+    html = founder_client.post(
+        "/orgs/new/", {**VALID, "slug": "-depok"}
+    ).content.decode()
     assert "Do not start or end with a dash." in html
 
 
@@ -75,7 +77,10 @@ def test_leading_dash_is_named_as_such(founder_client):
         ({"region_code": "3276"}, "Enter a Kemendagri region code"),
         ({"region_code": "33.76"}, "must start with 32"),
         ({"region_code": "32.06"}, "City (kota) codes are numbered 71 to 99"),
-        ({"kind": "kabupaten", "region_code": "32.76"}, "Regency (kabupaten) codes are numbered 01 to 69"),
+        (
+            {"kind": "kabupaten", "region_code": "32.76"},
+            "Regency (kabupaten) codes are numbered 01 to 69",
+        ),
         ({"kind": "provinsi", "region_code": "32.76"}, "two digits only"),
         ({"province": "99"}, "Select a valid choice"),
         ({"kind": "platform"}, "Select a valid choice"),
@@ -83,7 +88,9 @@ def test_leading_dash_is_named_as_such(founder_client):
         ({"name": "x" * 5000}, "at most 200 characters"),
     ],
 )
-def test_invalid_organisation_details_get_clear_messages(founder_client, fields, message):
+def test_invalid_organisation_details_get_clear_messages(
+    founder_client, fields, message
+):
     response = founder_client.post("/orgs/new/", {**VALID, **fields})
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -161,9 +168,16 @@ def _catalog(schema: str) -> dict:
             [f"{schema}.", schema],
         )
         indexes = cursor.fetchall()
-        cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2')
+        cursor.execute(
+            f'SELECT app, name FROM "{schema}".django_migrations ORDER BY 1, 2'
+        )
         migrations = cursor.fetchall()
-    return {"columns": columns, "constraints": constraints, "indexes": indexes, "migrations": migrations}
+    return {
+        "columns": columns,
+        "constraints": constraints,
+        "indexes": indexes,
+        "migrations": migrations,
+    }
 
 
 def test_cloned_schema_matches_a_migrated_one(bandung):
@@ -200,7 +214,10 @@ def test_template_is_rebuilt_when_stale(platform):
     assert not tenant_schema.template_is_current()
     tenant = services.tenant_provision(actor=make_user("baru@depok.test"), **VALID)
     assert tenant_schema.template_is_current()
-    assert tenant_schema.applied_migrations(tenant.schema_name) == tenant_schema.expected_migrations()
+    assert (
+        tenant_schema.applied_migrations(tenant.schema_name)
+        == tenant_schema.expected_migrations()
+    )
 
 
 def test_schema_names_are_derived_never_raw(platform):

@@ -21,7 +21,11 @@ class Command(MigrateSchemasCommand):
 
     def handle(self, *args, **options):
         super().handle(*args, **options)
-        if options.get("skip_template") or options.get("schema_name") or options.get("app_label"):
+        if (
+            options.get("skip_template")
+            or options.get("schema_name")
+            or options.get("app_label")
+        ):
             return
         from tenants.schema import template_sync
         from tenants.services import platform_ensure
@@ -29,7 +33,9 @@ class Command(MigrateSchemasCommand):
         if self.sync_public:
             platform_ensure()
         if self.sync_tenant:
-            changed = template_sync(verbosity=max(0, int(options.get("verbosity", 1)) - 1))
+            changed = template_sync(
+                verbosity=max(0, int(options.get("verbosity", 1)) - 1)
+            )
             if int(options.get("verbosity", 1)) >= 1:
                 state = "migrated" if changed else "already current"
                 self.stdout.write(f"Tenant template schema {state}.")

@@ -20,7 +20,9 @@ class Command(BaseCommand):
         # Hash the shared demo password once: hashing it for every account would
         # take most of a minute.
         password_hash = make_password(demo.DEMO_PASSWORD)
-        operator = self._user(demo.OPERATOR_EMAIL, "Operator BagiPakai", password_hash, staff=True)
+        operator = self._user(
+            demo.OPERATOR_EMAIL, "Operator BagiPakai", password_hash, staff=True
+        )
         created = 0
         for spec in demo.ALL_TENANTS:
             admin = self._user(spec.admin_email, f"Admin {spec.name}", password_hash)
@@ -45,7 +47,9 @@ class Command(BaseCommand):
                 )
                 if spec.description and not tenant.description:
                     Tenant.objects.filter(pk=tenant.pk).update(
-                        description=spec.description, address=spec.address, website=spec.website
+                        description=spec.description,
+                        address=spec.address,
+                        website=spec.website,
                     )
                 if not tenant.is_verified:
                     services.tenant_verify(actor=operator, tenant=tenant)
@@ -65,7 +69,9 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _user(email: str, full_name: str, password_hash: str, *, staff: bool = False) -> User:
+    def _user(
+        email: str, full_name: str, password_hash: str, *, staff: bool = False
+    ) -> User:
         user, created = User.objects.get_or_create(
             email=email,
             defaults={
