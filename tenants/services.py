@@ -262,8 +262,9 @@ def membership_change_role(
     if role not in Membership.Role.values:
         raise ValidationError({"role": [_("Choose a valid role.")]})
     with transaction.atomic():
-        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
         admins = _lock_admins(membership.tenant)
+        # Checked after the lock: a concurrent demotion of the actor counts.
+        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
         membership.refresh_from_db()
         if (
             membership.role == Membership.Role.ADMIN
@@ -283,9 +284,12 @@ def membership_change_role(
 
 def membership_remove(*, actor: User, membership: Membership) -> None:
     with transaction.atomic():
+        admins = _lock_admins(membership.tenant)
         if actor.pk != membership.user_id:
             _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
-        admins = _lock_admins(membership.tenant)
+        membership = Membership.objects.filter(pk=membership.pk).first()
+        if membership is None:
+            return
         if membership.role == Membership.Role.ADMIN and len(admins) <= 1:
             raise ValidationError(
                 _("%(who)s is the last administrator and cannot be removed.")

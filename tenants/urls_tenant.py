@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views_tenant as views
+from .converters import RowIdConverter
+
+register_converter(RowIdConverter, "id")
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
 # only; tests/tenants/test_isolation.py walks this list to prove it.
@@ -13,22 +16,22 @@ urlpatterns = [
     path("dashboard/members/", views.members, name="tenant_members"),
     path("dashboard/members/invite/", views.member_invite, name="tenant_member_invite"),
     path(
-        "dashboard/members/<int:membership_id>/role/",
+        "dashboard/members/<id:membership_id>/role/",
         views.member_role,
         name="tenant_member_role",
     ),
     path(
-        "dashboard/members/<int:membership_id>/remove/",
+        "dashboard/members/<id:membership_id>/remove/",
         views.member_remove,
         name="tenant_member_remove",
     ),
     path(
-        "dashboard/invitations/<int:invitation_id>/resend/",
+        "dashboard/invitations/<id:invitation_id>/resend/",
         views.invitation_resend,
         name="tenant_invitation_resend",
     ),
     path(
-        "dashboard/invitations/<int:invitation_id>/revoke/",
+        "dashboard/invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,
         name="tenant_invitation_revoke",
     ),

@@ -256,7 +256,6 @@ def invitation_accept(request, token):
                 return render(
                     request, "tenants/invitation_accept.html", context, status=410
                 )
-            request._membership_cache = None
             messages.success(
                 request, _("Welcome to %(tenant)s.") % {"tenant": request.tenant}
             )

@@ -38,7 +38,7 @@ def tenant_routes():
 def fill(pattern: str, ids: dict) -> str:
     path = "/" + pattern
     for key, value in ids.items():
-        path = path.replace(f"<int:{key}>", str(value))
+        path = path.replace(f"<id:{key}>", str(value))
     assert "<" not in path, f"no value for a parameter in {pattern}"
     return path
 
@@ -189,3 +189,13 @@ def test_unknown_host_gets_a_clear_404(platform):
     response = host_client("tidak-ada.localhost").get("/")
     assert response.status_code == 404
     assert "tidak-ada.localhost" in response.content.decode()
+
+
+def test_oversized_ids_are_404_not_500(bandung, bandung_admin):
+    client = host_client("bandung.localhost", bandung_admin)
+    for path in (
+        "/dashboard/members/99999999999999999999999/role/",
+        "/dashboard/members/9223372036854775807/remove/",
+        "/dashboard/invitations/-1/revoke/",
+    ):
+        assert client.post(path, {"role": "staff"}).status_code == 404, path
