@@ -92,7 +92,7 @@ TENANT_TEMPLATE_SCHEMA = "tenant_template"
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
     "config.middleware.HealthCheckMiddleware",
-    "tenants.middleware.TenantMiddleware",
+    "django_tenants.middleware.main.TenantMainMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

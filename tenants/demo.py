@@ -102,13 +102,3 @@ PARTNERS = [
 ]
 
 ALL_TENANTS = [BANDUNG, TANGERANG, *PARTNERS]
-
-# Recorded here until the catalog (issue 3) gives agreements their own table.
-BANDUNG_TANGERANG_MOU = {
-    "kind": "mou",
-    "title": "Nota Kesepahaman penggunaan aplikasi Sabilulungan",
-    "first_party": "bandung",
-    "second_party": "tangerang",
-    "signed_on": "2017-11-01",
-    "place": "Balai Kota Bandung",
-}

@@ -1,13 +1,8 @@
-"""Host → tenant routing and the 'suspended' page."""
+"""The 'suspended' page of a disabled tenant (routing itself is django-tenants')."""
 
 from __future__ import annotations
 
 from django.shortcuts import render
-from django_tenants.middleware.main import TenantMainMiddleware
-
-
-class TenantMiddleware(TenantMainMiddleware):
-    """django-tenants' routing: the host picks the tenant and its schema."""
 
 
 class TenantStatusMiddleware:
