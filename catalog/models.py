@@ -1,0 +1,297 @@
+"""The shared app catalog (public schema): apps, releases, adoptions, agreements."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Tenant, User
+
+from .vocabularies import MAINTENANCE_TYPES
+
+
+class CatalogApp(models.Model):
+    """An application one government built and offers to others."""
+
+    class DevelopmentStatus(models.TextChoices):
+        CONCEPT = "concept", _("Concept")
+        DEVELOPMENT = "development", _("In development")
+        BETA = "beta", _("Beta")
+        STABLE = "stable", _("Stable")
+        OBSOLETE = "obsolete", _("Obsolete")
+
+    class Delivery(models.TextChoices):
+        HOSTED = "hosted", _("Hosted on BagiPakai")
+        SOURCE = "source", _("Source code handed over")
+        EXTERNAL = "external", _("Run by the publisher")
+
+    class Maintenance(models.TextChoices):
+        INTERNAL = MAINTENANCE_TYPES[0], _("Maintained by the publisher")
+        CONTRACT = MAINTENANCE_TYPES[1], _("Maintained under contract")
+        COMMUNITY = MAINTENANCE_TYPES[2], _("Maintained by a community")
+        NONE = MAINTENANCE_TYPES[3], _("Not maintained")
+
+    slug = models.SlugField(_("identifier"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    publisher = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="published_apps", verbose_name=_("publisher")
+    )
+    short_description_id = models.CharField(_("short description (Indonesian)"), max_length=150)
+    short_description_en = models.CharField(
+        _("short description (English)"), max_length=150, blank=True
+    )
+    long_description_id = models.TextField(_("description (Indonesian)"), blank=True)
+    long_description_en = models.TextField(_("description (English)"), blank=True)
+    features = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    categories = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    scope = ArrayField(models.CharField(max_length=60), default=list, blank=True)
+    development_status = models.CharField(
+        _("development status"), max_length=20, choices=DevelopmentStatus.choices
+    )
+    software_type = models.CharField(_("software type"), max_length=40, default="standalone/web")
+    delivery_mode = models.CharField(_("delivery"), max_length=20, choices=Delivery.choices)
+    hosted_module = models.CharField(
+        _("hosted module"),
+        max_length=40,
+        blank=True,
+        help_text=_("For hosted apps: the BagiPakai module that runs it (see catalog/hosted.py)."),
+    )
+    license = models.CharField(_("licence (SPDX)"), max_length=100)
+    url = models.URLField(
+        _("source repository"),
+        max_length=300,
+        unique=True,
+        help_text=_("Also identifies the app when a publiccode.yml is imported."),
+    )
+    documentation_url = models.URLField(_("documentation"), max_length=300, blank=True)
+    landing_url = models.URLField(_("website or demo"), max_length=300, blank=True)
+    logo = models.ImageField(_("logo"), upload_to="catalog/logos/", blank=True)
+    platforms = ArrayField(models.CharField(max_length=20), default=list, blank=True)
+    languages = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    maintenance_type = models.CharField(
+        _("maintenance"), max_length=20, choices=Maintenance.choices, default="internal"
+    )
+    contacts = models.JSONField(
+        _("maintenance contacts"),
+        default=list,
+        blank=True,
+        help_text=_("List of {name, email, phone, affiliation}."),
+    )
+    is_hidden = models.BooleanField(_("hidden by operators"), default=False)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    # Kept current by catalog.services; names weigh more than descriptions.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("catalog app")
+        verbose_name_plural = _("catalog apps")
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="catalog_app_search"),
+            GinIndex(
+                name="catalog_app_name_trgm",
+                fields=["name"],
+                opclasses=["gin_trgm_ops"],
+            ),
+            GinIndex(fields=["categories"], name="catalog_app_categories"),
+            models.Index(fields=["is_hidden", "name"], name="catalog_app_visible_name"),
+            models.Index(fields=["-created_at"], name="catalog_app_newest"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hosted_module"],
+                condition=~models.Q(hosted_module=""),
+                name="catalog_app_one_entry_per_module",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def short_description(self) -> str:
+        if get_language() == "en" and self.short_description_en:
+            return self.short_description_en
+        return self.short_description_id or self.short_description_en
+
+    @property
+    def long_description(self) -> str:
+        if get_language() == "en" and self.long_description_en:
+            return self.long_description_en
+        return self.long_description_id or self.long_description_en
+
+    @property
+    def is_hosted(self) -> bool:
+        return self.delivery_mode == self.Delivery.HOSTED
+
+
+class Release(models.Model):
+    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(_("version"), max_length=40)
+    released_on = models.DateField(_("release date"))
+    notes = models.TextField(_("release notes"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("release")
+        verbose_name_plural = _("releases")
+        ordering = ["-released_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["app", "version"], name="catalog_release_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.app} {self.version}"
+
+
+class Screenshot(models.Model):
+    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="screenshots")
+    image = models.ImageField(_("image"), upload_to="catalog/screenshots/")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.caption or self.image.name
+
+
+class Agreement(models.Model):
+    """A cooperation agreement between two governments (MoU or PKS).
+
+    One agreement may cover several adoptions, e.g. an MoU signed first and
+    the apps adopted under it later.
+    """
+
+    class Kind(models.TextChoices):
+        MOU = "mou", _("Memorandum of understanding (MoU / nota kesepahaman)")
+        PKS = "pks", _("Cooperation agreement (PKS / perjanjian kerja sama)")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=120)
+    title = models.CharField(_("title"), max_length=300)
+    first_party = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="agreements_as_first_party"
+    )
+    second_party = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="agreements_as_second_party"
+    )
+    signed_on = models.DateField(_("signed on"))
+    signed_at_place = models.CharField(_("place of signing"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    first_signatory = models.CharField(
+        _("signatory of the first party"), max_length=200, help_text=_("Name and position.")
+    )
+    second_signatory = models.CharField(
+        _("signatory of the second party"), max_length=200, help_text=_("Name and position.")
+    )
+    document = models.FileField(_("signed document (PDF)"), upload_to="catalog/agreements/", blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(first_party=models.F("second_party")),
+                name="catalog_agreement_two_parties",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="catalog_agreement_valid_period",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    def involves(self, tenant) -> bool:
+        return tenant.pk in (self.first_party_id, self.second_party_id)
+
+
+class Adoption(models.Model):
+    """One tenant's use of one catalog app, from request to end."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class Usage(models.TextChoices):
+        PILOT = "pilot", _("Pilot")
+        PRODUCTION = "production", _("Production")
+
+    LIVE_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.ACTIVE)
+
+    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="adoptions")
+    adopter = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="adoptions")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    purpose = models.TextField(_("purpose"))
+    contact_name = models.CharField(_("contact person"), max_length=150)
+    contact_email = models.EmailField(_("contact e-mail"))
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="adoptions"
+    )
+    usage = models.CharField(_("used as"), max_length=20, choices=Usage.choices, blank=True)
+    release = models.ForeignKey(
+        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(_("reason"), blank=True)
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("adoption")
+        verbose_name_plural = _("adoptions")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "adopter"],
+                condition=models.Q(status__in=["requested", "approved", "active"]),
+                name="catalog_adoption_one_live",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["app", "status"], name="catalog_adoption_app_status"),
+            models.Index(fields=["adopter", "status"], name="catalog_adoption_adopter"),
+        ]
+
+    def __str__(self):
+        return f"{self.adopter} → {self.app} ({self.status})"
+
+
+class AdoptionEvent(models.Model):
+    """Who did what to an adoption, and when. Append-only."""
+
+    adoption = models.ForeignKey(Adoption, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_tenant = models.ForeignKey(
+        Tenant, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action} {self.from_status}→{self.to_status} by {self.actor_id}"

@@ -1,0 +1,242 @@
+"""Catalog reads: search with facets, detail pages, what a tenant has switched on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from tenants.models import Tenant
+
+from . import hosted
+from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+
+# Word similarity above which a name counts as a typo of the query.
+TRIGRAM_THRESHOLD = 0.45
+SORTS = {
+    "adopted": ("-adopters", "name"),
+    "newest": ("-created_at", "name"),
+    "name": ("name",),
+}
+FACET_FIELDS = ("category", "publisher", "delivery", "status", "license")
+
+
+@dataclass
+class CatalogQuery:
+    q: str = ""
+    category: str = ""
+    publisher: str = ""
+    delivery: str = ""
+    status: str = ""
+    license: str = ""
+    sort: str = ""
+    errors: list = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params) -> CatalogQuery:
+        def one(name, limit=100):
+            value = params.get(name, "")
+            return value.strip()[:limit] if isinstance(value, str) else ""
+
+        query = cls(
+            q=one("q", 200),
+            category=one("category"),
+            publisher=one("publisher"),
+            delivery=one("delivery"),
+            status=one("status"),
+            license=one("license"),
+            sort=one("sort"),
+        )
+        if query.sort and query.sort not in SORTS:
+            query.sort = ""
+        return query
+
+    @property
+    def effective_sort(self) -> str:
+        return self.sort or ("relevance" if self.q else "adopted")
+
+
+def _active_adopters():
+    return Coalesce(
+        Subquery(
+            Adoption.objects.filter(app=OuterRef("pk"), status=Adoption.Status.ACTIVE)
+            .values("app")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        Value(0),
+    )
+
+
+def visible_apps() -> QuerySet[CatalogApp]:
+    return CatalogApp.objects.filter(is_hidden=False, publisher__is_active=True)
+
+
+def _apply_filters(apps: QuerySet, query: CatalogQuery, skip: str = "") -> QuerySet:
+    if query.category and skip != "category":
+        apps = apps.filter(categories__contains=[query.category])
+    if query.publisher and skip != "publisher":
+        apps = apps.filter(publisher__slug=query.publisher)
+    if query.delivery and skip != "delivery":
+        apps = apps.filter(delivery_mode=query.delivery)
+    if query.status and skip != "status":
+        apps = apps.filter(development_status=query.status)
+    if query.license and skip != "license":
+        apps = apps.filter(license=query.license)
+    return apps
+
+
+def _apply_search(apps: QuerySet, q: str) -> QuerySet:
+    if not q:
+        return apps
+    search = SearchQuery(q, config="simple", search_type="websearch")
+    prefix_terms = [t for t in "".join(c if c.isalnum() else " " for c in q).split() if t]
+    prefix = SearchQuery(" & ".join(f"{t}:*" for t in prefix_terms), config="simple", search_type="raw") if prefix_terms else None
+    apps = apps.annotate(
+        similarity=TrigramWordSimilarity(q, "name"),
+        rank=SearchRank(F("search_vector"), search),
+    )
+    match = Q(search_vector=search) | Q(similarity__gte=TRIGRAM_THRESHOLD)
+    if prefix is not None:
+        match |= Q(search_vector=prefix)
+    return apps.filter(match)
+
+
+def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
+    """Visible apps matching the query and filters, sorted, with adopter counts."""
+    apps = _apply_search(_apply_filters(visible_apps(), query), query.q)
+    apps = apps.annotate(adopters=_active_adopters()).select_related("publisher")
+    if query.effective_sort == "relevance":
+        return apps.annotate(score=Greatest("rank", "similarity")).order_by("-score", "name")
+    return apps.order_by(*SORTS[query.effective_sort])
+
+
+def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]:
+    """For each facet, (value, label, count) over the apps matching everything else.
+
+    Each facet is counted without its own filter, so choosing one category
+    still shows how many apps the other categories would give.
+    """
+    facets: dict[str, list[tuple[str, str, int]]] = {}
+
+    def base(skip):
+        return _apply_search(_apply_filters(visible_apps(), query, skip=skip), query.q)
+
+    # Categories are an array: count them in SQL with unnest, in one query.
+    ids_sql, ids_params = base("category").values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c, count(*) FROM (SELECT unnest(categories) AS c FROM catalog_catalogapp "
+            f"WHERE id IN ({ids_sql})) AS t GROUP BY c ORDER BY count(*) DESC, c",
+            ids_params,
+        )
+        from .vocabularies import label
+
+        facets["category"] = [(c, label(c), n) for c, n in cursor.fetchall()]
+
+    publishers = (
+        base("publisher")
+        .values("publisher__slug", "publisher__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "publisher__name")
+    )
+    facets["publisher"] = [(p["publisher__slug"], p["publisher__name"], p["n"]) for p in publishers]
+    delivery_labels = dict(CatalogApp.Delivery.choices)
+    facets["delivery"] = [
+        (row["delivery_mode"], delivery_labels.get(row["delivery_mode"], row["delivery_mode"]), row["n"])
+        for row in base("delivery").values("delivery_mode").annotate(n=Count("pk")).order_by("-n")
+    ]
+    status_labels = dict(CatalogApp.DevelopmentStatus.choices)
+    facets["status"] = [
+        (row["development_status"], status_labels.get(row["development_status"], row["development_status"]), row["n"])
+        for row in base("status").values("development_status").annotate(n=Count("pk")).order_by("-n")
+    ]
+    facets["license"] = [
+        (row["license"], row["license"], row["n"])
+        for row in base("license").values("license").annotate(n=Count("pk")).order_by("-n", "license")
+    ]
+    return facets
+
+
+def app_detail(slug: str) -> CatalogApp | None:
+    return (
+        visible_apps()
+        .filter(slug=slug)
+        .select_related("publisher")
+        .prefetch_related(
+            Prefetch("releases", queryset=Release.objects.order_by("-released_on", "-pk")),
+            "screenshots",
+            Prefetch(
+                "adoptions",
+                queryset=Adoption.objects.filter(status=Adoption.Status.ACTIVE)
+                .select_related("adopter", "release", "agreement")
+                .order_by("adopter__name"),
+                to_attr="active_adoptions",
+            ),
+        )
+        .first()
+    )
+
+
+def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
+    """Hosted modules switched on for `tenant`: it publishes the app or actively adopts it."""
+    if tenant is None or tenant.is_platform:
+        return frozenset()
+    keys = CatalogApp.objects.filter(
+        Q(publisher=tenant) | Q(adoptions__adopter=tenant, adoptions__status=Adoption.Status.ACTIVE),
+        delivery_mode=CatalogApp.Delivery.HOSTED,
+    ).exclude(hosted_module="").values_list("hosted_module", flat=True)
+    return frozenset(k for k in keys if hosted.get(k) is not None)
+
+
+def hosted_app_for_module(key: str) -> CatalogApp | None:
+    return visible_apps().filter(hosted_module=key).select_related("publisher").first()
+
+
+def tenant_adoptions(tenant: Tenant) -> QuerySet[Adoption]:
+    return (
+        Adoption.objects.filter(adopter=tenant)
+        .select_related("app__publisher", "release", "agreement")
+        .order_by("-updated_at")
+    )
+
+
+def incoming_adoptions(tenant: Tenant) -> QuerySet[Adoption]:
+    return (
+        Adoption.objects.filter(app__publisher=tenant)
+        .select_related("app", "adopter", "release", "agreement")
+        .order_by("-updated_at")
+    )
+
+
+def published_apps(tenant: Tenant) -> QuerySet[CatalogApp]:
+    return (
+        CatalogApp.objects.filter(publisher=tenant)
+        .annotate(
+            adopters=_active_adopters(),
+            pending=Count("adoptions", filter=Q(adoptions__status=Adoption.Status.REQUESTED)),
+        )
+        .order_by("name")
+    )
+
+
+def tenant_agreements(tenant: Tenant) -> QuerySet[Agreement]:
+    return (
+        Agreement.objects.filter(Q(first_party=tenant) | Q(second_party=tenant))
+        .select_related("first_party", "second_party")
+        .annotate(n_adoptions=Count("adoptions"))
+        .order_by("-signed_on", "-pk")
+    )
+
+
+def agreements_between(a: Tenant, b: Tenant) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(
+        Q(first_party=a, second_party=b) | Q(first_party=b, second_party=a)
+    ).order_by("-signed_on")
+
+
+def adoption_events(adoption: Adoption) -> QuerySet[AdoptionEvent]:
+    return adoption.events.select_related("actor", "actor_tenant").order_by("at", "pk")
