@@ -279,8 +279,17 @@ class Adoption(models.Model):
 class AdoptionEvent(models.Model):
     """Who did what to an adoption, and when. Append-only."""
 
+    class Action(models.TextChoices):
+        REQUEST = "request", _("Requested")
+        WITHDRAW = "withdraw", _("Withdrawn")
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
+        ACTIVATE = "activate", _("Activated")
+        UPDATE = "update", _("Usage changed")
+        END = "end", _("Ended")
+
     adoption = models.ForeignKey(Adoption, on_delete=models.CASCADE, related_name="events")
-    action = models.CharField(max_length=20)
+    action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")

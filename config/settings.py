@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
+    "catalog.middleware.HostedModuleMiddleware",
 ]
 
 TEMPLATES = [
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenants.context_processors.platform",
+                "catalog.middleware.menu",
             ],
         },
     },

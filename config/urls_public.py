@@ -7,5 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("catalog.urls_api")),
+    path("", include("catalog.urls_platform")),
     path("", include("tenants.urls_platform")),
 ]

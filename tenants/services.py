@@ -475,7 +475,12 @@ def handoff_create(
     *, user: User, tenant: Tenant, next_path: str = "/dashboard/"
 ) -> str:
     """A signed one-time token that signs `user` in on `tenant`'s own host."""
-    if not next_path.startswith("/") or next_path.startswith("//"):
+    if (
+        not next_path.startswith("/")
+        or next_path.startswith("//")
+        or "\\" in next_path
+        or len(next_path) > 200
+    ):
         next_path = "/dashboard/"
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
         raise PermissionDenied(_("You are not a member of this organisation."))

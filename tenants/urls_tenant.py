@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from . import views_tenant as views
 from .converters import RowIdConverter
@@ -35,6 +35,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="tenant_invitation_revoke",
     ),
+    path("", include("catalog.urls_tenant")),
+    path("grants/", include("grants.urls")),
 ]
 
 PUBLIC_TENANT_ROUTES = frozenset({"tenant_home", "tenant_handoff", "invitation_accept"})

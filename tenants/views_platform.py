@@ -72,7 +72,11 @@ def organisation_go(request, slug):
     membership = selectors.membership_by_slug(request.user, slug)
     if membership is None:
         raise Http404(_("You are not a member of this organisation."))
-    token = services.handoff_create(user=request.user, tenant=membership.tenant)
+    token = services.handoff_create(
+        user=request.user,
+        tenant=membership.tenant,
+        next_path=request.POST.get("next", "/dashboard/"),
+    )
     return redirect(
         tenant_url(membership.tenant, f"/auth/handoff/?token={token}", request)
     )

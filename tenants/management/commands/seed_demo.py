@@ -54,9 +54,13 @@ class Command(BaseCommand):
                 if not tenant.is_verified:
                     services.tenant_verify(actor=operator, tenant=tenant)
 
+        from catalog.demo import seed_catalog
+
+        catalog = seed_catalog(operator=operator)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo ready: {len(demo.ALL_TENANTS)} tenants ({created} new)."
+                f"Demo ready: {len(demo.ALL_TENANTS)} tenants ({created} new), "
+                f"{catalog['apps']} catalog apps, {catalog['adoptions']} active adoptions."
             )
         )
         self.stdout.write(

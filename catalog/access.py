@@ -1,0 +1,48 @@
+"""Which catalog rows a tenant's members may see and change. Every tenant view uses these."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from tenants.access import access_tenant
+
+from .models import Adoption, Agreement, CatalogApp
+
+
+def access_adoption(request, adoption_id: int) -> Adoption:
+    """An adoption in which request.tenant is the adopter or the publisher; 404 otherwise."""
+    access_tenant(request)
+    tenant = request.tenant
+    adoption = (
+        Adoption.objects.filter(Q(adopter=tenant) | Q(app__publisher=tenant), pk=adoption_id)
+        .select_related("app__publisher", "adopter", "agreement", "release", "requested_by")
+        .first()
+    )
+    if adoption is None:
+        raise Http404(_("No such adoption for this organisation."))
+    return adoption
+
+
+def access_own_app(request, slug: str) -> CatalogApp:
+    """A catalog entry that request.tenant publishes; 404 for anybody else's."""
+    access_tenant(request)
+    app = CatalogApp.objects.filter(publisher=request.tenant, slug=slug).first()
+    if app is None:
+        raise Http404(_("Your organisation publishes no app with this identifier."))
+    return app
+
+
+def access_agreement(request, agreement_id: int) -> Agreement:
+    """An agreement to which request.tenant is a party; 404 otherwise."""
+    access_tenant(request)
+    tenant = request.tenant
+    agreement = (
+        Agreement.objects.filter(Q(first_party=tenant) | Q(second_party=tenant), pk=agreement_id)
+        .select_related("first_party", "second_party", "created_by")
+        .first()
+    )
+    if agreement is None:
+        raise Http404(_("No such agreement for this organisation."))
+    return agreement

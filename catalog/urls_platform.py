@@ -1,0 +1,16 @@
+from django.urls import path
+
+from tenants.converters import RowIdConverter  # noqa: F401  (registers "id")
+
+from . import views_platform as views
+
+urlpatterns = [
+    path("catalog/", views.catalog_list, name="catalog_list"),
+    path("catalog/<slug:slug>/", views.catalog_detail, name="catalog_detail"),
+    path("catalog/<slug:slug>/logo/", views.catalog_logo, name="catalog_logo"),
+    path(
+        "catalog/<slug:slug>/screenshots/<id:screenshot_id>/",
+        views.catalog_screenshot,
+        name="catalog_screenshot",
+    ),
+]

@@ -1,0 +1,88 @@
+"""The public catalog on the platform host: browse, search, detail."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+
+from tenants.models import Membership
+from tenants.selectors import memberships_of
+
+from . import selectors
+from .models import Screenshot
+
+PAGE_SIZE = 20
+
+
+def catalog_list(request):
+    query = selectors.CatalogQuery.from_params(request.GET)
+    paginator = Paginator(selectors.catalog_search(query), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "catalog/list.html",
+        {
+            "query": query,
+            "page": page,
+            "facets": selectors.catalog_facets(query),
+            "querystring": params.urlencode(),
+            "sorts": selectors.SORTS,
+        },
+    )
+
+
+def catalog_detail(request, slug):
+    app = selectors.app_detail(slug)
+    if app is None:
+        raise Http404
+    admin_of = []
+    if request.user.is_authenticated:
+        admin_of = [
+            m.tenant
+            for m in memberships_of(request.user).filter(role=Membership.Role.ADMIN)
+            if m.tenant_id != app.publisher_id
+        ]
+    return render(
+        request,
+        "catalog/detail.html",
+        {"app": app, "adopters": app.active_adoptions, "admin_of": admin_of},
+    )
+
+
+@cache_control(public=True, max_age=3600)
+def catalog_logo(request, slug):
+    app = selectors.visible_apps().filter(slug=slug).exclude(logo="").first()
+    if app is None:
+        raise Http404
+    return _serve_image(app.logo)
+
+
+@cache_control(public=True, max_age=3600)
+def catalog_screenshot(request, slug, screenshot_id):
+    shot = Screenshot.objects.filter(
+        pk=screenshot_id, app__slug=slug, app__in=selectors.visible_apps()
+    ).first()
+    if shot is None:
+        raise Http404
+    return _serve_image(shot.image)
+
+
+def _serve_image(field) -> FileResponse:
+    """Images were checked and renamed on upload; their extension says their type."""
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise Http404 from None
+    content_type = {
+        "png": "image/png",
+        "jpg": "image/jpeg",
+        "webp": "image/webp",
+    }.get(field.name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
+    response = FileResponse(handle, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    return response

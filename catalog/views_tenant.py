@@ -1,0 +1,371 @@
+"""A tenant's apps: adoptions both ways, agreements, and the entries it publishes."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from tenants.access import MANAGE_ROLES, member_required
+
+from . import selectors, services
+from .access import access_adoption, access_agreement, access_own_app
+from .forms import (
+    AdoptionRequestForm,
+    AgreementForm,
+    ApproveForm,
+    CatalogAppForm,
+    OptionalReasonForm,
+    PubliccodeUploadForm,
+    ReasonForm,
+    ReleaseForm,
+    ScreenshotForm,
+    UsageForm,
+)
+from .models import Adoption
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _is_admin(request) -> bool:
+    return request.membership.role in MANAGE_ROLES
+
+
+@member_required()
+def apps_home(request):
+    tenant = request.tenant
+    return render(
+        request,
+        "catalog/tenant/home.html",
+        {
+            "adoptions": selectors.tenant_adoptions(tenant),
+            "incoming": selectors.incoming_adoptions(tenant),
+            "published": selectors.published_apps(tenant),
+            "agreements": selectors.tenant_agreements(tenant)[:20],
+            "is_admin": _is_admin(request),
+        },
+    )
+
+
+@member_required(roles=MANAGE_ROLES)
+def adopt(request, slug):
+    app = selectors.visible_apps().filter(slug=slug).select_related("publisher").first()
+    if app is None:
+        raise Http404(_("There is no such app in the catalog."))
+    initial = {"contact_name": request.user.full_name, "contact_email": request.user.email}
+    form = AdoptionRequestForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            adoption = services.adoption_request(
+                actor=request.user, adopter=request.tenant, app=app, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Your request to adopt %(app)s was sent to %(publisher)s.")
+                % {"app": app.name, "publisher": app.publisher.name},
+            )
+            return redirect("catalog_adoption", adoption.pk)
+    return render(request, "catalog/tenant/adopt.html", {"app": app, "form": form})
+
+
+@member_required()
+def adoption_detail(request, adoption_id):
+    adoption = access_adoption(request, adoption_id)
+    tenant = request.tenant
+    is_admin = _is_admin(request)
+    side = "adopter" if adoption.adopter_id == tenant.pk else "publisher"
+    context = {
+        "adoption": adoption,
+        "side": side,
+        "is_admin": is_admin,
+        "events": selectors.adoption_events(adoption),
+    }
+    if is_admin:
+        Status = Adoption.Status
+        if side == "publisher" and adoption.status == Status.REQUESTED:
+            context["approve_form"] = ApproveForm(
+                agreements=selectors.agreements_between(adoption.adopter, tenant),
+                initial={"second_signatory": "", "signed_at_place": ""},
+            )
+            context["reject_form"] = ReasonForm()
+        if side == "adopter" and adoption.status in (Status.REQUESTED, Status.APPROVED):
+            context["withdraw_form"] = OptionalReasonForm()
+        if side == "adopter" and adoption.status in (Status.APPROVED, Status.ACTIVE):
+            context["usage_form"] = UsageForm(
+                app=adoption.app,
+                initial={"usage": adoption.usage or "pilot", "release": adoption.release_id},
+            )
+        if adoption.status in (Status.APPROVED, Status.ACTIVE):
+            context["end_form"] = ReasonForm()
+    return render(request, "catalog/tenant/adoption.html", context)
+
+
+@member_required(roles=MANAGE_ROLES)
+def adoption_action(request, adoption_id, action):
+    """POST one step of the workflow; the service decides whether this side may take it."""
+    adoption = access_adoption(request, adoption_id)
+    if request.method != "POST":
+        return redirect("catalog_adoption", adoption.pk)
+    form = None
+    try:
+        if action == "approve":
+            agreements = selectors.agreements_between(adoption.adopter, adoption.app.publisher)
+            form = ApproveForm(request.POST, request.FILES, agreements=agreements)
+            if form.is_valid():
+                agreement = form.cleaned_data["existing"]
+                if agreement is None:
+                    data = {k: form.cleaned_data[k] for k in (
+                        "kind", "number", "title", "signed_on", "signed_at_place", "valid_from",
+                        "valid_until", "first_signatory", "second_signatory",
+                    )}
+                    from django.db import transaction
+
+                    with transaction.atomic():
+                        agreement = services.agreement_create(
+                            actor=request.user,
+                            tenant=request.tenant,
+                            counterparty=adoption.adopter,
+                            document=form.cleaned_data.get("document"),
+                            **data,
+                        )
+                        services.adoption_approve(
+                            actor=request.user,
+                            adoption=adoption,
+                            agreement=agreement,
+                            note=form.cleaned_data["note"],
+                        )
+                else:
+                    services.adoption_approve(
+                        actor=request.user, adoption=adoption, agreement=agreement, note=form.cleaned_data["note"]
+                    )
+        elif action in ("reject", "end"):
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                service = services.adoption_reject if action == "reject" else services.adoption_end
+                service(actor=request.user, adoption=adoption, reason=form.cleaned_data["reason"])
+        elif action == "withdraw":
+            form = OptionalReasonForm(request.POST)
+            if form.is_valid():
+                services.adoption_withdraw(actor=request.user, adoption=adoption, reason=form.cleaned_data["reason"])
+        elif action in ("activate", "usage"):
+            form = UsageForm(request.POST, app=adoption.app)
+            if form.is_valid():
+                service = (
+                    services.adoption_activate
+                    if adoption.status == Adoption.Status.APPROVED
+                    else services.adoption_update_usage
+                )
+                service(actor=request.user, adoption=adoption, **form.cleaned_data)
+        else:
+            raise Http404
+    except (ValidationError, PermissionDenied) as exc:
+        if form is not None and isinstance(exc, ValidationError):
+            _apply_errors(form, exc)
+        else:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            return redirect("catalog_adoption", adoption.pk)
+    if form is not None and form.errors:
+        adoption.refresh_from_db()
+        return render(
+            request,
+            "catalog/tenant/adoption.html",
+            {
+                "adoption": adoption,
+                "side": "adopter" if adoption.adopter_id == request.tenant.pk else "publisher",
+                "is_admin": True,
+                "events": selectors.adoption_events(adoption),
+                f"{'usage' if action == 'activate' else action}_form": form,
+                "failed_action": action,
+            },
+            status=400,
+        )
+    messages.success(request, _("Saved."))
+    return redirect("catalog_adoption", adoption.pk)
+
+
+@member_required()
+def agreements(request):
+    return render(
+        request,
+        "catalog/tenant/agreements.html",
+        {"agreements": selectors.tenant_agreements(request.tenant), "is_admin": _is_admin(request)},
+    )
+
+
+@member_required(roles=MANAGE_ROLES)
+def agreement_new(request):
+    form = AgreementForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            agreement = services.agreement_create(actor=request.user, tenant=request.tenant, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The agreement was recorded."))
+            return redirect("catalog_agreement", agreement.pk)
+    return render(request, "catalog/tenant/agreement_form.html", {"form": form})
+
+
+@member_required()
+def agreement_detail(request, agreement_id):
+    agreement = access_agreement(request, agreement_id)
+    return render(
+        request,
+        "catalog/tenant/agreement.html",
+        {"agreement": agreement, "adoptions": agreement.adoptions.select_related("app", "adopter")},
+    )
+
+
+@member_required()
+def agreement_document(request, agreement_id):
+    """The signed PDF, for members of the two parties only."""
+    agreement = access_agreement(request, agreement_id)
+    if not agreement.document:
+        raise Http404
+    try:
+        handle = agreement.document.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type="application/pdf", as_attachment=True, filename=f"agreement-{agreement.pk}.pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@member_required(roles=MANAGE_ROLES)
+def app_new(request):
+    return _app_form(request, app=None)
+
+
+@member_required(roles=MANAGE_ROLES)
+def app_edit(request, slug):
+    return _app_form(request, app=access_own_app(request, slug))
+
+
+def _app_form(request, *, app):
+    initial = CatalogAppForm.initial_for(app) if app else {"languages": "id", "maintenance_type": "internal"}
+    form = CatalogAppForm(request.POST or None, request.FILES or None, initial=initial)
+    if not request.tenant.is_verified:
+        messages.warning(
+            request,
+            _("Only verified organisations can publish apps. The platform team verifies new organisations."),
+        )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if app is None:
+                from django.utils.text import slugify
+
+                fields = form.service_fields()
+                app = services.app_create(
+                    actor=request.user,
+                    publisher=request.tenant,
+                    slug=_unique_slug(slugify(fields["name"])[:50] or "app"),
+                    logo=form.cleaned_data.get("logo"),
+                    **fields,
+                )
+            else:
+                app = services.app_update(
+                    actor=request.user, app=app, logo=form.cleaned_data.get("logo"), **form.service_fields()
+                )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(app)s was saved.") % {"app": app.name})
+            return redirect("catalog_app_manage", app.slug)
+    return render(request, "catalog/tenant/app_form.html", {"form": form, "app": app})
+
+
+def _unique_slug(base: str) -> str:
+    from .models import CatalogApp
+
+    slug, n = base, 2
+    while CatalogApp.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+@member_required()
+def app_manage(request, slug):
+    app = access_own_app(request, slug)
+    is_admin = _is_admin(request)
+    release_form = ReleaseForm(request.POST or None, prefix="release") if is_admin else None
+    screenshot_form = (
+        ScreenshotForm(request.POST or None, request.FILES or None, prefix="shot") if is_admin else None
+    )
+    if request.method == "POST":
+        if not is_admin:
+            raise PermissionDenied(_("Only administrators may change the entry."))
+        which = request.POST.get("form")
+        form = release_form if which == "release" else screenshot_form
+        if form is not None and form.is_valid():
+            try:
+                if which == "release":
+                    services.release_add(actor=request.user, app=app, **form.cleaned_data)
+                else:
+                    services.screenshot_add(actor=request.user, app=app, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("catalog_app_manage", app.slug)
+    return render(
+        request,
+        "catalog/tenant/app_manage.html",
+        {
+            "app": app,
+            "releases": app.releases.all(),
+            "screenshots": app.screenshots.all(),
+            "incoming": selectors.incoming_adoptions(request.tenant).filter(app=app),
+            "release_form": release_form,
+            "screenshot_form": screenshot_form,
+            "is_admin": is_admin,
+        },
+    )
+
+
+@member_required(roles=MANAGE_ROLES)
+def publiccode_import(request):
+    from .publiccode import PubliccodeError, import_publiccode
+
+    form = PubliccodeUploadForm(request.POST or None, request.FILES or None)
+    issues = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        from django.conf import settings
+
+        if upload.size > settings.MAX_PUBLICCODE_BYTES:
+            form.add_error("file", _("The file is larger than %(kb)d KB.") % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024})
+        else:
+            try:
+                result = import_publiccode(actor=request.user, publisher=request.tenant, data=upload.read())
+            except PubliccodeError as exc:
+                issues = exc.issues
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request,
+                    (_("%(app)s was added to the catalog.") if result.created else _("%(app)s was updated."))
+                    % {"app": result.app.name},
+                )
+                return redirect("catalog_app_manage", result.app.slug)
+    return render(request, "catalog/tenant/publiccode_import.html", {"form": form, "issues": issues})
+
