@@ -10,6 +10,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from tenants.models import Tenant
+from tenants.selectors import clean_param
 
 from . import hosted
 from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
@@ -38,8 +39,7 @@ class CatalogQuery:
     @classmethod
     def from_params(cls, params) -> CatalogQuery:
         def one(name, limit=100):
-            value = params.get(name, "")
-            return value.strip()[:limit] if isinstance(value, str) else ""
+            return clean_param(params.get(name, ""), limit)
 
         query = cls(
             q=one("q", 200),

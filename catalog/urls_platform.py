@@ -1,7 +1,5 @@
 from django.urls import path
 
-from tenants.converters import RowIdConverter  # noqa: F401  (registers "id")
-
 from . import views_platform as views
 
 urlpatterns = [

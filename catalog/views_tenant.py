@@ -111,10 +111,26 @@ def adoption_detail(request, adoption_id):
     return render(request, "catalog/tenant/adoption.html", context)
 
 
+# Which side of an adoption takes each step.
+ACTION_SIDES = {
+    "approve": "publisher",
+    "reject": "publisher",
+    "withdraw": "adopter",
+    "activate": "adopter",
+    "usage": "adopter",
+    "end": "either",
+}
+
+
 @member_required(roles=MANAGE_ROLES)
 def adoption_action(request, adoption_id, action):
     """POST one step of the workflow; the service decides whether this side may take it."""
     adoption = access_adoption(request, adoption_id)
+    if action not in ACTION_SIDES:
+        raise Http404
+    side = "adopter" if adoption.adopter_id == request.tenant.pk else "publisher"
+    if ACTION_SIDES[action] not in (side, "either"):
+        raise PermissionDenied(_("The other organisation takes this step, not yours."))
     if request.method != "POST":
         return redirect("catalog_adoption", adoption.pk)
     form = None
@@ -167,8 +183,6 @@ def adoption_action(request, adoption_id, action):
                     else services.adoption_update_usage
                 )
                 service(actor=request.user, adoption=adoption, **form.cleaned_data)
-        else:
-            raise Http404
     except (ValidationError, PermissionDenied) as exc:
         if form is not None and isinstance(exc, ValidationError):
             _apply_errors(form, exc)

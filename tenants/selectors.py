@@ -19,9 +19,16 @@ def platform_stats() -> dict:
     )
 
 
+def clean_param(value, limit: int = 100) -> str:
+    """A query-string value made safe for SQL text: a string, no NUL bytes, bounded."""
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", "").strip()[:limit]
+
+
 def tenant_directory(*, query: str = "") -> QuerySet[Tenant]:
     tenants = Tenant.objects.exclude(kind=Tenant.Kind.PLATFORM).filter(is_active=True)
-    query = query.strip()[:100]
+    query = clean_param(query)
     if query:
         tenants = tenants.filter(
             Q(name__icontains=query)

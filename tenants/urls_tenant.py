@@ -1,9 +1,6 @@
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
 from . import views_tenant as views
-from .converters import RowIdConverter
-
-register_converter(RowIdConverter, "id")
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
 # only; tests/tenants/test_isolation.py walks this list to prove it.

@@ -32,7 +32,7 @@ def directory(request):
     return render(
         request,
         "platform/directory.html",
-        {"page": page, "query": request.GET.get("q", "")[:100]},
+        {"page": page, "query": selectors.clean_param(request.GET.get("q", ""))},
     )
 
 

@@ -38,7 +38,7 @@ def tenant_routes():
 def fill(pattern: str, ids: dict) -> str:
     path = "/" + pattern
     for key, value in ids.items():
-        path = path.replace(f"<id:{key}>", str(value))
+        path = path.replace(f"<id:{key}>", str(value)).replace(f"<slug:{key}>", str(value))
     assert "<" not in path, f"no value for a parameter in {pattern}"
     return path
 
@@ -53,9 +53,22 @@ def tangerang_objects(tangerang, tangerang_admin):
         invited_by=tangerang_admin,
         expires_at="2099-01-01T00:00:00Z",
     )
+    # Tangerang publishes a hosted app (so its module pages exist) and another app
+    # that a third city adopted under an agreement.
+    from tests.catalog.conftest import make_active_adoption, make_app
+    from tests.factories import make_tenant
+
+    make_app(tangerang, slug="modul-hibah", delivery_mode="hosted", hosted_module="grants")
+    eoffice = make_app(tangerang, slug="e-office", name="E-office")
+    garut = make_tenant("garut", kind="kabupaten", region_code="32.05")
+    adoption = make_active_adoption(eoffice, garut)
     return {
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
         "invitation_id": invitation.pk,
+        "adoption_id": adoption.pk,
+        "agreement_id": adoption.agreement_id,
+        "slug": "e-office",
+        "action": "end",
         "staff": staff,
     }
 
@@ -81,6 +94,10 @@ def test_bandung_member_gets_403_on_every_tangerang_member_page(
         )
         assert response.status_code == 403, (name, method, response.status_code)
     # And nothing changed.
+    from catalog.models import Adoption, CatalogApp
+
+    assert Adoption.objects.get(pk=tangerang_objects["adoption_id"]).status == "active"
+    assert CatalogApp.objects.filter(publisher__slug="tangerang").count() == 2
     assert Membership.objects.get(pk=tangerang_objects["membership_id"]).role == "staff"
     assert (
         Invitation.objects.get(pk=tangerang_objects["invitation_id"]).status

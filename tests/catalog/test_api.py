@@ -1,0 +1,652 @@
+"""The public catalog API: every response is checked against the OpenAPI document it serves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import itertools
+import re
+from urllib.parse import quote, urlsplit
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from drf_spectacular.validation import validate_schema
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from catalog.models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from catalog.services import app_create
+from tenants.models import Tenant
+from tests.conftest import PLATFORM_HOST, host_client
+from tests.factories import make_tenant
+
+SCHEMA_URL = "/api/v1/schema/?format=json"
+DOCUMENT_URI = "urn:bagipakai:catalog-api"
+# Statements for one page of the list, whatever its length: tenant lookup,
+# count, page, publishers' domains, and the five facets.
+LIST_QUERIES = 9
+# Tenant lookup, app, releases, screenshots, active adoptions, their
+# activation events, publisher's domains.
+DETAIL_QUERIES = 7
+# django-tenants sends `SET search_path` before each of them (TENANT_LIMIT_SET_CALLS
+# is off), which django_assert_max_num_queries counts too.
+ROUND_TRIPS_PER_QUERY = 2
+
+_numbers = itertools.count(1)
+
+
+# --- factories -----------------------------------------------------------------------
+
+
+def make_app(publisher: Tenant, name: str, **fields) -> CatalogApp:
+    """A published catalog entry, made through the service (so it is searchable)."""
+    if not publisher.is_verified:
+        Tenant.objects.filter(pk=publisher.pk).update(verification_status="verified")
+        publisher.refresh_from_db()
+    n = next(_numbers)
+    values = {
+        "slug": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+        "name": name,
+        "short_description_id": f"Aplikasi {name}",
+        "short_description_en": f"The {name} app",
+        "categories": ["other"],
+        "scope": ["local-authorities"],
+        "development_status": "stable",
+        "delivery_mode": "source",
+        "license": "MIT",
+        "url": f"https://git.example.go.id/{publisher.slug}/app-{n}",
+        **fields,
+    }
+    return app_create(actor=None, publisher=publisher, **values)
+
+
+def make_release(app: CatalogApp, version: str, released_on: dt.date, notes: str = ""):
+    return Release.objects.create(
+        app=app, version=version, released_on=released_on, notes=notes
+    )
+
+
+def make_agreement(first: Tenant, second: Tenant, **fields) -> Agreement:
+    values = {
+        "kind": "mou",
+        "number": f"119/{next(_numbers)}/MoU/2017",
+        "title": "Kerja sama pemanfaatan aplikasi",
+        "signed_on": dt.date(2017, 8, 14),
+        "signed_at_place": "Bandung",
+        "valid_from": dt.date(2017, 8, 14),
+        "first_signatory": "Wali Kota Bandung",
+        "second_signatory": "Wali Kota Tangerang",
+        **fields,
+    }
+    return Agreement.objects.create(first_party=first, second_party=second, **values)
+
+
+def make_adoption(
+    app: CatalogApp,
+    adopter: Tenant,
+    *,
+    status: str = Adoption.Status.ACTIVE,
+    agreement: Agreement | None = None,
+    release: Release | None = None,
+    usage: str = "production",
+    activated_at: dt.datetime | None = None,
+) -> Adoption:
+    adoption = Adoption.objects.create(
+        app=app,
+        adopter=adopter,
+        status=status,
+        purpose="Penyaluran hibah dan bansos yang transparan",
+        contact_name="Siti Rahmawati",
+        contact_email="siti.rahmawati@private.example",
+        agreement=agreement,
+        release=release,
+        usage=usage,
+    )
+    if activated_at is not None:
+        AdoptionEvent.objects.create(
+            adoption=adoption,
+            action="activate",
+            from_status="approved",
+            to_status="active",
+            actor_tenant=adopter,
+            at=activated_at,
+        )
+    return adoption
+
+
+# --- checking responses against the served OpenAPI document ---------------------------
+
+
+def _as_json_schema(node):
+    """OpenAPI 3.0 schema objects → JSON Schema 2020-12, strict about undocumented keys."""
+    if isinstance(node, list):
+        return [_as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _as_json_schema(value) for key, value in node.items()}
+    if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+        # A key the serializer sends but the schema does not describe fails.
+        node["additionalProperties"] = False
+    if node.pop("nullable", False) is True:
+        if "type" in node and not {"$ref", "allOf", "anyOf", "oneOf"} & node.keys():
+            node["type"] = [node["type"], "null"]
+            if "enum" in node:
+                node["enum"] = [*node["enum"], None]
+        else:
+            node = {"anyOf": [node, {"type": "null"}]}
+    return node
+
+
+def _pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+class OpenAPIChecker:
+    """GETs on the platform host whose answers must be what the API's own schema says."""
+
+    def __init__(self, client, document: dict):
+        self.client = client
+        self.document = document
+        registry = Registry().with_resource(
+            DOCUMENT_URI,
+            Resource.from_contents(
+                _as_json_schema(document), default_specification=DRAFT202012
+            ),
+        )
+        self.registry = registry
+
+    def operation_path(self, path: str) -> str:
+        for template in self.document["paths"]:
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+            if re.fullmatch(pattern, path):
+                return template
+        raise AssertionError(f"{path} is not in the OpenAPI document")
+
+    def validator(self, template: str, status: int, media_type: str):
+        ref = DOCUMENT_URI + "#" + quote(
+            _pointer("paths", template, "get", "responses", str(status), "content")
+            + _pointer(media_type, "schema")
+        )
+        return Draft202012Validator(
+            {"$ref": ref},
+            registry=self.registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+
+    def check(self, response, path: str):
+        template = self.operation_path(path)
+        responses = self.document["paths"][template]["get"]["responses"]
+        status = response.status_code
+        assert str(status) in responses, f"{status} undocumented for GET {template}"
+        media_type = response["Content-Type"].split(";")[0].strip()
+        assert media_type in responses[str(status)]["content"], (
+            f"{media_type} undocumented for GET {template} {status}"
+        )
+        if media_type == "application/json":
+            body = response.json()
+            errors = list(self.validator(template, status, media_type).iter_errors(body))
+            assert not errors, "\n".join(
+                f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors
+            )
+        return response
+
+    def get(self, url: str, status: int = 200, **extra):
+        response = self.client.get(url, **extra)
+        assert response.status_code == status, (response.status_code, response.content)
+        return self.check(response, urlsplit(url).path)
+
+
+@pytest.fixture
+def api(platform):
+    client = host_client(PLATFORM_HOST)
+    response = client.get(SCHEMA_URL)
+    assert response.status_code == 200
+    return OpenAPIChecker(client, response.json())
+
+
+@pytest.fixture
+def catalog(bandung, tangerang):
+    """Bandung's Sabilulungan, adopted by Tangerang; Tangerang's E-office and Laksa."""
+    sabilulungan = make_app(
+        bandung,
+        "Sabilulungan",
+        short_description_id="Hibah dan bansos yang akuntabel",
+        short_description_en="Accountable grants and social aid",
+        long_description_id="Setiap tahap hibah dapat dilihat publik.",
+        long_description_en="Every step of every grant is public.",
+        features=["Proposal online", "Laporan pertanggungjawaban"],
+        categories=["grant-management", "workflow-management"],
+        scope=["welfare"],
+        delivery_mode="hosted",
+        hosted_module="grants",
+        license="AGPL-3.0-or-later",
+        documentation_url="https://docs.example.go.id/sabilulungan",
+        platforms=["web"],
+        languages=["id"],
+        contacts=[
+            {
+                "name": "Tim Sabilulungan",
+                "email": "sabilulungan@bandung.go.id",
+                "affiliation": "Diskominfo Kota Bandung",
+            }
+        ],
+    )
+    v1 = make_release(sabilulungan, "1.0.0", dt.date(2017, 3, 1), "First release")
+    v2 = make_release(sabilulungan, "2.1.0", dt.date(2019, 6, 1), "LPJ uploads")
+    agreement = make_agreement(bandung, tangerang, number="119/MoU-Diskominfo/2017")
+    adoption = make_adoption(
+        sabilulungan,
+        tangerang,
+        agreement=agreement,
+        release=v2,
+        activated_at=dt.datetime(2017, 9, 1, 20, 0, tzinfo=dt.UTC),
+    )
+    eoffice = make_app(
+        tangerang,
+        "E-office",
+        categories=["document-management"],
+        development_status="beta",
+        delivery_mode="external",
+        license="GPL-3.0-only",
+        landing_url="https://eoffice.tangerangkota.go.id",
+    )
+    laksa = make_app(tangerang, "Laksa", categories=["workflow-management"])
+    return {
+        "sabilulungan": sabilulungan,
+        "eoffice": eoffice,
+        "laksa": laksa,
+        "releases": [v1, v2],
+        "agreement": agreement,
+        "adoption": adoption,
+    }
+
+
+def slugs(response) -> list[str]:
+    return [app["slug"] for app in response.json()["results"]]
+
+
+# --- the schema itself -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_schema_is_valid_openapi_3_and_lists_the_three_endpoints(api):
+    validate_schema(api.document)
+    assert api.document["openapi"].startswith("3.")
+    assert set(api.document["paths"]) == {
+        "/api/v1/apps/",
+        "/api/v1/apps/{slug}/",
+        "/api/v1/apps/{slug}/publiccode.yml",
+    }
+    publiccode = api.document["paths"]["/api/v1/apps/{slug}/publiccode.yml"]["get"]
+    assert set(publiccode["responses"]["200"]["content"]) == {"application/yaml"}
+    assert "facets" in api.document["components"]["schemas"]["CatalogAppPage"]["required"]
+
+
+@pytest.mark.django_db
+def test_schema_is_served_as_yaml_by_default(platform):
+    response = host_client(PLATFORM_HOST).get("/api/v1/schema/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert b"/api/v1/apps/{slug}/:" in response.content
+
+
+@pytest.mark.django_db
+def test_schema_generation_emits_no_warnings(platform):
+    from drf_spectacular.drainage import GENERATOR_STATS
+
+    GENERATOR_STATS.reset()
+    assert host_client(PLATFORM_HOST).get(SCHEMA_URL).status_code == 200
+    assert not GENERATOR_STATS, "drf-spectacular guessed part of the schema"
+
+
+@pytest.mark.django_db
+def test_a_key_missing_from_the_schema_fails_validation(api, catalog):
+    """The checker is strict: an undocumented field would fail every test above."""
+    body = api.get("/api/v1/apps/sabilulungan/").json()
+    validator = api.validator("/api/v1/apps/{slug}/", 200, "application/json")
+    assert validator.is_valid(body)
+    assert not validator.is_valid({**body, "secret": "x"})
+    adopter = {**body["adopters"][0], "contact_email": "siti@private.example"}
+    assert not validator.is_valid({**body, "adopters": [adopter]})
+    assert not validator.is_valid({**body, "links": {**body["links"], "edit": "x"}})
+
+
+# --- list, search, filters, sorting, pages -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_list_shows_visible_apps_with_publisher_links_and_counts(api, catalog):
+    body = api.get("/api/v1/apps/").json()
+    assert body["count"] == 3
+    assert body["next"] is None and body["previous"] is None
+    # Most adopted first, then by name.
+    assert [app["slug"] for app in body["results"]] == ["sabilulungan", "e-office", "laksa"]
+    first = body["results"][0]
+    assert first["name"] == "Sabilulungan"
+    assert first["short_description"] == {
+        "id": "Hibah dan bansos yang akuntabel",
+        "en": "Accountable grants and social aid",
+    }
+    assert first["publisher"] == {
+        "slug": "bandung",
+        "name": "Pemerintah Kota Bandung",
+        "url": "http://bandung.localhost/",
+    }
+    assert first["categories"] == ["grant-management", "workflow-management"]
+    assert first["delivery_mode"] == "hosted"
+    assert first["adopters_count"] == 1
+    assert first["documentation_url"] == "https://docs.example.go.id/sabilulungan"
+    assert first["landing_url"] is None
+    assert first["links"] == {
+        "self": "http://localhost/api/v1/apps/sabilulungan/",
+        "html": "http://localhost/catalog/sabilulungan/",
+        "publiccode": "http://localhost/api/v1/apps/sabilulungan/publiccode.yml",
+    }
+    assert "long_description" not in first and "adopters" not in first
+    publishers = {f["value"]: f["count"] for f in body["facets"]["publisher"]}
+    assert publishers == {"bandung": 1, "tangerang": 2}
+
+
+@pytest.mark.django_db
+def test_links_lead_to_the_api_the_page_and_the_file(api, catalog):
+    links = api.get("/api/v1/apps/").json()["results"][0]["links"]
+    assert api.get(urlsplit(links["self"]).path).json()["slug"] == "sabilulungan"
+    page = host_client(PLATFORM_HOST).get(urlsplit(links["html"]).path)
+    assert page.status_code == 200
+
+
+@pytest.mark.django_db
+def test_search_tolerates_a_typo_in_the_name(api, catalog):
+    response = api.get("/api/v1/apps/?q=sabilungan")
+    assert slugs(response) == ["sabilulungan"]
+
+
+@pytest.mark.django_db
+def test_search_finds_words_of_the_description(api, catalog):
+    assert slugs(api.get("/api/v1/apps/?q=bansos")) == ["sabilulungan"]
+    assert slugs(api.get("/api/v1/apps/?q=tidakadaapapun")) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("category=workflow-management", ["laksa", "sabilulungan"]),
+        ("category=document-management", ["e-office"]),
+        ("publisher=tangerang", ["e-office", "laksa"]),
+        ("publisher=bandung", ["sabilulungan"]),
+        ("delivery=hosted", ["sabilulungan"]),
+        ("delivery=external", ["e-office"]),
+        ("status=beta", ["e-office"]),
+        ("license=GPL-3.0-only", ["e-office"]),
+        ("license=MIT", ["laksa"]),
+        ("publisher=tangerang&status=stable", ["laksa"]),
+        ("delivery=nonsense", []),
+    ],
+)
+def test_each_filter_narrows_the_list(api, catalog, params, expected):
+    response = api.get(f"/api/v1/apps/?{params}&sort=name")
+    assert slugs(response) == expected
+    assert response.json()["count"] == len(expected)
+
+
+@pytest.mark.django_db
+def test_facets_count_each_filter_without_itself(api, catalog):
+    facets = api.get("/api/v1/apps/?publisher=bandung").json()["facets"]
+    assert {f["value"]: f["count"] for f in facets["publisher"]} == {
+        "bandung": 1,
+        "tangerang": 2,
+    }
+    assert {f["value"]: f["count"] for f in facets["delivery"]} == {"hosted": 1}
+    category = {f["value"]: f for f in facets["category"]}
+    assert category["grant-management"] == {
+        "value": "grant-management",
+        "label": "Grant management",
+        "count": 1,
+    }
+
+
+@pytest.mark.django_db
+def test_sorting_by_name_newest_and_adoptions(api, catalog):
+    CatalogApp.objects.filter(pk=catalog["laksa"].pk).update(
+        created_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    )
+    assert slugs(api.get("/api/v1/apps/?sort=name")) == [
+        "e-office",
+        "laksa",
+        "sabilulungan",
+    ]
+    assert slugs(api.get("/api/v1/apps/?sort=newest"))[0] == "laksa"
+    assert slugs(api.get("/api/v1/apps/?sort=adopted"))[0] == "sabilulungan"
+
+
+@pytest.mark.django_db
+def test_pages_link_to_each_other(api, catalog, bandung):
+    for name in ("Alpha", "Bravo"):
+        make_app(bandung, name)
+    first = api.get("/api/v1/apps/?sort=name&page_size=2").json()
+    assert first["count"] == 5
+    assert [a["slug"] for a in first["results"]] == ["alpha", "bravo"]
+    assert first["previous"] is None
+    second_url = first["next"]
+    assert "page=2" in second_url and "sort=name" in second_url
+    second = api.get(second_url.removeprefix("http://localhost")).json()
+    assert [a["slug"] for a in second["results"]] == ["e-office", "laksa"]
+    third = api.get("/api/v1/apps/?sort=name&page_size=2&page=3").json()
+    assert [a["slug"] for a in third["results"]] == ["sabilulungan"]
+    assert third["next"] is None and third["previous"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query",
+    [
+        "sort=sideways",
+        "sort=",
+        "page_size=abc",
+        "page_size=-3",
+        "page_size=100000",
+        "q=" + "x" * 5000,
+        "q=%27%3B%20DROP%20TABLE%20catalog_catalogapp%3B--",
+        "q=%00sabilulungan",
+        "category=%00",
+        "q=(((%20!!%20%3A*%20%26%20%7C",
+        "q=%C2%BD%20%E6%97%A5%E6%9C%AC%20%F0%9F%98%80",
+        "q=a&q=b&publisher=x&publisher=tangerang",
+        "unknown=1",
+    ],
+)
+def test_odd_parameters_still_give_a_list(api, catalog, query):
+    body = api.get(f"/api/v1/apps/?{query}").json()
+    assert isinstance(body["results"], list)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999", "1.5", "%00"])
+def test_a_page_that_does_not_exist_is_a_json_404(api, catalog, page):
+    body = api.get(f"/api/v1/apps/?page={page}", status=404).json()
+    assert body == {"detail": "Invalid page."}
+
+
+@pytest.mark.django_db
+def test_the_api_only_reads(api, catalog):
+    client = host_client(PLATFORM_HOST)
+    assert client.post("/api/v1/apps/", {"name": "x"}).status_code in (403, 405)
+    assert client.delete("/api/v1/apps/sabilulungan/").status_code in (403, 405)
+    assert CatalogApp.objects.filter(slug="sabilulungan").exists()
+
+
+@pytest.mark.django_db
+def test_the_api_is_not_served_on_tenant_hosts(catalog):
+    response = host_client("bandung.localhost").get("/api/v1/apps/")
+    assert response.status_code == 404
+
+
+# --- detail ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_detail_has_releases_and_active_adopters_without_personal_data(
+    api, catalog, bandung, tangerang
+):
+    laksa = catalog["laksa"]
+    # Only the active adoption counts; an ended one is history.
+    make_adoption(catalog["sabilulungan"], bandung, status=Adoption.Status.ENDED)
+    body = api.get("/api/v1/apps/sabilulungan/").json()
+    assert body["long_description"] == {
+        "id": "Setiap tahap hibah dapat dilihat publik.",
+        "en": "Every step of every grant is public.",
+    }
+    assert body["features"] == ["Proposal online", "Laporan pertanggungjawaban"]
+    assert body["platforms"] == ["web"] and body["languages"] == ["id"]
+    assert body["maintenance_type"] == "internal"
+    assert body["contacts"] == [
+        {
+            "name": "Tim Sabilulungan",
+            "email": "sabilulungan@bandung.go.id",
+            "phone": None,
+            "affiliation": "Diskominfo Kota Bandung",
+        }
+    ]
+    assert body["releases"] == [
+        {"version": "2.1.0", "released_on": "2019-06-01", "notes": "LPJ uploads"},
+        {"version": "1.0.0", "released_on": "2017-03-01", "notes": "First release"},
+    ]
+    assert body["adopters_count"] == 1
+    assert body["adopters"] == [
+        {
+            "slug": "tangerang",
+            "name": "Pemerintah Kota Tangerang",
+            "kind": "kota",
+            "region_code": "36.71",
+            "usage": "production",
+            "release": "2.1.0",
+            # 20:00 UTC is the next morning in Jakarta.
+            "since": "2017-09-02",
+            "agreement": {
+                "kind": "mou",
+                "number": "119/MoU-Diskominfo/2017",
+                "signed_on": "2017-08-14",
+            },
+        }
+    ]
+    assert b"siti" not in api.client.get("/api/v1/apps/sabilulungan/").content.lower()
+    assert api.get(f"/api/v1/apps/{laksa.slug}/").json()["adopters"] == []
+
+
+@pytest.mark.django_db
+def test_adopter_without_activation_event_or_agreement_shows_nulls(
+    api, catalog, bandung
+):
+    adoption = make_adoption(catalog["laksa"], bandung, usage="")
+    Adoption.objects.filter(pk=adoption.pk).update(
+        updated_at=dt.datetime(2024, 2, 3, 4, 5, tzinfo=dt.UTC)
+    )
+    (adopter,) = api.get("/api/v1/apps/laksa/").json()["adopters"]
+    assert adopter["since"] == "2024-02-03"
+    assert adopter["usage"] is None
+    assert adopter["release"] is None
+    assert adopter["agreement"] is None
+
+
+@pytest.mark.django_db
+def test_hidden_app_is_a_404_everywhere(api, catalog):
+    CatalogApp.objects.filter(slug="laksa").update(is_hidden=True)
+    assert api.get("/api/v1/apps/laksa/", status=404).json() == {
+        "detail": "No such app in the catalog."
+    }
+    api.get("/api/v1/apps/laksa/publiccode.yml", status=404)
+    assert "laksa" not in slugs(api.get("/api/v1/apps/"))
+    assert "laksa" not in slugs(api.get("/api/v1/apps/?q=laksa"))
+
+
+@pytest.mark.django_db
+def test_apps_of_a_suspended_publisher_are_a_404(api, catalog, tangerang):
+    Tenant.objects.filter(pk=tangerang.pk).update(is_active=False)
+    api.get("/api/v1/apps/e-office/", status=404)
+    assert slugs(api.get("/api/v1/apps/")) == ["sabilulungan"]
+    facets = api.get("/api/v1/apps/").json()["facets"]
+    assert [f["value"] for f in facets["publisher"]] == ["bandung"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "slug", ["no-such-app", "%C3%A4pfel", "%00", "a" * 300, "..", "sabilulungan%20"]
+)
+def test_unknown_or_malformed_slug_is_a_json_404(api, catalog, slug):
+    api.get(f"/api/v1/apps/{slug}/", status=404)
+    api.get(f"/api/v1/apps/{slug}/publiccode.yml", status=404)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("catalog.publiccode") is None,
+    reason="catalog/publiccode.py is not written yet",
+)
+@pytest.mark.django_db
+def test_publiccode_file_is_yaml_of_the_app(api, catalog):
+    import yaml
+
+    response = api.get(
+        "/api/v1/apps/sabilulungan/publiccode.yml", HTTP_ACCEPT="application/yaml"
+    )
+    assert response["Content-Type"] == "application/yaml; charset=utf-8"
+    document = yaml.safe_load(response.content.decode())
+    assert document["name"] == "Sabilulungan"
+    assert document["url"] == catalog["sabilulungan"].url
+
+
+# --- queries -----------------------------------------------------------------------------
+
+
+def _queries(client, url: str) -> int:
+    """Statements a GET runs, leaving out django-tenants' `SET search_path`."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return sum(
+        not q["sql"].startswith("SET search_path") for q in captured.captured_queries
+    )
+
+
+@pytest.mark.django_db
+def test_list_queries_do_not_grow_with_more_apps(
+    api, catalog, bandung, tangerang, django_assert_max_num_queries
+):
+    few = _queries(api.client, "/api/v1/apps/")
+    assert few == LIST_QUERIES
+    for n in range(12):
+        app = make_app(bandung if n % 2 else tangerang, f"Aplikasi {n}")
+        release = make_release(app, "1.0", dt.date(2024, 1, 1))
+        make_adoption(
+            app,
+            tangerang if n % 2 else bandung,
+            agreement=make_agreement(bandung, tangerang),
+            release=release,
+        )
+    assert _queries(api.client, "/api/v1/apps/") == few
+    assert _queries(api.client, "/api/v1/apps/?q=aplikasi&page=2&page_size=5") == few
+    with django_assert_max_num_queries(LIST_QUERIES * ROUND_TRIPS_PER_QUERY):
+        body = api.client.get("/api/v1/apps/").json()
+    assert len(body["results"]) == 15
+
+
+@pytest.mark.django_db
+def test_detail_queries_do_not_grow_with_more_adopters_and_releases(
+    api, catalog, bandung, django_assert_max_num_queries
+):
+    laksa = catalog["laksa"]
+    make_adoption(laksa, bandung, agreement=make_agreement(bandung, laksa.publisher))
+    few = _queries(api.client, "/api/v1/apps/laksa/")
+    assert few == DETAIL_QUERIES
+    garut = make_tenant(
+        "garut", "Pemerintah Kabupaten Garut", kind="kabupaten", region_code="32.05"
+    )
+    for n in range(5):
+        make_release(laksa, f"1.{n}", dt.date(2024, 1, 1 + n))
+    make_adoption(laksa, garut, activated_at=timezone.now())
+    assert _queries(api.client, "/api/v1/apps/laksa/") == few
+    with django_assert_max_num_queries(DETAIL_QUERIES * ROUND_TRIPS_PER_QUERY):
+        body = api.client.get("/api/v1/apps/laksa/").json()
+    assert len(body["releases"]) == 5 and len(body["adopters"]) == 2
