@@ -34,184 +34,33 @@ This is a benchmark, not a test: pytest does not collect it.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import signal
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-if str(REPO_DIR) not in sys.path:
-    sys.path.insert(0, str(REPO_DIR))
+# Run as a script, Python puts bench/ first on sys.path, where bench/catalog.py
+# would shadow the catalog app: the repository root goes first, bench/ not at all.
+sys.path[:] = [str(REPO_DIR)] + [
+    p
+    for p in sys.path
+    if Path(p or ".").resolve() not in (REPO_DIR, REPO_DIR / "bench")
+]
+
+from bench._common import (  # noqa: E402 -- needs the sys.path above
+    install_sigterm_handler,
+    nearest_rank,
+    point_django_at,
+    throwaway_database,
+)
 
 TARGET_LINE = "target: p50 < 1 s (issue 2); later issue 6: p50 < 0.3 s and >= 20x faster than default"
 # Every bench user shares this password; it is hashed once, not per user.
 BENCH_PASSWORD = "bench-not-a-secret"
-# Connection OPTIONS that Django understands but libpq does not.
-_DJANGO_ONLY_OPTIONS = {"assume_role", "isolation_level", "pool", "server_side_binding"}
-
-
-# --- the throwaway database ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Server:
-    """Where the benchmark database lives, and how to reach that server."""
-
-    description: str
-    connect_params: dict[str, Any]  # psycopg2.connect() keywords, without dbname
-    maintenance_dbs: tuple[str, ...]  # databases to connect to for CREATE/DROP DATABASE
-    url_for: Callable[[str], str]  # DATABASE_URL for a database on this server
-
-
-def _server_from_url(url: str) -> Server:
-    import dj_database_url
-
-    parsed = dj_database_url.parse(url)
-    params: dict[str, Any] = {
-        key: value
-        for key, value in (parsed.get("OPTIONS") or {}).items()
-        if key not in _DJANGO_ONLY_OPTIONS
-    }
-    for key, setting in (
-        ("user", "USER"),
-        ("password", "PASSWORD"),
-        ("host", "HOST"),
-        ("port", "PORT"),
-    ):
-        if parsed.get(setting):
-            params[key] = parsed[setting]
-    parts = urlsplit(url)
-
-    def url_for(name: str) -> str:
-        return urlunsplit(parts._replace(path="/" + quote(name)))
-
-    host = parsed.get("HOST") or params.get("host") or "localhost"
-    return Server(
-        description=f"DATABASE_URL server {host}:{parsed.get('PORT') or 5432}",
-        connect_params=params,
-        maintenance_dbs=("postgres", parsed["NAME"]),
-        url_for=url_for,
-    )
-
-
-def _embedded_server() -> Server:
-    from config.embedded_db import embedded_database_settings
-
-    # The same data directory config/settings.py uses.
-    data_dir = Path(os.environ.get("DATA_DIR", REPO_DIR / ".data")) / "postgres"
-    db = embedded_database_settings(data_dir)
-    host, port, user = str(db["HOST"]), str(db["PORT"]), str(db["USER"])
-
-    def url_for(name: str) -> str:
-        # A unix-socket directory goes into the URL percent-encoded.
-        return f"postgres://{quote(user, safe='')}@{quote(host, safe='')}:{port}/{quote(name)}"
-
-    return Server(
-        description=f"embedded PostgreSQL (socket {host}, port {port})",
-        connect_params={
-            "user": user,
-            "password": db["PASSWORD"],
-            "host": host,
-            "port": port,
-        },
-        maintenance_dbs=("postgres", str(db["NAME"])),
-        url_for=url_for,
-    )
-
-
-def detect_server() -> Server:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    return _server_from_url(url) if url else _embedded_server()
-
-
-def _admin_connection(server: Server):
-    """An autocommit connection to a maintenance database of the server."""
-    import psycopg2
-
-    error: Exception | None = None
-    for dbname in server.maintenance_dbs:
-        try:
-            conn = psycopg2.connect(dbname=dbname, **server.connect_params)
-        except psycopg2.OperationalError as exc:
-            error = exc
-            continue
-        conn.autocommit = True
-        return conn
-    raise RuntimeError(f"cannot connect to {server.description}: {error}")
-
-
-def _database_exists(cursor, name: str) -> bool:
-    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-    return cursor.fetchone() is not None
-
-
-def create_database(server: Server, name: str) -> None:
-    from psycopg2 import sql
-
-    conn = _admin_connection(server)
-    try:
-        with conn.cursor() as cursor:
-            if _database_exists(cursor, name):
-                raise RuntimeError(
-                    f"database {name} already exists; drop it by hand first"
-                )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        conn.close()
-
-
-def drop_database(server: Server, name: str) -> None:
-    """Drop the benchmark database, even with connections still open to it."""
-    from psycopg2 import sql
-
-    conn = _admin_connection(server)
-    try:
-        with conn.cursor() as cursor:
-            force = (
-                sql.SQL(" WITH (FORCE)")
-                if conn.server_version >= 130000
-                else sql.SQL("")
-            )
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
-                + force
-            )
-            if _database_exists(cursor, name):
-                raise RuntimeError(
-                    f"database {name} is still there after DROP DATABASE"
-                )
-    finally:
-        conn.close()
-
-
-@contextmanager
-def throwaway_database() -> Iterator[tuple[Server, str]]:
-    server = detect_server()
-    name = f"bagipakai_bench_{os.getpid()}"
-    create_database(server, name)
-    try:
-        yield server, name
-    finally:
-        # Django's connections must be closed before the database can go.
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        drop_database(server, name)
-        print(f"dropped database {name}")
-
-
-def _terminate_as_exit(signum: int, _frame: object) -> None:
-    # Turn SIGTERM into SystemExit so the `finally` that drops the database runs.
-    raise SystemExit(128 + signum)
 
 
 # --- measurements ---------------------------------------------------------------
@@ -233,8 +82,7 @@ class Stats:
     @property
     def p95(self) -> float:
         # Nearest-rank percentile: with few samples this is the maximum.
-        ordered = sorted(self.durations)
-        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+        return nearest_rank(self.durations, 0.95)
 
     @property
     def max(self) -> float:
@@ -449,14 +297,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate_as_exit)
+    install_sigterm_handler()
     run_started = time.perf_counter()
 
     with throwaway_database() as (server, name):
-        os.environ["DATABASE_URL"] = server.url_for(name)
-        os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-        # DEBUG off: no per-query bookkeeping distorting the timings.
-        os.environ["DEBUG"] = "0"
+        point_django_at(server, name)
         # tenant_provision logs one INFO line per tenant; keep the table readable.
         os.environ.setdefault("LOG_LEVEL", "WARNING")
 

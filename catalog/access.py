@@ -16,8 +16,12 @@ def access_adoption(request, adoption_id: int) -> Adoption:
     access_tenant(request)
     tenant = request.tenant
     adoption = (
-        Adoption.objects.filter(Q(adopter=tenant) | Q(app__publisher=tenant), pk=adoption_id)
-        .select_related("app__publisher", "adopter", "agreement", "release", "requested_by")
+        Adoption.objects.filter(
+            Q(adopter=tenant) | Q(app__publisher=tenant), pk=adoption_id
+        )
+        .select_related(
+            "app__publisher", "adopter", "agreement", "release", "requested_by"
+        )
         .first()
     )
     if adoption is None:
@@ -39,7 +43,9 @@ def access_agreement(request, agreement_id: int) -> Agreement:
     access_tenant(request)
     tenant = request.tenant
     agreement = (
-        Agreement.objects.filter(Q(first_party=tenant) | Q(second_party=tenant), pk=agreement_id)
+        Agreement.objects.filter(
+            Q(first_party=tenant) | Q(second_party=tenant), pk=agreement_id
+        )
         .select_related("first_party", "second_party", "created_by")
         .first()
     )

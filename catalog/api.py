@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +29,8 @@ from rest_framework.views import APIView
 from tenants.hosts import platform_url, tenant_url
 from tenants.models import Tenant
 
-from .models import Adoption, AdoptionEvent, Agreement, CatalogApp
+from .models import Adoption, Agreement, CatalogApp
+from .publiccode import export_publiccode
 from .selectors import (
     FACET_FIELDS,
     SORTS,
@@ -38,6 +38,7 @@ from .selectors import (
     app_detail,
     catalog_facets,
     catalog_search,
+    visible_apps,
 )
 
 # What `<str:slug>` may hold before it reaches the database; anything else is a
@@ -84,7 +85,9 @@ class OptionalURLField(serializers.URLField):
 class PublisherSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    url = serializers.SerializerMethodField(help_text="The publisher's site on BagiPakai.")
+    url = serializers.SerializerMethodField(
+        help_text="The publisher's site on BagiPakai."
+    )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, tenant: Tenant) -> str:
@@ -105,7 +108,9 @@ class AppLinksSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_self_link(self, app: CatalogApp) -> str:
-        return self._absolute(reverse("catalog_api:app-detail", kwargs={"slug": app.slug}))
+        return self._absolute(
+            reverse("catalog_api:app-detail", kwargs={"slug": app.slug})
+        )
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_html(self, app: CatalogApp) -> str:
@@ -184,7 +189,9 @@ class AdopterSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Version of the app in use, when the adopter said.",
     )
-    since = serializers.SerializerMethodField(help_text="When the adoption became active.")
+    since = serializers.SerializerMethodField(
+        help_text="When the adoption became active."
+    )
     agreement = AgreementSummarySerializer(
         allow_null=True, help_text="The MoU or PKS the app is used under."
     )
@@ -339,8 +346,14 @@ class AppListView(APIView):
         )
 
 
-def _visible_app(slug: str) -> CatalogApp:
-    app = app_detail(slug) if SLUG_RE.fullmatch(slug) else None
+def _visible_app(slug: str, *, detail: bool = True) -> CatalogApp:
+    app = None
+    if SLUG_RE.fullmatch(slug):
+        app = (
+            app_detail(slug)
+            if detail
+            else visible_apps().select_related("publisher").filter(slug=slug).first()
+        )
     if app is None:
         raise NotFound("No such app in the catalog.")
     return app
@@ -354,18 +367,9 @@ class AppDetailView(APIView):
     )
     def get(self, request, slug: str):
         app = _visible_app(slug)
-        prefetch_related_objects([app], "publisher__domains")
-        prefetch_related_objects(
-            app.active_adoptions,
-            Prefetch(
-                "events",
-                queryset=AdoptionEvent.objects.filter(action="activate").order_by(
-                    "-at", "-pk"
-                ),
-                to_attr="activations",
-            ),
+        return Response(
+            CatalogAppDetailSerializer(app, context={"request": request}).data
         )
-        return Response(CatalogAppDetailSerializer(app, context={"request": request}).data)
 
 
 class _IgnoreAccept(BaseContentNegotiation):
@@ -393,10 +397,7 @@ class AppPublicCodeView(APIView):
         },
     )
     def get(self, request, slug: str):
-        app = _visible_app(slug)
-        # Imported here so the rest of the API loads while publiccode.py is being written.
-        from .publiccode import export_publiccode
-
+        app = _visible_app(slug, detail=False)
         return HttpResponse(
             export_publiccode(app), content_type="application/yaml; charset=utf-8"
         )

@@ -13,7 +13,7 @@ from django.db import transaction
 from tenants.models import Tenant, User
 
 from . import services
-from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from .models import Adoption, AdoptionEvent, Agreement, CatalogApp
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -42,7 +42,11 @@ APPS = [
             "Portal transparansi publik dan data terbuka 360Giving",
             "Jejak audit yang tidak dapat diubah diam-diam",
         ],
-        "categories": ["grant-management", "workflow-management", "digital-citizenship"],
+        "categories": [
+            "grant-management",
+            "workflow-management",
+            "digital-citizenship",
+        ],
         "scope": ["government", "welfare", "local-authorities"],
         "development_status": "stable",
         "software_type": "standalone/web",
@@ -55,8 +59,16 @@ APPS = [
         "platforms": ["web"],
         "languages": ["id"],
         "maintenance_type": "internal",
-        "contacts": [{"name": "Diskominfo Kota Bandung", "affiliation": "Pemerintah Kota Bandung"}],
-        "releases": [("2.0", date(2017, 1, 10), "Versi yang dipakai bersama Kota Tangerang."), ("3.4", date(2025, 8, 1), "Tahapan verifikasi dapat diatur per program.")],
+        "contacts": [
+            {
+                "name": "Diskominfo Kota Bandung",
+                "affiliation": "Pemerintah Kota Bandung",
+            }
+        ],
+        "releases": [
+            ("2.0", date(2017, 1, 10), "Versi yang dipakai bersama Kota Tangerang."),
+            ("3.4", date(2025, 8, 1), "Tahapan verifikasi dapat diatur per program."),
+        ],
     },
     {
         "slug": "e-office",
@@ -72,7 +84,9 @@ APPS = [
         "delivery_mode": "source",
         "license": "LicenseRef-Hibah-Aplikasi-Tangerang",
         "url": "https://code.bagipakai.test/tangerang/e-office",
-        "releases": [("4.2", date(2024, 3, 1), "Tanda tangan elektronik tersertifikasi.")],
+        "releases": [
+            ("4.2", date(2024, 3, 1), "Tanda tangan elektronik tersertifikasi.")
+        ],
     },
     {
         "slug": "laksa",
@@ -82,7 +96,10 @@ APPS = [
         "short_description_en": "Citizens' aspirations and complaints, tracked until resolved.",
         "long_description_id": "Laksa menerima aspirasi dan pengaduan warga dari web dan ponsel, meneruskannya ke OPD, dan menampilkan status penanganannya.",
         "long_description_en": "Laksa takes citizens' aspirations and complaints from the web and phones, routes them to the right office and shows how each is handled.",
-        "categories": ["customer-service-and-support", "feedback-and-reviews-management"],
+        "categories": [
+            "customer-service-and-support",
+            "feedback-and-reviews-management",
+        ],
         "scope": ["government", "society"],
         "development_status": "stable",
         "delivery_mode": "external",
@@ -162,16 +179,74 @@ APPS = [
 
 # Which partners use which of Tangerang's apps (production unless marked).
 TANGERANG_ADOPTIONS = {
-    "e-office": ["kab-tangerang", "tangsel", "serang", "cilegon", "kab-serang", "lebak", "pandeglang",
-                 "banten", "bekasi", "depok", "bogor", "cimahi", "sukabumi", "cirebon", "semarang",
-                 "surakarta", "yogyakarta", "makassar", "medan", "palembang", "padang"],
-    "laksa": ["kab-tangerang", "tangsel", "serang", "cilegon", "bekasi", "depok", "banjar",
-              "tasikmalaya", "malang", "denpasar", "pekanbaru", "batam"],
-    "siap": ["kab-serang", "lebak", "pandeglang", "kab-bogor", "kab-bandung", "balikpapan", "surabaya", "medan"],
-    "ppdb-online": ["tangsel", "serang", "cilegon", "bogor", "cimahi", "cirebon", "surakarta",
-                    "yogyakarta", "malang", "pekanbaru"],
+    "e-office": [
+        "kab-tangerang",
+        "tangsel",
+        "serang",
+        "cilegon",
+        "kab-serang",
+        "lebak",
+        "pandeglang",
+        "banten",
+        "bekasi",
+        "depok",
+        "bogor",
+        "cimahi",
+        "sukabumi",
+        "cirebon",
+        "semarang",
+        "surakarta",
+        "yogyakarta",
+        "makassar",
+        "medan",
+        "palembang",
+        "padang",
+    ],
+    "laksa": [
+        "kab-tangerang",
+        "tangsel",
+        "serang",
+        "cilegon",
+        "bekasi",
+        "depok",
+        "banjar",
+        "tasikmalaya",
+        "malang",
+        "denpasar",
+        "pekanbaru",
+        "batam",
+    ],
+    "siap": [
+        "kab-serang",
+        "lebak",
+        "pandeglang",
+        "kab-bogor",
+        "kab-bandung",
+        "balikpapan",
+        "surabaya",
+        "medan",
+    ],
+    "ppdb-online": [
+        "tangsel",
+        "serang",
+        "cilegon",
+        "bogor",
+        "cimahi",
+        "cirebon",
+        "surakarta",
+        "yogyakarta",
+        "malang",
+        "pekanbaru",
+    ],
     "e-plesiran": ["serang", "banjar", "denpasar", "yogyakarta"],
-    "sikda": ["kab-tangerang", "lebak", "kab-bogor", "tasikmalaya", "palembang", "batam"],
+    "sikda": [
+        "kab-tangerang",
+        "lebak",
+        "kab-bogor",
+        "tasikmalaya",
+        "palembang",
+        "batam",
+    ],
 }
 
 
@@ -193,7 +268,13 @@ def seed_catalog(*, operator: User) -> dict:
             created += 1
         for version, released_on, notes in releases:
             if not app.releases.filter(version=version).exists():
-                services.release_add(actor=None, app=app, version=version, released_on=released_on, notes=notes)
+                services.release_add(
+                    actor=None,
+                    app=app,
+                    version=version,
+                    released_on=released_on,
+                    notes=notes,
+                )
 
     with transaction.atomic():
         bandung, tangerang = tenants["bandung"], tenants["tangerang"]
@@ -239,7 +320,9 @@ def seed_catalog(*, operator: User) -> dict:
                     app=app,
                     adopter=partner,
                     agreement=agreement,
-                    usage=Adoption.Usage.PILOT if index % 5 == 4 else Adoption.Usage.PRODUCTION,
+                    usage=Adoption.Usage.PILOT
+                    if index % 5 == 4
+                    else Adoption.Usage.PRODUCTION,
                     release=app.releases.first(),
                     day=agreement.signed_on,
                     purpose=f"Pemanfaatan {app.name} di {partner.name}.",
@@ -251,8 +334,22 @@ def seed_catalog(*, operator: User) -> dict:
     }
 
 
-def _agreement(*, first, second, kind, number, title, signed_on, place, first_signatory, second_signatory, operator):
-    agreement = Agreement.objects.filter(first_party=first, second_party=second, number=number).first()
+def _agreement(
+    *,
+    first,
+    second,
+    kind,
+    number,
+    title,
+    signed_on,
+    place,
+    first_signatory,
+    second_signatory,
+    operator,
+):
+    agreement = Agreement.objects.filter(
+        first_party=first, second_party=second, number=number
+    ).first()
     if agreement is None:
         agreement = Agreement.objects.create(
             kind=kind,
@@ -288,7 +385,11 @@ def _adoption(*, app, adopter, agreement, usage, release, day, purpose):
         requested_at=_at(day),
         updated_at=_at(day),
     )
-    steps = [("request", "", "requested"), ("approve", "requested", "approved"), ("activate", "approved", "active")]
+    steps = [
+        ("request", "", "requested"),
+        ("approve", "requested", "approved"),
+        ("activate", "approved", "active"),
+    ]
     for action, before, after in steps:
         AdoptionEvent.objects.create(
             adoption=adoption,
@@ -299,4 +400,3 @@ def _adoption(*, app, adopter, agreement, usage, release, day, purpose):
             note="Data demo",
             at=_at(day),
         )
-

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from tenants.models import Tenant
 
 from .models import Adoption, Agreement, CatalogApp, Release
-from .vocabularies import CATEGORY_CHOICES, PLATFORM_CHOICES, SCOPE_CHOICES, SOFTWARE_TYPES
+from .vocabularies import (
+    CATEGORY_CHOICES,
+    PLATFORM_CHOICES,
+    SCOPE_CHOICES,
+    SOFTWARE_TYPES,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -59,7 +64,9 @@ class AgreementFieldsForm(forms.Form):
     signed_on = forms.DateField(label=_("Signed on"), widget=DATE_WIDGET)
     signed_at_place = forms.CharField(label=_("Place of signing"), max_length=200)
     valid_from = forms.DateField(label=_("Valid from"), widget=DATE_WIDGET)
-    valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE_WIDGET)
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=DATE_WIDGET
+    )
     first_signatory = forms.CharField(
         label=_("Signatory for your organisation"),
         max_length=200,
@@ -71,14 +78,21 @@ class AgreementFieldsForm(forms.Form):
     document = forms.FileField(
         label=_("Signed document (PDF, optional)"),
         required=False,
-        help_text=_("PDF only, at most %(mb)d MB.") % {"mb": settings.MAX_PDF_UPLOAD_BYTES // (1024 * 1024)},
+        help_text=_("PDF only, at most %(mb)d MB.")
+        % {"mb": settings.MAX_PDF_UPLOAD_BYTES // (1024 * 1024)},
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 
     def clean(self):
         data = super().clean()
-        if data.get("valid_from") and data.get("valid_until") and data["valid_until"] < data["valid_from"]:
-            self.add_error("valid_until", _("The agreement cannot end before it starts."))
+        if (
+            data.get("valid_from")
+            and data.get("valid_until")
+            and data["valid_until"] < data["valid_from"]
+        ):
+            self.add_error(
+                "valid_until", _("The agreement cannot end before it starts.")
+            )
         return data
 
 
@@ -92,7 +106,9 @@ class AgreementForm(AgreementFieldsForm):
     def __init__(self, *args, tenant: Tenant, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["counterparty"].queryset = (
-            Tenant.objects.exclude(pk=tenant.pk).exclude(kind=Tenant.Kind.PLATFORM).order_by("name")
+            Tenant.objects.exclude(pk=tenant.pk)
+            .exclude(kind=Tenant.Kind.PLATFORM)
+            .order_by("name")
         )
 
 
@@ -103,7 +119,9 @@ class ApproveForm(AgreementFieldsForm):
         label=_("Existing agreement"),
         queryset=Agreement.objects.none(),
         required=False,
-        help_text=_("Choose an agreement already signed with this organisation, or fill in a new one below."),
+        help_text=_(
+            "Choose an agreement already signed with this organisation, or fill in a new one below."
+        ),
     )
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
 
@@ -123,15 +141,21 @@ def _lines(value: str) -> list[str]:
 
 class CatalogAppForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    short_description_id = forms.CharField(label=_("Short description (Indonesian)"), max_length=150)
+    short_description_id = forms.CharField(
+        label=_("Short description (Indonesian)"), max_length=150
+    )
     short_description_en = forms.CharField(
         label=_("Short description (English)"), max_length=150, required=False
     )
     long_description_id = forms.CharField(
-        label=_("Description (Indonesian)"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Description (Indonesian)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     long_description_en = forms.CharField(
-        label=_("Description (English)"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Description (English)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
     features = forms.CharField(
         label=_("Features"),
@@ -140,35 +164,49 @@ class CatalogAppForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     categories = forms.MultipleChoiceField(
-        label=_("Categories"), choices=CATEGORY_CHOICES, widget=forms.SelectMultiple(attrs={"size": 8})
+        label=_("Categories"),
+        choices=CATEGORY_CHOICES,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     scope = forms.MultipleChoiceField(
-        label=_("Scope"), choices=SCOPE_CHOICES, required=False, widget=forms.SelectMultiple(attrs={"size": 6})
+        label=_("Scope"),
+        choices=SCOPE_CHOICES,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     development_status = forms.ChoiceField(
         label=_("Development status"), choices=CatalogApp.DevelopmentStatus.choices
     )
     software_type = forms.ChoiceField(
-        label=_("Software type"), choices=[(t, t) for t in SOFTWARE_TYPES], initial="standalone/web"
+        label=_("Software type"),
+        choices=[(t, t) for t in SOFTWARE_TYPES],
+        initial="standalone/web",
     )
-    delivery_mode = forms.ChoiceField(label=_("Delivery"), choices=CatalogApp.Delivery.choices)
+    delivery_mode = forms.ChoiceField(
+        label=_("Delivery"), choices=CatalogApp.Delivery.choices
+    )
     hosted_module = forms.CharField(
         label=_("Hosted module"),
         required=False,
         max_length=40,
         help_text=_("Only for apps hosted on BagiPakai, e.g. grants for Sabilulungan."),
     )
-    license = forms.RegexField(
+    license = forms.CharField(
         label=_("Licence (SPDX identifier)"),
-        regex=r"^[A-Za-z0-9.+\-() ]{2,100}$",
         max_length=100,
         help_text=_("e.g. AGPL-3.0-or-later, MIT, EUPL-1.2."),
     )
     url = forms.URLField(label=_("Source repository URL"), max_length=300)
-    documentation_url = forms.URLField(label=_("Documentation URL"), max_length=300, required=False)
-    landing_url = forms.URLField(label=_("Website or demo URL"), max_length=300, required=False)
+    documentation_url = forms.URLField(
+        label=_("Documentation URL"), max_length=300, required=False
+    )
+    landing_url = forms.URLField(
+        label=_("Website or demo URL"), max_length=300, required=False
+    )
     platforms = forms.MultipleChoiceField(
-        label=_("Platforms"), choices=PLATFORM_CHOICES, widget=forms.CheckboxSelectMultiple
+        label=_("Platforms"),
+        choices=PLATFORM_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
     )
     languages = forms.CharField(
         label=_("Languages"),
@@ -176,7 +214,9 @@ class CatalogAppForm(forms.Form):
         max_length=100,
         help_text=_("Language codes separated by commas, e.g. id, en."),
     )
-    maintenance_type = forms.ChoiceField(label=_("Maintenance"), choices=CatalogApp.Maintenance.choices)
+    maintenance_type = forms.ChoiceField(
+        label=_("Maintenance"), choices=CatalogApp.Maintenance.choices
+    )
     contacts = forms.CharField(
         label=_("Maintenance contacts"),
         required=False,
@@ -186,17 +226,37 @@ class CatalogAppForm(forms.Form):
     logo = forms.ImageField(
         label=_("Logo (PNG, JPEG or WebP)"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp"}
+        ),
     )
+
+    def clean_license(self):
+        from .publiccode import is_spdx_expression
+
+        value = self.cleaned_data["license"].strip()
+        if not is_spdx_expression(value):
+            raise forms.ValidationError(
+                _(
+                    "Write an SPDX licence expression, e.g. MIT or EUPL-1.2 OR GPL-3.0-or-later."
+                )
+            )
+        return value
 
     def clean_features(self):
         return [line[:200] for line in _lines(self.cleaned_data["features"])][:30]
 
     def clean_languages(self):
-        codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
+        codes = [
+            c.strip().lower()
+            for c in self.cleaned_data["languages"].split(",")
+            if c.strip()
+        ]
         bad = [c for c in codes if not (2 <= len(c) <= 3 and c.isalpha())]
         if bad or not codes:
-            raise forms.ValidationError(_("Use two- or three-letter language codes, e.g. id, en."))
+            raise forms.ValidationError(
+                _("Use two- or three-letter language codes, e.g. id, en.")
+            )
         return codes
 
     def clean_contacts(self):
@@ -206,27 +266,45 @@ class CatalogAppForm(forms.Form):
             parts += [""] * (4 - len(parts))
             name, email, phone, affiliation = parts[:4]
             if not name:
-                raise forms.ValidationError(_("Line %(n)d: the name is missing.") % {"n": number})
+                raise forms.ValidationError(
+                    _("Line %(n)d: the name is missing.") % {"n": number}
+                )
             if email:
                 try:
                     validate_email(email)
                 except forms.ValidationError:
                     raise forms.ValidationError(
-                        _("Line %(n)d: “%(email)s” is not an e-mail address.") % {"n": number, "email": email}
+                        _("Line %(n)d: “%(email)s” is not an e-mail address.")
+                        % {"n": number, "email": email}
                     ) from None
             contacts.append(
-                {k: v for k, v in {"name": name, "email": email, "phone": phone, "affiliation": affiliation}.items() if v}
+                {
+                    k: v
+                    for k, v in {
+                        "name": name,
+                        "email": email,
+                        "phone": phone,
+                        "affiliation": affiliation,
+                    }.items()
+                    if v
+                }
             )
         return contacts[:10]
 
     @classmethod
     def initial_for(cls, app: CatalogApp) -> dict:
         return {
-            **{name: getattr(app, name) for name in cls.base_fields if name not in {"features", "languages", "contacts", "logo"}},
+            **{
+                name: getattr(app, name)
+                for name in cls.base_fields
+                if name not in {"features", "languages", "contacts", "logo"}
+            },
             "features": "\n".join(app.features),
             "languages": ", ".join(app.languages),
             "contacts": "\n".join(
-                "; ".join(c.get(k, "") for k in ("name", "email", "phone", "affiliation")).rstrip("; ")
+                "; ".join(
+                    c.get(k, "") for k in ("name", "email", "phone", "affiliation")
+                ).rstrip("; ")
                 for c in app.contacts
             ),
         }
@@ -240,13 +318,19 @@ class ReleaseForm(forms.Form):
         label=_("Version"), regex=r"^[0-9A-Za-z][0-9A-Za-z.\-+_]{0,39}$", max_length=40
     )
     released_on = forms.DateField(label=_("Release date"), widget=DATE_WIDGET)
-    notes = forms.CharField(label=_("Release notes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(
+        label=_("Release notes"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class ScreenshotForm(forms.Form):
     image = forms.ImageField(
         label=_("Screenshot (PNG, JPEG or WebP)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/webp"}
+        ),
     )
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
@@ -254,5 +338,6 @@ class ScreenshotForm(forms.Form):
 class PubliccodeUploadForm(forms.Form):
     file = forms.FileField(
         label=_("publiccode.yml file"),
-        help_text=_("At most %(kb)d KB.") % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024},
+        help_text=_("At most %(kb)d KB.")
+        % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024},
     )

@@ -11,7 +11,9 @@ from . import hosted, selectors
 def enabled_modules(request) -> frozenset[str]:
     """Keys of the hosted modules switched on for request.tenant (one query, once per request)."""
     if not hasattr(request, "_enabled_modules"):
-        request._enabled_modules = selectors.enabled_module_keys(getattr(request, "tenant", None))
+        request._enabled_modules = selectors.enabled_module_keys(
+            getattr(request, "tenant", None)
+        )
     return request._enabled_modules
 
 
@@ -44,6 +46,8 @@ def menu(request):
         return {"module_menu": ()}
     return {
         "module_menu": SimpleLazyObject(
-            lambda: tuple(m for m in hosted.modules() if m.key in enabled_modules(request))
+            lambda: tuple(
+                m for m in hosted.modules() if m.key in enabled_modules(request)
+            )
         )
     }

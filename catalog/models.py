@@ -39,9 +39,14 @@ class CatalogApp(models.Model):
     slug = models.SlugField(_("identifier"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=120)
     publisher = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="published_apps", verbose_name=_("publisher")
+        Tenant,
+        on_delete=models.CASCADE,
+        related_name="published_apps",
+        verbose_name=_("publisher"),
     )
-    short_description_id = models.CharField(_("short description (Indonesian)"), max_length=150)
+    short_description_id = models.CharField(
+        _("short description (Indonesian)"), max_length=150
+    )
     short_description_en = models.CharField(
         _("short description (English)"), max_length=150, blank=True
     )
@@ -53,13 +58,19 @@ class CatalogApp(models.Model):
     development_status = models.CharField(
         _("development status"), max_length=20, choices=DevelopmentStatus.choices
     )
-    software_type = models.CharField(_("software type"), max_length=40, default="standalone/web")
-    delivery_mode = models.CharField(_("delivery"), max_length=20, choices=Delivery.choices)
+    software_type = models.CharField(
+        _("software type"), max_length=40, default="standalone/web"
+    )
+    delivery_mode = models.CharField(
+        _("delivery"), max_length=20, choices=Delivery.choices
+    )
     hosted_module = models.CharField(
         _("hosted module"),
         max_length=40,
         blank=True,
-        help_text=_("For hosted apps: the BagiPakai module that runs it (see catalog/hosted.py)."),
+        help_text=_(
+            "For hosted apps: the BagiPakai module that runs it (see catalog/hosted.py)."
+        ),
     )
     license = models.CharField(_("licence (SPDX)"), max_length=100)
     url = models.URLField(
@@ -133,7 +144,9 @@ class CatalogApp(models.Model):
 
 
 class Release(models.Model):
-    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="releases")
+    app = models.ForeignKey(
+        CatalogApp, on_delete=models.CASCADE, related_name="releases"
+    )
     version = models.CharField(_("version"), max_length=40)
     released_on = models.DateField(_("release date"))
     notes = models.TextField(_("release notes"), blank=True)
@@ -144,7 +157,9 @@ class Release(models.Model):
         verbose_name_plural = _("releases")
         ordering = ["-released_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["app", "version"], name="catalog_release_unique"),
+            models.UniqueConstraint(
+                fields=["app", "version"], name="catalog_release_unique"
+            ),
         ]
 
     def __str__(self):
@@ -152,7 +167,9 @@ class Release(models.Model):
 
 
 class Screenshot(models.Model):
-    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="screenshots")
+    app = models.ForeignKey(
+        CatalogApp, on_delete=models.CASCADE, related_name="screenshots"
+    )
     image = models.ImageField(_("image"), upload_to="catalog/screenshots/")
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
@@ -189,13 +206,21 @@ class Agreement(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     first_signatory = models.CharField(
-        _("signatory of the first party"), max_length=200, help_text=_("Name and position.")
+        _("signatory of the first party"),
+        max_length=200,
+        help_text=_("Name and position."),
     )
     second_signatory = models.CharField(
-        _("signatory of the second party"), max_length=200, help_text=_("Name and position.")
+        _("signatory of the second party"),
+        max_length=200,
+        help_text=_("Name and position."),
     )
-    document = models.FileField(_("signed document (PDF)"), upload_to="catalog/agreements/", blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    document = models.FileField(
+        _("signed document (PDF)"), upload_to="catalog/agreements/", blank=True
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -238,21 +263,35 @@ class Adoption(models.Model):
 
     LIVE_STATUSES = (Status.REQUESTED, Status.APPROVED, Status.ACTIVE)
 
-    app = models.ForeignKey(CatalogApp, on_delete=models.CASCADE, related_name="adoptions")
-    adopter = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="adoptions")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    app = models.ForeignKey(
+        CatalogApp, on_delete=models.CASCADE, related_name="adoptions"
+    )
+    adopter = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="adoptions"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
     purpose = models.TextField(_("purpose"))
     contact_name = models.CharField(_("contact person"), max_length=150)
     contact_email = models.EmailField(_("contact e-mail"))
     agreement = models.ForeignKey(
-        Agreement, on_delete=models.PROTECT, null=True, blank=True, related_name="adoptions"
+        Agreement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adoptions",
     )
-    usage = models.CharField(_("used as"), max_length=20, choices=Usage.choices, blank=True)
+    usage = models.CharField(
+        _("used as"), max_length=20, choices=Usage.choices, blank=True
+    )
     release = models.ForeignKey(
         Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decision_reason = models.TextField(_("reason"), blank=True)
-    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
 
@@ -288,11 +327,15 @@ class AdoptionEvent(models.Model):
         UPDATE = "update", _("Usage changed")
         END = "end", _("Ended")
 
-    adoption = models.ForeignKey(Adoption, on_delete=models.CASCADE, related_name="events")
+    adoption = models.ForeignKey(
+        Adoption, on_delete=models.CASCADE, related_name="events"
+    )
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     actor_tenant = models.ForeignKey(
         Tenant, on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from . import services
 from .models import CatalogApp, Release
 from .vocabularies import (
     CATEGORIES,
@@ -88,12 +89,13 @@ class _TooComplex(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML with YAML 1.2 scalars and limits against alias and nesting abuse.
+    """Safe YAML with limits against alias and nesting abuse, and text scalars.
 
-    Only `true`/`false` and `null` are recognised implicitly; every other plain
-    scalar stays text. So `publiccodeYmlVersion: 0.2`, `releaseDate: 2017-04-15`
-    and a Norwegian `no:` description key arrive as the strings they look like,
-    not as a float, a date and False (YAML 1.1's reading).
+    Only `true`/`false` and `null` (YAML 1.2 spellings) are recognised; every
+    other plain scalar stays text, which is what every publiccode.yml value
+    is. So `publiccodeYmlVersion: 0.2`, `softwareVersion: 1.10`,
+    `releaseDate: 2017-04-15` and a Norwegian `no:` description key arrive as
+    written, not as a float, 1.1, a date and False (YAML 1.1's reading).
     """
 
     yaml_implicit_resolvers: dict = {}
@@ -102,6 +104,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self._aliases = 0
         self._depth = 0
+        self._nodes = 0
         # Node id -> number of nodes below it with aliases expanded.
         self._sizes: dict[int, int] = {}
 
@@ -122,6 +125,13 @@ class _Loader(yaml.SafeLoader):
                     event.start_mark,
                 )
             return super().compose_node(parent, index)
+        # Counted as they arrive, so a flood of values stops the parser early.
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooComplex(
+                _("The file has more than %(max)d values.") % {"max": MAX_NODES},
+                self.peek_event().start_mark,
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _TooComplex(
@@ -472,7 +482,7 @@ class _Checker:
             self.add(path, _("%(value)s is not a URI.") % {"value": _show(value)})
 
     def supported(self, path, value) -> None:
-        if self.text(path, value) and value.strip().startswith("alias:"):
+        if isinstance(value, str) and value.strip().startswith("alias:"):
             if not re.fullmatch(r"alias:[a-z0-9][a-z0-9._-]*", value.strip()):
                 self.add(
                     path, _("%(value)s is not a valid alias.") % {"value": _show(value)}
@@ -877,21 +887,21 @@ def _map(doc: dict) -> tuple[dict, dict]:
         "maintenance_type": maintenance["type"],
         "contacts": contacts,
     }
-    description = "description"
+    en_source = en_key or id_source
     sources = {
         "name": "name",
-        "short_description_id": f"{description}.{id_source}.shortDescription",
-        "short_description_en": f"{description}.{en_key}.shortDescription",
-        "long_description_id": f"{description}.{id_source}.longDescription",
-        "long_description_en": f"{description}.{en_key}.longDescription",
-        "features": f"{description}.{features_from}.features",
+        "short_description_id": f"description.{id_source}.shortDescription",
+        "short_description_en": f"description.{en_source}.shortDescription",
+        "long_description_id": f"description.{id_source}.longDescription",
+        "long_description_en": f"description.{en_source}.longDescription",
+        "features": f"description.{features_from}.features",
         "categories": "categories",
         "scope": "intendedAudience.scope",
         "development_status": "developmentStatus",
         "software_type": "softwareType",
         "license": "legal.license",
         "url": "url",
-        "documentation_url": f"{description}.{documentation_from}.documentation",
+        "documentation_url": f"description.{documentation_from}.documentation",
         "landing_url": "landingURL",
         "platforms": "platforms",
         "languages": "localisation.availableLanguages",
@@ -953,8 +963,6 @@ def import_publiccode(*, actor, publisher, data: bytes) -> ImportResult:
     raises PubliccodeError and changes nothing. An actor who may not publish
     for `publisher` gets PermissionDenied (`actor=None` is the command line).
     """
-    from . import services
-
     doc = load(data)
     issues = validate(doc)
     if issues:
@@ -1119,7 +1127,9 @@ def export_document(app: CatalogApp) -> dict:
     if categories:
         doc["categories"] = categories
     doc["developmentStatus"] = app.development_status
-    doc["softwareType"] = app.software_type
+    doc["softwareType"] = (
+        app.software_type if app.software_type in SOFTWARE_TYPES else "standalone/other"
+    )
     scope = [item for item in app.scope if item in SCOPES]
     if scope:
         doc["intendedAudience"] = {"scope": scope}
@@ -1153,5 +1163,6 @@ def export_publiccode(app: CatalogApp) -> str:
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=False,
-        width=100,
+        # Long lines stay whole: easier to grep and diff than YAML's folded plain text.
+        width=float("inf"),
     )

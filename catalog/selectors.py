@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
 from django.db import connection
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -62,7 +66,11 @@ class CatalogQuery:
 def _active_adopters():
     return Coalesce(
         Subquery(
-            Adoption.objects.filter(app=OuterRef("pk"), status=Adoption.Status.ACTIVE)
+            Adoption.objects.filter(
+                app=OuterRef("pk"),
+                status=Adoption.Status.ACTIVE,
+                adopter__is_active=True,
+            )
             .values("app")
             .annotate(n=Count("pk"))
             .values("n")[:1]
@@ -93,8 +101,18 @@ def _apply_search(apps: QuerySet, q: str) -> QuerySet:
     if not q:
         return apps
     search = SearchQuery(q, config="simple", search_type="websearch")
-    prefix_terms = [t for t in "".join(c if c.isalnum() else " " for c in q).split() if t]
-    prefix = SearchQuery(" & ".join(f"{t}:*" for t in prefix_terms), config="simple", search_type="raw") if prefix_terms else None
+    prefix_terms = [
+        t for t in "".join(c if c.isalnum() else " " for c in q).split() if t
+    ]
+    prefix = (
+        SearchQuery(
+            " & ".join(f"{t}:*" for t in prefix_terms),
+            config="simple",
+            search_type="raw",
+        )
+        if prefix_terms
+        else None
+    )
     apps = apps.annotate(
         similarity=TrigramWordSimilarity(q, "name"),
         rank=SearchRank(F("search_vector"), search),
@@ -110,7 +128,9 @@ def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     apps = _apply_search(_apply_filters(visible_apps(), query), query.q)
     apps = apps.annotate(adopters=_active_adopters()).select_related("publisher")
     if query.effective_sort == "relevance":
-        return apps.annotate(score=Greatest("rank", "similarity")).order_by("-score", "name")
+        return apps.annotate(score=Greatest("rank", "similarity")).order_by(
+            "-score", "name"
+        )
     return apps.order_by(*SORTS[query.effective_sort])
 
 
@@ -143,20 +163,39 @@ def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]
         .annotate(n=Count("pk"))
         .order_by("-n", "publisher__name")
     )
-    facets["publisher"] = [(p["publisher__slug"], p["publisher__name"], p["n"]) for p in publishers]
+    facets["publisher"] = [
+        (p["publisher__slug"], p["publisher__name"], p["n"]) for p in publishers
+    ]
     delivery_labels = dict(CatalogApp.Delivery.choices)
     facets["delivery"] = [
-        (row["delivery_mode"], delivery_labels.get(row["delivery_mode"], row["delivery_mode"]), row["n"])
-        for row in base("delivery").values("delivery_mode").annotate(n=Count("pk")).order_by("-n")
+        (
+            row["delivery_mode"],
+            delivery_labels.get(row["delivery_mode"], row["delivery_mode"]),
+            row["n"],
+        )
+        for row in base("delivery")
+        .values("delivery_mode")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
     ]
     status_labels = dict(CatalogApp.DevelopmentStatus.choices)
     facets["status"] = [
-        (row["development_status"], status_labels.get(row["development_status"], row["development_status"]), row["n"])
-        for row in base("status").values("development_status").annotate(n=Count("pk")).order_by("-n")
+        (
+            row["development_status"],
+            status_labels.get(row["development_status"], row["development_status"]),
+            row["n"],
+        )
+        for row in base("status")
+        .values("development_status")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
     ]
     facets["license"] = [
         (row["license"], row["license"], row["n"])
-        for row in base("license").values("license").annotate(n=Count("pk")).order_by("-n", "license")
+        for row in base("license")
+        .values("license")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "license")
     ]
     return facets
 
@@ -167,12 +206,28 @@ def app_detail(slug: str) -> CatalogApp | None:
         .filter(slug=slug)
         .select_related("publisher")
         .prefetch_related(
-            Prefetch("releases", queryset=Release.objects.order_by("-released_on", "-pk")),
+            "publisher__domains",
+            Prefetch(
+                "releases", queryset=Release.objects.order_by("-released_on", "-pk")
+            ),
             "screenshots",
             Prefetch(
                 "adoptions",
-                queryset=Adoption.objects.filter(status=Adoption.Status.ACTIVE)
+                # "Used by" counts organisations whose sites are live.
+                queryset=Adoption.objects.filter(
+                    status=Adoption.Status.ACTIVE, adopter__is_active=True
+                )
                 .select_related("adopter", "release", "agreement")
+                .prefetch_related(
+                    "adopter__domains",
+                    Prefetch(
+                        "events",
+                        queryset=AdoptionEvent.objects.filter(
+                            action="activate"
+                        ).order_by("-at", "-pk"),
+                        to_attr="activations",
+                    ),
+                )
                 .order_by("adopter__name"),
                 to_attr="active_adoptions",
             ),
@@ -185,10 +240,15 @@ def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
     """Hosted modules switched on for `tenant`: it publishes the app or actively adopts it."""
     if tenant is None or tenant.is_platform:
         return frozenset()
-    keys = CatalogApp.objects.filter(
-        Q(publisher=tenant) | Q(adoptions__adopter=tenant, adoptions__status=Adoption.Status.ACTIVE),
-        delivery_mode=CatalogApp.Delivery.HOSTED,
-    ).exclude(hosted_module="").values_list("hosted_module", flat=True)
+    keys = (
+        CatalogApp.objects.filter(
+            Q(publisher=tenant)
+            | Q(adoptions__adopter=tenant, adoptions__status=Adoption.Status.ACTIVE),
+            delivery_mode=CatalogApp.Delivery.HOSTED,
+        )
+        .exclude(hosted_module="")
+        .values_list("hosted_module", flat=True)
+    )
     return frozenset(k for k in keys if hosted.get(k) is not None)
 
 
@@ -217,7 +277,9 @@ def published_apps(tenant: Tenant) -> QuerySet[CatalogApp]:
         CatalogApp.objects.filter(publisher=tenant)
         .annotate(
             adopters=_active_adopters(),
-            pending=Count("adoptions", filter=Q(adoptions__status=Adoption.Status.REQUESTED)),
+            pending=Count(
+                "adoptions", filter=Q(adoptions__status=Adoption.Status.REQUESTED)
+            ),
         )
         .order_by("name")
     )

@@ -58,7 +58,9 @@ def _require_admin(actor: User | None, tenant: Tenant) -> None:
     if not Membership.objects.filter(
         user=actor, tenant=tenant, role=Membership.Role.ADMIN
     ).exists():
-        raise PermissionDenied(_("Only administrators of %(tenant)s may do this.") % {"tenant": tenant})
+        raise PermissionDenied(
+            _("Only administrators of %(tenant)s may do this.") % {"tenant": tenant}
+        )
 
 
 def _require_operator(actor: User) -> None:
@@ -72,13 +74,23 @@ def _require_operator(actor: User) -> None:
 def _refresh_search_vector(app: CatalogApp) -> None:
     vector = (
         SearchVector(Value(app.name), weight="A", config="simple")
-        + SearchVector(Value(f"{app.short_description_id} {app.short_description_en}"), weight="B", config="simple")
         + SearchVector(
-            Value(f"{app.long_description_id} {app.long_description_en} {' '.join(app.features)}"),
+            Value(f"{app.short_description_id} {app.short_description_en}"),
+            weight="B",
+            config="simple",
+        )
+        + SearchVector(
+            Value(
+                f"{app.long_description_id} {app.long_description_en} {' '.join(app.features)}"
+            ),
             weight="C",
             config="simple",
         )
-        + SearchVector(Value(f"{app.publisher.name} {' '.join(app.categories)}"), weight="D", config="simple")
+        + SearchVector(
+            Value(f"{app.publisher.name} {' '.join(app.categories)}"),
+            weight="D",
+            config="simple",
+        )
     )
     CatalogApp.objects.filter(pk=app.pk).update(search_vector=vector)
 
@@ -102,12 +114,16 @@ def _validate_app(app: CatalogApp) -> None:
         raise ValidationError(errors)
 
 
-def app_create(*, actor: User | None, publisher: Tenant, logo=None, **fields) -> CatalogApp:
+def app_create(
+    *, actor: User | None, publisher: Tenant, logo=None, **fields
+) -> CatalogApp:
     """Publish a new catalog entry. Only admins of a verified tenant may publish."""
     _require_admin(actor, publisher)
     if not publisher.is_verified:
         raise PermissionDenied(
-            _("Only verified organisations can publish apps. The platform team verifies new organisations.")
+            _(
+                "Only verified organisations can publish apps. The platform team verifies new organisations."
+            )
         )
     unknown = set(fields) - set(APP_FIELDS) - {"slug"}
     if unknown:
@@ -127,7 +143,9 @@ def app_create(*, actor: User | None, publisher: Tenant, logo=None, **fields) ->
     return app
 
 
-def app_update(*, actor: User | None, app: CatalogApp, logo=None, **fields) -> CatalogApp:
+def app_update(
+    *, actor: User | None, app: CatalogApp, logo=None, **fields
+) -> CatalogApp:
     """Change one's own entry; nobody edits another tenant's entry."""
     _require_admin(actor, app.publisher)
     unknown = set(fields) - set(APP_FIELDS)
@@ -153,15 +171,21 @@ def app_update(*, actor: User | None, app: CatalogApp, logo=None, **fields) -> C
 def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
     text = str(exc)
     if "catalog_catalogapp_url" in text or "(url)" in text:
-        return ValidationError({"url": [_("Another catalog entry already has this repository URL.")]})
+        return ValidationError(
+            {"url": [_("Another catalog entry already has this repository URL.")]}
+        )
     if "slug" in text:
         return ValidationError({"slug": [_("This identifier is already taken.")]})
     if "catalog_app_one_entry_per_module" in text:
-        return ValidationError({"hosted_module": [_("Another entry already runs this module.")]})
+        return ValidationError(
+            {"hosted_module": [_("Another entry already runs this module.")]}
+        )
     return ValidationError(_("The entry conflicts with an existing one."))
 
 
-def app_set_hidden(*, actor: User, app: CatalogApp, hidden: bool, reason: str = "") -> CatalogApp:
+def app_set_hidden(
+    *, actor: User, app: CatalogApp, hidden: bool, reason: str = ""
+) -> CatalogApp:
     """Platform operators hide an entry from the public catalog (adoptions are kept)."""
     _require_operator(actor)
     app.is_hidden = hidden
@@ -171,25 +195,38 @@ def app_set_hidden(*, actor: User, app: CatalogApp, hidden: bool, reason: str = 
 
 
 def release_add(
-    *, actor: User | None, app: CatalogApp, version: str, released_on: date, notes: str = ""
+    *,
+    actor: User | None,
+    app: CatalogApp,
+    version: str,
+    released_on: date,
+    notes: str = "",
 ) -> Release:
     _require_admin(actor, app.publisher)
-    release = Release(app=app, version=version.strip(), released_on=released_on, notes=notes.strip())
+    release = Release(
+        app=app, version=version.strip(), released_on=released_on, notes=notes.strip()
+    )
     release.full_clean(exclude=["app"], validate_unique=False)
     if Release.objects.filter(app=app, version=release.version).exists():
-        raise ValidationError({"version": [_("Version %(v)s already exists.") % {"v": release.version}]})
+        raise ValidationError(
+            {"version": [_("Version %(v)s already exists.") % {"v": release.version}]}
+        )
     release.save()
     CatalogApp.objects.filter(pk=app.pk).update(updated_at=timezone.now())
     return release
 
 
-def screenshot_add(*, actor: User, app: CatalogApp, image, caption: str = "") -> Screenshot:
+def screenshot_add(
+    *, actor: User, app: CatalogApp, image, caption: str = ""
+) -> Screenshot:
     _require_admin(actor, app.publisher)
     validate_image(image)
     position = app.screenshots.count()
     if position >= 10:
         raise ValidationError({"image": [_("An entry has at most 10 screenshots.")]})
-    return Screenshot.objects.create(app=app, image=image, caption=caption.strip(), position=position)
+    return Screenshot.objects.create(
+        app=app, image=image, caption=caption.strip(), position=position
+    )
 
 
 def screenshot_remove(*, actor: User, screenshot: Screenshot) -> None:
@@ -220,7 +257,9 @@ def agreement_create(
     """Record an agreement between `tenant` (the actor's side) and `counterparty`."""
     _require_admin(actor, tenant)
     if counterparty.pk == tenant.pk or counterparty.is_platform:
-        raise ValidationError({"counterparty": [_("Choose the other party of the agreement.")]})
+        raise ValidationError(
+            {"counterparty": [_("Choose the other party of the agreement.")]}
+        )
     agreement = Agreement(
         kind=kind,
         number=number.strip(),
@@ -265,9 +304,9 @@ TRANSITIONS = {
 
 def _admin_emails(tenant: Tenant) -> list[str]:
     return list(
-        Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.filter(
+            tenant=tenant, role=Membership.Role.ADMIN
+        ).values_list("user__email", flat=True)
     )
 
 
@@ -276,16 +315,18 @@ def _notify(adoption: Adoption, action: str, note: str = "") -> None:
     adoption_id = adoption.pk
 
     def send():
-        fresh = Adoption.objects.select_related("app__publisher", "adopter", "agreement").get(
-            pk=adoption_id
-        )
+        fresh = Adoption.objects.select_related(
+            "app__publisher", "adopter", "agreement"
+        ).get(pk=adoption_id)
         recipients = sorted(
             set(_admin_emails(fresh.adopter))
             | set(_admin_emails(fresh.app.publisher))
             | ({fresh.contact_email} if fresh.contact_email else set())
         )
         context = {"adoption": fresh, "action": action, "note": note}
-        subject = render_to_string("catalog/email/adoption_subject.txt", context).strip()
+        subject = render_to_string(
+            "catalog/email/adoption_subject.txt", context
+        ).strip()
         body = render_to_string("catalog/email/adoption.txt", context)
         send_mail(subject, body, None, recipients)
 
@@ -303,17 +344,25 @@ def _transition(
             .get(pk=adoption.pk)
         )
         sides = {"adopter": adoption.adopter, "publisher": adoption.app.publisher}
-        acting_tenants = [sides["adopter"], sides["publisher"]] if side == "either" else [sides[side]]
+        acting_tenants = (
+            [sides["adopter"], sides["publisher"]]
+            if side == "either"
+            else [sides[side]]
+        )
         acting_tenant = next(
             (
                 t
                 for t in acting_tenants
-                if Membership.objects.filter(user=actor, tenant=t, role=Membership.Role.ADMIN).exists()
+                if Membership.objects.filter(
+                    user=actor, tenant=t, role=Membership.Role.ADMIN
+                ).exists()
             ),
             None,
         )
         if acting_tenant is None:
-            raise PermissionDenied(_("Your organisation's administrators cannot take this step."))
+            raise PermissionDenied(
+                _("Your organisation's administrators cannot take this step.")
+            )
         if adoption.status not in allowed_from:
             raise ValidationError(
                 _("This request is %(status)s; it cannot be changed that way.")
@@ -349,11 +398,16 @@ def adoption_request(
 ) -> Adoption:
     _require_admin(actor, adopter)
     if app.publisher_id == adopter.pk:
-        raise ValidationError(_("%(tenant)s publishes this app; it needs no adoption.") % {"tenant": adopter})
+        raise ValidationError(
+            _("%(tenant)s publishes this app; it needs no adoption.")
+            % {"tenant": adopter}
+        )
     if app.is_hidden:
         raise ValidationError(_("This app is not available in the catalog."))
     if not purpose.strip():
-        raise ValidationError({"purpose": [_("Say what your organisation will use the app for.")]})
+        raise ValidationError(
+            {"purpose": [_("Say what your organisation will use the app for.")]}
+        )
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -367,7 +421,9 @@ def adoption_request(
                 )
         except IntegrityError as exc:
             raise ValidationError(
-                _("%(tenant)s already has a request or an adoption of %(app)s in progress.")
+                _(
+                    "%(tenant)s already has a request or an adoption of %(app)s in progress."
+                )
                 % {"tenant": adopter, "app": app}
             ) from exc
         AdoptionEvent.objects.create(
@@ -383,14 +439,20 @@ def adoption_request(
 
 
 def adoption_withdraw(*, actor: User, adoption: Adoption, reason: str = "") -> Adoption:
-    return _transition(actor=actor, adoption=adoption, action="withdraw", note=reason.strip())
+    return _transition(
+        actor=actor, adoption=adoption, action="withdraw", note=reason.strip()
+    )
 
 
 def adoption_reject(*, actor: User, adoption: Adoption, reason: str) -> Adoption:
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for the rejection.")]})
     return _transition(
-        actor=actor, adoption=adoption, action="reject", note=reason.strip(), decision_reason=reason.strip()
+        actor=actor,
+        adoption=adoption,
+        action="reject",
+        note=reason.strip(),
+        decision_reason=reason.strip(),
     )
 
 
@@ -401,7 +463,13 @@ def adoption_approve(
     pair = {adoption.app.publisher_id, adoption.adopter_id}
     if {agreement.first_party_id, agreement.second_party_id} != pair:
         raise ValidationError(
-            {"agreement": [_("The agreement must be between the publisher and the adopting organisation.")]}
+            {
+                "agreement": [
+                    _(
+                        "The agreement must be between the publisher and the adopting organisation."
+                    )
+                ]
+            }
         )
     if agreement.valid_until and agreement.valid_until < timezone.localdate():
         raise ValidationError({"agreement": [_("That agreement has expired.")]})
@@ -459,9 +527,15 @@ def adoption_update_usage(
 def adoption_end(*, actor: User, adoption: Adoption, reason: str) -> Adoption:
     """End an adoption. A hosted module switches off; the adopter's data stays."""
     if not reason.strip():
-        raise ValidationError({"reason": [_("Give the reason for ending the adoption.")]})
+        raise ValidationError(
+            {"reason": [_("Give the reason for ending the adoption.")]}
+        )
     return _transition(
-        actor=actor, adoption=adoption, action="end", note=reason.strip(), decision_reason=reason.strip()
+        actor=actor,
+        adoption=adoption,
+        action="end",
+        note=reason.strip(),
+        decision_reason=reason.strip(),
     )
 
 

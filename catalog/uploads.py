@@ -37,7 +37,13 @@ def validate_image(upload) -> None:
             kind = image.format
             width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ):
         raise ValidationError(_("The file is not a PNG, JPEG or WebP image.")) from None
     finally:
         upload.seek(0)
@@ -52,7 +58,9 @@ def validate_pdf(upload) -> None:
     """A PDF (by its header) within the size limit; renames it to a safe name."""
     limit = settings.MAX_PDF_UPLOAD_BYTES
     if _size(upload) > limit:
-        raise ValidationError(_("The PDF is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)})
+        raise ValidationError(
+            _("The PDF is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+        )
     upload.seek(0)
     head = upload.read(1024)
     upload.seek(0)

@@ -6,7 +6,11 @@ from . import views_tenant as views
 urlpatterns = [
     path("apps/", views.apps_home, name="catalog_apps"),
     path("apps/adopt/<slug:slug>/", views.adopt, name="catalog_adopt"),
-    path("apps/adoptions/<id:adoption_id>/", views.adoption_detail, name="catalog_adoption"),
+    path(
+        "apps/adoptions/<id:adoption_id>/",
+        views.adoption_detail,
+        name="catalog_adoption",
+    ),
     path(
         "apps/adoptions/<id:adoption_id>/<slug:action>/",
         views.adoption_action,
@@ -14,14 +18,22 @@ urlpatterns = [
     ),
     path("apps/agreements/", views.agreements, name="catalog_agreements"),
     path("apps/agreements/new/", views.agreement_new, name="catalog_agreement_new"),
-    path("apps/agreements/<id:agreement_id>/", views.agreement_detail, name="catalog_agreement"),
+    path(
+        "apps/agreements/<id:agreement_id>/",
+        views.agreement_detail,
+        name="catalog_agreement",
+    ),
     path(
         "apps/agreements/<id:agreement_id>/document/",
         views.agreement_document,
         name="catalog_agreement_document",
     ),
     path("apps/published/new/", views.app_new, name="catalog_app_new"),
-    path("apps/published/import/", views.publiccode_import, name="catalog_publiccode_import"),
+    path(
+        "apps/published/import/",
+        views.publiccode_import,
+        name="catalog_publiccode_import",
+    ),
     path("apps/published/<slug:slug>/", views.app_manage, name="catalog_app_manage"),
     path("apps/published/<slug:slug>/edit/", views.app_edit, name="catalog_app_edit"),
 ]

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tenants.access import MANAGE_ROLES, member_required
+from tenants.forms import add_service_errors
 
 from . import selectors, services
 from .access import access_adoption, access_agreement, access_own_app
@@ -25,14 +26,6 @@ from .forms import (
     UsageForm,
 )
 from .models import Adoption
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _is_admin(request) -> bool:
@@ -60,7 +53,10 @@ def adopt(request, slug):
     app = selectors.visible_apps().filter(slug=slug).select_related("publisher").first()
     if app is None:
         raise Http404(_("There is no such app in the catalog."))
-    initial = {"contact_name": request.user.full_name, "contact_email": request.user.email}
+    initial = {
+        "contact_name": request.user.full_name,
+        "contact_email": request.user.email,
+    }
     form = AdoptionRequestForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,7 +64,7 @@ def adopt(request, slug):
                 actor=request.user, adopter=request.tenant, app=app, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -104,7 +100,10 @@ def adoption_detail(request, adoption_id):
         if side == "adopter" and adoption.status in (Status.APPROVED, Status.ACTIVE):
             context["usage_form"] = UsageForm(
                 app=adoption.app,
-                initial={"usage": adoption.usage or "pilot", "release": adoption.release_id},
+                initial={
+                    "usage": adoption.usage or "pilot",
+                    "release": adoption.release_id,
+                },
             )
         if adoption.status in (Status.APPROVED, Status.ACTIVE):
             context["end_form"] = ReasonForm()
@@ -136,15 +135,27 @@ def adoption_action(request, adoption_id, action):
     form = None
     try:
         if action == "approve":
-            agreements = selectors.agreements_between(adoption.adopter, adoption.app.publisher)
+            agreements = selectors.agreements_between(
+                adoption.adopter, adoption.app.publisher
+            )
             form = ApproveForm(request.POST, request.FILES, agreements=agreements)
             if form.is_valid():
                 agreement = form.cleaned_data["existing"]
                 if agreement is None:
-                    data = {k: form.cleaned_data[k] for k in (
-                        "kind", "number", "title", "signed_on", "signed_at_place", "valid_from",
-                        "valid_until", "first_signatory", "second_signatory",
-                    )}
+                    data = {
+                        k: form.cleaned_data[k]
+                        for k in (
+                            "kind",
+                            "number",
+                            "title",
+                            "signed_on",
+                            "signed_at_place",
+                            "valid_from",
+                            "valid_until",
+                            "first_signatory",
+                            "second_signatory",
+                        )
+                    }
                     from django.db import transaction
 
                     with transaction.atomic():
@@ -163,17 +174,32 @@ def adoption_action(request, adoption_id, action):
                         )
                 else:
                     services.adoption_approve(
-                        actor=request.user, adoption=adoption, agreement=agreement, note=form.cleaned_data["note"]
+                        actor=request.user,
+                        adoption=adoption,
+                        agreement=agreement,
+                        note=form.cleaned_data["note"],
                     )
         elif action in ("reject", "end"):
             form = ReasonForm(request.POST)
             if form.is_valid():
-                service = services.adoption_reject if action == "reject" else services.adoption_end
-                service(actor=request.user, adoption=adoption, reason=form.cleaned_data["reason"])
+                service = (
+                    services.adoption_reject
+                    if action == "reject"
+                    else services.adoption_end
+                )
+                service(
+                    actor=request.user,
+                    adoption=adoption,
+                    reason=form.cleaned_data["reason"],
+                )
         elif action == "withdraw":
             form = OptionalReasonForm(request.POST)
             if form.is_valid():
-                services.adoption_withdraw(actor=request.user, adoption=adoption, reason=form.cleaned_data["reason"])
+                services.adoption_withdraw(
+                    actor=request.user,
+                    adoption=adoption,
+                    reason=form.cleaned_data["reason"],
+                )
         elif action in ("activate", "usage"):
             form = UsageForm(request.POST, app=adoption.app)
             if form.is_valid():
@@ -185,7 +211,7 @@ def adoption_action(request, adoption_id, action):
                 service(actor=request.user, adoption=adoption, **form.cleaned_data)
     except (ValidationError, PermissionDenied) as exc:
         if form is not None and isinstance(exc, ValidationError):
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
             return redirect("catalog_adoption", adoption.pk)
@@ -196,7 +222,9 @@ def adoption_action(request, adoption_id, action):
             "catalog/tenant/adoption.html",
             {
                 "adoption": adoption,
-                "side": "adopter" if adoption.adopter_id == request.tenant.pk else "publisher",
+                "side": "adopter"
+                if adoption.adopter_id == request.tenant.pk
+                else "publisher",
                 "is_admin": True,
                 "events": selectors.adoption_events(adoption),
                 f"{'usage' if action == 'activate' else action}_form": form,
@@ -213,19 +241,26 @@ def agreements(request):
     return render(
         request,
         "catalog/tenant/agreements.html",
-        {"agreements": selectors.tenant_agreements(request.tenant), "is_admin": _is_admin(request)},
+        {
+            "agreements": selectors.tenant_agreements(request.tenant),
+            "is_admin": _is_admin(request),
+        },
     )
 
 
 @member_required(roles=MANAGE_ROLES)
 def agreement_new(request):
-    form = AgreementForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    form = AgreementForm(
+        request.POST or None, request.FILES or None, tenant=request.tenant
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            agreement = services.agreement_create(actor=request.user, tenant=request.tenant, **data)
+            agreement = services.agreement_create(
+                actor=request.user, tenant=request.tenant, **data
+            )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The agreement was recorded."))
             return redirect("catalog_agreement", agreement.pk)
@@ -238,7 +273,10 @@ def agreement_detail(request, agreement_id):
     return render(
         request,
         "catalog/tenant/agreement.html",
-        {"agreement": agreement, "adoptions": agreement.adoptions.select_related("app", "adopter")},
+        {
+            "agreement": agreement,
+            "adoptions": agreement.adoptions.select_related("app", "adopter"),
+        },
     )
 
 
@@ -253,7 +291,10 @@ def agreement_document(request, agreement_id):
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
-        handle, content_type="application/pdf", as_attachment=True, filename=f"agreement-{agreement.pk}.pdf"
+        handle,
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"agreement-{agreement.pk}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -270,12 +311,18 @@ def app_edit(request, slug):
 
 
 def _app_form(request, *, app):
-    initial = CatalogAppForm.initial_for(app) if app else {"languages": "id", "maintenance_type": "internal"}
+    initial = (
+        CatalogAppForm.initial_for(app)
+        if app
+        else {"languages": "id", "maintenance_type": "internal"}
+    )
     form = CatalogAppForm(request.POST or None, request.FILES or None, initial=initial)
     if not request.tenant.is_verified:
         messages.warning(
             request,
-            _("Only verified organisations can publish apps. The platform team verifies new organisations."),
+            _(
+                "Only verified organisations can publish apps. The platform team verifies new organisations."
+            ),
         )
     if request.method == "POST" and form.is_valid():
         try:
@@ -292,12 +339,15 @@ def _app_form(request, *, app):
                 )
             else:
                 app = services.app_update(
-                    actor=request.user, app=app, logo=form.cleaned_data.get("logo"), **form.service_fields()
+                    actor=request.user,
+                    app=app,
+                    logo=form.cleaned_data.get("logo"),
+                    **form.service_fields(),
                 )
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(app)s was saved.") % {"app": app.name})
             return redirect("catalog_app_manage", app.slug)
@@ -318,9 +368,13 @@ def _unique_slug(base: str) -> str:
 def app_manage(request, slug):
     app = access_own_app(request, slug)
     is_admin = _is_admin(request)
-    release_form = ReleaseForm(request.POST or None, prefix="release") if is_admin else None
+    release_form = (
+        ReleaseForm(request.POST or None, prefix="release") if is_admin else None
+    )
     screenshot_form = (
-        ScreenshotForm(request.POST or None, request.FILES or None, prefix="shot") if is_admin else None
+        ScreenshotForm(request.POST or None, request.FILES or None, prefix="shot")
+        if is_admin
+        else None
     )
     if request.method == "POST":
         if not is_admin:
@@ -330,11 +384,15 @@ def app_manage(request, slug):
         if form is not None and form.is_valid():
             try:
                 if which == "release":
-                    services.release_add(actor=request.user, app=app, **form.cleaned_data)
+                    services.release_add(
+                        actor=request.user, app=app, **form.cleaned_data
+                    )
                 else:
-                    services.screenshot_add(actor=request.user, app=app, **form.cleaned_data)
+                    services.screenshot_add(
+                        actor=request.user, app=app, **form.cleaned_data
+                    )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("catalog_app_manage", app.slug)
@@ -364,10 +422,16 @@ def publiccode_import(request):
         from django.conf import settings
 
         if upload.size > settings.MAX_PUBLICCODE_BYTES:
-            form.add_error("file", _("The file is larger than %(kb)d KB.") % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024})
+            form.add_error(
+                "file",
+                _("The file is larger than %(kb)d KB.")
+                % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024},
+            )
         else:
             try:
-                result = import_publiccode(actor=request.user, publisher=request.tenant, data=upload.read())
+                result = import_publiccode(
+                    actor=request.user, publisher=request.tenant, data=upload.read()
+                )
             except PubliccodeError as exc:
                 issues = exc.issues
             except PermissionDenied as exc:
@@ -377,9 +441,16 @@ def publiccode_import(request):
             else:
                 messages.success(
                     request,
-                    (_("%(app)s was added to the catalog.") if result.created else _("%(app)s was updated."))
+                    (
+                        _("%(app)s was added to the catalog.")
+                        if result.created
+                        else _("%(app)s was updated.")
+                    )
                     % {"app": result.app.name},
                 )
                 return redirect("catalog_app_manage", result.app.slug)
-    return render(request, "catalog/tenant/publiccode_import.html", {"form": form, "issues": issues})
-
+    return render(
+        request,
+        "catalog/tenant/publiccode_import.html",
+        {"form": form, "issues": issues},
+    )

@@ -37,6 +37,9 @@ def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
     if key:
         return key
+    if os.environ.get("DATABASE_URL") and not env_bool("DEBUG", False):
+        # A real deployment: every web host must sign with the same key.
+        raise ImproperlyConfigured("Set SECRET_KEY (the same value on every web host).")
     # No key configured: keep a random one on disk so sessions survive restarts
     # of the demo, without ever shipping a known key.
     path = DATA_DIR / "secret_key"
@@ -278,13 +281,9 @@ BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-CSRF_TRUSTED_ORIGINS = env_list(
-    "CSRF_TRUSTED_ORIGINS",
-    [
-        f"{'https' if HTTPS else 'http'}://{BASE_DOMAIN}",
-        f"{'https' if HTTPS else 'http'}://*.{BASE_DOMAIN}",
-    ],
-)
+# Forms post to their own host, which CSRF accepts without this list; trusting
+# every subdomain would let one tenant's pages post to another's.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -297,6 +296,8 @@ SECURE_HSTS_SECONDS = int(
     os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0")
 )
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+# On with HTTPS so `check --deploy` is clean; preloading is hard to undo, so a
+# deployment whose domain is not settled yet sets SECURE_HSTS_PRELOAD=0.
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
 # /healthz is probed over plain HTTP by the container's HEALTHCHECK.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

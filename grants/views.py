@@ -14,7 +14,9 @@ def module_home(request):
     """What this tenant runs: the app, on which agreement, in which release."""
     app = hosted_app_for_module("grants")
     adoption = (
-        Adoption.objects.filter(adopter=request.tenant, app=app, status=Adoption.Status.ACTIVE)
+        Adoption.objects.filter(
+            adopter=request.tenant, app=app, status=Adoption.Status.ACTIVE
+        )
         .select_related("agreement", "release")
         .first()
         if app is not None
@@ -23,5 +25,9 @@ def module_home(request):
     return render(
         request,
         "grants/home.html",
-        {"app": app, "adoption": adoption, "is_publisher": app is not None and app.publisher_id == request.tenant.pk},
+        {
+            "app": app,
+            "adoption": adoption,
+            "is_publisher": app is not None and app.publisher_id == request.tenant.pk,
+        },
     )

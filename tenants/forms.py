@@ -7,6 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from .models import Membership, Tenant
 from .regions import PROVINCES, region_code_errors, validate_region_code_format
 from .subdomains import MAX_LENGTH, subdomain_errors
+from .validators import validate_single_line
+
+
+def add_service_errors(form: forms.Form, exc) -> None:
+    """Show a service's ValidationError on the form: next to its field where it names
+    one, at the top otherwise. What the user typed stays in the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class SignupExtraForm(forms.Form):
@@ -15,6 +26,7 @@ class SignupExtraForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
 
@@ -32,6 +44,7 @@ class OrganisationCreateForm(forms.Form):
     name = forms.CharField(
         label=_("Name of the organisation"),
         max_length=200,
+        validators=[validate_single_line],
         help_text=_("As written in official letters, e.g. Pemerintah Kota Bandung."),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
@@ -134,7 +147,9 @@ class RoleForm(forms.Form):
 
 
 class InvitationSignupForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=150)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, validators=[validate_single_line]
+    )
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,

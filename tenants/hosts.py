@@ -9,7 +9,10 @@ from django.http import HttpRequest
 def _origin(host: str, request: HttpRequest | None) -> str:
     if request is not None:
         scheme = request.scheme
-        port = request.get_port()
+        # The port the visitor used (from the Host header), not the one gunicorn
+        # listens on behind a proxy.
+        _host, _sep, port = request.get_host().rpartition(":")
+        port = port if _sep and port.isdigit() else ""
         default = "443" if scheme == "https" else "80"
         suffix = "" if not port or port == default else f":{port}"
     else:

@@ -13,6 +13,7 @@ from django_tenants.models import DomainMixin, TenantMixin
 
 from .regions import PROVINCES, validate_region_code_format
 from .subdomains import validate_subdomain
+from .validators import validate_single_line
 
 
 class UserManager(BaseUserManager):
@@ -44,7 +45,9 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
-    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    full_name = models.CharField(
+        _("full name"), max_length=150, blank=True, validators=[validate_single_line]
+    )
 
     objects = UserManager()
 
@@ -84,7 +87,9 @@ class Tenant(TenantMixin):
         UNVERIFIED = "unverified", _("Unverified")
         VERIFIED = "verified", _("Verified")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(
+        _("name"), max_length=200, validators=[validate_single_line]
+    )
     slug = models.CharField(
         _("subdomain"), max_length=30, unique=True, validators=[validate_subdomain]
     )
@@ -227,6 +232,8 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the e-mail last went out (creation or "send again"), for the daily quota.
+    last_sent_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,10 @@ HANDOFF_SALT = "tenants.handoff"
 HANDOFF_MAX_AGE = 120  # seconds: the redirect happens at once
 INVITATION_SALT = "tenants.invitation"
 PLATFORM_SLUG = "platform"
+DUPLICATE_SCHEMA = "42P06"
+# Invitation e-mails a tenant may send per day: few until the operators verify it,
+# so an unverified organisation cannot be used to spam strangers.
+INVITATIONS_PER_DAY = {"unverified": 20, "verified": 300}
 
 
 # --- the platform itself ---------------------------------------------------
@@ -103,8 +107,8 @@ def tenant_provision(
                 kind=kind,
                 province=province,
                 region_code=region_code,
-                contact_email=contact_email or actor.email,
-                contact_name=actor.full_name,
+                # Public on the tenant's home page: only what the admin chose to publish.
+                contact_email=contact_email,
             )
             tenant_schema.schema_clone(tenant.schema_name)
             _provision_domain(tenant)
@@ -118,6 +122,23 @@ def tenant_provision(
                 {"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}
             ) from exc
         raise
+    except ProgrammingError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != DUPLICATE_SCHEMA:
+            raise
+        # A schema without a tenant row: left by hand or by a broken restore.
+        logger.error(
+            "orphan schema %s blocks provisioning %s", schema_name_for(slug), slug
+        )
+        raise ValidationError(
+            {
+                "slug": [
+                    _(
+                        "“%(slug)s” cannot be used right now; please contact the platform team."
+                    )
+                    % {"slug": slug}
+                ]
+            }
+        ) from exc
     logger.info(
         "provisioned tenant %s (%s) for %s",
         tenant.slug,
@@ -136,8 +157,11 @@ def _provision_domain(tenant: Tenant) -> Domain:
 # --- operator actions ----------------------------------------------------------
 
 
-def _require_operator(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_staff):
+def _require_operator(actor: User, permission: str = "tenants.change_tenant") -> None:
+    """Platform operators with the Django permission for the action (superusers have all)."""
+    if not (
+        actor and actor.is_active and actor.is_staff and actor.has_perm(permission)
+    ):
         raise PermissionDenied(_("Only platform operators may do this."))
 
 
@@ -191,7 +215,7 @@ def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
 
 def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
     """Drop the tenant's schema and every public-schema row that belongs to it."""
-    _require_operator(actor)
+    _require_operator(actor, "tenants.delete_tenant")
     if tenant.is_platform or tenant.schema_name == get_public_schema_name():
         raise ValidationError(_("The platform itself cannot be deleted."))
     if confirmation.strip() != tenant.slug:
@@ -277,9 +301,24 @@ def membership_change_role(
                 )
                 % {"who": membership.user}
             )
+        if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
+            _revoke_invitations_sent_by(membership, revoked_by=actor)
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
+
+
+def _revoke_invitations_sent_by(membership: Membership, *, revoked_by: User) -> None:
+    """An administrator who loses the role takes their pending invitations with them."""
+    Invitation.objects.filter(
+        tenant=membership.tenant,
+        invited_by=membership.user,
+        status=Invitation.Status.PENDING,
+    ).update(
+        status=Invitation.Status.REVOKED,
+        revoked_at=timezone.now(),
+        revoked_by=revoked_by,
+    )
 
 
 def membership_remove(*, actor: User, membership: Membership) -> None:
@@ -295,6 +334,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
                 _("%(who)s is the last administrator and cannot be removed.")
                 % {"who": membership.user}
             )
+        _revoke_invitations_sent_by(membership, revoked_by=actor)
         Membership.objects.filter(pk=membership.pk).delete()
 
 
@@ -320,7 +360,10 @@ def invitation_from_token(token: str) -> Invitation | None:
 
 def _send_invitation_email(invitation: Invitation, accept_url: str) -> None:
     context = {"invitation": invitation, "accept_url": accept_url}
-    subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
+    # One line whatever the names contain: a header cannot carry a line break.
+    subject = " ".join(
+        render_to_string("tenants/email/invitation_subject.txt", context).split()
+    )
     body = render_to_string("tenants/email/invitation.txt", context)
     send_mail(subject, body, None, [invitation.email])
 
@@ -338,31 +381,56 @@ def invitation_create(
             raise ValidationError(
                 {"email": [_("%(email)s is already a member.") % {"email": email}]}
             )
+        already = ValidationError(
+            {
+                "email": [
+                    _(
+                        "%(email)s already has a pending invitation; resend it from the list below."
+                    )
+                    % {"email": email}
+                ]
+            }
+        )
         if Invitation.objects.filter(
             tenant=tenant, email__iexact=email, status=Invitation.Status.PENDING
         ).exists():
-            raise ValidationError(
-                {
-                    "email": [
-                        _(
-                            "%(email)s already has a pending invitation; resend it from the list below."
-                        )
-                        % {"email": email}
-                    ]
-                }
-            )
+            raise already
+        _check_invitation_quota(tenant)
         now = timezone.now()
-        invitation = Invitation.objects.create(
-            tenant=tenant,
-            email=email,
-            role=role,
-            invited_by=actor,
-            created_at=now,
-            expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
-        )
+        try:
+            # A double-click races the check above; the constraint decides.
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    tenant=tenant,
+                    email=email,
+                    role=role,
+                    invited_by=actor,
+                    created_at=now,
+                    last_sent_at=now,
+                    expires_at=now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS),
+                )
+        except IntegrityError as exc:
+            raise already from exc
         url = accept_url_for(invitation_token(invitation))
-        transaction.on_commit(lambda: _send_invitation_email(invitation, url))
+        transaction.on_commit(
+            lambda: _send_invitation_email(invitation, url), robust=True
+        )
     return invitation
+
+
+def _check_invitation_quota(tenant: Tenant) -> None:
+    limit = INVITATIONS_PER_DAY["verified" if tenant.is_verified else "unverified"]
+    sent = Invitation.objects.filter(
+        tenant=tenant, last_sent_at__gte=timezone.now() - timedelta(days=1)
+    ).count()
+    if sent >= limit:
+        raise ValidationError(
+            _(
+                "Your organisation has sent %(n)d invitations in the last 24 hours, the most allowed. "
+                "Please try again tomorrow."
+            )
+            % {"n": sent}
+        )
 
 
 def invitation_resend(
@@ -374,12 +442,15 @@ def invitation_resend(
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != Invitation.Status.PENDING:
             raise ValidationError(_("Only pending invitations can be sent again."))
-        invitation.expires_at = timezone.now() + timedelta(
-            days=settings.INVITATION_MAX_AGE_DAYS
-        )
-        invitation.save(update_fields=["expires_at"])
+        _check_invitation_quota(invitation.tenant)
+        now = timezone.now()
+        invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        invitation.last_sent_at = now
+        invitation.save(update_fields=["expires_at", "last_sent_at"])
         url = accept_url_for(invitation_token(invitation))
-        transaction.on_commit(lambda: _send_invitation_email(invitation, url))
+        transaction.on_commit(
+            lambda: _send_invitation_email(invitation, url), robust=True
+        )
     return invitation
 
 
@@ -444,15 +515,31 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 def invitation_signup(*, invitation: Invitation, full_name: str, password: str) -> User:
     """Create the invited person's account; the link proved they own the address."""
+    exists = ValidationError(
+        _("An account for %(email)s already exists; sign in instead.")
+        % {"email": invitation.email}
+    )
     with transaction.atomic():
-        if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError(
-                _("An account for %(email)s already exists; sign in instead.")
-                % {"email": invitation.email}
-            )
-        user = User.objects.create_user(
-            email=invitation.email, password=password, full_name=full_name.strip()
+        # Lock first: a double-click waits here, then finds the invitation used.
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("tenant")
+            .get(pk=invitation.pk)
         )
+        problem = invitation_problem(invitation, tenant=invitation.tenant)
+        if problem:
+            raise ValidationError(problem)
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise exists
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    email=invitation.email,
+                    password=password,
+                    full_name=full_name.strip(),
+                )
+        except IntegrityError as exc:
+            raise exists from exc
         invitation_accept(invitation=invitation, user=user)
     return user
 
@@ -480,6 +567,7 @@ def handoff_create(
         or next_path.startswith("//")
         or "\\" in next_path
         or len(next_path) > 200
+        or any(ord(c) < 32 or ord(c) == 127 for c in next_path)
     ):
         next_path = "/dashboard/"
     if not Membership.objects.filter(user=user, tenant=tenant).exists():
@@ -492,11 +580,30 @@ def handoff_create(
     return signing.dumps(str(handoff.pk), salt=HANDOFF_SALT, compress=False)
 
 
+def _handoff_id(token: str) -> str | None:
+    try:
+        return signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
+    except signing.BadSignature:
+        return None
+
+
+def handoff_peek(*, token: str, tenant: Tenant) -> LoginHandoff | None:
+    """The unused ticket `token` names for this tenant, without using it up."""
+    raw = _handoff_id(token)
+    if raw is None:
+        return None
+    try:
+        return LoginHandoff.objects.select_related("user", "tenant").get(
+            pk=raw, tenant=tenant, used_at__isnull=True, user__is_active=True
+        )
+    except (LoginHandoff.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
 def handoff_redeem(*, token: str, tenant: Tenant) -> LoginHandoff | None:
     """The unused ticket for this tenant that `token` names (marked used), or None."""
-    try:
-        raw = signing.loads(token, salt=HANDOFF_SALT, max_age=HANDOFF_MAX_AGE)
-    except signing.BadSignature:
+    raw = _handoff_id(token)
+    if raw is None:
         return None
     with transaction.atomic():
         try:

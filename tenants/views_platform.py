@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import OrganisationCreateForm
+from .forms import OrganisationCreateForm, add_service_errors
 from .hosts import platform_url, tenant_url
 
 
@@ -53,8 +53,7 @@ def organisation_create(request):
             tenant = services.tenant_provision(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
             # e.g. lost a race for the subdomain: same form, input kept.
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             token = services.handoff_create(
                 user=request.user, tenant=tenant, next_path="/dashboard/?welcome=1"

@@ -19,7 +19,13 @@ from .access import (
     access_membership,
     member_required,
 )
-from .forms import InvitationForm, InvitationSignupForm, RoleForm, TenantProfileForm
+from .forms import (
+    InvitationForm,
+    InvitationSignupForm,
+    RoleForm,
+    TenantProfileForm,
+    add_service_errors,
+)
 from .hosts import tenant_url
 from .models import Membership, User
 
@@ -37,10 +43,21 @@ def home(request):
 
 
 def handoff(request):
-    """Redeem a one-time sign-in ticket issued by the platform host."""
-    ticket = services.handoff_redeem(
-        token=request.GET.get("token", ""), tenant=request.tenant
-    )
+    """Redeem a one-time sign-in ticket issued by the platform host.
+
+    GET only shows whose ticket it is; signing in takes a POST from that page,
+    so a ticket sent to somebody else (or fetched by a link scanner) cannot
+    sign them in unawares.
+    """
+    token = request.POST.get("token") or request.GET.get("token", "")
+    if request.method != "POST":
+        ticket = services.handoff_peek(token=token, tenant=request.tenant)
+        if ticket is not None:
+            return render(
+                request, "tenants/handoff.html", {"ticket": ticket, "token": token}
+            )
+    else:
+        ticket = services.handoff_redeem(token=token, tenant=request.tenant)
     if ticket is None:
         messages.error(
             request, _("That sign-in link is invalid or has expired. Please sign in.")
@@ -93,7 +110,9 @@ def profile(request):
     return render(request, "tenants/profile.html", {"tenant": tenant, "form": form})
 
 
-@member_required()
+@member_required(
+    roles={Membership.Role.ADMIN, Membership.Role.STAFF, Membership.Role.AUDITOR}
+)
 def members(request):
     tenant = request.tenant
     can_manage = request.membership.role in MANAGE_ROLES
@@ -134,8 +153,7 @@ def member_invite(request):
                 accept_url_for=_accept_url_for(request),
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

@@ -102,6 +102,9 @@ def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(
     page.fill("input[name=slug]", "garut")
     page.locator("main form button[type=submit]").click()
 
+    # On the new site: confirm signing in there.
+    page.wait_for_url(re.compile(rf"^http://garut\.localhost:{port}/auth/handoff/"))
+    page.locator("main form button[type=submit]").click()
     page.wait_for_url(re.compile(rf"^http://garut\.localhost:{port}/dashboard/"))
     with translation.override("id"):
         assert page.locator("h1").inner_text() == translation.gettext("Dashboard")

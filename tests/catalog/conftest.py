@@ -16,7 +16,9 @@ _n = itertools.count(1)
 
 
 def verify(tenant: Tenant) -> Tenant:
-    Tenant.objects.filter(pk=tenant.pk).update(verification_status=Tenant.Verification.VERIFIED)
+    Tenant.objects.filter(pk=tenant.pk).update(
+        verification_status=Tenant.Verification.VERIFIED
+    )
     tenant.refresh_from_db()
     return tenant
 
@@ -77,7 +79,9 @@ def third(platform):
     """A third city that is neither publisher nor adopter."""
     from tests.factories import make_tenant
 
-    return make_tenant("garut", "Pemerintah Kabupaten Garut", kind="kabupaten", region_code="32.05")
+    return make_tenant(
+        "garut", "Pemerintah Kabupaten Garut", kind="kabupaten", region_code="32.05"
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -50,17 +49,28 @@ def request_adoption(client):
     response = post(
         client,
         "/apps/adopt/sabilulungan/",
-        {"purpose": "Hibah dan bansos terbuka", "contact_name": "Dinas Kominfo", "contact_email": "kominfo@tangerang.test"},
+        {
+            "purpose": "Hibah dan bansos terbuka",
+            "contact_name": "Dinas Kominfo",
+            "contact_email": "kominfo@tangerang.test",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    return Adoption.objects.get(app__slug="sabilulungan", adopter__slug="tangerang", status="requested")
+    return Adoption.objects.get(
+        app__slug="sabilulungan", adopter__slug="tangerang", status="requested"
+    )
 
 
-def test_full_adoption_of_a_hosted_app(sabilulungan, tangerang_client, bandung_client, tangerang_admin, bandung_admin):
+def test_full_adoption_of_a_hosted_app(
+    sabilulungan, tangerang_client, bandung_client, tangerang_admin, bandung_admin
+):
     # Before adoption Sabilulungan does not exist in Tangerang.
     gate = tangerang_client.get("/grants/")
     assert gate.status_code == 404
-    assert "Sabilulungan" in gate.content.decode() and "/apps/adopt/sabilulungan/" in gate.content.decode()
+    assert (
+        "Sabilulungan" in gate.content.decode()
+        and "/apps/adopt/sabilulungan/" in gate.content.decode()
+    )
 
     adoption = request_adoption(tangerang_client)
     assert {tangerang_admin.email, bandung_admin.email} <= set(mail.outbox[-1].to)
@@ -71,20 +81,41 @@ def test_full_adoption_of_a_hosted_app(sabilulungan, tangerang_client, bandung_c
     assert "Approve under this agreement" in page
 
     document = SimpleUploadedFile("mou.pdf", PDF, content_type="application/pdf")
-    response = post(bandung_client, f"/apps/adoptions/{adoption.pk}/approve/", {**APPROVAL, "document": document})
+    response = post(
+        bandung_client,
+        f"/apps/adoptions/{adoption.pk}/approve/",
+        {**APPROVAL, "document": document},
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     adoption.refresh_from_db()
     assert adoption.status == "approved"
     agreement = adoption.agreement
-    assert {agreement.first_party.slug, agreement.second_party.slug} == {"bandung", "tangerang"}
-    assert agreement.signed_at_place == "Balai Kota Bandung" and agreement.document.name.endswith(".pdf")
-    assert "approved" in mail.outbox[-1].subject.lower() or "Approved" in mail.outbox[-1].body
+    assert {agreement.first_party.slug, agreement.second_party.slug} == {
+        "bandung",
+        "tangerang",
+    }
+    assert (
+        agreement.signed_at_place == "Balai Kota Bandung"
+        and agreement.document.name.endswith(".pdf")
+    )
+    assert (
+        "approved" in mail.outbox[-1].subject.lower()
+        or "Approved" in mail.outbox[-1].body
+    )
 
     release = sabilulungan.releases.create(version="3.4", released_on="2025-08-01")
-    response = post(tangerang_client, f"/apps/adoptions/{adoption.pk}/activate/", {"usage": "production", "release": release.pk})
+    response = post(
+        tangerang_client,
+        f"/apps/adoptions/{adoption.pk}/activate/",
+        {"usage": "production", "release": release.pk},
+    )
     assert response.status_code == 302
     adoption.refresh_from_db()
-    assert (adoption.status, adoption.usage, adoption.release) == ("active", "production", release)
+    assert (adoption.status, adoption.usage, adoption.release) == (
+        "active",
+        "production",
+        release,
+    )
 
     # The module is on: its page and menu entry exist in Tangerang now.
     home = tangerang_client.get("/grants/")
@@ -94,17 +125,31 @@ def test_full_adoption_of_a_hosted_app(sabilulungan, tangerang_client, bandung_c
     assert "Pemerintah Kota Tangerang" in detail and "Used by 1 organisation" in detail
 
     # Both parties can download the signed agreement; nobody else can.
-    assert tangerang_client.get(f"/apps/agreements/{agreement.pk}/document/").status_code == 200
-    assert bandung_client.get(f"/apps/agreements/{agreement.pk}/document/").status_code == 200
+    assert (
+        tangerang_client.get(f"/apps/agreements/{agreement.pk}/document/").status_code
+        == 200
+    )
+    assert (
+        bandung_client.get(f"/apps/agreements/{agreement.pk}/document/").status_code
+        == 200
+    )
 
-    response = post(bandung_client, f"/apps/adoptions/{adoption.pk}/end/", {"reason": "Masa perjanjian habis"})
+    response = post(
+        bandung_client,
+        f"/apps/adoptions/{adoption.pk}/end/",
+        {"reason": "Masa perjanjian habis"},
+    )
     assert response.status_code == 302
     adoption.refresh_from_db()
     assert adoption.status == "ended"
     # Ended: the module is off again, the record stays.
     assert tangerang_client.get("/grants/").status_code == 404
     assert 'href="/grants/"' not in tangerang_client.get("/dashboard/").content.decode()
-    actions = list(AdoptionEvent.objects.filter(adoption=adoption).values_list("action", "actor__email"))
+    actions = list(
+        AdoptionEvent.objects.filter(adoption=adoption).values_list(
+            "action", "actor__email"
+        )
+    )
     assert actions == [
         ("request", tangerang_admin.email),
         ("approve", bandung_admin.email),
@@ -117,14 +162,25 @@ def test_full_adoption_of_a_hosted_app(sabilulungan, tangerang_client, bandung_c
     request_adoption(tangerang_client)
 
 
-def test_reject_needs_a_reason_and_is_recorded(sabilulungan, tangerang_client, bandung_client):
+def test_reject_needs_a_reason_and_is_recorded(
+    sabilulungan, tangerang_client, bandung_client
+):
     adoption = request_adoption(tangerang_client)
-    response = bandung_client.post(f"/apps/adoptions/{adoption.pk}/reject/", {"reason": "   "})
+    response = bandung_client.post(
+        f"/apps/adoptions/{adoption.pk}/reject/", {"reason": "   "}
+    )
     assert response.status_code == 400
     assert "This field is required" in response.content.decode()
-    post(bandung_client, f"/apps/adoptions/{adoption.pk}/reject/", {"reason": "Belum ada anggaran"})
+    post(
+        bandung_client,
+        f"/apps/adoptions/{adoption.pk}/reject/",
+        {"reason": "Belum ada anggaran"},
+    )
     adoption.refresh_from_db()
-    assert adoption.status == "rejected" and adoption.decision_reason == "Belum ada anggaran"
+    assert (
+        adoption.status == "rejected"
+        and adoption.decision_reason == "Belum ada anggaran"
+    )
     assert "Belum ada anggaran" in mail.outbox[-1].body
 
 
@@ -138,7 +194,8 @@ def test_adopter_withdraws(sabilulungan, tangerang_client):
 def test_only_one_live_request_per_tenant_and_app(sabilulungan, tangerang_client):
     request_adoption(tangerang_client)
     again = tangerang_client.post(
-        "/apps/adopt/sabilulungan/", {"purpose": "lagi", "contact_name": "X", "contact_email": "x@t.test"}
+        "/apps/adopt/sabilulungan/",
+        {"purpose": "lagi", "contact_name": "X", "contact_email": "x@t.test"},
     )
     assert again.status_code == 200
     assert "already has a request or an adoption" in again.content.decode()
@@ -146,27 +203,41 @@ def test_only_one_live_request_per_tenant_and_app(sabilulungan, tangerang_client
     assert Adoption.objects.filter(app=sabilulungan).count() == 1
 
 
-def test_approval_under_an_existing_agreement(sabilulungan, tangerang_client, bandung_client, bandung, tangerang):
+def test_approval_under_an_existing_agreement(
+    sabilulungan, tangerang_client, bandung_client, bandung, tangerang
+):
     mou = make_agreement(bandung, tangerang, kind="mou", number="MOU-LAMA")
     adoption = request_adoption(tangerang_client)
-    post(bandung_client, f"/apps/adoptions/{adoption.pk}/approve/", {"existing": mou.pk})
+    post(
+        bandung_client, f"/apps/adoptions/{adoption.pk}/approve/", {"existing": mou.pk}
+    )
     adoption.refresh_from_db()
     assert adoption.status == "approved" and adoption.agreement == mou
     assert Agreement.objects.filter(adoptions=adoption).count() == 1
 
 
-def test_approval_cannot_use_an_agreement_with_someone_else(sabilulungan, tangerang_client, bandung_client, bandung, third):
+def test_approval_cannot_use_an_agreement_with_someone_else(
+    sabilulungan, tangerang_client, bandung_client, bandung, third
+):
     other = make_agreement(bandung, third)
     adoption = request_adoption(tangerang_client)
-    response = bandung_client.post(f"/apps/adoptions/{adoption.pk}/approve/", {"existing": other.pk})
+    response = bandung_client.post(
+        f"/apps/adoptions/{adoption.pk}/approve/", {"existing": other.pk}
+    )
     assert response.status_code == 400
     adoption.refresh_from_db()
     assert adoption.status == "requested"
 
 
-def test_invalid_approval_keeps_input_and_changes_nothing(sabilulungan, tangerang_client, bandung_client):
+def test_invalid_approval_keeps_input_and_changes_nothing(
+    sabilulungan, tangerang_client, bandung_client
+):
     adoption = request_adoption(tangerang_client)
-    bad = {**APPROVAL, "valid_until": "2010-01-01", "document": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf")}
+    bad = {
+        **APPROVAL,
+        "valid_until": "2010-01-01",
+        "document": SimpleUploadedFile("x.pdf", b"MZ\x90\x00 not a pdf"),
+    }
     response = bandung_client.post(f"/apps/adoptions/{adoption.pk}/approve/", bad)
     assert response.status_code == 400
     html = response.content.decode()
@@ -176,25 +247,42 @@ def test_invalid_approval_keeps_input_and_changes_nothing(sabilulungan, tangeran
     assert adoption.status == "requested" and Agreement.objects.count() == 0
 
 
-def test_hostile_agreement_pdf_is_refused(sabilulungan, tangerang_client, bandung_client, settings):
+def test_hostile_agreement_pdf_is_refused(
+    sabilulungan, tangerang_client, bandung_client, settings
+):
     adoption = request_adoption(tangerang_client)
     settings.MAX_PDF_UPLOAD_BYTES = 1024
     cases = [
-        SimpleUploadedFile("../../etc/passwd.pdf", b"root:x:0:0\n", content_type="application/pdf"),
-        SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * 2048, content_type="application/pdf"),
-        SimpleUploadedFile("script.pdf", b"<html><script>alert(1)</script>", content_type="application/pdf"),
+        SimpleUploadedFile(
+            "../../etc/passwd.pdf", b"root:x:0:0\n", content_type="application/pdf"
+        ),
+        SimpleUploadedFile(
+            "big.pdf", b"%PDF-1.4\n" + b"0" * 2048, content_type="application/pdf"
+        ),
+        SimpleUploadedFile(
+            "script.pdf",
+            b"<html><script>alert(1)</script>",
+            content_type="application/pdf",
+        ),
     ]
     for document in cases:
-        response = bandung_client.post(f"/apps/adoptions/{adoption.pk}/approve/", {**APPROVAL, "document": document})
+        response = bandung_client.post(
+            f"/apps/adoptions/{adoption.pk}/approve/",
+            {**APPROVAL, "document": document},
+        )
         assert response.status_code == 400, document.name
     adoption.refresh_from_db()
     assert adoption.status == "requested" and Agreement.objects.count() == 0
 
 
-def test_wrong_side_and_wrong_role_cannot_decide(sabilulungan, tangerang_client, bandung, tangerang_staff):
+def test_wrong_side_and_wrong_role_cannot_decide(
+    sabilulungan, tangerang_client, bandung, tangerang_staff
+):
     adoption = request_adoption(tangerang_client)
     # The adopter cannot approve its own request.
-    response = tangerang_client.post(f"/apps/adoptions/{adoption.pk}/approve/", {"existing": ""})
+    response = tangerang_client.post(
+        f"/apps/adoptions/{adoption.pk}/approve/", {"existing": ""}
+    )
     assert response.status_code == 403
     adoption.refresh_from_db()
     assert adoption.status == "requested"
@@ -203,10 +291,18 @@ def test_wrong_side_and_wrong_role_cannot_decide(sabilulungan, tangerang_client,
 
     staff = make_user("staf@bandung.test", tenant=bandung, role="staff")
     client = host_client("bandung.localhost", staff)
-    assert client.post(f"/apps/adoptions/{adoption.pk}/reject/", {"reason": "x"}).status_code == 403
-    assert host_client("tangerang.localhost", tangerang_staff).post(
-        f"/apps/adoptions/{adoption.pk}/withdraw/", {}
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/apps/adoptions/{adoption.pk}/reject/", {"reason": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        host_client("tangerang.localhost", tangerang_staff)
+        .post(f"/apps/adoptions/{adoption.pk}/withdraw/", {})
+        .status_code
+        == 403
+    )
     # Staff may read their own tenant's adoption.
     assert client.get(f"/apps/adoptions/{adoption.pk}/").status_code == 200
     adoption.refresh_from_db()
@@ -221,17 +317,32 @@ def test_third_tenant_cannot_see_or_alter(sabilulungan, tangerang_client, third)
     client = host_client("garut.localhost", outsider)
     assert client.get(f"/apps/adoptions/{adoption.pk}/").status_code == 404
     for action in ("approve", "reject", "withdraw", "end", "activate"):
-        assert client.post(f"/apps/adoptions/{adoption.pk}/{action}/", {"reason": "x"}).status_code == 404
-    assert f"/apps/adoptions/{adoption.pk}/" not in client.get("/apps/").content.decode()
+        assert (
+            client.post(
+                f"/apps/adoptions/{adoption.pk}/{action}/", {"reason": "x"}
+            ).status_code
+            == 404
+        )
+    assert (
+        f"/apps/adoptions/{adoption.pk}/" not in client.get("/apps/").content.decode()
+    )
     # On the victims' own hosts the outsider is no member at all.
-    assert host_client("bandung.localhost", outsider).get(f"/apps/adoptions/{adoption.pk}/").status_code == 403
+    assert (
+        host_client("bandung.localhost", outsider)
+        .get(f"/apps/adoptions/{adoption.pk}/")
+        .status_code
+        == 403
+    )
     adoption.refresh_from_db()
     assert adoption.status == "requested"
 
 
-def test_cannot_adopt_own_or_hidden_or_unknown_app(sabilulungan, bandung_client, tangerang_client, bandung):
+def test_cannot_adopt_own_or_hidden_or_unknown_app(
+    sabilulungan, bandung_client, tangerang_client, bandung
+):
     own = bandung_client.post(
-        "/apps/adopt/sabilulungan/", {"purpose": "x", "contact_name": "x", "contact_email": "x@b.test"}
+        "/apps/adopt/sabilulungan/",
+        {"purpose": "x", "contact_name": "x", "contact_email": "x@b.test"},
     )
     assert own.status_code == 200 and "needs no adoption" in own.content.decode()
     sabilulungan.is_hidden = True
@@ -241,7 +352,9 @@ def test_cannot_adopt_own_or_hidden_or_unknown_app(sabilulungan, bandung_client,
     assert Adoption.objects.count() == 0
 
 
-def test_adoption_page_query_count_is_constant(sabilulungan, tangerang_client, bandung_client, django_assert_max_num_queries):
+def test_adoption_page_query_count_is_constant(
+    sabilulungan, tangerang_client, bandung_client, django_assert_max_num_queries
+):
     adoption = request_adoption(tangerang_client)
     with django_assert_max_num_queries(20):
         assert bandung_client.get("/apps/").status_code == 200

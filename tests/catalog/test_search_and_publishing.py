@@ -50,7 +50,10 @@ def get(path: str) -> str:
     return response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["sabilungan", "Sabilulungan", "sabilulunga", "SABILULUNGAN", "sabil", "hibah"])
+@pytest.mark.parametrize(
+    "query",
+    ["sabilungan", "Sabilulungan", "sabilulunga", "SABILULUNGAN", "sabil", "hibah"],
+)
 def test_search_finds_sabilulungan_despite_typos(catalog, query):
     assert names(get(f"/catalog/?q={query}"))[0] == "Sabilulungan"
 
@@ -65,7 +68,10 @@ def test_facets_count_and_filter(catalog):
     html = get("/catalog/")
     assert "Document management" in html and "(1)" in html
     assert names(get("/catalog/?category=document-management")) == ["E-office"]
-    assert names(get("/catalog/?publisher=tangerang&sort=name")) == ["E-office", "Laksa"]
+    assert names(get("/catalog/?publisher=tangerang&sort=name")) == [
+        "E-office",
+        "Laksa",
+    ]
     assert names(get("/catalog/?delivery=hosted")) == ["Sabilulungan"]
     assert names(get("/catalog/?status=beta")) == ["Laksa"]
     assert names(get("/catalog/?license=LicenseRef-Hibah")) == ["E-office"]
@@ -84,8 +90,18 @@ def test_sorting(catalog, third, bandung, tangerang):
 
 
 def test_bad_catalog_params_never_500(catalog):
-    for query in ("sort=drop", "page=abc", "page=99999", "q=" + "x" * 5000, "category=%00", "q=%27%3B--", "q=&&&|!"):
-        assert host_client("localhost").get(f"/catalog/?{query}").status_code == 200, query
+    for query in (
+        "sort=drop",
+        "page=abc",
+        "page=99999",
+        "q=" + "x" * 5000,
+        "category=%00",
+        "q=%27%3B--",
+        "q=&&&|!",
+    ):
+        assert host_client("localhost").get(f"/catalog/?{query}").status_code == 200, (
+            query
+        )
     assert host_client("localhost").get("/catalog/tidak-ada/").status_code == 404
 
 
@@ -94,13 +110,20 @@ def test_hidden_entry_disappears_but_adoptions_stay(catalog, tangerang):
 
     operator = make_user("op@bagipakai.test", is_staff=True)
     make_active_adoption(catalog["sabilulungan"], tangerang)
-    services.app_set_hidden(actor=operator, app=catalog["sabilulungan"], hidden=True, reason="Sengketa lisensi")
+    services.app_set_hidden(
+        actor=operator,
+        app=catalog["sabilulungan"],
+        hidden=True,
+        reason="Sengketa lisensi",
+    )
     assert "Sabilulungan" not in names(get("/catalog/?q=sabilulungan"))
     assert host_client("localhost").get("/catalog/sabilulungan/").status_code == 404
     assert catalog["sabilulungan"].adoptions.count() == 1
 
 
-def test_catalog_list_query_count_is_constant(catalog, tangerang, django_assert_max_num_queries):
+def test_catalog_list_query_count_is_constant(
+    catalog, tangerang, django_assert_max_num_queries
+):
     client = host_client("localhost")
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -144,26 +167,56 @@ def png_bytes(size=(32, 32)) -> bytes:
 def test_verified_admin_publishes_and_edits(tangerang, tangerang_admin):
     verify(tangerang)
     client = host_client("tangerang.localhost", tangerang_admin)
-    data = {**APP_FORM, "logo": SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png")}
+    data = {
+        **APP_FORM,
+        "logo": SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png"),
+    }
     response = client.post("/apps/published/new/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     app = CatalogApp.objects.get(name="Simpel Surat")
     assert app.publisher == tangerang and app.languages == ["id", "en"]
-    assert app.contacts == [{"name": "Budi", "email": "budi@tangerang.test", "phone": "0211234", "affiliation": "Diskominfo"}]
+    assert app.contacts == [
+        {
+            "name": "Budi",
+            "email": "budi@tangerang.test",
+            "phone": "0211234",
+            "affiliation": "Diskominfo",
+        }
+    ]
     assert app.logo.name.endswith(".png")
-    assert host_client("localhost").get(f"/catalog/{app.slug}/logo/")["Content-Type"] == "image/png"
+    assert (
+        host_client("localhost").get(f"/catalog/{app.slug}/logo/")["Content-Type"]
+        == "image/png"
+    )
     assert "Simpel Surat" in names(get("/catalog/?q=surat"))
 
-    response = client.post(f"/apps/published/{app.slug}/edit/", {**APP_FORM, "name": "Simpel Surat 2"})
+    response = client.post(
+        f"/apps/published/{app.slug}/edit/", {**APP_FORM, "name": "Simpel Surat 2"}
+    )
     assert response.status_code == 302
     app.refresh_from_db()
     assert app.name == "Simpel Surat 2"
     assert "Simpel Surat 2" in names(get("/catalog/?q=simpel"))
 
-    response = client.post(f"/apps/published/{app.slug}/", {"form": "release", "release-version": "1.0", "release-released_on": "2026-01-02", "release-notes": "Rilis pertama"})
+    response = client.post(
+        f"/apps/published/{app.slug}/",
+        {
+            "form": "release",
+            "release-version": "1.0",
+            "release-released_on": "2026-01-02",
+            "release-notes": "Rilis pertama",
+        },
+    )
     assert response.status_code == 302
     assert Release.objects.filter(app=app, version="1.0").exists()
-    dup = client.post(f"/apps/published/{app.slug}/", {"form": "release", "release-version": "1.0", "release-released_on": "2026-01-03"})
+    dup = client.post(
+        f"/apps/published/{app.slug}/",
+        {
+            "form": "release",
+            "release-version": "1.0",
+            "release-released_on": "2026-01-03",
+        },
+    )
     assert dup.status_code == 200 and "already exists" in dup.content.decode()
 
 
@@ -181,10 +234,30 @@ def test_unverified_tenant_cannot_publish(tangerang, tangerang_admin):
 def test_nobody_edits_another_tenants_entry(catalog, bandung_admin, tangerang):
     client = host_client("bandung.localhost", bandung_admin)
     assert client.get("/apps/published/e-office/edit/").status_code == 404
-    assert client.post("/apps/published/e-office/edit/", {**APP_FORM, "name": "Dibajak"}).status_code == 404
-    assert client.post("/apps/published/e-office/", {"form": "release", "release-version": "9", "release-released_on": "2026-01-01"}).status_code == 404
+    assert (
+        client.post(
+            "/apps/published/e-office/edit/", {**APP_FORM, "name": "Dibajak"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/apps/published/e-office/",
+            {
+                "form": "release",
+                "release-version": "9",
+                "release-released_on": "2026-01-01",
+            },
+        ).status_code
+        == 404
+    )
     # Nor through another host where they are no member.
-    assert host_client("tangerang.localhost", bandung_admin).get("/apps/published/e-office/edit/").status_code == 403
+    assert (
+        host_client("tangerang.localhost", bandung_admin)
+        .get("/apps/published/e-office/edit/")
+        .status_code
+        == 403
+    )
     assert CatalogApp.objects.get(slug="e-office").name == "E-office"
 
 
@@ -198,14 +271,24 @@ def test_staff_cannot_publish(tangerang, tangerang_staff):
     ("name", "content", "message"),
     [
         ("logo.png", b"%PDF-1.4 not an image", "Upload a valid image"),
-        ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "Upload a valid image"),
-        ("../../logo.png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "Upload a valid image"),
+        (
+            "logo.svg",
+            b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+            "Upload a valid image",
+        ),
+        (
+            "../../logo.png",
+            b"GIF89a\x01\x00\x01\x00\x00\x00\x00;",
+            "Upload a valid image",
+        ),
     ],
 )
 def test_hostile_logos_are_refused(tangerang, tangerang_admin, name, content, message):
     verify(tangerang)
     client = host_client("tangerang.localhost", tangerang_admin)
-    response = client.post("/apps/published/new/", {**APP_FORM, "logo": SimpleUploadedFile(name, content)})
+    response = client.post(
+        "/apps/published/new/", {**APP_FORM, "logo": SimpleUploadedFile(name, content)}
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert 'value="Simpel Surat"' in response.content.decode()
@@ -217,10 +300,16 @@ def test_gif_and_oversized_images_are_refused(tangerang, tangerang_admin, settin
     client = host_client("tangerang.localhost", tangerang_admin)
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8)).save(buffer, "GIF")
-    response = client.post("/apps/published/new/", {**APP_FORM, "logo": SimpleUploadedFile("a.gif", buffer.getvalue())})
+    response = client.post(
+        "/apps/published/new/",
+        {**APP_FORM, "logo": SimpleUploadedFile("a.gif", buffer.getvalue())},
+    )
     assert "not a PNG, JPEG or WebP" in response.content.decode()
     settings.MAX_IMAGE_UPLOAD_BYTES = 100
-    response = client.post("/apps/published/new/", {**APP_FORM, "logo": SimpleUploadedFile("a.png", png_bytes((64, 64)))})
+    response = client.post(
+        "/apps/published/new/",
+        {**APP_FORM, "logo": SimpleUploadedFile("a.png", png_bytes((64, 64)))},
+    )
     assert "larger than" in response.content.decode()
     assert not CatalogApp.objects.filter(name="Simpel Surat").exists()
 
@@ -228,11 +317,22 @@ def test_gif_and_oversized_images_are_refused(tangerang, tangerang_admin, settin
 def test_invalid_entry_keeps_input(tangerang, tangerang_admin):
     verify(tangerang)
     client = host_client("tangerang.localhost", tangerang_admin)
-    bad = {**APP_FORM, "url": "not a url", "categories": ["no-such-category"], "languages": "indonesia", "contacts": "; tanpa nama"}
+    bad = {
+        **APP_FORM,
+        "url": "not a url",
+        "categories": ["no-such-category"],
+        "languages": "indonesia",
+        "contacts": "; tanpa nama",
+    }
     response = client.post("/apps/published/new/", bad)
     html = response.content.decode()
     assert response.status_code == 200
-    for message in ("Enter a valid URL", "Select a valid choice", "two- or three-letter", "the name is missing"):
+    for message in (
+        "Enter a valid URL",
+        "Select a valid choice",
+        "two- or three-letter",
+        "the name is missing",
+    ):
         assert message in html
     assert 'value="Simpel Surat"' in html
 
@@ -240,7 +340,9 @@ def test_invalid_entry_keeps_input(tangerang, tangerang_admin):
 # --- hosted modules ------------------------------------------------------------------
 
 
-def test_module_gating_enabled_not_enabled_and_ended(sabilulungan, bandung, bandung_admin, tangerang, tangerang_admin):
+def test_module_gating_enabled_not_enabled_and_ended(
+    sabilulungan, bandung, bandung_admin, tangerang, tangerang_admin
+):
     tangerang_client = host_client("tangerang.localhost", tangerang_admin)
     anonymous = host_client("tangerang.localhost")
     # Not adopted: an explanation, never a 500 and never Bandung's data.
@@ -250,7 +352,10 @@ def test_module_gating_enabled_not_enabled_and_ended(sabilulungan, bandung, band
             assert response.status_code == 404, path
             assert "does not use this app" in response.content.decode()
     # The publisher always has its own module.
-    assert host_client("bandung.localhost", bandung_admin).get("/grants/").status_code == 200
+    assert (
+        host_client("bandung.localhost", bandung_admin).get("/grants/").status_code
+        == 200
+    )
     # Adopted and active: the module exists.
     adoption = make_active_adoption(sabilulungan, tangerang)
     assert tangerang_client.get("/grants/").status_code == 200

@@ -32,7 +32,9 @@ def run_together(*calls):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    threads = [
+        threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -50,8 +52,12 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin():
 
     for _attempt in range(3):
         outcomes = run_together(
-            lambda: services.membership_change_role(actor=first, membership=m_second, role="staff"),
-            lambda: services.membership_change_role(actor=second, membership=m_first, role="staff"),
+            lambda: services.membership_change_role(
+                actor=first, membership=m_second, role="staff"
+            ),
+            lambda: services.membership_change_role(
+                actor=second, membership=m_first, role="staff"
+            ),
         )
         # The loser either finds it would remove the last admin, or that it was
         # itself demoted a moment ago and is no longer allowed to act.

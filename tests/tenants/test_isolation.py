@@ -38,7 +38,9 @@ def tenant_routes():
 def fill(pattern: str, ids: dict) -> str:
     path = "/" + pattern
     for key, value in ids.items():
-        path = path.replace(f"<id:{key}>", str(value)).replace(f"<slug:{key}>", str(value))
+        path = path.replace(f"<id:{key}>", str(value)).replace(
+            f"<slug:{key}>", str(value)
+        )
     assert "<" not in path, f"no value for a parameter in {pattern}"
     return path
 
@@ -58,7 +60,9 @@ def tangerang_objects(tangerang, tangerang_admin):
     from tests.catalog.conftest import make_active_adoption, make_app
     from tests.factories import make_tenant
 
-    make_app(tangerang, slug="modul-hibah", delivery_mode="hosted", hosted_module="grants")
+    make_app(
+        tangerang, slug="modul-hibah", delivery_mode="hosted", hosted_module="grants"
+    )
     eoffice = make_app(tangerang, slug="e-office", name="E-office")
     garut = make_tenant("garut", kind="kabupaten", region_code="32.05")
     adoption = make_active_adoption(eoffice, garut)

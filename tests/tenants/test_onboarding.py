@@ -29,10 +29,17 @@ def schema_exists(name: str) -> bool:
 
 
 def follow_to_tenant(url: str):
-    """Follow an absolute redirect onto another host, as a browser would."""
+    """Follow an absolute redirect onto another host and press "Continue", as a person would."""
+    from urllib.parse import parse_qs
+
     parts = urlsplit(url)
     client = host_client(parts.hostname)
-    return client, client.get(f"{parts.path}?{parts.query}")
+    page = client.get(f"{parts.path}?{parts.query}")
+    if page.status_code != 200:
+        return client, page
+    assert "Continue" in page.content.decode()
+    token = parse_qs(parts.query)["token"][0]
+    return client, client.post(parts.path, {"token": token})
 
 
 def test_signup_verify_create_organisation_and_land_on_tenant_as_admin(platform_client):
@@ -153,3 +160,39 @@ def test_handoff_for_one_tenant_does_not_sign_in_on_another(bandung, tangerang):
     response = client.get(f"/auth/handoff/?token={token}")
     assert "/accounts/login/" in response["Location"]
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_handoff_link_alone_signs_nobody_in(bandung):
+    """Opening a hand-off link (a scanner, or a victim sent it) only shows whose it is."""
+    from tenants.services import handoff_create
+    from tests.factories import make_user
+
+    user = make_user("pemilik@bandung.test", tenant=bandung, role="staff")
+    token = handoff_create(user=user, tenant=bandung)
+    client = host_client("bandung.localhost")
+    page = client.get(f"/auth/handoff/?token={token}")
+    assert page.status_code == 200 and "pemilik@bandung.test" in page.content.decode()
+    assert client.get("/dashboard/").status_code == 302
+    # The ticket still works for the person who presses Continue.
+    assert client.post("/auth/handoff/", {"token": token})["Location"] == "/dashboard/"
+    assert client.get("/dashboard/").status_code == 200
+
+
+def test_hostile_next_paths_fall_back_to_the_dashboard(bandung):
+    from tenants.models import LoginHandoff
+    from tenants.services import handoff_create
+    from tests.factories import make_user
+
+    user = make_user("x@bandung.test", tenant=bandung, role="staff")
+    for hostile in (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil",
+        "/a\x00b",
+        "/a\nb",
+        "x" * 300,
+    ):
+        handoff_create(user=user, tenant=bandung, next_path=hostile)
+        assert LoginHandoff.objects.latest("created_at").next_path == "/dashboard/", (
+            hostile
+        )

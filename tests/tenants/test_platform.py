@@ -13,8 +13,8 @@ from tests.conftest import host_client
 
 @pytest.mark.django_db
 def test_seed_demo_twice_creates_everything_once(capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True)
     out = capsys.readouterr().out
     assert demo.DEMO_PASSWORD in out
     slugs = {t.slug for t in demo.ALL_TENANTS}
@@ -136,7 +136,10 @@ def test_indonesian_catalog_is_complete_and_compiled():
 
     def unquote(block):
         return "".join(
-            bytes(line[1:-1], "utf-8").decode("unicode_escape").encode("latin-1").decode("utf-8")
+            bytes(line[1:-1], "utf-8")
+            .decode("unicode_escape")
+            .encode("latin-1")
+            .decode("utf-8")
             for line in block.strip().split("\n")
         )
 

@@ -20,10 +20,14 @@ from tenants.models import Tenant
 
 
 class Command(BaseCommand):
-    help = "Create or update catalog entries from publiccode.yml files (matched by url)."
+    help = (
+        "Create or update catalog entries from publiccode.yml files (matched by url)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", metavar="FILE", help="publiccode.yml files")
+        parser.add_argument(
+            "files", nargs="+", metavar="FILE", help="publiccode.yml files"
+        )
         parser.add_argument(
             "--publisher",
             required=True,
@@ -60,7 +64,9 @@ class Command(BaseCommand):
                 continue
             verb = "created" if result.created else "updated"
             self.stdout.write(
-                self.style.SUCCESS(f"{path}: {verb} {result.app.slug} ({result.app.name})")
+                self.style.SUCCESS(
+                    f"{path}: {verb} {result.app.slug} ({result.app.name})"
+                )
             )
         if failed:
             raise CommandError(

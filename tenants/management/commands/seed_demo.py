@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from tenants import demo, services
@@ -14,7 +15,20 @@ from tenants.models import Membership, Tenant, User
 class Command(BaseCommand):
     help = "Seed Kota Bandung, Kota Tangerang, 31 partners and their demo accounts (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo accounts share a published password: "
+            "never on a production database.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts with a published password; it runs with DEBUG=1 "
+                "(as `make run` does), or with --force on a database that is not production."
+            )
         connection.set_schema_to_public()
         services.platform_ensure()
         # Hash the shared demo password once: hashing it for every account would
