@@ -188,6 +188,8 @@ def app_set_hidden(
 ) -> CatalogApp:
     """Platform operators hide an entry from the public catalog (adoptions are kept)."""
     _require_operator(actor)
+    if not actor.has_perm("catalog.change_catalogapp"):
+        raise PermissionDenied(_("Only platform operators may do this."))
     app.is_hidden = hidden
     app.hidden_reason = reason.strip()[:300] if hidden else ""
     app.save(update_fields=["is_hidden", "hidden_reason"])

@@ -326,6 +326,9 @@ def test_third_tenant_cannot_see_or_alter(sabilulungan, tangerang_client, third)
     assert (
         f"/apps/adoptions/{adoption.pk}/" not in client.get("/apps/").content.decode()
     )
+    agreement = make_agreement(adoption.app.publisher, adoption.adopter)
+    assert client.get(f"/apps/agreements/{agreement.pk}/").status_code == 404
+    assert client.get(f"/apps/agreements/{agreement.pk}/document/").status_code == 404
     # On the victims' own hosts the outsider is no member at all.
     assert (
         host_client("bandung.localhost", outsider)

@@ -108,7 +108,7 @@ def test_bad_catalog_params_never_500(catalog):
 def test_hidden_entry_disappears_but_adoptions_stay(catalog, tangerang):
     from catalog import services
 
-    operator = make_user("op@bagipakai.test", is_staff=True)
+    operator = make_user("op@bagipakai.test", is_staff=True, is_superuser=True)
     make_active_adoption(catalog["sabilulungan"], tangerang)
     services.app_set_hidden(
         actor=operator,
@@ -367,3 +367,60 @@ def test_module_gating_enabled_not_enabled_and_ended(
     adoption.status = "approved"
     adoption.save()
     assert tangerang_client.get("/grants/").status_code == 404
+
+
+def test_publiccode_upload_form(tangerang, tangerang_admin):
+    from pathlib import Path
+
+    verify(tangerang)
+    client = host_client("tangerang.localhost", tangerang_admin)
+    example = (Path(__file__).parent / "data" / "publiccode.yml").read_bytes()
+    response = client.post(
+        "/apps/published/import/",
+        {"file": SimpleUploadedFile("publiccode.yml", example)},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    app = CatalogApp.objects.get(url="https://example.com/italia/medusa.git")
+    assert (
+        app.publisher == tangerang
+        and response["Location"] == f"/apps/published/{app.slug}/"
+    )
+
+    bomb = b'a: &a ["x","x","x","x","x","x","x","x","x"]\n' + b"".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n".encode()
+        for i in range(8)
+    )
+    before = CatalogApp.objects.count()
+    for name, content in [
+        ("bomb.yml", bomb),
+        ("bad.yml", b"name: [1, 2]\n"),
+        ("../../etc/passwd", b"\x00\xff"),
+    ]:
+        response = client.post(
+            "/apps/published/import/", {"file": SimpleUploadedFile(name, content)}
+        )
+        assert response.status_code == 200, name
+        assert (
+            "was not imported" in response.content.decode()
+            or "errorlist" in response.content.decode()
+        )
+    assert CatalogApp.objects.count() == before
+
+
+def test_operator_hides_an_entry_in_the_admin(catalog):
+    operator = make_user("op@bagipakai.test", is_staff=True, is_superuser=True)
+    client = host_client("localhost", operator)
+    app = catalog["laksa"]
+    response = client.post(
+        "/admin/catalog/catalogapp/", {"action": "hide", "_selected_action": [app.pk]}
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.is_hidden
+    assert host_client("localhost").get("/catalog/laksa/").status_code == 404
+    # A staff member without the catalog permission cannot.
+    weak = make_user("lemah@bagipakai.test", is_staff=True)
+    from catalog import services
+
+    with pytest.raises(Exception, match="Only platform operators"):
+        services.app_set_hidden(actor=weak, app=app, hidden=False)
