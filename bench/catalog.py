@@ -18,10 +18,12 @@ rendered, DEBUG off):
 Every page is timed at two data sizes: first with 10 apps and 200 adoptions,
 then again after the catalog has grown to 1,000 apps and 20,000 adoptions.
 The script prints p50, p95 (nearest rank) and max milliseconds of N requests
-per page and size (after a warm-up), and the SQL queries one request runs,
+per page and size (after a warm-up; the pages take turns, so that a moment when
+the machine is busy slows them all alike -- the load average is printed too,
+as timings on a shared machine vary), and the SQL queries one request runs,
 counted with ``CaptureQueriesContext`` on every URL of the rotation (a range
-when they differ). django-tenants sends a ``SET search_path`` before the
-statements of a request; they are counted in the total and shown separately.
+when they differ). django-tenants sends a ``SET search_path`` before every
+statement (one per cursor); they are counted in the total and shown separately.
 Target: p95 under 50 ms, and the same number of queries per page at both sizes.
 
 The data (seeded with ``bulk_create``, reproducible with ``--seed``): 40 city
@@ -502,6 +504,7 @@ TOPICS = (
         ),
     ),
 )
+QUALIFIERS = ("Terpadu", "Online", "Mobile", "Digital", "Cerdas", "2.0", "Plus")
 LOCAL_WORDS = (
     "Sabilulungan",
     "Gotong Royong",
@@ -667,10 +670,10 @@ def _app_name(rng: random.Random, topic: Topic, pattern: str, publisher) -> str:
         "local": f"{rng.choice(LOCAL_WORDS)} {topic.id}",
         "english": f"{topic.en.capitalize()} system",
     }[pattern]
-    if pattern not in ("brand0", "brand-city") and rng.random() < 0.4:
+    if pattern != "brand0" and rng.random() < 0.3:
+        name += " " + rng.choice(QUALIFIERS)
+    if pattern not in ("brand0", "brand-city") and rng.random() < 0.6:
         name += f" {_city(publisher)}"
-    elif rng.random() < 0.1:
-        name += rng.choice((" Mobile", " 2.0", " Terpadu"))
     return name
 
 
@@ -1009,45 +1012,53 @@ def pages(seed: Seed, with_api: bool) -> dict[str, list[str]]:
     return rotation
 
 
-def measure(
-    client, page: str, urls: list[str], size: str, requests: int, warmup: int
-) -> Row:
+def _get(client, url: str):
+    response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"FAIL: GET {url} answered {response.status_code}")
+    return response
+
+
+def _count_queries(client, url: str) -> tuple[int, int]:
+    """Statements one request runs: (all, of which SET search_path)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def get(url: str):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"FAIL: GET {url} answered {response.status_code}")
-        return response
-
-    for i in range(warmup):
-        get(urls[i % len(urls)])
-    durations = []
-    for i in range(requests):
-        url = urls[i % len(urls)]
-        started = time.perf_counter()
-        get(url)
-        durations.append(time.perf_counter() - started)
-    # Counting records every statement, so it runs apart from the timed requests.
-    queries, search_path = [], []
-    for url in urls:
-        with CaptureQueriesContext(connection) as captured:
-            get(url)
-        statements = [q["sql"] for q in captured.captured_queries]
-        queries.append(len(statements))
-        search_path.append(sum(s.startswith("SET search_path") for s in statements))
-    return Row(page, size, tuple(durations), tuple(queries), tuple(search_path))
+    with CaptureQueriesContext(connection) as captured:
+        _get(client, url)
+    statements = [q["sql"] for q in captured.captured_queries]
+    return len(statements), sum(s.startswith("SET search_path") for s in statements)
 
 
 def measure_all(seed: Seed, with_api: bool, requests: int, warmup: int) -> list[Row]:
+    """Time every page, round-robin so that a busy moment hits all pages alike."""
     from django.test import Client
 
     client = Client(HTTP_HOST=HOST)
-    return [
-        measure(client, page, urls, seed.label, requests, warmup)
-        for page, urls in pages(seed, with_api).items()
-    ]
+    rotation = pages(seed, with_api)
+    for i in range(warmup):
+        for urls in rotation.values():
+            _get(client, urls[i % len(urls)])
+    durations: dict[str, list[float]] = {page: [] for page in rotation}
+    for i in range(requests):
+        for page, urls in rotation.items():
+            started = time.perf_counter()
+            _get(client, urls[i % len(urls)])
+            durations[page].append(time.perf_counter() - started)
+    rows = []
+    # Counting records every statement, so it runs apart from the timed requests.
+    for page, urls in rotation.items():
+        counts = [_count_queries(client, url) for url in urls]
+        rows.append(
+            Row(
+                page,
+                seed.label,
+                tuple(durations[page]),
+                tuple(total for total, _set in counts),
+                tuple(set_calls for _total, set_calls in counts),
+            )
+        )
+    return rows
 
 
 # --- report ------------------------------------------------------------------------
@@ -1176,7 +1187,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"seeded {seed.label} in {time.perf_counter() - started:.1f} s")
             started = time.perf_counter()
             rows += measure_all(seed, with_api, args.requests, args.warmup)
-            print(f"measured {seed.label} in {time.perf_counter() - started:.1f} s")
+            print(
+                f"measured {seed.label} in {time.perf_counter() - started:.1f} s "
+                f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
+            )
         print_report(rows)
 
     print(f"total runtime {time.perf_counter() - run_started:.1f} s")

@@ -21,7 +21,8 @@ It never touches the developer's database: it creates a throwaway database
 ``bagipakai_bench_<pid>`` on the server Django would use (the embedded
 PostgreSQL when DATABASE_URL is unset, else the DATABASE_URL server), points
 Django at it, runs ``migrate`` there (which also builds the template schema)
-and drops it at the end, also when something fails.
+and drops it at the end, also when something fails (bench/_common.py, shared
+with bench/catalog.py).
 
 How to run (from the repository root)
 -------------------------------------
