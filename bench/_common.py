@@ -170,11 +170,16 @@ def throwaway_database() -> Iterator[tuple[Server, str]]:
     try:
         yield server, name
     finally:
-        # Django's connections must be closed before the database can go.
+        # Django's connections should be closed before the database goes; but
+        # if Django never got configured (settings failed to load) this raises
+        # again, and DROP DATABASE ... WITH (FORCE) ends them anyway.
         if "django.db" in sys.modules:
-            from django.db import connections
+            try:
+                from django.db import connections
 
-            connections.close_all()
+                connections.close_all()
+            except Exception as exc:
+                print(f"(could not close Django's connections: {exc})")
         drop_database(server, name)
         print(f"dropped database {name}")
 
@@ -197,7 +202,8 @@ def point_django_at(server: Server, name: str, **environ: str) -> None:
     os.environ["DEBUG"] = "0"
     # Settings demand a key with DATABASE_URL and DEBUG off; nothing signed
     # here outlives the throwaway database, so a random one per run will do.
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    if not os.environ.get("SECRET_KEY"):
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
     os.environ.update(environ)
 
 

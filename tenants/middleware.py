@@ -1,8 +1,42 @@
-"""The 'suspended' page of a disabled tenant (routing itself is django-tenants')."""
+"""Per-request checks after routing: session host, suspended tenants."""
 
 from __future__ import annotations
 
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import DisallowedHost
+from django.dispatch import receiver
 from django.shortcuts import render
+
+SESSION_HOST_KEY = "_bagipakai_host"
+
+
+@receiver(user_logged_in)
+def _remember_host(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    try:
+        request.session[SESSION_HOST_KEY] = request.get_host().lower()
+    except (KeyError, DisallowedHost):
+        pass  # a programmatic login (tests' force_login) has no host to bind to
+
+
+class SessionHostMiddleware:
+    """A signed-in session belongs to the host it signed in on.
+
+    Browsers keep cookies per host already; this also refuses a session id
+    copied from one tenant's site (or the platform) to another host.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            host = request.session.get(SESSION_HOST_KEY)
+            if host is not None and host != request.get_host().lower():
+                logout(request)
+        return self.get_response(request)
 
 
 class TenantStatusMiddleware:

@@ -288,3 +288,24 @@ def test_platform_urls_resolve_in_a_fresh_process():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "catalog_screenshot"
+
+
+@pytest.mark.django_db
+def test_a_session_copied_to_another_host_is_signed_out(
+    bandung, tangerang, bandung_admin
+):
+    make_user(bandung_admin.email, tenant=tangerang, role="admin")
+    client = host_client("bandung.localhost")
+    assert (
+        client.post(
+            "/accounts/login/",
+            {"login": bandung_admin.email, "password": "Sabilulungan-2017!"},
+        ).status_code
+        == 302
+    )
+    assert client.get("/dashboard/").status_code == 200
+    stolen = client.cookies["sessionid"].value
+    other = host_client("tangerang.localhost")
+    other.cookies["sessionid"] = stolen
+    response = other.get("/dashboard/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
