@@ -907,6 +907,9 @@ def seed_apps(seed: Seed, count: int) -> None:
             )
         )
     Adoption.objects.bulk_create(adoptions, batch_size=2000)
+    from catalog.services import adopters_recount
+
+    adopters_recount()
     seed.apps += count
     seed.adoptions += len(adoptions)
 

@@ -327,6 +327,7 @@ def seed_catalog(*, operator: User) -> dict:
                     day=agreement.signed_on,
                     purpose=f"Pemanfaatan {app.name} di {partner.name}.",
                 )
+    services.adopters_recount()
     return {
         "apps": CatalogApp.objects.count(),
         "new_apps": created,

@@ -6,6 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,9 @@ class CatalogApp(models.Model):
         help_text=_("List of {name, email, phone, affiliation}."),
     )
     is_hidden = models.BooleanField(_("hidden by operators"), default=False)
+    # Active adoptions by live organisations, kept by catalog.services so the
+    # catalog can sort by it from an index ("most adopted").
+    active_adopters = models.PositiveIntegerField(default=0, editable=False)
     hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -114,6 +118,12 @@ class CatalogApp(models.Model):
             GinIndex(fields=["categories"], name="catalog_app_categories"),
             models.Index(fields=["is_hidden", "name"], name="catalog_app_visible_name"),
             models.Index(fields=["-created_at"], name="catalog_app_newest"),
+            models.Index(
+                F("active_adopters").desc(),
+                "name",
+                condition=Q(is_hidden=False),
+                name="catalog_app_most_adopted",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

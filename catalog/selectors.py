@@ -17,12 +17,11 @@ from tenants.models import Tenant
 from tenants.selectors import clean_param
 
 from . import hosted
+from .vocabularies import label
 from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
 
-# Word similarity above which a name counts as a typo of the query.
-TRIGRAM_THRESHOLD = 0.45
 SORTS = {
-    "adopted": ("-adopters", "name"),
+    "adopted": ("-active_adopters", "name"),
     "newest": ("-created_at", "name"),
     "name": ("name",),
 }
@@ -63,7 +62,8 @@ class CatalogQuery:
         return self.sort or ("relevance" if self.q else "adopted")
 
 
-def _active_adopters():
+def active_adopters_count():
+    """Active adoptions of the outer app by organisations whose sites are live."""
     return Coalesce(
         Subquery(
             Adoption.objects.filter(
@@ -117,7 +117,8 @@ def _apply_search(apps: QuerySet, q: str) -> QuerySet:
         similarity=TrigramWordSimilarity(q, "name"),
         rank=SearchRank(F("search_vector"), search),
     )
-    match = Q(search_vector=search) | Q(similarity__gte=TRIGRAM_THRESHOLD)
+    # `%>` (word similarity above pg_trgm's threshold, 0.6) can use the trigram index.
+    match = Q(search_vector=search) | Q(name__trigram_word_similar=q)
     if prefix is not None:
         match |= Q(search_vector=prefix)
     return apps.filter(match)
@@ -126,7 +127,7 @@ def _apply_search(apps: QuerySet, q: str) -> QuerySet:
 def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     """Visible apps matching the query and filters, sorted, with adopter counts."""
     apps = _apply_search(_apply_filters(visible_apps(), query), query.q)
-    apps = apps.annotate(adopters=_active_adopters()).select_related("publisher")
+    apps = apps.annotate(adopters=F("active_adopters")).select_related("publisher")
     if query.effective_sort == "relevance":
         return apps.annotate(score=Greatest("rank", "similarity")).order_by(
             "-score", "name"
@@ -138,66 +139,71 @@ def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]
     """For each facet, (value, label, count) over the apps matching everything else.
 
     Each facet is counted without its own filter, so choosing one category
-    still shows how many apps the other categories would give.
+    still shows how many apps the other categories would give. Two queries
+    whatever the catalogue's size: the apps matching the search and category,
+    grouped by the four single-valued facets (so the rows are combinations, not
+    apps), then the categories themselves with unnest.
     """
-    facets: dict[str, list[tuple[str, str, int]]] = {}
+    groups = list(
+        _apply_search(_apply_filters(visible_apps(), _only(query, "category")), query.q)
+        .values(
+            "publisher__slug",
+            "publisher__name",
+            "delivery_mode",
+            "development_status",
+            "license",
+        )
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    chosen = {
+        "publisher": ("publisher__slug", query.publisher),
+        "delivery": ("delivery_mode", query.delivery),
+        "status": ("development_status", query.status),
+        "license": ("license", query.license),
+    }
 
-    def base(skip):
-        return _apply_search(_apply_filters(visible_apps(), query, skip=skip), query.q)
+    def counted(facet: str, key: str, label) -> list[tuple[str, str, int]]:
+        totals: dict[str, int] = {}
+        for row in groups:
+            if all(not v or row[k] == v for f, (k, v) in chosen.items() if f != facet):
+                totals[row[key]] = totals.get(row[key], 0) + row["n"]
+        return sorted(
+            ((value, label(value), n) for value, n in totals.items()),
+            key=lambda item: (-item[2], str(item[1])),
+        )
 
-    # Categories are an array: count them in SQL with unnest, in one query.
-    ids_sql, ids_params = base("category").values("pk").query.sql_with_params()
+    publisher_names = {row["publisher__slug"]: row["publisher__name"] for row in groups}
+    delivery_labels = dict(CatalogApp.Delivery.choices)
+    status_labels = dict(CatalogApp.DevelopmentStatus.choices)
+    facets = {
+        "publisher": counted("publisher", "publisher__slug", publisher_names.get),
+        "delivery": counted(
+            "delivery", "delivery_mode", lambda v: delivery_labels.get(v, v)
+        ),
+        "status": counted(
+            "status", "development_status", lambda v: status_labels.get(v, v)
+        ),
+        "license": counted("license", "license", lambda v: v),
+    }
+
+    # Categories are an array: unnest them in SQL over the apps matching the rest.
+    others = _apply_search(_apply_filters(visible_apps(), query, skip="category"), query.q)
+    ids_sql, ids_params = others.values("pk").order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c, count(*) FROM (SELECT unnest(categories) AS c FROM catalog_catalogapp "
             f"WHERE id IN ({ids_sql})) AS t GROUP BY c ORDER BY count(*) DESC, c",
             ids_params,
         )
-        from .vocabularies import label
-
         facets["category"] = [(c, label(c), n) for c, n in cursor.fetchall()]
-
-    publishers = (
-        base("publisher")
-        .values("publisher__slug", "publisher__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "publisher__name")
-    )
-    facets["publisher"] = [
-        (p["publisher__slug"], p["publisher__name"], p["n"]) for p in publishers
-    ]
-    delivery_labels = dict(CatalogApp.Delivery.choices)
-    facets["delivery"] = [
-        (
-            row["delivery_mode"],
-            delivery_labels.get(row["delivery_mode"], row["delivery_mode"]),
-            row["n"],
-        )
-        for row in base("delivery")
-        .values("delivery_mode")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    ]
-    status_labels = dict(CatalogApp.DevelopmentStatus.choices)
-    facets["status"] = [
-        (
-            row["development_status"],
-            status_labels.get(row["development_status"], row["development_status"]),
-            row["n"],
-        )
-        for row in base("status")
-        .values("development_status")
-        .annotate(n=Count("pk"))
-        .order_by("-n")
-    ]
-    facets["license"] = [
-        (row["license"], row["license"], row["n"])
-        for row in base("license")
-        .values("license")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "license")
-    ]
     return facets
+
+
+def _only(query: CatalogQuery, facet: str) -> CatalogQuery:
+    """The query with every facet filter removed except `facet` (and the search)."""
+    kept = {name: getattr(query, name) if name == facet else "" for name in FACET_FIELDS}
+    return CatalogQuery(q=query.q, sort=query.sort, **kept)
 
 
 def app_detail(slug: str) -> CatalogApp | None:
@@ -276,7 +282,7 @@ def published_apps(tenant: Tenant) -> QuerySet[CatalogApp]:
     return (
         CatalogApp.objects.filter(publisher=tenant)
         .annotate(
-            adopters=_active_adopters(),
+            adopters=F("active_adopters"),
             pending=Count(
                 "adoptions", filter=Q(adoptions__status=Adoption.Status.REQUESTED)
             ),

@@ -304,6 +304,20 @@ TRANSITIONS = {
 }
 
 
+def adopters_recount(*, app_ids=None, adopter: Tenant | None = None) -> None:
+    """Refresh CatalogApp.active_adopters for some apps (all when nothing is named)."""
+    from .selectors import active_adopters_count
+
+    apps = CatalogApp.objects.all()
+    if app_ids is not None:
+        apps = apps.filter(pk__in=app_ids)
+    if adopter is not None:
+        apps = apps.filter(adoptions__adopter=adopter)
+    CatalogApp.objects.filter(pk__in=apps.values("pk")).update(
+        active_adopters=active_adopters_count()
+    )
+
+
 def _admin_emails(tenant: Tenant) -> list[str]:
     return list(
         Membership.objects.filter(
@@ -385,6 +399,8 @@ def _transition(
             actor_tenant=acting_tenant,
             note=note,
         )
+        if Status.ACTIVE in (from_status, to_status):
+            adopters_recount(app_ids=[adoption.app_id])
         _notify(adoption, action, note)
     return adoption
 

@@ -198,7 +198,15 @@ def tenant_disable(*, actor: User, tenant: Tenant, reason: str = "") -> Tenant:
     tenant.save(
         update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
     )
+    _catalog_counts_changed(tenant)
     return tenant
+
+
+def _catalog_counts_changed(tenant: Tenant) -> None:
+    """A suspended organisation no longer counts as a user of the apps it adopted."""
+    from catalog.services import adopters_recount
+
+    adopters_recount(adopter=tenant)
 
 
 def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
@@ -210,6 +218,7 @@ def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
     tenant.save(
         update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
     )
+    _catalog_counts_changed(tenant)
     return tenant
 
 

@@ -71,7 +71,9 @@ def make_active_adoption(app: CatalogApp, adopter: Tenant, **fields) -> Adoption
         "usage": "production",
     }
     defaults.update(fields)
-    return Adoption.objects.create(app=app, adopter=adopter, **defaults)
+    adoption = Adoption.objects.create(app=app, adopter=adopter, **defaults)
+    services.adopters_recount(app_ids=[app.pk])
+    return adoption
 
 
 @pytest.fixture
