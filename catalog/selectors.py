@@ -113,10 +113,6 @@ def _apply_search(apps: QuerySet, q: str) -> QuerySet:
         if prefix_terms
         else None
     )
-    apps = apps.annotate(
-        similarity=TrigramWordSimilarity(q, "name"),
-        rank=SearchRank(F("search_vector"), search),
-    )
     # `%>` (word similarity above pg_trgm's threshold, 0.6) can use the trigram index.
     match = Q(search_vector=search) | Q(name__trigram_word_similar=q)
     if prefix is not None:
@@ -129,9 +125,13 @@ def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     apps = _apply_search(_apply_filters(visible_apps(), query), query.q)
     apps = apps.annotate(adopters=F("active_adopters")).select_related("publisher")
     if query.effective_sort == "relevance":
-        return apps.annotate(score=Greatest("rank", "similarity")).order_by(
-            "-score", "name"
-        )
+        # Ranking is computed for the page's ordering only, not for counts and facets.
+        search = SearchQuery(query.q, config="simple", search_type="websearch")
+        return apps.annotate(
+            score=Greatest(
+                SearchRank(F("search_vector"), search), TrigramWordSimilarity(query.q, "name")
+            )
+        ).order_by("-score", "name")
     return apps.order_by(*SORTS[query.effective_sort])
 
 
