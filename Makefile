@@ -52,6 +52,7 @@ check-deploy: install
 
 bench: install
 	$(PY) bench/provisioning.py
+	$(PY) bench/catalog.py
 
 stop-db:
 	@test -x $(PY) && $(PY) -c "from pathlib import Path; from config.embedded_db import stop; print('stopped' if stop(Path('.data/postgres').resolve()) else 'not running')" || true

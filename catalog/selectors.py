@@ -17,8 +17,8 @@ from tenants.models import Tenant
 from tenants.selectors import clean_param
 
 from . import hosted
-from .vocabularies import label
 from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from .vocabularies import label
 
 SORTS = {
     "adopted": ("-active_adopters", "name"),
@@ -129,7 +129,8 @@ def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
         search = SearchQuery(query.q, config="simple", search_type="websearch")
         return apps.annotate(
             score=Greatest(
-                SearchRank(F("search_vector"), search), TrigramWordSimilarity(query.q, "name")
+                SearchRank(F("search_vector"), search),
+                TrigramWordSimilarity(query.q, "name"),
             )
         ).order_by("-score", "name")
     return apps.order_by(*SORTS[query.effective_sort])
@@ -188,7 +189,9 @@ def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]
     }
 
     # Categories are an array: unnest them in SQL over the apps matching the rest.
-    others = _apply_search(_apply_filters(visible_apps(), query, skip="category"), query.q)
+    others = _apply_search(
+        _apply_filters(visible_apps(), query, skip="category"), query.q
+    )
     ids_sql, ids_params = others.values("pk").order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -202,7 +205,9 @@ def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]
 
 def _only(query: CatalogQuery, facet: str) -> CatalogQuery:
     """The query with every facet filter removed except `facet` (and the search)."""
-    kept = {name: getattr(query, name) if name == facet else "" for name in FACET_FIELDS}
+    kept = {
+        name: getattr(query, name) if name == facet else "" for name in FACET_FIELDS
+    }
     return CatalogQuery(q=query.q, sort=query.sort, **kept)
 
 
@@ -268,6 +273,30 @@ def tenant_adoptions(tenant: Tenant) -> QuerySet[Adoption]:
         .select_related("app__publisher", "release", "agreement")
         .order_by("-updated_at")
     )
+
+
+def apps_in_use(tenant: Tenant) -> list[dict]:
+    """What the tenant runs: its active adoptions and the hosted apps it publishes."""
+    hosted_menu = {m.key: m.menu_path for m in hosted.modules()}
+    rows = [
+        {
+            "app": adoption.app,
+            "adoption": adoption,
+            "module_path": hosted_menu.get(adoption.app.hosted_module),
+        }
+        for adoption in tenant_adoptions(tenant).filter(status=Adoption.Status.ACTIVE)
+    ]
+    for app in CatalogApp.objects.filter(
+        publisher=tenant, delivery_mode=CatalogApp.Delivery.HOSTED
+    ).exclude(hosted_module=""):
+        rows.append(
+            {
+                "app": app,
+                "adoption": None,
+                "module_path": hosted_menu.get(app.hosted_module),
+            }
+        )
+    return rows
 
 
 def incoming_adoptions(tenant: Tenant) -> QuerySet[Adoption]:

@@ -65,7 +65,7 @@ def pending_invitations(tenant: Tenant) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
-def dashboard_checklist(tenant: Tenant) -> list[dict]:
+def dashboard_checklist(tenant: Tenant, *, catalog_url: str) -> list[dict]:
     """The getting-started list on a new tenant's dashboard, derived from its state."""
     from django.utils.translation import gettext as _
 
@@ -74,6 +74,12 @@ def dashboard_checklist(tenant: Tenant) -> list[dict]:
         invited=Count(
             "invitations",
             filter=Q(invitations__status=Invitation.Status.PENDING),
+            distinct=True,
+        ),
+        # Any request or adoption in progress (catalog.Adoption) counts as a start.
+        adoptions=Count(
+            "adoptions",
+            filter=Q(adoptions__status__in=["requested", "approved", "active"]),
             distinct=True,
         ),
     )
@@ -87,8 +93,8 @@ def dashboard_checklist(tenant: Tenant) -> list[dict]:
         {
             "key": "adopt",
             "label": _("Adopt an app from the catalog"),
-            "done": False,
-            "url": None,
+            "done": counts["adoptions"] > 0,
+            "url": catalog_url,
         },
         {
             "key": "profile",

@@ -26,7 +26,7 @@ from .forms import (
     TenantProfileForm,
     add_service_errors,
 )
-from .hosts import tenant_url
+from .hosts import platform_url, tenant_url
 from .models import Membership, User
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -74,13 +74,18 @@ def handoff(request):
 
 @member_required()
 def dashboard(request):
+    from catalog.selectors import apps_in_use
+
     tenant = request.tenant
     return render(
         request,
         "tenants/dashboard.html",
         {
             "tenant": tenant,
-            "checklist": selectors.dashboard_checklist(tenant),
+            "checklist": selectors.dashboard_checklist(
+                tenant, catalog_url=platform_url("/catalog/", request)
+            ),
+            "apps_in_use": apps_in_use(tenant),
             "welcome": request.GET.get("welcome") == "1",
             "member_count": selectors.tenant_members(tenant).count(),
         },

@@ -120,7 +120,10 @@ def test_full_adoption_of_a_hosted_app(
     # The module is on: its page and menu entry exist in Tangerang now.
     home = tangerang_client.get("/grants/")
     assert home.status_code == 200 and agreement.number in home.content.decode()
-    assert 'href="/grants/"' in tangerang_client.get("/dashboard/").content.decode()
+    dashboard = tangerang_client.get("/dashboard/").content.decode()
+    assert 'href="/grants/"' in dashboard
+    assert f"/apps/adoptions/{adoption.pk}/" in dashboard  # listed under "Apps in use"
+    assert '<span class="done">Adopt an app' in dashboard
     detail = host_client("localhost").get("/catalog/sabilulungan/").content.decode()
     assert "Pemerintah Kota Tangerang" in detail and "Used by 1 organisation" in detail
 
