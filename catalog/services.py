@@ -128,19 +128,7 @@ def app_create(
     unknown = set(fields) - set(APP_FIELDS) - {"slug"}
     if unknown:
         raise ValueError(f"not catalog app fields: {sorted(unknown)}")
-    app = CatalogApp(publisher=publisher, **fields)
-    _validate_app(app)
-    if logo is not None:
-        validate_image(logo)
-        app.logo = logo
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                app.save()
-        except IntegrityError as exc:
-            raise _integrity_to_validation(exc) from exc
-        _refresh_search_vector(app)
-    return app
+    return _save_app(CatalogApp(publisher=publisher, **fields), logo)
 
 
 def app_update(
@@ -153,11 +141,16 @@ def app_update(
         raise ValueError(f"not catalog app fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(app, name, value)
+    app.updated_at = timezone.now()
+    return _save_app(app, logo)
+
+
+def _save_app(app: CatalogApp, logo) -> CatalogApp:
+    """Validate, store (a unique-key clash becomes a form error) and index an entry."""
     _validate_app(app)
     if logo is not None:
         validate_image(logo)
         app.logo = logo
-    app.updated_at = timezone.now()
     with transaction.atomic():
         try:
             with transaction.atomic():
