@@ -9,7 +9,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Value
+from django.db.models import Q, Value
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -309,6 +309,16 @@ def adopters_recount(*, app_ids=None, adopter: Tenant | None = None) -> None:
     CatalogApp.objects.filter(pk__in=apps.values("pk")).update(
         active_adopters=active_adopters_count()
     )
+
+
+def tenant_catalog_purge(*, tenant: Tenant) -> None:
+    """Before a tenant is deleted: its adoptions both ways go (agreements are
+    protected while adoptions cite them), and the apps it used count one user less."""
+    used = list(
+        Adoption.objects.filter(adopter=tenant).values_list("app_id", flat=True)
+    )
+    Adoption.objects.filter(Q(adopter=tenant) | Q(app__publisher=tenant)).delete()
+    adopters_recount(app_ids=used)
 
 
 def _admin_emails(tenant: Tenant) -> list[str]:

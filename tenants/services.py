@@ -239,7 +239,10 @@ def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
     connection.set_schema_to_public()
     with transaction.atomic():
         schema = tenant.schema_name
-        # Rows in public tables point at the tenant with ON DELETE CASCADE.
+        from catalog.services import tenant_catalog_purge
+
+        tenant_catalog_purge(tenant=tenant)
+        # The other rows in public tables point at the tenant with ON DELETE CASCADE.
         Tenant.objects.filter(pk=tenant.pk).delete()
         tenant_schema.schema_drop(schema)
     logger.warning("tenant %s (%s) deleted by %s", tenant.slug, schema, actor.email)

@@ -100,7 +100,15 @@ def test_delete_requires_typing_the_subdomain(garut, operator_client):
     assert Tenant.objects.filter(pk=garut.pk).exists() and schema_exists("t_garut")
 
 
-def test_delete_drops_schema_and_every_public_row(garut, operator_client):
+def test_delete_drops_schema_and_every_public_row(garut, tangerang, operator_client):
+    # Catalog rows on both sides: Garut publishes an app Tangerang uses, and uses
+    # one of Tangerang's, each under an agreement.
+    from catalog.models import Adoption, Agreement, CatalogApp
+    from tests.catalog.conftest import make_active_adoption, make_app
+
+    make_active_adoption(make_app(garut, slug="garut-app"), tangerang)
+    tangerang_app = make_app(tangerang, slug="tangerang-app")
+    make_active_adoption(tangerang_app, garut)
     pk = garut.pk
     response = operator_client.post(
         f"/admin/tenants/tenant/{pk}/delete/", {"confirmation": "garut"}
@@ -114,6 +122,12 @@ def test_delete_drops_schema_and_every_public_row(garut, operator_client):
             if getattr(field, "related_model", None) is Tenant and field.many_to_one:
                 assert not model.objects.filter(**{field.name: pk}).exists(), model
     assert host_client("garut.localhost").get("/").status_code == 404
+    # Tangerang's own entry survives, with its adoption by Garut gone.
+    assert CatalogApp.objects.filter(pk=tangerang_app.pk).exists()
+    assert not Adoption.objects.filter(app=tangerang_app).exists()
+    assert not Agreement.objects.filter(second_party_id=pk).exists()
+    tangerang_app.refresh_from_db()
+    assert tangerang_app.active_adopters == 0
 
 
 def test_bulk_delete_action_is_not_offered(operator_client):
