@@ -366,3 +366,32 @@ def test_adoption_page_query_count_is_constant(
         assert bandung_client.get("/apps/").status_code == 200
     with django_assert_max_num_queries(20):
         assert bandung_client.get(f"/apps/adoptions/{adoption.pk}/").status_code == 200
+
+
+def test_agreements_and_my_organisations_pages_have_pinned_queries(
+    bandung, tangerang, bandung_admin, django_assert_max_num_queries
+):
+    from tests.factories import make_tenant
+
+    client = host_client("bandung.localhost", bandung_admin)
+
+    def agreements_page():
+        with django_assert_max_num_queries(14) as captured:
+            assert client.get("/apps/agreements/").status_code == 200
+        return len(captured)
+
+    make_agreement(bandung, tangerang)
+    few = agreements_page()
+    for slug, code in (
+        ("kuningan", "32.08"),
+        ("majalengka", "32.10"),
+        ("sumedang", "32.11"),
+    ):
+        other = make_tenant(slug, kind="kabupaten", region_code=code)
+        make_agreement(bandung, other)
+        make_agreement(other, bandung)
+    assert agreements_page() == few
+
+    platform = host_client("localhost", bandung_admin)
+    with django_assert_max_num_queries(10):
+        assert platform.get("/orgs/").status_code == 200
