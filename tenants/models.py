@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -191,6 +192,8 @@ class Membership(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    # Roles in Sabilulungan (grants.roles.GrantRole); a member may hold several.
+    grant_roles = ArrayField(models.CharField(max_length=30), default=list, blank=True)
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
 
     class Meta:

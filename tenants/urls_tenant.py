@@ -34,6 +34,9 @@ urlpatterns = [
     ),
     path("", include("catalog.urls_tenant")),
     path("grants/", include("grants.urls")),
+    path("open-data/", include("grants.urls_open_data")),
 ]
 
-PUBLIC_TENANT_ROUTES = frozenset({"tenant_home", "tenant_handoff", "invitation_accept"})
+PUBLIC_TENANT_ROUTES = frozenset(
+    {"tenant_home", "tenant_handoff", "invitation_accept", "grants_audit_jsonl"}
+)

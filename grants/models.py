@@ -1,0 +1,437 @@
+"""Sabilulungan: grants (hibah) and social aid (bansos), in each adopting tenant's schema.
+
+Money is integer rupiah everywhere (DESIGN invariant 4). Every state change of
+a proposal goes through grants.services.proposal_transition, which appends a
+hash-chained AuditEvent (invariant 3).
+"""
+
+from __future__ import annotations
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import GrantRole
+
+NIK_VALIDATOR = RegexValidator(
+    r"^\d{16}$", _("A NIK has exactly 16 digits."), code="nik_format"
+)
+
+
+class Program(models.Model):
+    """A call for grant or social-aid proposals with a budget ceiling (pagu)."""
+
+    class Kind(models.TextChoices):
+        HIBAH = "hibah", _("Grant (hibah)")
+        BANSOS = "bansos", _("Social aid (bansos)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for proposals")
+        CLOSED = "closed", _("Closed")
+        ARCHIVED = "archived", _("Archived")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"))
+    budget = models.BigIntegerField(
+        _("budget ceiling (pagu, rupiah)"),
+        help_text=_("Pagu: the most this program may approve in total."),
+    )
+    responsible_unit = models.CharField(
+        _("responsible unit (OPD)"),
+        max_length=200,
+        help_text=_("Organisasi Perangkat Daerah — the regional office in charge."),
+    )
+    opens_on = models.DateField(_("proposals from"))
+    closes_on = models.DateField(_("proposals until"))
+    eligibility = models.TextField(_("who may apply"), blank=True)
+    required_documents = models.JSONField(
+        _("required documents"), default=list, blank=True
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-fiscal_year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget__gte=0), name="grants_program_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=F("opens_on")),
+                name="grants_program_window",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.fiscal_year})"
+
+
+class ReviewStage(models.Model):
+    """One configurable step of a program's review, acted on by one role."""
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="stages"
+    )
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(_("acting role"), max_length=30, choices=GrantRole.choices)
+    checklist = models.JSONField(_("checklist"), default=list, blank=True)
+    sets_amount = models.BooleanField(_("recommends an amount"), default=False)
+    assigns_unit = models.BooleanField(_("assigns the evaluating OPD"), default=False)
+
+    class Meta:
+        ordering = ["program", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "position"], name="grants_stage_position_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}. {self.name}"
+
+
+class Applicant(models.Model):
+    """Who applies: an organisation, or (for bansos) an individual. Personal data stays private."""
+
+    class Kind(models.TextChoices):
+        ORGANISATION = "organisation", _("Organisation")
+        INDIVIDUAL = "individual", _("Individual")
+
+    # Users live in the public schema. Tenant tables name them by id without a
+    # cross-schema foreign key, so a tenant's schema dumps, restores and shards
+    # (Citus) on its own.
+    user_id = models.BigIntegerField(unique=True)
+    kind = models.CharField(_("applicant is"), max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    legal_form = models.CharField(_("legal form"), max_length=100, blank=True)
+    registration_number = models.CharField(
+        _("registration number"), max_length=100, blank=True
+    )
+    npwp = models.CharField(
+        _("NPWP"),
+        max_length=20,
+        blank=True,
+        help_text=_("Nomor Pokok Wajib Pajak — tax number."),
+    )
+    nik = models.CharField(
+        _("NIK"),
+        max_length=16,
+        blank=True,
+        validators=[NIK_VALIDATOR],
+        help_text=_("Nomor Induk Kependudukan — the 16-digit national ID number."),
+    )
+    address = models.CharField(_("address"), max_length=300)
+    kecamatan = models.CharField(_("kecamatan (district)"), max_length=100)
+    kelurahan = models.CharField(_("kelurahan (village)"), max_length=100)
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account = models.CharField(_("bank account number"), max_length=40, blank=True)
+    bank_account_name = models.CharField(
+        _("account holder"), max_length=200, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="organisation") | ~Q(nik=""),
+                name="grants_individual_has_nik",
+            ),
+        ]
+
+    def __str__(self):
+        return self.public_name
+
+    @property
+    def user(self):
+        from django.contrib.auth import get_user_model
+
+        if not hasattr(self, "_user"):
+            self._user = get_user_model().objects.filter(pk=self.user_id).first()
+        return self._user
+
+    @property
+    def public_name(self) -> str:
+        """Organisations are named in public; individuals never are (invariant 5)."""
+        if self.kind == self.Kind.ORGANISATION:
+            return self.name
+        return mask_name(self.name)
+
+
+def mask_name(name: str) -> str:
+    """'Siti Rahmawati' → 'S*** R***'."""
+    return " ".join(f"{part[0]}***" for part in name.split() if part) or "***"
+
+
+class Proposal(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        REVISION = "revision", _("Returned for revision")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        AGREEMENT_SIGNED = "agreement_signed", _("Agreement (NPHD) signed")
+        DISBURSED = "disbursed", _("Disbursed")
+        REPORTED = "reported", _("Accountability report submitted")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # Statuses whose approved amount counts against the program's budget.
+    COMMITTED = (
+        Status.APPROVED,
+        Status.AGREEMENT_SIGNED,
+        Status.DISBURSED,
+        Status.REPORTED,
+        Status.CLOSED,
+    )
+
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="proposals"
+    )
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="proposals"
+    )
+    title = models.CharField(_("title"), max_length=300)
+    background = models.TextField(_("background"))
+    purpose = models.TextField(_("purpose"))
+    kecamatan = models.CharField(_("kecamatan (district)"), max_length=100)
+    kelurahan = models.CharField(_("kelurahan (village)"), max_length=100)
+    requested_amount = models.BigIntegerField(_("requested amount (rupiah)"), default=0)
+    recommended_amount = models.BigIntegerField(null=True, blank=True)
+    approved_amount = models.BigIntegerField(null=True, blank=True)
+    disbursed_amount = models.BigIntegerField(default=0)
+    spent_amount = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    stage = models.ForeignKey(
+        ReviewStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_unit = models.CharField(_("evaluating OPD"), max_length=200, blank=True)
+    public_reason = models.TextField(
+        _("reason (public)"),
+        blank=True,
+        help_text=_("Shown with rejections and returns."),
+    )
+    nphd_number = models.CharField(
+        _("NPHD number"),
+        max_length=120,
+        blank=True,
+        help_text=_("Naskah Perjanjian Hibah Daerah — the signed grant agreement."),
+    )
+    nphd_date = models.DateField(_("NPHD date"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["program", "status"], name="grants_proposal_prog_status"
+            ),
+            models.Index(fields=["status", "stage"], name="grants_proposal_queue"),
+            models.Index(fields=["kecamatan"], name="grants_proposal_kecamatan"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requested_amount__gte=0), name="grants_requested_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+                name="grants_approved_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed_amount__gte=0)
+                & (
+                    Q(disbursed_amount=0)
+                    | Q(disbursed_amount__lte=F("approved_amount"))
+                ),
+                name="grants_disbursed_within_approved",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class BudgetLine(models.Model):
+    """One line of a proposal's budget; reviewers may correct quantity and unit cost."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    item = models.CharField(_("item"), max_length=200)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_cost = models.BigIntegerField(_("unit cost (rupiah)"))
+    corrected_quantity = models.PositiveIntegerField(null=True, blank=True)
+    corrected_unit_cost = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposal", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_cost__gte=0), name="grants_line_cost_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.item
+
+    @property
+    def total(self) -> int:
+        return self.quantity * self.unit_cost
+
+    @property
+    def corrected_total(self) -> int:
+        quantity = (
+            self.corrected_quantity
+            if self.corrected_quantity is not None
+            else self.quantity
+        )
+        cost = (
+            self.corrected_unit_cost
+            if self.corrected_unit_cost is not None
+            else self.unit_cost
+        )
+        return quantity * cost
+
+
+class Disbursement(models.Model):
+    """One tranche paid to the recipient."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="disbursements"
+    )
+    tranche = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField(_("amount (rupiah)"))
+    paid_on = models.DateField(_("paid on"))
+    transfer_reference = models.CharField(_("transfer reference"), max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal", "tranche"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0), name="grants_tranche_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["proposal", "tranche"], name="grants_tranche_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.proposal_id} #{self.tranche}"
+
+
+class AuditEvent(models.Model):
+    """Append-only, hash-chained record of every step (public part only).
+
+    hash = SHA-256(prev_hash + canonical JSON of the public fields), so anyone
+    who downloads /open-data/audit.jsonl can recompute the chain and find the
+    first row that was altered, inserted or deleted.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    stage = models.CharField(max_length=200, blank=True)
+    actor_role = models.CharField(max_length=30, blank=True)
+    actor_label = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Public: an official's name, or 'applicant'; never a private person."
+        ),
+    )
+    amounts = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            models.Index(fields=["proposal", "seq"], name="grants_event_proposal")
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action}"
+
+
+def upload_path(instance, filename: str) -> str:
+    """Per tenant (its schema name), under a random name; the original name is not used."""
+    import uuid
+
+    from django.db import connection
+
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        getattr(instance, "content_type", ""), "bin"
+    )
+    return f"tenants/{connection.schema_name}/grants/{uuid.uuid4().hex}.{extension}"
+
+
+class ProposalDocument(models.Model):
+    """An uploaded file: required documents, the NPHD, LPJ photos and receipts. Never public."""
+
+    class Kind(models.TextChoices):
+        REQUIRED = "required", _("Required document")
+        NPHD = "nphd", _("Signed NPHD")
+        LPJ_PHOTO = "lpj_photo", _("Accountability report photo")
+        LPJ_RECEIPT = "lpj_receipt", _("Accountability report receipt")
+        LPJ_REPORT = "lpj_report", _("Accountability report")
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    requirement = models.CharField(_("document"), max_length=200, blank=True)
+    file = models.FileField(upload_to=upload_path, max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    uploaded_by_id = models.BigIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal", "kind", "uploaded_at"]
+
+    def __str__(self):
+        return self.requirement or self.get_kind_display()
+
+
+class StageReview(models.Model):
+    """What a reviewer recorded at a stage: checklist ticks and a recommended amount."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="reviews"
+    )
+    stage = models.ForeignKey(ReviewStage, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20)
+    checklist = models.JSONField(default=dict, blank=True)
+    recommended_amount = models.BigIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    reviewer_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["proposal", "at"]
+
+    def __str__(self):
+        return f"{self.proposal_id} @ {self.stage_id}: {self.decision}"

@@ -1,0 +1,700 @@
+"""Every write to Sabilulungan. Each proposal step goes through proposal_transition."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.models import Membership, Tenant, User
+
+from . import audit
+from .models import (
+    Applicant,
+    BudgetLine,
+    Disbursement,
+    Program,
+    Proposal,
+    ProposalDocument,
+    ReviewStage,
+    StageReview,
+)
+from .roles import GrantRole
+
+logger = logging.getLogger(__name__)
+Status = Proposal.Status
+
+# Bandung's Sabilulungan review, the template every new program starts from.
+SABILULUNGAN_STAGES = [
+    {
+        "name": "Verifikasi kelengkapan administrasi (Tata Usaha)",
+        "role": GrantRole.TATA_USAHA,
+        "checklist": [
+            "Proposal ditandatangani ketua/pemohon",
+            "Dokumen wajib lengkap dan terbaca",
+            "Rincian anggaran sesuai jumlah yang diminta",
+        ],
+    },
+    {"name": "Telaah Kepala Daerah", "role": GrantRole.KEPALA_DAERAH},
+    {
+        "name": "Tim Pertimbangan menunjuk OPD",
+        "role": GrantRole.TIM_PERTIMBANGAN,
+        "assigns_unit": True,
+    },
+    {
+        "name": "Evaluasi dan rekomendasi OPD",
+        "role": GrantRole.OPD,
+        "checklist": [
+            "Pemohon memenuhi syarat program",
+            "Kegiatan sesuai urusan pemerintahan daerah",
+            "Rincian anggaran wajar",
+        ],
+        "sets_amount": True,
+    },
+    {"name": "Verifikasi Tim Pertimbangan", "role": GrantRole.TIM_PERTIMBANGAN},
+    {
+        "name": "Verifikasi TAPD dan penetapan jumlah",
+        "role": GrantRole.TAPD,
+        "sets_amount": True,
+    },
+]
+
+
+# --- who is acting ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting in a tenant, with the Sabilulungan roles they hold there."""
+
+    user: User
+    roles: frozenset[str]
+    is_admin: bool
+
+    @property
+    def label(self) -> str:
+        return self.user.get_full_name()
+
+
+def actor_in(tenant: Tenant, user: User) -> Actor:
+    if connection.schema_name != tenant.schema_name:
+        raise RuntimeError("grants services run on the tenant's own schema")
+    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    if membership is None:
+        return Actor(user=user, roles=frozenset(), is_admin=False)
+    return Actor(
+        user=user,
+        roles=frozenset(membership.grant_roles),
+        is_admin=membership.role == Membership.Role.ADMIN,
+    )
+
+
+def _require_role(actor: Actor, role: str) -> None:
+    if role not in actor.roles:
+        raise PermissionDenied(
+            _("This step needs the role “%(role)s”.") % {"role": GrantRole(role).label}
+        )
+
+
+def _require_program_manager(actor: Actor) -> None:
+    if not (actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles):
+        raise PermissionDenied(
+            _("Only program managers and administrators may do this.")
+        )
+
+
+# --- programs -------------------------------------------------------------------------
+
+
+def program_create(
+    *,
+    tenant: Tenant,
+    actor_user: User,
+    stages: list[dict] | None = None,
+    **fields,
+) -> Program:
+    actor = actor_in(tenant, actor_user)
+    _require_program_manager(actor)
+    program = Program(**fields)
+    program.full_clean()
+    with transaction.atomic():
+        program.save()
+        _write_stages(program, stages if stages is not None else SABILULUNGAN_STAGES)
+        audit.append(
+            action="program_create",
+            program=program,
+            to_status=program.status,
+            actor_role="program_manager",
+            actor_label=actor.label,
+            amounts={"budget": program.budget},
+            note=program.name,
+        )
+    return program
+
+
+def _write_stages(program: Program, stages: list[dict]) -> None:
+    if not stages:
+        raise ValidationError(_("A program needs at least one review stage."))
+    program.stages.all().delete()
+    for position, spec in enumerate(stages, start=1):
+        if spec.get("role") not in GrantRole.values:
+            raise ValidationError(
+                _("Stage %(n)d names no valid role.") % {"n": position}
+            )
+        ReviewStage.objects.create(
+            program=program,
+            position=position,
+            name=spec["name"],
+            role=spec["role"],
+            checklist=list(spec.get("checklist", [])),
+            sets_amount=bool(spec.get("sets_amount")),
+            assigns_unit=bool(spec.get("assigns_unit")),
+        )
+
+
+def program_set_stages(
+    *, tenant: Tenant, actor_user: User, program: Program, stages: list[dict]
+) -> Program:
+    """Change the review stages while no proposal of the program is under way."""
+    actor = actor_in(tenant, actor_user)
+    _require_program_manager(actor)
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        if program.proposals.exclude(status=Status.DRAFT).exists():
+            raise ValidationError(
+                _("Proposals are already under way; their stages cannot change.")
+            )
+        _write_stages(program, stages)
+        audit.append(
+            action="program_stages",
+            program=program,
+            actor_role="program_manager",
+            actor_label=actor.label,
+            note=" → ".join(s["name"] for s in stages),
+        )
+    return program
+
+
+PROGRAM_FLOW = {
+    Program.Status.DRAFT: {Program.Status.OPEN},
+    Program.Status.OPEN: {Program.Status.CLOSED},
+    Program.Status.CLOSED: {Program.Status.OPEN, Program.Status.ARCHIVED},
+    Program.Status.ARCHIVED: set(),
+}
+
+
+def program_set_status(
+    *, tenant: Tenant, actor_user: User, program: Program, status: str
+) -> Program:
+    actor = actor_in(tenant, actor_user)
+    _require_program_manager(actor)
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        if status not in PROGRAM_FLOW[program.status]:
+            raise ValidationError(
+                _("A %(from)s program cannot become %(to)s.")
+                % {"from": program.get_status_display().lower(), "to": status}
+            )
+        before = program.status
+        program.status = status
+        program.save(update_fields=["status"])
+        audit.append(
+            action="program_status",
+            program=program,
+            from_status=before,
+            to_status=status,
+            actor_role="program_manager",
+            actor_label=actor.label,
+        )
+    return program
+
+
+# --- applicants and drafts ----------------------------------------------------------------
+
+
+def applicant_save(*, user: User, **fields) -> Applicant:
+    """Create or update the signed-in person's applicant profile."""
+    applicant = Applicant.objects.filter(user_id=user.pk).first() or Applicant(
+        user_id=user.pk
+    )
+    for name, value in fields.items():
+        setattr(applicant, name, value.strip() if isinstance(value, str) else value)
+    if applicant.kind == Applicant.Kind.INDIVIDUAL and not applicant.nik:
+        raise ValidationError({"nik": [_("Individuals must give their NIK.")]})
+    applicant.full_clean()
+    applicant.save()
+    return applicant
+
+
+def proposal_save_draft(
+    *,
+    user: User,
+    program: Program,
+    proposal: Proposal | None = None,
+    lines: list[dict],
+    **fields,
+) -> Proposal:
+    """Create or edit a draft (or a proposal returned for revision) with its budget lines."""
+    applicant = Applicant.objects.filter(user_id=user.pk).first()
+    if applicant is None:
+        raise ValidationError(_("Complete your applicant profile first."))
+    with transaction.atomic():
+        if proposal is None:
+            proposal = Proposal(program=program, applicant=applicant)
+        else:
+            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+            if proposal.applicant_id != applicant.pk:
+                raise PermissionDenied(_("This is not your proposal."))
+            if proposal.status not in (Status.DRAFT, Status.REVISION):
+                raise ValidationError(
+                    _("Only drafts and returned proposals can be edited.")
+                )
+        for name, value in fields.items():
+            setattr(proposal, name, value.strip() if isinstance(value, str) else value)
+        if not lines:
+            raise ValidationError({"lines": [_("Add at least one budget line.")]})
+        proposal.requested_amount = sum(
+            int(line["quantity"]) * int(line["unit_cost"]) for line in lines
+        )
+        proposal.updated_at = timezone.now()
+        proposal.full_clean(exclude=["stage"])
+        proposal.save()
+        proposal.lines.all().delete()
+        BudgetLine.objects.bulk_create(
+            BudgetLine(
+                proposal=proposal,
+                position=i,
+                item=line["item"],
+                quantity=int(line["quantity"]),
+                unit_cost=int(line["unit_cost"]),
+            )
+            for i, line in enumerate(lines)
+        )
+    return proposal
+
+
+# --- the workflow ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """An allowed step: from which statuses, to which, and who takes it."""
+
+    frm: frozenset[str]
+    to: str
+    who: str  # "applicant", "stage" (the current stage's role), or a GrantRole value
+
+
+STEPS: dict[str, Step] = {
+    "submit": Step(
+        frozenset({Status.DRAFT, Status.REVISION}), Status.IN_REVIEW, "applicant"
+    ),
+    "withdraw": Step(
+        frozenset(
+            {Status.DRAFT, Status.IN_REVIEW, Status.REVISION, Status.AWAITING_APPROVAL}
+        ),
+        Status.WITHDRAWN,
+        "applicant",
+    ),
+    "pass": Step(frozenset({Status.IN_REVIEW}), Status.IN_REVIEW, "stage"),
+    "return": Step(frozenset({Status.IN_REVIEW}), Status.REVISION, "stage"),
+    "reject": Step(frozenset({Status.IN_REVIEW}), Status.REJECTED, "stage"),
+    "approve": Step(
+        frozenset({Status.AWAITING_APPROVAL}), Status.APPROVED, GrantRole.KEPALA_DAERAH
+    ),
+    "reject_approval": Step(
+        frozenset({Status.AWAITING_APPROVAL}), Status.REJECTED, GrantRole.KEPALA_DAERAH
+    ),
+    "sign_agreement": Step(
+        frozenset({Status.APPROVED}), Status.AGREEMENT_SIGNED, GrantRole.TATA_USAHA
+    ),
+    "disburse": Step(
+        frozenset({Status.AGREEMENT_SIGNED, Status.DISBURSED}),
+        Status.DISBURSED,
+        GrantRole.TREASURER,
+    ),
+    "report": Step(frozenset({Status.DISBURSED}), Status.REPORTED, "applicant"),
+    "close": Step(frozenset({Status.REPORTED}), Status.CLOSED, GrantRole.OPD),
+}
+
+
+def allowed_actions(*, actor: Actor, proposal: Proposal) -> list[str]:
+    """The steps this actor may take on this proposal now (for buttons and queues)."""
+    allowed = []
+    for name, step in STEPS.items():
+        if proposal.status not in step.frm:
+            continue
+        if step.who == "applicant":
+            if proposal.applicant.user_id == actor.user.pk:
+                allowed.append(name)
+        elif step.who == "stage":
+            if proposal.stage is not None and proposal.stage.role in actor.roles:
+                allowed.append(name)
+        elif step.who in actor.roles:
+            allowed.append(name)
+    return allowed
+
+
+def proposal_transition(
+    *,
+    tenant: Tenant,
+    actor_user: User,
+    proposal: Proposal,
+    action: str,
+    note: str = "",
+    amount: int | None = None,
+    checklist: dict | None = None,
+    unit: str = "",
+    nphd_number: str = "",
+    nphd_date: date | None = None,
+    paid_on: date | None = None,
+    transfer_reference: str = "",
+    spent_amount: int | None = None,
+) -> Proposal:
+    """Take one step of a proposal's life: role, transition and money rules, audit event."""
+    if action not in STEPS:
+        raise ValidationError(_("Unknown step."))
+    step = STEPS[action]
+    actor = actor_in(tenant, actor_user)
+    note = (note or "").strip()
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related("applicant", "stage", "program")
+            .get(pk=proposal.pk)
+        )
+        if action not in allowed_actions(actor=actor, proposal=proposal):
+            if proposal.status not in step.frm:
+                raise ValidationError(
+                    _("The proposal is %(status)s; this step is not possible now.")
+                    % {"status": proposal.get_status_display().lower()}
+                )
+            raise PermissionDenied(_("Your role does not take this step."))
+        before = proposal.status
+        stage_name = proposal.stage.name if proposal.stage else ""
+        stage_role = proposal.stage.role if proposal.stage else ""
+        amounts: dict[str, int | None] = {}
+        _HANDLERS[action](
+            proposal,
+            action=action,
+            actor=actor,
+            note=note,
+            amount=amount,
+            checklist=checklist or {},
+            unit=unit.strip(),
+            nphd_number=nphd_number.strip(),
+            nphd_date=nphd_date,
+            paid_on=paid_on,
+            transfer_reference=transfer_reference.strip(),
+            spent_amount=spent_amount,
+            amounts=amounts,
+        )
+        if action != "pass":  # passing a stage decides its own next status
+            proposal.status = step.to
+        proposal.updated_at = timezone.now()
+        proposal.save()
+        is_applicant = step.who == "applicant"
+        audit.append(
+            action=action,
+            proposal=proposal,
+            from_status=before,
+            to_status=proposal.status,
+            stage=stage_name,
+            actor_role="applicant"
+            if is_applicant
+            else (stage_role if step.who == "stage" else step.who),
+            # Officials are named; applicants never are (invariant 5).
+            actor_label="" if is_applicant else actor.label,
+            amounts=amounts,
+            note=note,
+        )
+        _notify(tenant, proposal, action)
+    return proposal
+
+
+def _submit(proposal: Proposal, *, amounts, **_kwargs) -> None:
+    program = proposal.program
+    today = timezone.localdate()
+    if proposal.status == Status.DRAFT:
+        if program.status != Program.Status.OPEN or not (
+            program.opens_on <= today <= program.closes_on
+        ):
+            raise ValidationError(_("The program is not open for proposals now."))
+        proposal.stage = program.stages.order_by("position").first()
+    # A returned proposal goes back into the stage that returned it.
+    missing = _missing_documents(proposal)
+    if missing:
+        raise ValidationError(
+            _("Upload the required documents first: %(docs)s.")
+            % {"docs": ", ".join(missing)}
+        )
+    if proposal.requested_amount <= 0:
+        raise ValidationError(_("The requested amount must be more than zero."))
+    proposal.submitted_at = proposal.submitted_at or timezone.now()
+    proposal.public_reason = ""
+    amounts["requested"] = proposal.requested_amount
+
+
+def _missing_documents(proposal: Proposal) -> list[str]:
+    uploaded = set(
+        proposal.documents.filter(kind=ProposalDocument.Kind.REQUIRED).values_list(
+            "requirement", flat=True
+        )
+    )
+    return [doc for doc in proposal.program.required_documents if doc not in uploaded]
+
+
+def _pass(
+    proposal: Proposal, *, actor, note, amount, checklist, unit, amounts, **_kwargs
+) -> None:
+    stage = proposal.stage
+    unticked = [item for item in stage.checklist if not checklist.get(item)]
+    if unticked:
+        raise ValidationError(
+            _("Check every item of the stage's checklist first: %(items)s.")
+            % {"items": "; ".join(unticked)}
+        )
+    if stage.assigns_unit:
+        if not unit:
+            raise ValidationError(
+                {"unit": [_("Name the OPD that evaluates the proposal.")]}
+            )
+        proposal.assigned_unit = unit
+    if stage.sets_amount:
+        if amount is None or amount <= 0:
+            raise ValidationError({"amount": [_("Recommend an amount in rupiah.")]})
+        ceiling = proposal.recommended_amount or proposal.requested_amount
+        if amount > ceiling:
+            raise ValidationError(
+                {
+                    "amount": [
+                        _("The recommendation cannot exceed %(max)s rupiah.")
+                        % {"max": f"{ceiling:,}".replace(",", ".")}
+                    ]
+                }
+            )
+        proposal.recommended_amount = amount
+        amounts["recommended"] = amount
+    StageReview.objects.create(
+        proposal=proposal,
+        stage=stage,
+        decision="pass",
+        checklist={item: bool(checklist.get(item)) for item in stage.checklist},
+        recommended_amount=amount if stage.sets_amount else None,
+        note=note,
+        reviewer_id=actor.user.pk,
+    )
+    following = (
+        proposal.program.stages.filter(position__gt=stage.position)
+        .order_by("position")
+        .first()
+    )
+    if following is None:
+        proposal.stage = None
+        proposal.status = Status.AWAITING_APPROVAL
+    else:
+        proposal.stage = following
+
+
+def _with_public_reason(proposal: Proposal, *, action, actor, note, **_kwargs) -> None:
+    """Returns and rejections say why, in public."""
+    if not note:
+        raise ValidationError({"note": [_("Give the reason; it is shown in public.")]})
+    proposal.public_reason = note
+    if action != "return":
+        proposal.decided_at = timezone.now()
+    if proposal.stage is not None:
+        StageReview.objects.create(
+            proposal=proposal,
+            stage=proposal.stage,
+            decision=action,
+            note=note,
+            reviewer_id=actor.user.pk,
+        )
+
+
+def _approve(proposal: Proposal, *, amount, amounts, **_kwargs) -> None:
+    ceiling = proposal.recommended_amount or proposal.requested_amount
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": [_("Give the approved amount in rupiah.")]})
+    if amount > ceiling:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("The approved amount cannot exceed the last recommendation.")
+                ]
+            }
+        )
+    # Serialise approvals per program: the budget check and the update are one step.
+    program = Program.objects.select_for_update().get(pk=proposal.program_id)
+    committed = (
+        Proposal.objects.filter(program=program, status__in=Proposal.COMMITTED)
+        .exclude(pk=proposal.pk)
+        .aggregate(total=Sum("approved_amount"))["total"]
+        or 0
+    )
+    if committed + amount > program.budget:
+        raise ValidationError(
+            {
+                "amount": [
+                    _("The program's budget would be exceeded: %(left)s rupiah remain.")
+                    % {"left": f"{program.budget - committed:,}".replace(",", ".")}
+                ]
+            }
+        )
+    proposal.approved_amount = amount
+    proposal.decided_at = timezone.now()
+    amounts["approved"] = amount
+    amounts["program_committed"] = committed + amount
+
+
+def _sign_agreement(proposal: Proposal, *, nphd_number, nphd_date, **_kwargs) -> None:
+    if not nphd_number or nphd_date is None:
+        raise ValidationError(_("Give the NPHD number and date."))
+    if not proposal.documents.filter(kind=ProposalDocument.Kind.NPHD).exists():
+        raise ValidationError(_("Upload the signed NPHD first."))
+    proposal.nphd_number = nphd_number
+    proposal.nphd_date = nphd_date
+
+
+def _disburse(
+    proposal: Proposal, *, amount, paid_on, transfer_reference, amounts, **_kwargs
+) -> None:
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": [_("Give the tranche amount in rupiah.")]})
+    if paid_on is None or not transfer_reference:
+        raise ValidationError(_("Give the payment date and the transfer reference."))
+    # The proposal row is locked (select_for_update in proposal_transition).
+    if proposal.disbursed_amount + amount > proposal.approved_amount:
+        raise ValidationError(
+            {
+                "amount": [
+                    _(
+                        "Disbursements cannot exceed the approved amount: %(left)s rupiah remain."
+                    )
+                    % {
+                        "left": f"{proposal.approved_amount - proposal.disbursed_amount:,}".replace(
+                            ",", "."
+                        )
+                    }
+                ]
+            }
+        )
+    tranche = proposal.disbursements.count() + 1
+    Disbursement.objects.create(
+        proposal=proposal,
+        tranche=tranche,
+        amount=amount,
+        paid_on=paid_on,
+        transfer_reference=transfer_reference,
+    )
+    proposal.disbursed_amount += amount
+    proposal.status = Status.DISBURSED
+    amounts.update(
+        tranche=tranche, disbursed=amount, disbursed_total=proposal.disbursed_amount
+    )
+
+
+def _report(proposal: Proposal, *, spent_amount, amounts, **_kwargs) -> None:
+    if spent_amount is None or spent_amount < 0:
+        raise ValidationError({"spent_amount": [_("Give the amount spent in rupiah.")]})
+    if spent_amount > proposal.disbursed_amount:
+        raise ValidationError(
+            {"spent_amount": [_("More cannot be spent than was disbursed.")]}
+        )
+    kinds = set(proposal.documents.values_list("kind", flat=True))
+    if (
+        ProposalDocument.Kind.LPJ_REPORT not in kinds
+        or ProposalDocument.Kind.LPJ_RECEIPT not in kinds
+    ):
+        raise ValidationError(
+            _("Upload the accountability report and its receipts first.")
+        )
+    proposal.spent_amount = spent_amount
+    amounts["spent"] = spent_amount
+
+
+def _nothing(proposal: Proposal, **_kwargs) -> None:
+    return None
+
+
+_HANDLERS = {
+    "submit": _submit,
+    "withdraw": _nothing,
+    "pass": _pass,
+    "return": _with_public_reason,
+    "reject": _with_public_reason,
+    "approve": _approve,
+    "reject_approval": _with_public_reason,
+    "sign_agreement": _sign_agreement,
+    "disburse": _disburse,
+    "report": _report,
+    "close": _nothing,
+}
+
+
+def _notify(tenant: Tenant, proposal: Proposal, action: str) -> None:
+    """E-mail the applicant, and the members who act next, once the step has committed."""
+    proposal_id = proposal.pk
+    schema = tenant.schema_name
+
+    def send():
+        from django_tenants.utils import schema_context
+
+        with schema_context(schema):
+            fresh = Proposal.objects.select_related("applicant", "stage").get(
+                pk=proposal_id
+            )
+            next_role = fresh.stage.role if fresh.stage else _next_role(fresh.status)
+            staff = []
+            if next_role:
+                staff = list(
+                    Membership.objects.filter(
+                        tenant=tenant, grant_roles__contains=[next_role]
+                    ).values_list("user__email", flat=True)
+                )
+            subject = " ".join(
+                (
+                    _("[Sabilulungan] %(title)s: %(status)s")
+                    % {"title": fresh.title[:80], "status": fresh.get_status_display()}
+                ).split()
+            )
+            body = _(
+                "The proposal “%(title)s” is now: %(status)s.\n%(reason)s\n"
+                "Sign in to %(tenant)s on BagiPakai to see it."
+            ) % {
+                "title": fresh.title,
+                "status": fresh.get_status_display(),
+                "reason": fresh.public_reason,
+                "tenant": tenant.name,
+            }
+            send_mail(subject, body, None, [fresh.applicant.user.email])
+            if staff:
+                send_mail(subject, body, None, sorted(set(staff)))
+
+    transaction.on_commit(send, robust=True)
+
+
+def _next_role(status: str) -> str:
+    return {
+        Status.AWAITING_APPROVAL: GrantRole.KEPALA_DAERAH,
+        Status.APPROVED: GrantRole.TATA_USAHA,
+        Status.AGREEMENT_SIGNED: GrantRole.TREASURER,
+        Status.REPORTED: GrantRole.OPD,
+    }.get(status, "")
+
+
+def committed_amount(program: Program) -> int:
+    return (
+        Proposal.objects.filter(
+            program=program, status__in=Proposal.COMMITTED
+        ).aggregate(total=Sum("approved_amount"))["total"]
+        or 0
+    )

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views_open_data as views
+
+# Public, no login; catalog.middleware hides them where Sabilulungan is not used.
+urlpatterns = [
+    path("audit.jsonl", views.audit_jsonl, name="grants_audit_jsonl"),
+]

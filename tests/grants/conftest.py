@@ -1,0 +1,159 @@
+"""Sabilulungan fixtures: a program in Bandung's schema, people with grant roles."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import connection
+from django.utils import timezone
+
+from grants import services
+from grants.models import ProposalDocument
+from grants.roles import GrantRole
+from tenants.models import Membership
+from tests.factories import make_user
+
+_n = itertools.count(1)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def in_bandung(bandung):
+    """Run the test on Bandung's schema, back to public afterwards."""
+    connection.set_tenant(bandung)
+    yield bandung
+    connection.set_schema_to_public()
+
+
+def official(tenant, role: str, email: str | None = None):
+    user = make_user(
+        email or f"{role}{next(_n)}@bandung.test", tenant=tenant, role="staff"
+    )
+    Membership.objects.filter(user=user, tenant=tenant).update(grant_roles=[role])
+    return user
+
+
+@pytest.fixture
+def officials(in_bandung, bandung_admin):
+    people = {role: official(in_bandung, role) for role in GrantRole.values}
+    Membership.objects.filter(user=bandung_admin, tenant=in_bandung).update(
+        grant_roles=[GrantRole.PROGRAM_MANAGER]
+    )
+    people["admin"] = bandung_admin
+    return people
+
+
+def make_program(
+    tenant, admin, *, budget=100_000_000, stages=None, required=("Proposal",), **fields
+):
+    today = timezone.localdate()
+    program = services.program_create(
+        tenant=tenant,
+        actor_user=admin,
+        stages=stages,
+        name=fields.pop("name", f"Hibah Kegiatan Kemasyarakatan {next(_n)}"),
+        kind=fields.pop("kind", "hibah"),
+        fiscal_year=today.year,
+        budget=budget,
+        responsible_unit="Bagian Kesejahteraan Rakyat",
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=30),
+        required_documents=list(required),
+        **fields,
+    )
+    services.program_set_status(
+        tenant=tenant, actor_user=admin, program=program, status="open"
+    )
+    program.refresh_from_db()
+    return program
+
+
+def make_applicant(name="Yayasan Sabilulungan Mandiri", kind="organisation", **fields):
+    user = make_user(f"pemohon{next(_n)}@example.test")
+    defaults = {
+        "kind": kind,
+        "name": name,
+        "address": "Jl. Asia Afrika No. 1",
+        "kecamatan": "Sumur Bandung",
+        "kelurahan": "Braga",
+        "bank_name": "Bank BJB",
+        "bank_account": "0012345678901",
+        "bank_account_name": name,
+    }
+    if kind == "individual":
+        defaults["nik"] = "3273010101900001"
+    defaults.update(fields)
+    services.applicant_save(user=user, **defaults)
+    return user
+
+
+def make_proposal(
+    program, applicant_user, *, amount=10_000_000, submit=True, tenant=None
+):
+    proposal = services.proposal_save_draft(
+        user=applicant_user,
+        program=program,
+        title=f"Renovasi balai warga {next(_n)}",
+        background="Balai warga rusak.",
+        purpose="Kegiatan warga.",
+        kecamatan="Sumur Bandung",
+        kelurahan="Braga",
+        lines=[{"item": "Material", "quantity": 1, "unit_cost": amount}],
+    )
+    for requirement in program.required_documents:
+        ProposalDocument.objects.create(
+            proposal=proposal,
+            kind="required",
+            requirement=requirement,
+            file=ContentFile(PDF, name="x.pdf"),
+            content_type="application/pdf",
+            size=len(PDF),
+            uploaded_by_id=applicant_user.pk,
+        )
+    if submit:
+        proposal = services.proposal_transition(
+            tenant=tenant or program_tenant(),
+            actor_user=applicant_user,
+            proposal=proposal,
+            action="submit",
+        )
+    return proposal
+
+
+def program_tenant():
+    return connection.tenant
+
+
+def checklist_for(stage) -> dict:
+    return {item: True for item in stage.checklist}
+
+
+def pass_stage(tenant, officials, proposal, *, amount=None, unit="Dinas Sosial"):
+    stage = proposal.stage
+    return services.proposal_transition(
+        tenant=tenant,
+        actor_user=officials[stage.role],
+        proposal=proposal,
+        action="pass",
+        checklist=checklist_for(stage),
+        amount=amount if stage.sets_amount else None,
+        unit=unit if stage.assigns_unit else "",
+    )
+
+
+def through_review(tenant, officials, proposal, amount):
+    while proposal.status == "in_review":
+        proposal = pass_stage(tenant, officials, proposal, amount=amount)
+    return proposal
+
+
+@pytest.fixture
+def applicant_user(in_bandung):
+    return make_applicant()
+
+
+def today() -> date:
+    return timezone.localdate()
