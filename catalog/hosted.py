@@ -54,6 +54,6 @@ GRANTS = register(
         key="grants",
         label=_("Sabilulungan (grants and social aid)"),
         url_prefixes=("/grants/", "/open-data/"),
-        menu_path="/grants/",
+        menu_path="/grants/staff/",
     )
 )

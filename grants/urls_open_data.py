@@ -6,3 +6,6 @@ from . import views_open_data as views
 urlpatterns = [
     path("audit.jsonl", views.audit_jsonl, name="grants_audit_jsonl"),
 ]
+
+# All of open data is public.
+PUBLIC_ROUTES = frozenset(pattern.name for pattern in urlpatterns)

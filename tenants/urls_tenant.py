@@ -1,5 +1,8 @@
 from django.urls import include, path
 
+from grants import urls as grants_urls
+from grants import urls_open_data as grants_open_data
+
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
@@ -38,5 +41,7 @@ urlpatterns = [
 ]
 
 PUBLIC_TENANT_ROUTES = frozenset(
-    {"tenant_home", "tenant_handoff", "invitation_accept", "grants_audit_jsonl"}
+    {"tenant_home", "tenant_handoff", "invitation_accept"}
+    | grants_urls.PUBLIC_ROUTES
+    | grants_open_data.PUBLIC_ROUTES
 )

@@ -118,10 +118,10 @@ def test_full_adoption_of_a_hosted_app(
     )
 
     # The module is on: its page and menu entry exist in Tangerang now.
-    home = tangerang_client.get("/grants/")
+    home = tangerang_client.get("/grants/staff/")
     assert home.status_code == 200 and agreement.number in home.content.decode()
     dashboard = tangerang_client.get("/dashboard/").content.decode()
-    assert 'href="/grants/"' in dashboard
+    assert 'href="/grants/staff/"' in dashboard
     assert f"/apps/adoptions/{adoption.pk}/" in dashboard  # listed under "Apps in use"
     assert '<span class="done">Adopt an app' in dashboard
     detail = host_client("localhost").get("/catalog/sabilulungan/").content.decode()
@@ -147,7 +147,7 @@ def test_full_adoption_of_a_hosted_app(
     assert adoption.status == "ended"
     # Ended: the module is off again, the record stays.
     assert tangerang_client.get("/grants/").status_code == 404
-    assert 'href="/grants/"' not in tangerang_client.get("/dashboard/").content.decode()
+    assert 'href="/grants/staff/"' not in tangerang_client.get("/dashboard/").content.decode()
     actions = list(
         AdoptionEvent.objects.filter(adoption=adoption).values_list(
             "action", "actor__email"
