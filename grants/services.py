@@ -139,6 +139,41 @@ def program_create(
     return program
 
 
+def program_update(
+    *, tenant: Tenant, actor_user: User, program: Program, **fields
+) -> Program:
+    actor = actor_in(tenant, actor_user)
+    _require_program_manager(actor)
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        for name, value in fields.items():
+            setattr(program, name, value)
+        program.full_clean()
+        committed = committed_amount(program)
+        if program.budget < committed:
+            raise ValidationError(
+                {
+                    "budget": [
+                        _(
+                            "%(n)s rupiah are already approved; the ceiling cannot be lower."
+                        )
+                        % {"n": f"{committed:,}".replace(",", ".")}
+                    ]
+                }
+            )
+        program.save()
+        audit.append(
+            action="program_update",
+            program=program,
+            to_status=program.status,
+            actor_role="program_manager",
+            actor_label=actor.label,
+            amounts={"budget": program.budget},
+            note=program.name,
+        )
+    return program
+
+
 def _write_stages(program: Program, stages: list[dict]) -> None:
     if not stages:
         raise ValidationError(_("A program needs at least one review stage."))
@@ -698,3 +733,116 @@ def committed_amount(program: Program) -> int:
         ).aggregate(total=Sum("approved_amount"))["total"]
         or 0
     )
+
+
+# --- documents and budget corrections ------------------------------------------------------
+
+# Who may upload which document, and when.
+UPLOAD_RULES = {
+    ProposalDocument.Kind.REQUIRED: ("applicant", {Status.DRAFT, Status.REVISION}),
+    ProposalDocument.Kind.NPHD: (GrantRole.TATA_USAHA, {Status.APPROVED}),
+    ProposalDocument.Kind.LPJ_REPORT: ("applicant", {Status.DISBURSED}),
+    ProposalDocument.Kind.LPJ_RECEIPT: ("applicant", {Status.DISBURSED}),
+    ProposalDocument.Kind.LPJ_PHOTO: ("applicant", {Status.DISBURSED}),
+}
+
+
+def document_upload(
+    *,
+    tenant: Tenant,
+    actor_user: User,
+    proposal: Proposal,
+    kind: str,
+    upload,
+    requirement: str = "",
+) -> ProposalDocument:
+    """Store a checked upload under the tenant's own prefix; a required document replaces
+    the one uploaded before for the same requirement."""
+    from .uploads import sniff
+
+    if kind not in UPLOAD_RULES:
+        raise ValidationError(_("Unknown kind of document."))
+    who, statuses = UPLOAD_RULES[kind]
+    actor = actor_in(tenant, actor_user)
+    if who == "applicant":
+        if proposal.applicant.user_id != actor_user.pk:
+            raise PermissionDenied(_("Only the applicant uploads this document."))
+    else:
+        _require_role(actor, who)
+    if proposal.status not in statuses:
+        raise ValidationError(_("This document cannot be uploaded at this step."))
+    if (
+        kind == ProposalDocument.Kind.REQUIRED
+        and requirement not in proposal.program.required_documents
+    ):
+        raise ValidationError(_("The program does not ask for this document."))
+    content_type = sniff(upload)
+    with transaction.atomic():
+        if kind == ProposalDocument.Kind.REQUIRED:
+            for old in proposal.documents.filter(kind=kind, requirement=requirement):
+                transaction.on_commit(
+                    lambda name=old.file.name, storage=old.file.storage: storage.delete(
+                        name
+                    )
+                )
+                old.delete()
+        document = ProposalDocument(
+            proposal=proposal,
+            kind=kind,
+            requirement=requirement,
+            content_type=content_type,
+            size=upload.size,
+            uploaded_by_id=actor_user.pk,
+        )
+        document.file.save("upload", upload, save=False)
+        document.save()
+    return document
+
+
+def budget_lines_correct(
+    *,
+    tenant: Tenant,
+    actor_user: User,
+    proposal: Proposal,
+    corrections: dict[int, tuple],
+) -> Proposal:
+    """The reviewer of the current stage corrects quantities and unit costs of lines."""
+    actor = actor_in(tenant, actor_user)
+    with transaction.atomic():
+        proposal = (
+            Proposal.objects.select_for_update(of=("self",))
+            .select_related("stage")
+            .get(pk=proposal.pk)
+        )
+        if proposal.status != Status.IN_REVIEW or proposal.stage is None:
+            raise ValidationError(_("Budget lines are corrected during review only."))
+        _require_role(actor, proposal.stage.role)
+        lines = {line.pk: line for line in proposal.lines.all()}
+        for line_id, (quantity, unit_cost) in corrections.items():
+            line = lines.get(line_id)
+            if line is None:
+                raise ValidationError(
+                    _("That budget line is not part of this proposal.")
+                )
+            if (
+                quantity is not None
+                and quantity < 0
+                or unit_cost is not None
+                and unit_cost < 0
+            ):
+                raise ValidationError(_("Quantities and costs cannot be negative."))
+            line.corrected_quantity = quantity
+            line.corrected_unit_cost = unit_cost
+            line.save(update_fields=["corrected_quantity", "corrected_unit_cost"])
+        corrected = sum(line.corrected_total for line in lines.values())
+        audit.append(
+            action="correct_budget",
+            proposal=proposal,
+            from_status=proposal.status,
+            to_status=proposal.status,
+            stage=proposal.stage.name,
+            actor_role=proposal.stage.role,
+            actor_label=actor.label,
+            amounts={"requested": proposal.requested_amount, "corrected": corrected},
+        )
+    return proposal

@@ -1,11 +1,72 @@
 from django.urls import include, path
 
-from . import views
+from . import views_applicant as applicant
+from . import views_staff as staff
 
 # Sabilulungan's pages on a tenant's host under /grants/; catalog.middleware
 # hides all of them where the tenant neither publishes nor adopts the app.
 urlpatterns = [
-    path("staff/", views.module_home, name="grants_home"),
+    path("staff/", staff.home, name="grants_home"),
+    path("staff/programs/new/", staff.program_form, name="grants_staff_program_new"),
+    path(
+        "staff/programs/<id:program_id>/",
+        staff.program_detail,
+        name="grants_staff_program",
+    ),
+    path(
+        "staff/programs/<id:program_id>/edit/",
+        staff.program_form,
+        name="grants_staff_program_edit",
+    ),
+    path(
+        "staff/programs/<id:program_id>/status/",
+        staff.program_status,
+        name="grants_staff_program_status",
+    ),
+    path("staff/proposals/", staff.proposals, name="grants_staff_proposals"),
+    path("staff/proposals.csv", staff.proposals_csv, name="grants_staff_proposals_csv"),
+    path(
+        "staff/proposals/<id:proposal_id>/",
+        staff.proposal_detail,
+        name="grants_staff_proposal",
+    ),
+    path(
+        "staff/proposals/<id:proposal_id>/<slug:action>/",
+        staff.proposal_action,
+        name="grants_staff_proposal_action",
+    ),
+    path("my/", applicant.my_home, name="grants_my"),
+    path("my/profile/", applicant.profile, name="grants_my_profile"),
+    path(
+        "my/programs/<id:program_id>/apply/",
+        applicant.proposal_new,
+        name="grants_my_apply",
+    ),
+    path(
+        "my/proposals/<id:proposal_id>/",
+        applicant.proposal_detail,
+        name="grants_my_proposal",
+    ),
+    path(
+        "my/proposals/<id:proposal_id>/edit/",
+        applicant.proposal_edit,
+        name="grants_my_proposal_edit",
+    ),
+    path(
+        "my/proposals/<id:proposal_id>/upload/",
+        applicant.proposal_upload,
+        name="grants_my_proposal_upload",
+    ),
+    path(
+        "my/proposals/<id:proposal_id>/<slug:action>/",
+        applicant.proposal_action,
+        name="grants_my_proposal_action",
+    ),
+    path(
+        "documents/<id:document_id>/",
+        applicant.document_download,
+        name="grants_document",
+    ),
     path("", include("grants.urls_public")),
 ]
 
@@ -17,5 +78,18 @@ PUBLIC_ROUTES = frozenset(
         "grants_program_public",
         "grants_proposals_public",
         "grants_proposal_public",
+    }
+)
+# Signed-in people who need no membership: applicants and their documents.
+APPLICANT_ROUTES = frozenset(
+    {
+        "grants_my",
+        "grants_my_profile",
+        "grants_my_apply",
+        "grants_my_proposal",
+        "grants_my_proposal_edit",
+        "grants_my_proposal_upload",
+        "grants_my_proposal_action",
+        "grants_document",
     }
 )

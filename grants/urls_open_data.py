@@ -5,6 +5,8 @@ from . import views_open_data as views
 # Public, no login; catalog.middleware hides them where Sabilulungan is not used.
 urlpatterns = [
     path("audit.jsonl", views.audit_jsonl, name="grants_audit_jsonl"),
+    path("grants.json", views.grants_json, name="grants_open_data_json"),
+    path("grants.csv", views.grants_csv, name="grants_open_data_csv"),
 ]
 
 # All of open data is public.

@@ -1,4 +1,4 @@
-"""Open data of a tenant's grants: the audit chain (and, later, the 360Giving export)."""
+"""Open data of a tenant's grants: the audit chain and the 360Giving export (JSON, CSV)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from django.http import StreamingHttpResponse
 
+from . import open_data
 from .audit import stored_records
 
 
@@ -22,3 +23,30 @@ def audit_jsonl(request):
     response["Content-Disposition"] = 'inline; filename="audit.jsonl"'
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def _open_data_response(chunks, *, content_type: str, disposition: str):
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = disposition
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def grants_json(request):
+    """The tenant's awarded grants as a 360Giving data package, streamed in chunks."""
+    publisher = open_data.Publisher.from_request(request)
+    return _open_data_response(
+        open_data.json_package(publisher),
+        content_type="application/json; charset=utf-8",
+        disposition=f'inline; filename="{publisher.slug}-grants.json"',
+    )
+
+
+def grants_csv(request):
+    """The same grants, one row each, in 360Giving's spreadsheet columns."""
+    publisher = open_data.Publisher.from_request(request)
+    return _open_data_response(
+        open_data.csv_rows(publisher),
+        content_type="text/csv; charset=utf-8",
+        disposition=f'attachment; filename="{publisher.slug}-grants.csv"',
+    )

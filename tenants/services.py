@@ -333,6 +333,26 @@ def _revoke_invitations_sent_by(membership: Membership, *, revoked_by: User) -> 
     )
 
 
+def membership_set_grant_roles(
+    *, actor: User, membership: Membership, roles: list[str]
+) -> Membership:
+    """Which Sabilulungan steps a member may take (grants.roles.GrantRole)."""
+    from grants.roles import GrantRole
+
+    unknown = set(roles) - set(GrantRole.values)
+    if unknown:
+        raise ValidationError({"grant_roles": [_("Choose valid roles.")]})
+    with transaction.atomic():
+        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+        if membership.role == Membership.Role.VIEWER and roles:
+            raise ValidationError(
+                _("Viewers cannot hold Sabilulungan roles; make them staff first.")
+            )
+        membership.grant_roles = sorted(set(roles))
+        membership.save(update_fields=["grant_roles"])
+    return membership
+
+
 def membership_remove(*, actor: User, membership: Membership) -> None:
     with transaction.atomic():
         admins = _lock_admins(membership.tenant)

@@ -21,6 +21,11 @@ urlpatterns = [
         name="tenant_member_role",
     ),
     path(
+        "dashboard/members/<id:membership_id>/grant-roles/",
+        views.member_grant_roles,
+        name="tenant_member_grant_roles",
+    ),
+    path(
         "dashboard/members/<id:membership_id>/remove/",
         views.member_remove,
         name="tenant_member_remove",

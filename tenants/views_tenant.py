@@ -120,6 +120,9 @@ def profile(request):
 )
 def members(request):
     tenant = request.tenant
+    from catalog.middleware import enabled_modules
+    from grants.roles import GrantRole
+
     can_manage = request.membership.role in MANAGE_ROLES
     can_see_invitations = request.membership.role in {
         Membership.Role.ADMIN,
@@ -135,6 +138,10 @@ def members(request):
             else None,
             "can_manage": can_manage,
             "role_choices": Membership.Role.choices,
+            # Sabilulungan's roles, where the tenant uses it.
+            "grant_roles": GrantRole.choices
+            if "grants" in enabled_modules(request)
+            else None,
         },
     )
 
@@ -191,6 +198,27 @@ def member_role(request, membership_id):
             request,
             _("%(who)s is now %(role)s.")
             % {"who": membership.user, "role": membership.get_role_display()},
+        )
+    return redirect("tenant_members")
+
+
+@member_required(roles=MANAGE_ROLES)
+@require_POST
+def member_grant_roles(request, membership_id):
+    membership = access_membership(request, membership_id)
+    try:
+        services.membership_set_grant_roles(
+            actor=request.user,
+            membership=membership,
+            roles=[r[:30] for r in request.POST.getlist("grant_roles")][:20],
+        )
+    except ValidationError as exc:
+        _form_errors_to_messages(request, exc)
+    else:
+        messages.success(
+            request,
+            _("The Sabilulungan roles of %(who)s were saved.")
+            % {"who": membership.user},
         )
     return redirect("tenant_members")
 

@@ -147,7 +147,10 @@ def test_full_adoption_of_a_hosted_app(
     assert adoption.status == "ended"
     # Ended: the module is off again, the record stays.
     assert tangerang_client.get("/grants/").status_code == 404
-    assert 'href="/grants/staff/"' not in tangerang_client.get("/dashboard/").content.decode()
+    assert (
+        'href="/grants/staff/"'
+        not in tangerang_client.get("/dashboard/").content.decode()
+    )
     actions = list(
         AdoptionEvent.objects.filter(adoption=adoption).values_list(
             "action", "actor__email"

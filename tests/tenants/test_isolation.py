@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from grants.urls import APPLICANT_ROUTES
 from tenants.models import Invitation, Membership, Tenant
 from tenants.urls_tenant import PUBLIC_TENANT_ROUTES
 from tests.conftest import host_client
@@ -27,7 +28,9 @@ def tenant_routes():
                 ):
                     walk(entry.url_patterns, prefix + str(entry.pattern))
             elif (
-                isinstance(entry, URLPattern) and entry.name not in PUBLIC_TENANT_ROUTES
+                isinstance(entry, URLPattern)
+                and entry.name not in PUBLIC_TENANT_ROUTES
+                and entry.name not in APPLICANT_ROUTES
             ):
                 found.append((entry.name, prefix + str(entry.pattern)))
 
@@ -66,7 +69,10 @@ def tangerang_objects(tangerang, tangerang_admin):
     eoffice = make_app(tangerang, slug="e-office", name="E-office")
     garut = make_tenant("garut", kind="kabupaten", region_code="32.05")
     adoption = make_active_adoption(eoffice, garut)
+    # And runs Sabilulungan: a program with a proposal and a private document.
+    grants = _tangerang_grants(tangerang, tangerang_admin)
     return {
+        **grants,
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
         "invitation_id": invitation.pk,
         "adoption_id": adoption.pk,
@@ -77,6 +83,30 @@ def tangerang_objects(tangerang, tangerang_admin):
     }
 
 
+def _tangerang_grants(tangerang, admin):
+    from django.db import connection
+
+    from tests.grants.conftest import make_applicant, make_program, make_proposal
+
+    connection.set_tenant(tangerang)
+    try:
+        Membership.objects.filter(user=admin, tenant=tangerang).update(
+            grant_roles=["program_manager"]
+        )
+        program = make_program(tangerang, admin)
+        applicant = make_applicant("Warga Tangerang", kind="individual")
+        proposal = make_proposal(program, applicant, tenant=tangerang)
+        document = proposal.documents.first()
+        return {
+            "program_id": program.pk,
+            "proposal_id": proposal.pk,
+            "document_id": document.pk,
+            "applicant": applicant,
+        }
+    finally:
+        connection.set_schema_to_public()
+
+
 def test_route_list_covers_the_member_pages():
     names = {name for name, _ in tenant_routes()}
     assert {
@@ -84,7 +114,81 @@ def test_route_list_covers_the_member_pages():
         "tenant_members",
         "tenant_member_invite",
         "tenant_member_role",
+        "tenant_member_grant_roles",
+        "catalog_apps",
+        "catalog_adoption_action",
+        "catalog_agreement_document",
+        "catalog_app_edit",
+        "grants_home",
+        "grants_staff_proposal",
+        "grants_staff_proposal_action",
+        "grants_staff_proposals_csv",
+        "grants_staff_program",
     } <= names
+
+
+def applicant_routes():
+    found = []
+    for name, pattern in _all_routes():
+        if name in APPLICANT_ROUTES:
+            found.append((name, pattern))
+    return found
+
+
+def _all_routes():
+    found = []
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if "accounts" not in str(entry.pattern) and "i18n" not in str(
+                    entry.pattern
+                ):
+                    walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                found.append((entry.name, prefix + str(entry.pattern)))
+
+    walk(get_resolver("config.urls_tenant").url_patterns)
+    return found
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_other_signed_in_people_cannot_reach_an_applicants_proposal(
+    tangerang_objects, bandung_admin, method
+):
+    """Applicant pages need no membership, so they are checked object by object."""
+    client = host_client("tangerang.localhost", bandung_admin)
+    for name, pattern in applicant_routes():
+        if "<" not in pattern or name == "grants_my_apply":
+            # Lists show only one's own proposals; any signed-in person may
+            # apply to an open program.
+            continue
+        path = fill(pattern, {**tangerang_objects, "action": "withdraw"})
+        assert getattr(client, method)(path).status_code == 404, (name, method)
+    own = client.get("/grants/my/").content.decode()
+    assert "Renovasi balai warga" not in own
+    from django_tenants.utils import tenant_context
+
+    from grants.models import Proposal
+
+    with tenant_context(
+        Membership.objects.get(pk=tangerang_objects["membership_id"]).tenant
+    ):
+        assert (
+            Proposal.objects.get(pk=tangerang_objects["proposal_id"]).status
+            == "in_review"
+        )
+
+
+def test_anonymous_people_are_sent_to_sign_in_on_applicant_pages(tangerang_objects):
+    client = host_client("tangerang.localhost")
+    for name, pattern in applicant_routes():
+        response = client.get(
+            fill(pattern, {**tangerang_objects, "action": "withdraw"})
+        )
+        assert response.status_code in (302, 404), name
+        if response.status_code == 302:
+            assert response["Location"].startswith("/accounts/login/"), name
 
 
 @pytest.mark.parametrize("method", ["get", "post"])

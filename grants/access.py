@@ -1,0 +1,97 @@
+"""Who may see which grant data. Every Sabilulungan view goes through these."""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from tenants.access import request_membership
+from tenants.models import Membership
+
+from .models import Applicant, Proposal, ProposalDocument
+
+# Members who work in the back office (auditors read everything there).
+STAFF_ROLES = frozenset(
+    {Membership.Role.ADMIN, Membership.Role.STAFF, Membership.Role.AUDITOR}
+)
+
+
+def is_staff(request) -> bool:
+    membership = request_membership(request)
+    return membership is not None and membership.role in STAFF_ROLES
+
+
+def access_staff(request) -> Membership:
+    membership = request_membership(request)
+    if membership is None or membership.role not in STAFF_ROLES:
+        raise PermissionDenied(_("The back office is for this organisation's staff."))
+    return membership
+
+
+def staff_required(view):
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.membership = access_staff(request)
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def applicant_required(view):
+    """Signed in on this host; applicants need no membership."""
+
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+def own_applicant(request) -> Applicant | None:
+    return Applicant.objects.filter(user_id=request.user.pk).first()
+
+
+def access_own_proposal(request, proposal_id: int) -> Proposal:
+    """A proposal of the signed-in applicant; 404 for anyone else's."""
+    proposal = (
+        Proposal.objects.select_related("program", "stage", "applicant")
+        .filter(pk=proposal_id, applicant__user_id=request.user.pk)
+        .first()
+    )
+    if proposal is None:
+        raise Http404(_("You have no proposal with this number."))
+    return proposal
+
+
+def access_staff_proposal(request, proposal_id: int) -> Proposal:
+    access_staff(request)
+    proposal = (
+        Proposal.objects.select_related("program", "stage", "applicant")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404(_("No such proposal."))
+    return proposal
+
+
+def access_document(request, document_id: int) -> ProposalDocument:
+    """Documents are private: the applicant who owns them and the back office only."""
+    document = (
+        ProposalDocument.objects.select_related("proposal__applicant")
+        .filter(pk=document_id)
+        .first()
+    )
+    if document is None:
+        raise Http404
+    if document.proposal.applicant.user_id == request.user.pk or is_staff(request):
+        return document
+    raise Http404

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenants.validators import validate_single_line
+
+from .models import Applicant, Program
+from .roles import GrantRole
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+RUPIAH_WIDGET = forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1})
+MAX_RUPIAH = 10**15  # a thousand trillion: beyond any regional budget
+
+
+def rupiah_field(label, **kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label, min_value=0, max_value=MAX_RUPIAH, widget=RUPIAH_WIDGET, **kwargs
+    )
+
+
+class ApplicantForm(forms.ModelForm):
+    class Meta:
+        model = Applicant
+        fields = [
+            "kind",
+            "name",
+            "legal_form",
+            "registration_number",
+            "npwp",
+            "nik",
+            "address",
+            "kecamatan",
+            "kelurahan",
+            "bank_name",
+            "bank_account",
+            "bank_account_name",
+        ]
+        widgets = {"kind": forms.RadioSelect}
+
+    def clean_name(self):
+        value = self.cleaned_data["name"].strip()
+        validate_single_line(value)
+        return value
+
+    def clean_npwp(self):
+        value = re.sub(r"[.\-\s]", "", self.cleaned_data.get("npwp", ""))
+        if value and not re.fullmatch(r"\d{15,16}", value):
+            raise forms.ValidationError(_("An NPWP has 15 or 16 digits."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Applicant.Kind.INDIVIDUAL and not data.get("nik"):
+            self.add_error("nik", _("Individuals must give their NIK."))
+        if data.get("kind") == Applicant.Kind.ORGANISATION and not data.get(
+            "legal_form"
+        ):
+            self.add_error("legal_form", _("Say what kind of organisation this is."))
+        return data
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=300, validators=[validate_single_line]
+    )
+    background = forms.CharField(
+        label=_("Background"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=10000,
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
+    )
+    kecamatan = forms.CharField(label=_("Kecamatan (district)"), max_length=100)
+    kelurahan = forms.CharField(label=_("Kelurahan (village)"), max_length=100)
+
+
+class BudgetLineForm(forms.Form):
+    item = forms.CharField(label=_("Item"), max_length=200)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
+    unit_cost = rupiah_field(_("Unit cost (Rp)"))
+
+
+BudgetLineFormSet = forms.formset_factory(
+    BudgetLineForm, extra=1, min_num=1, max_num=50, validate_min=True, validate_max=True
+)
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File (PDF, JPEG or PNG)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png"}
+        ),
+    )
+
+
+class ReasonForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason (shown in public)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class PassForm(forms.Form):
+    """Pass a review stage: tick its checklist, and assign or recommend where it asks to."""
+
+    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+
+    def __init__(self, *args, stage, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stage = stage
+        for index, item in enumerate(stage.checklist):
+            self.fields[f"check_{index}"] = forms.BooleanField(
+                label=item, required=True
+            )
+        if stage.assigns_unit:
+            self.fields["unit"] = forms.CharField(
+                label=_("Evaluating OPD"), max_length=200
+            )
+        if stage.sets_amount:
+            self.fields["amount"] = rupiah_field(_("Recommended amount (Rp)"))
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "note": data.get("note", ""),
+            "checklist": {
+                item: bool(data.get(f"check_{index}"))
+                for index, item in enumerate(self.stage.checklist)
+            },
+            "unit": data.get("unit", ""),
+            "amount": data.get("amount"),
+        }
+
+
+class ApproveForm(forms.Form):
+    amount = rupiah_field(_("Approved amount (Rp)"))
+    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+
+
+class AgreementForm(forms.Form):
+    nphd_number = forms.CharField(label=_("NPHD number"), max_length=120)
+    nphd_date = forms.DateField(label=_("NPHD date"), widget=DATE_WIDGET)
+    file = forms.FileField(
+        label=_("Signed NPHD (PDF)"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+    )
+
+
+class DisburseForm(forms.Form):
+    amount = rupiah_field(_("Tranche amount (Rp)"))
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)
+    transfer_reference = forms.CharField(label=_("Transfer reference"), max_length=100)
+
+
+class ReportForm(forms.Form):
+    spent_amount = rupiah_field(_("Amount spent (Rp)"))
+    note = forms.CharField(
+        label=_("Summary (public)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+
+
+class ProgramForm(forms.ModelForm):
+    required_documents = forms.CharField(
+        label=_("Required documents"),
+        required=False,
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    class Meta:
+        model = Program
+        fields = [
+            "name",
+            "kind",
+            "fiscal_year",
+            "budget",
+            "responsible_unit",
+            "opens_on",
+            "closes_on",
+            "eligibility",
+        ]
+        widgets = {
+            "opens_on": DATE_WIDGET,
+            "closes_on": DATE_WIDGET,
+            "budget": RUPIAH_WIDGET,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["required_documents"] = "\n".join(
+                self.instance.required_documents
+            )
+
+    def clean_budget(self):
+        value = self.cleaned_data["budget"]
+        if value is None or value < 0 or value > MAX_RUPIAH:
+            raise forms.ValidationError(_("Give the budget ceiling in rupiah."))
+        return value
+
+    def clean_required_documents(self):
+        lines = [
+            line.strip()
+            for line in self.cleaned_data["required_documents"].splitlines()
+        ]
+        return [line[:200] for line in lines if line][:30]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("opens_on")
+            and data.get("closes_on")
+            and data["closes_on"] < data["opens_on"]
+        ):
+            self.add_error("closes_on", _("The window must close after it opens."))
+        return data
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(label=_("Stage"), max_length=200)
+    role = forms.ChoiceField(label=_("Acting role"), choices=GrantRole.choices)
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        required=False,
+        help_text=_("One item per line."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    sets_amount = forms.BooleanField(label=_("Recommends an amount"), required=False)
+    assigns_unit = forms.BooleanField(
+        label=_("Assigns the evaluating OPD"), required=False
+    )
+
+    def as_stage(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": data["name"],
+            "role": data["role"],
+            "checklist": [
+                line.strip() for line in data["checklist"].splitlines() if line.strip()
+            ],
+            "sets_amount": data["sets_amount"],
+            "assigns_unit": data["assigns_unit"],
+        }
+
+
+StageFormSet = forms.formset_factory(
+    StageForm,
+    extra=1,
+    min_num=1,
+    max_num=15,
+    validate_min=True,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class LineCorrectionForm(forms.Form):
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            self.fields[f"q_{line.pk}"] = forms.IntegerField(
+                label=_("Quantity"),
+                min_value=0,
+                max_value=1_000_000,
+                required=False,
+                initial=line.corrected_quantity,
+            )
+            self.fields[f"c_{line.pk}"] = forms.IntegerField(
+                label=_("Unit cost (Rp)"),
+                min_value=0,
+                max_value=MAX_RUPIAH,
+                required=False,
+                initial=line.corrected_unit_cost,
+            )
+
+    def corrections(self) -> dict[int, tuple]:
+        return {
+            line.pk: (
+                self.cleaned_data.get(f"q_{line.pk}"),
+                self.cleaned_data.get(f"c_{line.pk}"),
+            )
+            for line in self.lines
+        }

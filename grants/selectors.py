@@ -1,0 +1,552 @@
+"""Public reads of Sabilulungan: the transparency portal (no login).
+
+Everything here is what anyone may see (DESIGN invariant 5). Querysets load
+only the columns a public page shows, so an applicant's NIK, address and bank
+details never even leave the database; totals are SQL aggregates, lists are
+paginated, and a page's query count does not grow with its rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import ClassVar
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext_lazy as _
+
+from tenants.selectors import clean_param
+
+from .models import AuditEvent, BudgetLine, Program, Proposal, ReviewStage
+from .roles import GrantRole
+
+PAGE_SIZE = 20
+Status = Proposal.Status
+
+# Bounds for query-string numbers: PostgreSQL's bigint and a sane fiscal year.
+_MAX_BIGINT = 2**63 - 1
+_YEARS = range(1900, 10000)
+# Statuses whose accountability report (LPJ) is in: their spent amount is public.
+_REPORTED = (Status.REPORTED, Status.CLOSED)
+
+
+# --- what is public -----------------------------------------------------------------
+
+
+def public_programs() -> QuerySet[Program]:
+    """Programs the public may see: every program once it left the draft state."""
+    return Program.objects.exclude(status=Program.Status.DRAFT)
+
+
+def public_proposals() -> QuerySet[Proposal]:
+    """Proposals that were submitted at least once; drafts are the applicant's own."""
+    return Proposal.objects.exclude(status=Status.DRAFT).filter(
+        submitted_at__isnull=False
+    )
+
+
+def _public_q(prefix: str = "") -> Q:
+    return ~Q(**{f"{prefix}status": Status.DRAFT}) & Q(
+        **{f"{prefix}submitted_at__isnull": False}
+    )
+
+
+def _totals(prefix: str = "") -> dict:
+    """Aggregates of public proposals, over `prefix` (e.g. "proposals__" from Program)."""
+    public = _public_q(prefix)
+    committed = public & Q(**{f"{prefix}status__in": Proposal.COMMITTED})
+    reported = public & Q(**{f"{prefix}status__in": _REPORTED})
+    return {
+        "proposal_count": Count(f"{prefix}pk", filter=public),
+        "requested": Sum(f"{prefix}requested_amount", filter=public, default=0),
+        "approved": Sum(f"{prefix}approved_amount", filter=committed, default=0),
+        "approved_count": Count(f"{prefix}pk", filter=committed),
+        "disbursed": Sum(f"{prefix}disbursed_amount", filter=public, default=0),
+        "reported": Sum(f"{prefix}spent_amount", filter=reported, default=0),
+        "reported_count": Count(f"{prefix}pk", filter=reported),
+    }
+
+
+# --- portal home and program pages ---------------------------------------------------
+
+
+def portal_overview(*, page: str | None = None) -> dict:
+    """Totals over every public program, and one page of programs with their totals.
+
+    Four queries whatever the number of programs and proposals: the budget sum,
+    the proposals' totals, the page count and the page (all totals in one GROUP BY).
+    """
+    budget = public_programs().aggregate(
+        budget=Sum("budget", default=0), programs=Count("pk")
+    )
+    totals = public_proposals().aggregate(**_totals())
+    programs = public_programs().annotate(**_totals("proposals__"))
+    paginator = Paginator(programs.order_by("-fiscal_year", "name", "pk"), PAGE_SIZE)
+    return {
+        "totals": {**budget, **totals},
+        "page": paginator.get_page(clean_param(page, 20) or None),
+    }
+
+
+@dataclass
+class ProgramDetail:
+    program: Program
+    stages: list[ReviewStage]
+    by_status: list[dict]
+    by_kecamatan: list[dict]
+
+
+def program_detail(program_id: int) -> ProgramDetail | None:
+    program = (
+        public_programs().filter(pk=program_id).annotate(**_totals("proposals__"))
+    ).first()
+    if program is None:
+        return None
+    proposals = public_proposals().filter(program=program).order_by()
+    counts = {
+        row["status"]: row
+        for row in proposals.values("status").annotate(
+            count=Count("pk"), requested=Sum("requested_amount", default=0)
+        )
+    }
+    by_status = [
+        {
+            "status": value,
+            "label": label,
+            "count": counts[value]["count"],
+            "requested": counts[value]["requested"],
+        }
+        for value, label in Status.choices
+        if value in counts
+    ]
+    by_kecamatan = list(
+        proposals.values("kecamatan")
+        .annotate(**_totals())
+        .order_by("-proposal_count", "kecamatan")
+    )
+    stages = list(program.stages.only("id", "program_id", "position", "name", "role"))
+    return ProgramDetail(
+        program=program,
+        stages=stages,
+        by_status=by_status,
+        by_kecamatan=by_kecamatan,
+    )
+
+
+# --- the proposal list --------------------------------------------------------------
+
+
+def _text(params, name: str, limit: int = 100) -> str:
+    return clean_param(params.get(name, ""), limit)
+
+
+def _positive_int(value: str, *, maximum: int = _MAX_BIGINT) -> int | None:
+    """A whole number from the query string, or None when it is not one."""
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
+        return None
+    number = int(value)
+    return number if number <= maximum else None
+
+
+def parse_rupiah(value: str) -> int | None:
+    """'1.500.000', 'Rp 1 500 000' or '1500000' → 1500000; anything else → None."""
+    value = value.lower().removeprefix("rp").strip()
+    for separator in (".", " ", "_", "\u00a0"):
+        value = value.replace(separator, "")
+    return _positive_int(value)
+
+
+@dataclass
+class ProposalFilters:
+    """The public list's filters, read safely from a query string (bad values are ignored)."""
+
+    q: str = ""
+    status: str = ""
+    stage: str = ""
+    kecamatan: str = ""
+    amount_min: int | None = None
+    amount_max: int | None = None
+    program: int | None = None
+    year: int | None = None
+    ignored: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params) -> ProposalFilters:
+        filters = cls(
+            q=_text(params, "q", 200),
+            stage=_text(params, "stage", 200),
+            kecamatan=_text(params, "kecamatan"),
+        )
+        status = _text(params, "status", 30)
+        if status in Status.values and status != Status.DRAFT:
+            filters.status = status
+        elif status:
+            filters.ignored.append("status")
+        for name, parse in (
+            ("amount_min", parse_rupiah),
+            ("amount_max", parse_rupiah),
+            ("program", _positive_int),
+            ("year", _positive_int),
+        ):
+            raw = _text(params, name, 40)
+            value = parse(raw) if raw else None
+            if name == "year" and value is not None and value not in _YEARS:
+                value = None
+            if raw and value is None:
+                filters.ignored.append(name)
+            setattr(filters, name, value)
+        return filters
+
+    FIELDS: ClassVar[tuple[str, ...]] = (
+        "q",
+        "status",
+        "stage",
+        "kecamatan",
+        "amount_min",
+        "amount_max",
+        "program",
+        "year",
+    )
+
+    def as_params(self) -> dict:
+        """The filters in force (valid values only), e.g. for pagination links."""
+        return {
+            name: getattr(self, name)
+            for name in self.FIELDS
+            if getattr(self, name) not in ("", None)
+        }
+
+    @property
+    def querystring(self) -> str:
+        return urlencode(self.as_params())
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.as_params())
+
+    def apply(self, proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+        if self.q:
+            # Organisations may be found by name; individuals never are, or a
+            # search would confirm that a named person receives social aid.
+            proposals = proposals.filter(
+                Q(title__icontains=self.q)
+                | Q(
+                    applicant__kind="organisation",
+                    applicant__name__icontains=self.q,
+                )
+            )
+        if self.status:
+            proposals = proposals.filter(status=self.status)
+        if self.stage:
+            proposals = proposals.filter(stage__name=self.stage)
+        if self.kecamatan:
+            proposals = proposals.filter(kecamatan=self.kecamatan)
+        if self.amount_min is not None:
+            proposals = proposals.filter(requested_amount__gte=self.amount_min)
+        if self.amount_max is not None:
+            proposals = proposals.filter(requested_amount__lte=self.amount_max)
+        if self.program is not None:
+            proposals = proposals.filter(program_id=self.program)
+        if self.year is not None:
+            proposals = proposals.filter(program__fiscal_year=self.year)
+        return proposals
+
+
+# Columns a public list or detail row may load; nothing private is among them.
+_PROPOSAL_COLUMNS = (
+    "id",
+    "title",
+    "status",
+    "kecamatan",
+    "requested_amount",
+    "recommended_amount",
+    "approved_amount",
+    "disbursed_amount",
+    "spent_amount",
+    "stage_id",
+    "submitted_at",
+    "decided_at",
+    "updated_at",
+    "program__id",
+    "program__name",
+    "program__kind",
+    "program__fiscal_year",
+    "program__status",
+    "applicant__id",
+    "applicant__kind",
+    "applicant__name",
+)
+_STAGE_COLUMNS = ("id", "program_id", "position", "name")
+
+
+def _public_rows() -> QuerySet[Proposal]:
+    return (
+        public_proposals()
+        .select_related("program", "applicant")
+        .only(*_PROPOSAL_COLUMNS)
+    )
+
+
+def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
+    """One page of matching proposals, each with `progress` (three queries in all).
+
+    The stages of every program on the page come in one prefetch, so drawing
+    each row's progress costs no query of its own.
+    """
+    proposals = filters.apply(_public_rows()).prefetch_related(
+        Prefetch(
+            "program__stages",
+            queryset=ReviewStage.objects.only(*_STAGE_COLUMNS).order_by("position"),
+        )
+    )
+    paginator = Paginator(proposals.order_by("-updated_at", "-pk"), PAGE_SIZE)
+    result = paginator.get_page(clean_param(page, 20) or None)
+    for proposal in result.object_list:
+        proposal.progress = proposal_progress(
+            proposal, list(proposal.program.stages.all())
+        )
+    return result
+
+
+def proposal_filter_options() -> dict:
+    """Choices for the filter form (three small queries: programs, stages, kecamatan)."""
+    programs = list(
+        public_programs()
+        .only("id", "name", "fiscal_year")
+        .order_by("-fiscal_year", "name")[:200]
+    )
+    stages = list(
+        ReviewStage.objects.filter(program__in=public_programs())
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()[:200]
+    )
+    kecamatan = list(
+        public_proposals()
+        .order_by("kecamatan")
+        .values_list("kecamatan", flat=True)
+        .distinct()[:200]
+    )
+    return {
+        "programs": programs,
+        "years": sorted({p.fiscal_year for p in programs}, reverse=True),
+        "stages": stages,
+        "kecamatan": kecamatan,
+        "statuses": [(v, label) for v, label in Status.choices if v != Status.DRAFT],
+    }
+
+
+# --- a proposal's progress through the stages ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgressStep:
+    label: str
+    state: str  # "done", "current", "failed" or "pending"
+    state_label: str
+
+
+_STATE_LABELS = {
+    "done": _("done"),
+    "current": _("current step"),
+    "pending": _("not reached"),
+}
+
+# Where each status stands in the frame after the review stages (0 = approval).
+_AFTER_REVIEW = {
+    Status.AWAITING_APPROVAL: 0,
+    Status.APPROVED: 1,
+    Status.AGREEMENT_SIGNED: 2,
+    Status.DISBURSED: 3,
+    Status.REPORTED: 4,
+    Status.CLOSED: 5,
+}
+
+
+def _frame_after_review() -> list[str]:
+    return [
+        _("Approved"),
+        _("Agreement (NPHD)"),
+        _("Disbursed"),
+        _("Accountability report (LPJ)"),
+        _("Closed"),
+    ]
+
+
+def proposal_progress(
+    proposal: Proposal, stages: list[ReviewStage]
+) -> list[ProgressStep]:
+    """Every step from submission to closing, each done, current, failed or pending.
+
+    The frame is fixed (submitted, the program's review stages, approved, NPHD,
+    disbursed, LPJ, closed); `stages` are the program's stages in order.
+    """
+    labels = [_("Submitted")] + [s.name for s in stages] + _frame_after_review()
+    stage_index = {s.pk: i for i, s in enumerate(stages, start=1)}
+    approval = len(stages) + 1
+    failed_label = ""
+    status = proposal.status
+    if status in (Status.IN_REVIEW, Status.REVISION):
+        current = stage_index.get(proposal.stage_id, 1)
+    elif status in _AFTER_REVIEW:
+        current = approval + _AFTER_REVIEW[status]
+    elif status in (Status.REJECTED, Status.WITHDRAWN):
+        # A rejection or withdrawal keeps the stage it happened at; none means approval.
+        current = stage_index.get(proposal.stage_id, approval)
+        failed_label = (
+            _("rejected here") if status == Status.REJECTED else _("withdrawn here")
+        )
+    else:
+        current = 0
+    steps = []
+    for index, label in enumerate(labels):
+        if index < current or (status == Status.CLOSED and index == current):
+            state = "done"
+        elif index == current:
+            state = "failed" if failed_label else "current"
+        else:
+            state = "pending"
+        if state == "current" and status == Status.REVISION:
+            state_label = _("returned for revision")
+        else:
+            state_label = failed_label if state == "failed" else _STATE_LABELS[state]
+        steps.append(ProgressStep(label=label, state=state, state_label=state_label))
+    return steps
+
+
+# --- one proposal in public ---------------------------------------------------------
+
+
+ACTION_LABELS = {
+    "submit": _("Submitted"),
+    "pass": _("Stage passed"),
+    "return": _("Returned for revision"),
+    "reject": _("Rejected"),
+    "withdraw": _("Withdrawn by the applicant"),
+    "approve": _("Approved"),
+    "reject_approval": _("Rejected at approval"),
+    "sign_agreement": _("Agreement (NPHD) signed"),
+    "disburse": _("Tranche disbursed"),
+    "report": _("Accountability report (LPJ) submitted"),
+    "close": _("Closed"),
+}
+AMOUNT_LABELS = {
+    "requested": _("Requested"),
+    "recommended": _("Recommended"),
+    "approved": _("Approved"),
+    "program_committed": _("Program total approved so far"),
+    "disbursed": _("Disbursed in this tranche"),
+    "disbursed_total": _("Disbursed so far"),
+    "spent": _("Spent (LPJ)"),
+}
+# The events whose note is the public reason (Proposal.public_reason). Other
+# notes are reviewers' remarks, kept for staff (StageReview) and not shown here.
+PUBLIC_NOTE_ACTIONS = frozenset({"return", "reject", "reject_approval"})
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    action: str
+    label: str
+    stage: str
+    actor_role: str
+    actor_label: str
+    amounts: list[tuple[str, int]]
+    tranche: int | None
+    note: str
+
+
+def _role_label(role: str) -> str:
+    if role == "applicant":
+        return str(_("Applicant"))
+    return str(GrantRole(role).label) if role in GrantRole.values else ""
+
+
+def _timeline_entry(event: AuditEvent) -> TimelineEntry:
+    amounts = event.amounts if isinstance(event.amounts, dict) else {}
+    tranche = amounts.get("tranche")
+    # Officials are public by name, but never by an e-mail address (a user
+    # without a full name is labelled with their e-mail by get_full_name()).
+    label = event.actor_label if "@" not in event.actor_label else ""
+    return TimelineEntry(
+        at=event.at,
+        action=event.action,
+        label=str(ACTION_LABELS.get(event.action, event.action)),
+        stage=event.stage,
+        actor_role=_role_label(event.actor_role),
+        actor_label=label,
+        amounts=[
+            (str(AMOUNT_LABELS[key]), amounts[key])
+            for key in AMOUNT_LABELS
+            if isinstance(amounts.get(key), int)
+        ],
+        tranche=tranche if isinstance(tranche, int) else None,
+        note=event.note if event.action in PUBLIC_NOTE_ACTIONS else "",
+    )
+
+
+@dataclass
+class ProposalDetail:
+    proposal: Proposal
+    progress: list[ProgressStep]
+    timeline: list[TimelineEntry]
+    lines: list[BudgetLine]
+    # An organisation's stated purpose and kelurahan; empty for individuals.
+    purpose: str = ""
+    kelurahan: str = ""
+
+
+def proposal_detail(proposal_id: int) -> ProposalDetail | None:
+    """A submitted proposal with its progress, public timeline and (organisations') budget.
+
+    Loads the public columns plus the NPHD and evaluating unit (public facts of
+    the grant) and the organisation's purpose; four queries.
+    """
+    proposal = (
+        _public_rows()
+        .only(
+            *_PROPOSAL_COLUMNS,
+            "purpose",
+            "kelurahan",
+            "public_reason",
+            "assigned_unit",
+            "nphd_number",
+            "nphd_date",
+            "program__responsible_unit",
+        )
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        return None
+    stages = list(
+        ReviewStage.objects.filter(program_id=proposal.program_id)
+        .only(*_STAGE_COLUMNS)
+        .order_by("position")
+    )
+    events = AuditEvent.objects.filter(proposal_id=proposal.pk).only(
+        "seq", "at", "action", "stage", "actor_role", "actor_label", "amounts", "note"
+    )
+    is_organisation = proposal.applicant.kind == proposal.applicant.Kind.ORGANISATION
+    # An individual's budget lines, free text and village may single them out
+    # or describe their circumstances; only organisations' are public.
+    lines = (
+        list(
+            BudgetLine.objects.filter(proposal_id=proposal.pk).only(
+                "id", "position", "item", "quantity", "unit_cost"
+            )
+        )
+        if is_organisation
+        else []
+    )
+    return ProposalDetail(
+        proposal=proposal,
+        progress=proposal_progress(proposal, stages),
+        timeline=[_timeline_entry(event) for event in events.order_by("seq")],
+        lines=lines,
+        purpose=proposal.purpose if is_organisation else "",
+        kelurahan=proposal.kelurahan if is_organisation else "",
+    )

@@ -1,0 +1,47 @@
+"""Template helpers of Sabilulungan's public pages."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.filter
+def rupiah(value) -> str:
+    """Integer rupiah, Indonesian style: 1500000 → 'Rp 1.500.000'; nothing → '—'."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = int(value)
+    except (TypeError, ValueError):
+        return "—"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+
+
+@register.inclusion_tag("grants/public/_budget_chart.html")
+def budget_chart(budget, approved, disbursed, caption=""):
+    """Bars of budget versus approved versus disbursed, each with its value in text.
+
+    Bars are scaled to the largest of the three, so an over-committed program
+    (which the services prevent) would still draw inside the frame.
+    """
+    values = [int(budget or 0), int(approved or 0), int(disbursed or 0)]
+    largest = max(values) or 1
+    labels = [_("Budget (pagu)"), _("Approved"), _("Disbursed")]
+    keys = ["budget", "approved", "disbursed"]
+    return {
+        "caption": caption or _("Budget versus approved versus disbursed"),
+        "bars": [
+            {
+                "key": key,
+                "label": label,
+                "value": value,
+                "width": f"{value * 100 / largest:.1f}",
+                "share": f"{value * 100 / values[0]:.0f}" if values[0] else "",
+            }
+            for key, label, value in zip(keys, labels, values, strict=True)
+        ],
+    }

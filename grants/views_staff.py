@@ -1,0 +1,411 @@
+"""The back office: work queues, programs and their stages, proposals and their steps."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from catalog.models import Adoption
+from catalog.selectors import hosted_app_for_module
+from tenants.forms import add_service_errors
+from tenants.selectors import clean_param
+
+from . import services
+from .access import access_staff_proposal, staff_required
+from .forms import (
+    AgreementForm,
+    ApproveForm,
+    DisburseForm,
+    LineCorrectionForm,
+    NoteForm,
+    PassForm,
+    ProgramForm,
+    ReasonForm,
+    StageFormSet,
+)
+from .models import Program, Proposal, ProposalDocument
+from .roles import GrantRole
+
+
+def _actor(request):
+    return services.actor_in(request.tenant, request.user)
+
+
+def _waiting_for(actor) -> Q:
+    """Proposals whose next step belongs to one of the actor's roles."""
+    query = Q(status=Proposal.Status.IN_REVIEW, stage__role__in=actor.roles)
+    for status, role in (
+        (Proposal.Status.AWAITING_APPROVAL, GrantRole.KEPALA_DAERAH),
+        (Proposal.Status.APPROVED, GrantRole.TATA_USAHA),
+        (Proposal.Status.AGREEMENT_SIGNED, GrantRole.TREASURER),
+        (Proposal.Status.DISBURSED, GrantRole.TREASURER),
+        (Proposal.Status.REPORTED, GrantRole.OPD),
+    ):
+        if role in actor.roles:
+            query |= Q(status=status)
+    return query
+
+
+@staff_required
+def home(request):
+    actor = _actor(request)
+    app = hosted_app_for_module("grants")
+    adoption = (
+        Adoption.objects.filter(
+            adopter=request.tenant, app=app, status=Adoption.Status.ACTIVE
+        )
+        .select_related("agreement", "release")
+        .first()
+        if app is not None
+        else None
+    )
+    queue = (
+        Proposal.objects.filter(_waiting_for(actor))
+        .select_related("program", "stage", "applicant")
+        .order_by("submitted_at", "pk")[:50]
+        if actor.roles
+        else Proposal.objects.none()
+    )
+    return render(
+        request,
+        "grants/staff/home.html",
+        {
+            "app": app,
+            "adoption": adoption,
+            "is_publisher": app is not None and app.publisher_id == request.tenant.pk,
+            "queue": queue,
+            "roles": [GrantRole(r).label for r in sorted(actor.roles)],
+            "programs": Program.objects.exclude(
+                status=Program.Status.ARCHIVED
+            ).order_by("-fiscal_year", "name")[:20],
+            "can_manage": actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles,
+        },
+    )
+
+
+@staff_required
+def program_form(request, program_id=None):
+    program = Program.objects.filter(pk=program_id).first() if program_id else None
+    if program_id and program is None:
+        raise Http404
+    form = ProgramForm(request.POST or None, instance=program)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        try:
+            if program is None:
+                program = services.program_create(
+                    tenant=request.tenant, actor_user=request.user, **fields
+                )
+            else:
+                program = services.program_update(
+                    tenant=request.tenant,
+                    actor_user=request.user,
+                    program=program,
+                    **fields,
+                )
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The program was saved."))
+            return redirect("grants_staff_program", program.pk)
+    return render(
+        request, "grants/staff/program_form.html", {"form": form, "program": program}
+    )
+
+
+@staff_required
+def program_detail(request, program_id):
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None:
+        raise Http404
+    stages = list(program.stages.order_by("position"))
+    initial = [
+        {
+            "name": s.name,
+            "role": s.role,
+            "checklist": "\n".join(s.checklist),
+            "sets_amount": s.sets_amount,
+            "assigns_unit": s.assigns_unit,
+        }
+        for s in stages
+    ]
+    formset = StageFormSet(request.POST or None, prefix="stages", initial=initial)
+    if request.method == "POST":
+        if formset.is_valid():
+            new_stages = [
+                form.as_stage()
+                for form in formset.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+            try:
+                services.program_set_stages(
+                    tenant=request.tenant,
+                    actor_user=request.user,
+                    program=program,
+                    stages=new_stages,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                messages.success(request, _("The review stages were saved."))
+                return redirect("grants_staff_program", program.pk)
+    return render(
+        request,
+        "grants/staff/program.html",
+        {
+            "program": program,
+            "stages": stages,
+            "formset": formset,
+            "committed": services.committed_amount(program),
+            "next_statuses": sorted(services.PROGRAM_FLOW[program.status]),
+            "status_labels": dict(Program.Status.choices),
+        },
+    )
+
+
+@staff_required
+def program_status(request, program_id):
+    program = Program.objects.filter(pk=program_id).first()
+    if program is None or request.method != "POST":
+        raise Http404
+    try:
+        services.program_set_status(
+            tenant=request.tenant,
+            actor_user=request.user,
+            program=program,
+            status=clean_param(request.POST.get("status", ""), 20),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("grants_staff_program", program.pk)
+
+
+def _filtered(request):
+    proposals = Proposal.objects.select_related("program", "stage", "applicant")
+    status = clean_param(request.GET.get("status", ""), 20)
+    if status in Proposal.Status.values:
+        proposals = proposals.filter(status=status)
+    program = clean_param(request.GET.get("program", ""), 18)
+    if program.isdigit():
+        proposals = proposals.filter(program_id=int(program))
+    q = clean_param(request.GET.get("q", ""), 100)
+    if q:
+        proposals = proposals.filter(
+            Q(title__icontains=q) | Q(applicant__name__icontains=q)
+        )
+    return proposals.order_by("-updated_at", "-pk")
+
+
+@staff_required
+def proposals(request):
+    page = Paginator(_filtered(request), 25).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "grants/staff/proposals.html",
+        {
+            "page": page,
+            "programs": Program.objects.order_by("-fiscal_year", "name"),
+            "statuses": Proposal.Status.choices,
+            "querystring": params.urlencode(),
+            "current": {k: request.GET.get(k, "") for k in ("status", "program", "q")},
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@staff_required
+def proposals_csv(request):
+    """Internal export of the filtered list, streamed in chunks."""
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(
+            [
+                "id",
+                "program",
+                "title",
+                "applicant",
+                "kecamatan",
+                "kelurahan",
+                "status",
+                "stage",
+                "requested",
+                "recommended",
+                "approved",
+                "disbursed",
+                "submitted_at",
+            ]
+        )
+        for p in _filtered(request).iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    p.pk,
+                    p.program.name,
+                    p.title,
+                    p.applicant.name,
+                    p.kecamatan,
+                    p.kelurahan,
+                    p.status,
+                    p.stage.name if p.stage else "",
+                    p.requested_amount,
+                    p.recommended_amount or "",
+                    p.approved_amount or "",
+                    p.disbursed_amount,
+                    p.submitted_at.isoformat() if p.submitted_at else "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="proposals.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+ACTION_FORMS = {
+    "return": ReasonForm,
+    "reject": ReasonForm,
+    "reject_approval": ReasonForm,
+    "approve": ApproveForm,
+    "sign_agreement": AgreementForm,
+    "disburse": DisburseForm,
+    "close": NoteForm,
+}
+
+
+def _forms_for(proposal, actions, data=None, files=None, failed=None):
+    forms = {}
+    for action in actions:
+        if action == "pass":
+            forms[action] = PassForm(
+                data if failed == action else None, stage=proposal.stage
+            )
+        elif action in ACTION_FORMS:
+            form_class = ACTION_FORMS[action]
+            forms[action] = form_class(
+                data if failed == action else None, files if failed == action else None
+            )
+    return forms
+
+
+@staff_required
+def proposal_detail(request, proposal_id, *, failed=None, failed_form=None):
+    proposal = access_staff_proposal(request, proposal_id)
+    actor = _actor(request)
+    actions = [
+        a
+        for a in services.allowed_actions(actor=actor, proposal=proposal)
+        if a != "withdraw"
+    ]
+    forms = _forms_for(proposal, actions)
+    if failed and failed_form is not None:
+        forms[failed] = failed_form
+    can_correct = (
+        proposal.status == Proposal.Status.IN_REVIEW
+        and proposal.stage is not None
+        and proposal.stage.role in actor.roles
+    )
+    lines = list(proposal.lines.all())
+    return render(
+        request,
+        "grants/staff/proposal.html",
+        {
+            "proposal": proposal,
+            "applicant": proposal.applicant,
+            "lines": lines,
+            "correction_form": LineCorrectionForm(lines=lines) if can_correct else None,
+            "documents": proposal.documents.all(),
+            "reviews": proposal.reviews.select_related("stage"),
+            "events": proposal.events.order_by("seq"),
+            "disbursements": proposal.disbursements.all(),
+            "forms": forms,
+            "stages": proposal.program.stages.order_by("position"),
+        },
+        status=400 if failed else 200,
+    )
+
+
+@staff_required
+def proposal_action(request, proposal_id, action):
+    proposal = access_staff_proposal(request, proposal_id)
+    if request.method != "POST":
+        return redirect("grants_staff_proposal", proposal.pk)
+    if action == "correct":
+        return _correct_lines(request, proposal)
+    if action == "pass":
+        if proposal.stage is None:
+            raise Http404
+        form = PassForm(request.POST, stage=proposal.stage)
+    elif action in ACTION_FORMS:
+        form = ACTION_FORMS[action](request.POST, request.FILES)
+    else:
+        raise Http404
+    if not form.is_valid():
+        return proposal_detail(request, proposal.pk, failed=action, failed_form=form)
+    data = form.service_kwargs() if action == "pass" else dict(form.cleaned_data)
+    upload = data.pop("file", None)
+    try:
+        with transaction.atomic():
+            if action == "sign_agreement":
+                services.document_upload(
+                    tenant=request.tenant,
+                    actor_user=request.user,
+                    proposal=proposal,
+                    kind=ProposalDocument.Kind.NPHD,
+                    upload=upload,
+                )
+            services.proposal_transition(
+                tenant=request.tenant,
+                actor_user=request.user,
+                proposal=proposal,
+                action=action,
+                **data,
+            )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("grants_staff_proposal", proposal.pk)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return proposal_detail(request, proposal.pk, failed=action, failed_form=form)
+    messages.success(
+        request,
+        _("Saved: %(status)s.")
+        % {"status": Proposal.objects.get(pk=proposal.pk).get_status_display()},
+    )
+    return redirect("grants_staff_proposal", proposal.pk)
+
+
+def _correct_lines(request, proposal):
+    form = LineCorrectionForm(request.POST, lines=proposal.lines.all())
+    if form.is_valid():
+        try:
+            services.budget_lines_correct(
+                tenant=request.tenant,
+                actor_user=request.user,
+                proposal=proposal,
+                corrections=form.corrections(),
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("The corrections were saved."))
+    else:
+        messages.error(
+            request, _("Quantities and costs must be whole, non-negative numbers.")
+        )
+    return redirect("grants_staff_proposal", proposal.pk)
