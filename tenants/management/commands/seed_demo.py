@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test.utils import override_settings
 
 from tenants import demo, services
 from tenants.models import Membership, Tenant, User
@@ -69,12 +70,28 @@ class Command(BaseCommand):
                     services.tenant_verify(actor=operator, tenant=tenant)
 
         from catalog.demo import seed_catalog
+        from grants.demo import seed_grants
 
         catalog = seed_catalog(operator=operator)
+        proposals = 0
+        # Demo steps would print a hundred notification e-mails: keep them in memory.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ):
+            for spec in (demo.BANDUNG, demo.TANGERANG):
+                tenant = Tenant.objects.get(slug=spec.slug)
+                proposals += seed_grants(
+                    tenant=tenant,
+                    admin=User.objects.get(email=spec.admin_email),
+                    staff=User.objects.get(email=spec.staff_email),
+                    password_hash=password_hash,
+                )
+        connection.set_schema_to_public()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ready: {len(demo.ALL_TENANTS)} tenants ({created} new), "
-                f"{catalog['apps']} catalog apps, {catalog['adoptions']} active adoptions."
+                f"{catalog['apps']} catalog apps, {catalog['adoptions']} active adoptions, "
+                f"{proposals} new Sabilulungan proposals."
             )
         )
         self.stdout.write(
@@ -83,7 +100,9 @@ class Command(BaseCommand):
             f"  platform operator  {demo.OPERATOR_EMAIL}  (Django admin at /admin/)\n"
             f"  Kota Bandung       {demo.BANDUNG.admin_email} / {demo.BANDUNG.staff_email}\n"
             f"  Kota Tangerang     {demo.TANGERANG.admin_email} / {demo.TANGERANG.staff_email}\n"
-            "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test"
+            "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test\n"
+            "  Sabilulungan: staf@ holds every grant role; applicants pemohon1..12@SLUG.warga.test, "
+            "warga1..4@SLUG.warga.test (Bandung, Tangerang)"
         )
 
     @staticmethod

@@ -1,0 +1,337 @@
+"""Sabilulungan demo data: programs with proposals in every state, for Bandung and Tangerang.
+
+Everything goes through grants.services, so the audit chain is real. Loaded by
+`seed_demo`; skipped for a tenant that already has programs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from tenants.models import Membership, Tenant, User
+
+from . import services
+from .models import Program, ProposalDocument
+from .roles import GrantRole
+
+PDF = b"%PDF-1.4\n% BagiPakai demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+ORGANISATIONS = [
+    ("Karang Taruna Kelurahan Sejahtera", "Perkumpulan", "", ""),
+    ("Yayasan Panti Asuhan Al-Ikhlas", "Yayasan", "Coblong", "Dago"),
+    ("Masjid Jami Al-Hidayah", "Badan kemakmuran masjid", "Cicendo", "Pasirkaliki"),
+    ("Kelompok Tani Sauyunan", "Kelompok tani", "Ujungberung", "Pasanggrahan"),
+    ("Paguyuban Seni Sunda Lingkung Seni", "Paguyuban", "Lengkong", "Malabar"),
+    (
+        "PKK Kelurahan Sukaluyu",
+        "Organisasi kemasyarakatan",
+        "Cibeunying Kaler",
+        "Sukaluyu",
+    ),
+]
+INDIVIDUALS = [
+    ("Siti Rahmawati", "3273014501800002", "Bojongloa Kaler", "Kopo"),
+    ("Asep Sunandar", "3273020305750003", "Antapani", "Antapani Tengah"),
+    ("Dedeh Kurniasih", "3273036607680001", "Kiaracondong", "Babakan Sari"),
+]
+
+# Kecamatan and kelurahan of each demo city, for realistic locations.
+LOCATIONS = {
+    "bandung": [
+        ("Sumur Bandung", "Braga"),
+        ("Coblong", "Dago"),
+        ("Cicendo", "Pasirkaliki"),
+        ("Ujungberung", "Pasanggrahan"),
+        ("Lengkong", "Malabar"),
+        ("Cibeunying Kaler", "Sukaluyu"),
+        ("Bojongloa Kaler", "Kopo"),
+        ("Antapani", "Antapani Tengah"),
+        ("Kiaracondong", "Babakan Sari"),
+    ],
+    "tangerang": [
+        ("Karawaci", "Karawaci Baru"),
+        ("Cipondoh", "Poris Plawad"),
+        ("Tangerang", "Sukaasih"),
+        ("Ciledug", "Sudimara Barat"),
+        ("Larangan", "Larangan Utara"),
+        ("Pinang", "Panunggangan"),
+        ("Periuk", "Gebang Raya"),
+        ("Neglasari", "Karangsari"),
+        ("Batuceper", "Poris Gaga"),
+    ],
+}
+NIK_PREFIX = {"bandung": "3273", "tangerang": "3671"}
+
+# (how far each proposal gets) for the hibah program: covers every state.
+HIBAH_PATHS = [
+    "draft",
+    "in_review:1",
+    "in_review:4",
+    "revision",
+    "awaiting_approval",
+    "approved",
+    "agreement_signed",
+    "disbursed",
+    "reported",
+    "closed",
+    "rejected",
+    "withdrawn",
+]
+BANSOS_PATHS = ["in_review:1", "approved", "disbursed", "closed"]
+
+
+def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str) -> int:
+    """Programs and proposals for one tenant. Returns how many proposals were created."""
+    Membership.objects.filter(user=admin, tenant=tenant).update(
+        grant_roles=[GrantRole.PROGRAM_MANAGER]
+    )
+    # The demo staff account holds every role, so one login walks a whole grant.
+    Membership.objects.filter(user=staff, tenant=tenant).update(
+        grant_roles=sorted(GrantRole.values)
+    )
+    with tenant_context(tenant):
+        if Program.objects.exists():
+            return 0
+        year = timezone.localdate().year
+        today = timezone.localdate()
+        with transaction.atomic():
+            hibah = services.program_create(
+                tenant=tenant,
+                actor_user=admin,
+                name=f"Hibah Kegiatan Kemasyarakatan {year}",
+                kind=Program.Kind.HIBAH,
+                fiscal_year=year,
+                budget=2_500_000_000,
+                responsible_unit="Bagian Kesejahteraan Rakyat Setda",
+                opens_on=today - timedelta(days=60),
+                closes_on=today + timedelta(days=60),
+                eligibility="Organisasi kemasyarakatan berbadan hukum yang berdomisili di kota ini paling singkat 3 tahun.",
+                required_documents=[
+                    "Proposal bertanda tangan",
+                    "Akta pendirian",
+                    "Surat keterangan domisili",
+                ],
+            )
+            bansos = services.program_create(
+                tenant=tenant,
+                actor_user=admin,
+                name=f"Bantuan Sosial Rehabilitasi Rumah Tidak Layak Huni {year}",
+                kind=Program.Kind.BANSOS,
+                fiscal_year=year,
+                budget=750_000_000,
+                responsible_unit="Dinas Sosial",
+                opens_on=today - timedelta(days=30),
+                closes_on=today + timedelta(days=90),
+                eligibility="Warga miskin terdaftar dalam DTKS dengan rumah tidak layak huni.",
+                required_documents=["Fotokopi KTP dan KK", "Foto kondisi rumah"],
+                stages=[
+                    {
+                        "name": "Verifikasi berkas (Tata Usaha)",
+                        "role": GrantRole.TATA_USAHA,
+                        "checklist": ["Terdaftar di DTKS", "KTP dan KK sesuai"],
+                    },
+                    {
+                        "name": "Survei lapangan Dinas Sosial",
+                        "role": GrantRole.OPD,
+                        "checklist": ["Rumah tidak layak huni"],
+                        "sets_amount": True,
+                    },
+                    {
+                        "name": "Penetapan TAPD",
+                        "role": GrantRole.TAPD,
+                        "sets_amount": True,
+                    },
+                ],
+            )
+            for program in (hibah, bansos):
+                services.program_set_status(
+                    tenant=tenant, actor_user=admin, program=program, status="open"
+                )
+        created = 0
+        places = LOCATIONS.get(tenant.slug, LOCATIONS["bandung"])
+        for index, path in enumerate(HIBAH_PATHS):
+            name, form, _k, _l = ORGANISATIONS[index % len(ORGANISATIONS)]
+            kecamatan, kelurahan = places[index % len(places)]
+            user = _applicant_user(tenant, f"pemohon{index + 1}", password_hash)
+            services.applicant_save(
+                user=user,
+                kind="organisation",
+                name=f"{name} {index + 1}" if index >= len(ORGANISATIONS) else name,
+                legal_form=form,
+                address=f"Jl. {kelurahan} No. {index + 3}",
+                kecamatan=kecamatan,
+                kelurahan=kelurahan,
+                bank_name="Bank BJB",
+                bank_account=f"00{index + 1:02d}88776655",
+                bank_account_name=name,
+            )
+            _walk(
+                tenant,
+                hibah,
+                user,
+                staff,
+                path,
+                amount=25_000_000 + 5_000_000 * index,
+                kecamatan=kecamatan,
+                kelurahan=kelurahan,
+            )
+            created += 1
+        for index, path in enumerate(BANSOS_PATHS):
+            name, nik, _k, _l = INDIVIDUALS[index % len(INDIVIDUALS)]
+            nik = NIK_PREFIX.get(tenant.slug, "3273") + nik[4:]
+            kecamatan, kelurahan = places[(index + 3) % len(places)]
+            user = _applicant_user(tenant, f"warga{index + 1}", password_hash)
+            services.applicant_save(
+                user=user,
+                kind="individual",
+                name=name,
+                nik=nik,
+                address=f"Gg. Melati No. {index + 7}",
+                kecamatan=kecamatan,
+                kelurahan=kelurahan,
+                bank_name="Bank BJB",
+                bank_account=f"01{index + 1:02d}55443322",
+                bank_account_name=name,
+            )
+            _walk(
+                tenant,
+                bansos,
+                user,
+                staff,
+                path,
+                amount=20_000_000,
+                kecamatan=kecamatan,
+                kelurahan=kelurahan,
+            )
+            created += 1
+        return created
+
+
+def _applicant_user(tenant: Tenant, local: str, password_hash: str) -> User:
+    from allauth.account.models import EmailAddress
+
+    email = f"{local}@{tenant.slug}.warga.test"
+    user, _ = User.objects.get_or_create(
+        email=email, defaults={"password": password_hash, "full_name": local.title()}
+    )
+    EmailAddress.objects.get_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def _attach(proposal, kind: str, requirement: str = "", uploader: int = 0) -> None:
+    document = ProposalDocument(
+        proposal=proposal,
+        kind=kind,
+        requirement=requirement,
+        content_type="application/pdf",
+        size=len(PDF),
+        uploaded_by_id=uploader,
+    )
+    document.file.save("demo.pdf", ContentFile(PDF), save=False)
+    document.save()
+
+
+def _walk(
+    tenant,
+    program,
+    user,
+    staff,
+    path: str,
+    *,
+    amount: int,
+    kecamatan: str,
+    kelurahan: str,
+) -> None:
+    """Take a proposal as far as `path` says, through the services."""
+    target, _, stage_number = path.partition(":")
+    proposal = services.proposal_save_draft(
+        user=user,
+        program=program,
+        title=f"{'Renovasi sarana' if program.kind == 'hibah' else 'Rehabilitasi rumah'} {kelurahan}",
+        background=f"Kebutuhan warga {kelurahan}, Kecamatan {kecamatan}.",
+        purpose="Meningkatkan kesejahteraan dan kegiatan warga.",
+        kecamatan=kecamatan,
+        kelurahan=kelurahan,
+        lines=[
+            {"item": "Bahan bangunan", "quantity": 1, "unit_cost": amount * 3 // 5},
+            {
+                "item": "Upah tukang",
+                "quantity": 1,
+                "unit_cost": amount - amount * 3 // 5,
+            },
+        ],
+    )
+    if target == "draft":
+        return
+    for requirement in program.required_documents:
+        _attach(proposal, "required", requirement, user.pk)
+
+    def step(actor, action, **kwargs):
+        return services.proposal_transition(
+            tenant=tenant, actor_user=actor, proposal=proposal, action=action, **kwargs
+        )
+
+    proposal = step(user, "submit")
+    if target == "withdrawn":
+        step(user, "withdraw")
+        return
+    if target == "rejected":
+        step(staff, "reject", note="Organisasi belum berbadan hukum tiga tahun.")
+        return
+    if target == "revision":
+        step(staff, "return", note="Lengkapi rincian anggaran dengan penawaran harga.")
+        return
+    wanted_stage = int(stage_number) if stage_number else None
+    recommended = amount * 9 // 10
+    while proposal.status == "in_review":
+        if wanted_stage is not None and proposal.stage.position >= wanted_stage:
+            return
+        stage = proposal.stage
+        proposal = step(
+            staff,
+            "pass",
+            checklist={item: True for item in stage.checklist},
+            unit="Dinas Sosial" if stage.assigns_unit else "",
+            amount=recommended if stage.sets_amount else None,
+        )
+    if target == "awaiting_approval":
+        return
+    proposal = step(staff, "approve", amount=recommended)
+    if target == "approved":
+        return
+    _attach(proposal, "nphd", uploader=staff.pk)
+    proposal = step(
+        staff,
+        "sign_agreement",
+        nphd_number=f"NPHD/{proposal.pk:04d}/{program.fiscal_year}",
+        nphd_date=timezone.localdate(),
+    )
+    if target == "agreement_signed":
+        return
+    proposal = step(
+        staff,
+        "disburse",
+        amount=recommended,
+        paid_on=timezone.localdate(),
+        transfer_reference=f"SP2D-{proposal.pk:05d}",
+    )
+    if target == "disbursed":
+        return
+    _attach(proposal, "lpj_report", uploader=user.pk)
+    _attach(proposal, "lpj_receipt", uploader=user.pk)
+    proposal = step(
+        user,
+        "report",
+        spent_amount=recommended - 250_000,
+        note="Kegiatan selesai; sisa dana dikembalikan ke kas daerah.",
+    )
+    if target == "reported":
+        return
+    step(staff, "close", note="LPJ diverifikasi lengkap.")
