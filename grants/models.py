@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .roles import GrantRole
 
@@ -101,8 +102,8 @@ class Applicant(models.Model):
     """Who applies: an organisation, or (for bansos) an individual. Personal data stays private."""
 
     class Kind(models.TextChoices):
-        ORGANISATION = "organisation", _("Organisation")
-        INDIVIDUAL = "individual", _("Individual")
+        ORGANISATION = "organisation", pgettext_lazy("applicant kind", "Organisation")
+        INDIVIDUAL = "individual", pgettext_lazy("applicant kind", "Individual")
 
     # Users live in the public schema. Tenant tables name them by id without a
     # cross-schema foreign key, so a tenant's schema dumps, restores and shards

@@ -434,9 +434,11 @@ ACTION_LABELS = {
     "disburse": _("Tranche disbursed"),
     "report": _("Accountability report (LPJ) submitted"),
     "close": _("Closed"),
+    "correct_budget": _("Budget corrected by the reviewer"),
 }
 AMOUNT_LABELS = {
     "requested": _("Requested"),
+    "corrected": _("Corrected budget"),
     "recommended": _("Recommended"),
     "approved": _("Approved"),
     "program_committed": _("Program total approved so far"),

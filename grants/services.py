@@ -80,7 +80,8 @@ class Actor:
 
     @property
     def label(self) -> str:
-        return self.user.get_full_name()
+        """How the official appears in the public chain: their name, never their e-mail."""
+        return self.user.full_name.strip() or _("an official")
 
 
 def actor_in(tenant: Tenant, user: User) -> Actor:

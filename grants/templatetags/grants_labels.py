@@ -37,12 +37,28 @@ AMOUNTS = {
     "corrected": _("Corrected budget"),
     "budget": _("Budget ceiling"),
 }
+# What the buttons say: the step to take, not what happened.
+STEPS = {
+    "pass": _("Pass this stage"),
+    "return": _("Return for revision"),
+    "reject": _("Reject"),
+    "reject_approval": _("Reject at approval"),
+    "approve": _("Approve"),
+    "sign_agreement": _("Record the signed NPHD"),
+    "disburse": _("Record a disbursed tranche"),
+    "close": _("Close after verifying the LPJ"),
+}
 STATUSES = {**dict(Proposal.Status.choices), **dict(Program.Status.choices)}
 
 
 @register.filter
 def action_label(value):
     return ACTIONS.get(value, value)
+
+
+@register.filter
+def step_label(value):
+    return STEPS.get(value, ACTIONS.get(value, value))
 
 
 @register.filter

@@ -583,9 +583,14 @@ def test_no_personal_data_on_any_public_page(portal):
             assert secret not in html, f"{secret!r} leaks on {path}"
     # The open data export carries none of the personal data either (reviewers'
     # notes are part of the published audit chain by design, see grants.audit).
-    export = get("/open-data/audit.jsonl")
-    for secret in portal.secrets:
-        assert secret not in export, f"{secret!r} leaks in audit.jsonl"
+    for path in (
+        "/open-data/audit.jsonl",
+        "/open-data/grants.json",
+        "/open-data/grants.csv",
+    ):
+        export = get(path)
+        for secret in portal.secrets:
+            assert secret not in export, f"{secret!r} leaks in {path}"
 
 
 def test_portal_is_hidden_where_the_app_is_not_used(in_bandung, officials):
