@@ -23,6 +23,8 @@ class HostedModule:
     url_prefixes: tuple[str, ...]
     # Where the module's menu entry points, for members.
     menu_path: str
+    # Its public front page, linked from the tenant's home page ("" for none).
+    public_path: str = ""
 
 
 _REGISTRY: dict[str, HostedModule] = {}
@@ -55,5 +57,6 @@ GRANTS = register(
         label=_("Sabilulungan (grants and social aid)"),
         url_prefixes=("/grants/", "/open-data/"),
         menu_path="/grants/staff/",
+        public_path="/grants/",
     )
 )
