@@ -50,3 +50,29 @@ def grants_csv(request):
         content_type="text/csv; charset=utf-8",
         disposition=f'attachment; filename="{publisher.slug}-grants.csv"',
     )
+
+
+def audit_verify(request):
+    """Anyone can have the chain recomputed here (or download audit.jsonl and do it).
+
+    The result is kept for a minute (and dropped when an event is appended), so
+    the page cannot be used to make the server hash a million rows per request.
+    """
+    from django.core.cache import cache
+    from django.db import connection
+    from django.shortcuts import render
+
+    from .audit import verify_stored
+    from .models import AuditEvent
+
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    key = f"grants-audit-verify:{connection.schema_name}:{last[0] if last else 0}:{last[1] if last else ''}"
+    report = cache.get(key)
+    if report is None:
+        report = verify_stored()
+        cache.set(key, report, 60)
+    return render(
+        request,
+        "grants/public/verify.html",
+        {"report": report, "last_hash": last[1] if last else ""},
+    )
