@@ -16,7 +16,14 @@ from django_tenants.utils import tenant_context
 from tenants.models import Membership, Tenant, User
 
 from . import services
-from .models import Program, ProposalDocument
+from .models import (
+    Announcement,
+    CitizenReport,
+    Program,
+    Proposal,
+    ProposalDocument,
+    Regulation,
+)
 from .roles import GrantRole
 
 PDF = b"%PDF-1.4\n% BagiPakai demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -95,7 +102,9 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
         grant_roles=sorted(GrantRole.values)
     )
     with tenant_context(tenant):
+        _seed_pages(tenant, admin)
         if Program.objects.exists():
+            _seed_reports(tenant, staff)
             return 0
         year = timezone.localdate().year
         today = timezone.localdate()
@@ -209,7 +218,105 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
                 kelurahan=kelurahan,
             )
             created += 1
+        _seed_reports(tenant, staff)
         return created
+
+
+def _city_name(tenant: Tenant) -> str:
+    return {"bandung": "Bandung", "tangerang": "Tangerang"}.get(
+        tenant.slug, tenant.name
+    )
+
+
+def _seed_pages(tenant: Tenant, admin: User) -> None:
+    """Announcements and the regulations that apply, once per tenant."""
+    city = _city_name(tenant)
+    year = timezone.localdate().year
+    today = timezone.localdate()
+    if not Announcement.objects.exists():
+        for days_ago, title, body in (
+            (
+                20,
+                f"Pendaftaran proposal hibah tahun {year} dibuka",
+                "Organisasi kemasyarakatan berbadan hukum dapat mengajukan proposal "
+                "hibah melalui portal ini. Lengkapi profil pemohon, unggah dokumen "
+                "wajib, lalu kirim proposal sebelum batas waktu.",
+            ),
+            (
+                5,
+                "Sosialisasi pertanggungjawaban hibah (LPJ)",
+                "Penerima hibah wajib menyampaikan laporan pertanggungjawaban "
+                "beserta bukti pengeluaran paling lambat satu bulan setelah "
+                "kegiatan selesai.",
+            ),
+        ):
+            services.announcement_save(
+                tenant=tenant,
+                actor_user=admin,
+                title=title,
+                body=body,
+                published_on=today - timedelta(days=days_ago),
+            )
+    if not Regulation.objects.exists():
+        for number, title, summary in (
+            (
+                "Peraturan Menteri Dalam Negeri Nomor 32 Tahun 2011",
+                "Pedoman pemberian hibah dan bantuan sosial yang bersumber dari APBD",
+                "Dasar tata cara penganggaran, pelaksanaan, penatausahaan, "
+                "pertanggungjawaban dan monitoring hibah dan bantuan sosial.",
+            ),
+            (
+                "Peraturan Menteri Dalam Negeri Nomor 99 Tahun 2019",
+                "Perubahan keenam atas Permendagri Nomor 32 Tahun 2011",
+                "Penyesuaian syarat penerima dan tahapan evaluasi proposal.",
+            ),
+            (
+                f"Peraturan Wali Kota {city} tentang Tata Cara Pemberian Hibah "
+                f"dan Bantuan Sosial Tahun {year - 1}",
+                "Tata cara pemberian hibah dan bantuan sosial di tingkat kota",
+                "Tahapan verifikasi Tata Usaha, telaah, evaluasi OPD, "
+                "penetapan TAPD, NPHD, pencairan dan LPJ.",
+            ),
+        ):
+            services.regulation_save(
+                tenant=tenant,
+                actor_user=admin,
+                title=title,
+                number=number,
+                year=int(number.rsplit(" ", 1)[-1]),
+                summary=summary,
+            )
+
+
+def _seed_reports(tenant: Tenant, staff: User) -> None:
+    """Two citizens' reports, one answered, so the queue and the counts show something."""
+    if CitizenReport.objects.exists():
+        return
+    proposals = list(
+        Proposal.objects.exclude(status=Proposal.Status.DRAFT)
+        .filter(submitted_at__isnull=False)
+        .order_by("pk")[:2]
+    )
+    if not proposals:
+        return
+    answered = services.citizen_report_submit(
+        proposal=proposals[0],
+        message="Papan informasi kegiatan belum dipasang di lokasi.",
+        reporter_name="Warga RW 03",
+        client_ip="192.0.2.10",
+    )
+    services.citizen_report_answer(
+        tenant=tenant,
+        actor_user=staff,
+        report=answered,
+        response="Terima kasih. Penerima sudah diminta memasang papan informasi "
+        "paling lambat minggu ini.",
+    )
+    services.citizen_report_submit(
+        proposal=proposals[-1],
+        message="Jumlah anggaran untuk material tampak terlalu tinggi.",
+        client_ip="192.0.2.11",
+    )
 
 
 def _applicant_user(tenant: Tenant, local: str, password_hash: str) -> User:

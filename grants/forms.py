@@ -3,11 +3,12 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from tenants.validators import validate_single_line
 
-from .models import Applicant, Program
+from .models import Announcement, Applicant, Program, Regulation
 from .roles import GrantRole
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -294,3 +295,112 @@ class LineCorrectionForm(forms.Form):
             )
             for line in self.lines
         }
+
+
+class AnnouncementForm(forms.ModelForm):
+    class Meta:
+        model = Announcement
+        fields = ["title", "body", "published_on", "is_published"]
+        widgets = {
+            "published_on": DATE_WIDGET,
+            "body": forms.Textarea(attrs={"rows": 8}),
+        }
+
+    def clean_title(self):
+        value = self.cleaned_data["title"].strip()
+        validate_single_line(value)
+        return value
+
+
+class RegulationForm(forms.ModelForm):
+    class Meta:
+        model = Regulation
+        fields = ["number", "title", "year", "summary", "url"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].min_value = 1945
+        self.fields["year"].max_value = 9999
+        self.fields["year"].widget.attrs.update(min=1945, max=9999)
+        self.fields["year"].validators = [
+            MinValueValidator(1945),
+            MaxValueValidator(9999),
+        ]
+
+    def clean_number(self):
+        value = self.cleaned_data["number"].strip()
+        validate_single_line(value)
+        return value
+
+    def clean_title(self):
+        value = self.cleaned_data["title"].strip()
+        validate_single_line(value)
+        return value
+
+
+class CitizenReportForm(forms.Form):
+    """A citizen's report about a proposal; name and contact are optional and private."""
+
+    message = forms.CharField(
+        label=_("What do you want to report?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "For example: the activity did not take place, the amount looks wrong, "
+            "the recipient does not exist. At most 2000 characters; the text is not "
+            "published."
+        ),
+    )
+    reporter_name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    reporter_contact = forms.CharField(
+        label=_("Phone or e-mail (optional)"),
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        help_text=_(
+            "Only staff see your name and contact, to ask you more. Leave an e-mail "
+            "address to receive the answer."
+        ),
+    )
+
+
+class ReportAnswerForm(forms.Form):
+    response = forms.CharField(
+        label=_("Answer (public)"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Shown to anyone with the tracking code; do not repeat the reporter's "
+            "name or contact."
+        ),
+    )
+    close = forms.BooleanField(
+        label=_("Close the report (no further answer)"), required=False
+    )
+
+
+class TrackingCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Tracking code"),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters"}
+        ),
+    )
+
+    def clean_code(self):
+        from .services import normalise_tracking_code
+
+        code = normalise_tracking_code(self.cleaned_data["code"])
+        if not code:
+            raise forms.ValidationError(
+                _("A tracking code has 10 letters and digits, e.g. K7QX-M2PA-9T.")
+            )
+        return code

@@ -436,3 +436,111 @@ class StageReview(models.Model):
 
     def __str__(self):
         return f"{self.proposal_id} @ {self.stage_id}: {self.decision}"
+
+
+class Announcement(models.Model):
+    """A pengumuman on the public portal: calls, deadlines, results."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), max_length=10000)
+    published_on = models.DateField(_("published on"), default=timezone.localdate)
+    is_published = models.BooleanField(
+        _("shown in public"),
+        default=True,
+        help_text=_("Untick to keep a draft or take an announcement down."),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_on", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["is_published", "published_on"],
+                name="grants_announcement_public",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Regulation(models.Model):
+    """A peraturan that governs the grants, e.g. a Peraturan Wali Kota."""
+
+    title = models.CharField(_("title"), max_length=300)
+    number = models.CharField(
+        _("number"),
+        max_length=200,
+        help_text=_("e.g. Peraturan Wali Kota Bandung Nomor 123 Tahun 2023"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    summary = models.TextField(_("summary"), max_length=5000, blank=True)
+    url = models.URLField(_("link to the text"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-year", "number", "pk"]
+
+    def __str__(self):
+        return self.number
+
+
+class CitizenReport(models.Model):
+    """A citizen's lapor (pengaduan) about a proposal, answered in public by staff.
+
+    The reporter's name and contact are private: only the back office sees
+    them. Reports are not grant state changes, so they stay out of the audit
+    chain.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received, awaiting an answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.PROTECT, related_name="citizen_reports"
+    )
+    tracking_code = models.CharField(max_length=16, unique=True)
+    message = models.TextField(_("report"), max_length=2000)
+    reporter_name = models.CharField(_("your name"), max_length=200, blank=True)
+    reporter_contact = models.CharField(
+        _("phone or e-mail"), max_length=200, blank=True
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    response = models.TextField(_("answer (public)"), max_length=4000, blank=True)
+    due_on = models.DateField(_("answer due by"))
+    created_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # A user of the public schema, by id (see Applicant.user_id).
+    answered_by_id = models.BigIntegerField(null=True, blank=True)
+    # A keyed hash of the sender's address, for rate limits; never the address.
+    client_fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["client_fingerprint", "created_at"],
+                name="grants_report_ratelimit",
+            ),
+            models.Index(fields=["status", "due_on"], name="grants_report_queue"),
+            models.Index(fields=["proposal", "status"], name="grants_report_proposal"),
+        ]
+
+    def __str__(self):
+        return self.tracking_code
+
+    @property
+    def display_code(self) -> str:
+        """'K7QXM2PA9T' → 'K7QX-M2PA-9T', easier to read out and copy."""
+        code = self.tracking_code
+        return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status == self.Status.RECEIVED and self.due_on < timezone.localdate()
+        )

@@ -14,12 +14,35 @@ from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tenants.selectors import clean_param
 
-from .models import AuditEvent, BudgetLine, Program, Proposal, ReviewStage
+from .models import (
+    Announcement,
+    AuditEvent,
+    BudgetLine,
+    CitizenReport,
+    Program,
+    Proposal,
+    Regulation,
+    ReviewStage,
+)
 from .roles import GrantRole
 
 PAGE_SIZE = 20
@@ -508,7 +531,8 @@ def proposal_detail(proposal_id: int) -> ProposalDetail | None:
     """A submitted proposal with its progress, public timeline and (organisations') budget.
 
     Loads the public columns plus the NPHD and evaluating unit (public facts of
-    the grant) and the organisation's purpose; four queries.
+    the grant), the organisation's purpose and the counts of citizens' reports
+    (subqueries of the first query); four queries.
     """
     proposal = (
         _public_rows()
@@ -523,6 +547,7 @@ def proposal_detail(proposal_id: int) -> ProposalDetail | None:
             "program__responsible_unit",
         )
         .filter(pk=proposal_id)
+        .annotate(**report_counts())
         .first()
     )
     if proposal is None:
@@ -554,4 +579,167 @@ def proposal_detail(proposal_id: int) -> ProposalDetail | None:
         lines=lines,
         purpose=proposal.purpose if is_organisation else "",
         kelurahan=proposal.kelurahan if is_organisation else "",
+    )
+
+
+# --- announcements, regulations, statistics -------------------------------------------
+
+
+def public_announcements() -> QuerySet[Announcement]:
+    """Published announcements whose date has come, newest first."""
+    return Announcement.objects.filter(
+        is_published=True, published_on__lte=timezone.localdate()
+    ).order_by("-published_on", "-pk")
+
+
+def announcement_page(*, page: str | None = None) -> Page:
+    paginator = Paginator(public_announcements(), PAGE_SIZE)
+    return paginator.get_page(clean_param(page, 20) or None)
+
+
+def public_regulations() -> QuerySet[Regulation]:
+    return Regulation.objects.order_by("-year", "number", "pk")
+
+
+# The statistics tables show at most this many kecamatan (a city has a few dozen).
+MAX_KECAMATAN_ROWS = 300
+
+
+@dataclass
+class Statistics:
+    """Rows are dicts: group (the grouped value), label, and the _figures()."""
+
+    by_year: list[dict]
+    by_kind: list[dict]
+    by_kecamatan: list[dict]
+    totals: dict
+    kecamatan_truncated: bool = False
+
+
+def _figures() -> dict:
+    """Per group: proposals, and the amounts requested, approved and disbursed."""
+    totals = _totals()
+    return {
+        key: totals[key]
+        for key in (
+            "proposal_count",
+            "requested",
+            "approved_count",
+            "approved",
+            "disbursed",
+        )
+    }
+
+
+def portal_statistics() -> Statistics:
+    """Public proposals grouped by fiscal year, by kind and by kecamatan: three GROUP BYs.
+
+    The grand totals are the sum of the year rows (every proposal has exactly
+    one program, so one fiscal year), which costs no query.
+    """
+    proposals = public_proposals().order_by()
+    by_year = [
+        {**row, "label": row["group"]}
+        for row in proposals.values(group=F("program__fiscal_year"))
+        .annotate(**_figures())
+        .order_by("-group")
+    ]
+    kinds = dict(Program.Kind.choices)
+    by_kind = [
+        {**row, "label": kinds.get(row["group"], row["group"])}
+        for row in proposals.values(group=F("program__kind"))
+        .annotate(**_figures())
+        .order_by("group")
+    ]
+    by_kecamatan = [
+        {**row, "label": row["group"]}
+        for row in proposals.values(group=F("kecamatan"))
+        .annotate(**_figures())
+        .order_by("-proposal_count", "group")[: MAX_KECAMATAN_ROWS + 1]
+    ]
+    figures = ("proposal_count", "requested", "approved_count", "approved", "disbursed")
+    return Statistics(
+        by_year=by_year,
+        by_kind=by_kind,
+        by_kecamatan=by_kecamatan[:MAX_KECAMATAN_ROWS],
+        totals={key: sum(row[key] for row in by_year) for key in figures},
+        kecamatan_truncated=len(by_kecamatan) > MAX_KECAMATAN_ROWS,
+    )
+
+
+# --- citizens' reports -------------------------------------------------------------
+
+
+def report_counts() -> dict:
+    """Subqueries counting a proposal's citizen reports and those answered, for annotate()."""
+
+    def count(queryset):
+        return Coalesce(
+            Subquery(
+                queryset.filter(proposal=OuterRef("pk"))
+                .order_by()
+                .values("proposal")
+                .annotate(n=Count("pk"))
+                .values("n")[:1]
+            ),
+            0,
+        )
+
+    reports = CitizenReport.objects.all()
+    return {
+        "report_count": count(reports),
+        "answered_report_count": count(
+            reports.exclude(status=CitizenReport.Status.RECEIVED)
+        ),
+    }
+
+
+def report_public(code: str) -> CitizenReport | None:
+    """A report by its tracking code, with only what the public may see.
+
+    Neither the message nor the reporter's name or contact is loaded.
+    """
+    if not code:
+        return None
+    return (
+        CitizenReport.objects.filter(tracking_code=code)
+        .select_related("proposal")
+        .only(
+            "id",
+            "tracking_code",
+            "status",
+            "response",
+            "due_on",
+            "created_at",
+            "answered_at",
+            "proposal__id",
+            "proposal__title",
+        )
+        .first()
+    )
+
+
+REPORT_STATUS_ORDER = Case(
+    When(status=CitizenReport.Status.RECEIVED, then=Value(0)),
+    When(status=CitizenReport.Status.ANSWERED, then=Value(1)),
+    default=Value(2),
+)
+
+
+def report_queue(*, status: str = "") -> QuerySet[CitizenReport]:
+    """The back office's queue: waiting reports first, the most urgent at the top."""
+    reports = CitizenReport.objects.select_related("proposal").defer(
+        "proposal__background", "proposal__purpose", "client_fingerprint"
+    )
+    if status in CitizenReport.Status.values:
+        reports = reports.filter(status=status)
+    return reports.order_by(REPORT_STATUS_ORDER, "due_on", "created_at", "pk")
+
+
+def report_summary() -> dict:
+    """How many reports wait for an answer, and how many of them are overdue (one query)."""
+    waiting = Q(status=CitizenReport.Status.RECEIVED)
+    return CitizenReport.objects.aggregate(
+        waiting=Count("pk", filter=waiting),
+        overdue=Count("pk", filter=waiting & Q(due_on__lt=timezone.localdate())),
     )

@@ -35,6 +35,38 @@ urlpatterns = [
         staff.proposal_action,
         name="grants_staff_proposal_action",
     ),
+    path("staff/reports/", staff.reports, name="grants_staff_reports"),
+    path(
+        "staff/reports/<id:report_id>/",
+        staff.report_detail,
+        name="grants_staff_report",
+    ),
+    path(
+        "staff/announcements/",
+        staff.announcements,
+        name="grants_staff_announcements",
+    ),
+    path(
+        "staff/announcements/new/",
+        staff.announcement_form,
+        name="grants_staff_announcement_new",
+    ),
+    path(
+        "staff/announcements/<id:announcement_id>/edit/",
+        staff.announcement_form,
+        name="grants_staff_announcement_edit",
+    ),
+    path("staff/regulations/", staff.regulations, name="grants_staff_regulations"),
+    path(
+        "staff/regulations/new/",
+        staff.regulation_form,
+        name="grants_staff_regulation_new",
+    ),
+    path(
+        "staff/regulations/<id:regulation_id>/edit/",
+        staff.regulation_form,
+        name="grants_staff_regulation_edit",
+    ),
     path("my/", applicant.my_home, name="grants_my"),
     path("my/profile/", applicant.profile, name="grants_my_profile"),
     path(
@@ -78,6 +110,12 @@ PUBLIC_ROUTES = frozenset(
         "grants_program_public",
         "grants_proposals_public",
         "grants_proposal_public",
+        "grants_announcements",
+        "grants_regulations",
+        "grants_statistics",
+        "grants_report_new",
+        "grants_report_lookup",
+        "grants_report_track",
     }
 )
 # Signed-in people who need no membership: applicants and their documents.

@@ -14,4 +14,14 @@ urlpatterns = [
         views.proposal_public,
         name="grants_proposal_public",
     ),
+    path(
+        "proposals/<id:proposal_id>/report/",
+        views.report_new,
+        name="grants_report_new",
+    ),
+    path("reports/", views.report_lookup, name="grants_report_lookup"),
+    path("reports/<str:code>/", views.report_track, name="grants_report_track"),
+    path("announcements/", views.announcements, name="grants_announcements"),
+    path("regulations/", views.regulations, name="grants_regulations"),
+    path("statistics/", views.statistics, name="grants_statistics"),
 ]

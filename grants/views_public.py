@@ -1,11 +1,18 @@
-"""The public transparency portal (no login): programs, proposals, timelines."""
+"""The public transparency portal (no login): programs, proposals, timelines,
+announcements, regulations, statistics and citizens' reports."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from . import selectors
+from tenants.forms import add_service_errors
+
+from . import selectors, services
+from .forms import CitizenReportForm, TrackingCodeForm
 
 
 def portal(request):
@@ -42,3 +49,121 @@ def proposal_public(request, proposal_id):
     if detail is None:
         raise Http404
     return render(request, "grants/public/proposal.html", {"detail": detail})
+
+
+# --- announcements, regulations, statistics ---------------------------------------------
+
+
+def announcements(request):
+    return render(
+        request,
+        "grants/public/announcements.html",
+        {"page": selectors.announcement_page(page=request.GET.get("page"))},
+    )
+
+
+def regulations(request):
+    return render(
+        request,
+        "grants/public/regulations.html",
+        {"regulations": selectors.public_regulations()},
+    )
+
+
+def statistics(request):
+    return render(
+        request,
+        "grants/public/statistics.html",
+        {"stats": selectors.portal_statistics()},
+    )
+
+
+# --- citizens' reports --------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    """The sender's address as allauth sees it for its login limits: behind a load
+    balancer, ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER say
+    which forwarded address to believe; otherwise the connection's own."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""
+
+
+def report_new(request, proposal_id):
+    """A citizen reports about a public proposal; drafts and unknown numbers are 404."""
+    proposal = (
+        selectors.public_proposals()
+        .select_related("program")
+        .only("id", "title", "program__id", "program__name", "program__fiscal_year")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise Http404
+    form = CitizenReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                report = services.citizen_report_submit(
+                    proposal=proposal,
+                    client_ip=_client_ip(request),
+                    **form.cleaned_data,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                limited = getattr(exc, "code", None) == services.RATE_LIMITED
+                status = 429 if limited else 400
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your report was received. Keep its tracking code, %(code)s: "
+                        "it is the only way to follow the answer."
+                    )
+                    % {"code": report.display_code},
+                )
+                return redirect("grants_report_track", report.tracking_code)
+        else:
+            status = 400
+    return render(
+        request,
+        "grants/public/report_form.html",
+        {
+            "proposal": proposal,
+            "form": form,
+            "answer_days": services.REPORT_ANSWER_DAYS,
+        },
+        status=status,
+    )
+
+
+def report_lookup(request):
+    """Type a tracking code to follow a report."""
+    form = TrackingCodeForm(request.GET if "code" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        return redirect("grants_report_track", form.cleaned_data["code"])
+    return render(
+        request,
+        "grants/public/report_lookup.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def report_track(request, code):
+    """Where a report stands: status, due date and the public answer; never who sent it."""
+    report = selectors.report_public(services.normalise_tracking_code(code))
+    if report is None:
+        raise Http404
+    if report.tracking_code != code:
+        return redirect("grants_report_track", report.tracking_code)
+    response = render(request, "grants/public/report_track.html", {"report": report})
+    # The code works like a password to this page: keep it out of shared caches.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

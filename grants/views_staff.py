@@ -1,8 +1,10 @@
-"""The back office: work queues, programs and their stages, proposals and their steps."""
+"""The back office: work queues, programs and their stages, proposals and their steps,
+citizens' reports, announcements and regulations."""
 
 from __future__ import annotations
 
 import csv
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,17 +13,20 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Adoption
 from catalog.selectors import hosted_app_for_module
 from tenants.forms import add_service_errors
+from tenants.models import User
 from tenants.selectors import clean_param
 
-from . import services
+from . import selectors, services
 from .access import access_staff_proposal, staff_required
 from .forms import (
     AgreementForm,
+    AnnouncementForm,
     ApproveForm,
     DisburseForm,
     LineCorrectionForm,
@@ -29,9 +34,18 @@ from .forms import (
     PassForm,
     ProgramForm,
     ReasonForm,
+    RegulationForm,
+    ReportAnswerForm,
     StageFormSet,
 )
-from .models import Program, Proposal, ProposalDocument
+from .models import (
+    Announcement,
+    CitizenReport,
+    Program,
+    Proposal,
+    ProposalDocument,
+    Regulation,
+)
 from .roles import GrantRole
 
 
@@ -87,6 +101,7 @@ def home(request):
                 status=Program.Status.ARCHIVED
             ).order_by("-fiscal_year", "name")[:20],
             "can_manage": actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles,
+            "report_summary": selectors.report_summary(),
         },
     )
 
@@ -409,3 +424,176 @@ def _correct_lines(request, proposal):
             request, _("Quantities and costs must be whole, non-negative numbers.")
         )
     return redirect("grants_staff_proposal", proposal.pk)
+
+
+# --- citizens' reports -------------------------------------------------------------
+
+
+@staff_required
+def reports(request):
+    """Reports waiting for an answer first, the most urgent at the top; overdue marked."""
+    status = clean_param(request.GET.get("status", ""), 20)
+    if status not in CitizenReport.Status.values:
+        status = ""
+    page = Paginator(selectors.report_queue(status=status), 25).get_page(
+        clean_param(request.GET.get("page", ""), 20) or None
+    )
+    return render(
+        request,
+        "grants/staff/reports.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": CitizenReport.Status.choices,
+            "querystring": urlencode({"status": status}) if status else "",
+            "summary": selectors.report_summary(),
+            "answer_days": services.REPORT_ANSWER_DAYS,
+        },
+    )
+
+
+@staff_required
+def report_detail(request, report_id):
+    report = (
+        CitizenReport.objects.select_related("proposal", "proposal__stage")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise Http404
+    actor = _actor(request)
+    form = ReportAnswerForm(request.POST or None, initial={"response": report.response})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.citizen_report_answer(
+                    tenant=request.tenant,
+                    actor_user=request.user,
+                    report=report,
+                    response=form.cleaned_data["response"],
+                    close=form.cleaned_data["close"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+                status = 400
+            else:
+                messages.success(
+                    request,
+                    _("The answer to %(code)s is published.")
+                    % {"code": report.display_code},
+                )
+                return redirect("grants_staff_reports")
+        else:
+            status = 400
+    answered_by = (
+        User.objects.filter(pk=report.answered_by_id).first()
+        if report.answered_by_id
+        else None
+    )
+    return render(
+        request,
+        "grants/staff/report.html",
+        {
+            "report": report,
+            "form": form,
+            "answered_by": answered_by,
+            "can_answer": bool(actor.roles or actor.is_admin)
+            and report.status != CitizenReport.Status.CLOSED,
+        },
+        status=status,
+    )
+
+
+# --- announcements and regulations -------------------------------------------------
+
+
+def _can_manage(request) -> bool:
+    actor = _actor(request)
+    return actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles
+
+
+@staff_required
+def announcements(request):
+    page = Paginator(Announcement.objects.order_by("-published_on", "-pk"), 25)
+    return render(
+        request,
+        "grants/staff/announcements.html",
+        {
+            "page": page.get_page(clean_param(request.GET.get("page", ""), 20) or None),
+            "can_manage": _can_manage(request),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@staff_required
+def announcement_form(request, announcement_id=None):
+    announcement = None
+    if announcement_id is not None:
+        announcement = Announcement.objects.filter(pk=announcement_id).first()
+        if announcement is None:
+            raise Http404
+    services.program_manager_check(tenant=request.tenant, actor_user=request.user)
+    form = AnnouncementForm(request.POST or None, instance=announcement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.announcement_save(
+                tenant=request.tenant,
+                actor_user=request.user,
+                announcement=announcement,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The announcement was saved."))
+            return redirect("grants_staff_announcements")
+    return render(
+        request,
+        "grants/staff/announcement_form.html",
+        {"form": form, "announcement": announcement},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def regulations(request):
+    return render(
+        request,
+        "grants/staff/regulations.html",
+        {
+            "regulations": Regulation.objects.order_by("-year", "number", "pk"),
+            "can_manage": _can_manage(request),
+        },
+    )
+
+
+@staff_required
+def regulation_form(request, regulation_id=None):
+    regulation = None
+    if regulation_id is not None:
+        regulation = Regulation.objects.filter(pk=regulation_id).first()
+        if regulation is None:
+            raise Http404
+    services.program_manager_check(tenant=request.tenant, actor_user=request.user)
+    form = RegulationForm(request.POST or None, instance=regulation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.regulation_save(
+                tenant=request.tenant,
+                actor_user=request.user,
+                regulation=regulation,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The regulation was saved."))
+            return redirect("grants_staff_regulations")
+    return render(
+        request,
+        "grants/staff/regulation_form.html",
+        {"form": form, "regulation": regulation},
+        status=400 if form.errors else 200,
+    )

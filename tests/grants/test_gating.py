@@ -32,7 +32,10 @@ def module_paths():
 def test_every_module_page_is_gated_for_a_tenant_without_it(tangerang, tangerang_admin):
     paths = module_paths()
     assert len(paths) > 20, paths
-    for client in (host_client("tangerang.localhost"), host_client("tangerang.localhost", tangerang_admin)):
+    for client in (
+        host_client("tangerang.localhost"),
+        host_client("tangerang.localhost", tangerang_admin),
+    ):
         for path in paths:
             for method in ("get", "post"):
                 response = getattr(client, method)(path)

@@ -284,14 +284,18 @@ def test_public_verify_page_names_the_first_broken_event(chain, in_bandung):
     connection.set_schema_to_public()
     from tests.catalog.conftest import make_app
 
-    make_app(in_bandung, slug="sabilulungan", delivery_mode="hosted", hosted_module="grants")
+    make_app(
+        in_bandung, slug="sabilulungan", delivery_mode="hosted", hosted_module="grants"
+    )
     cache.clear()
     client = host_client("bandung.localhost")
     page = client.get("/open-data/audit/verify/").content.decode()
     assert "The chain is intact." in page
     with tenant_context(in_bandung):
         with connection.cursor() as cursor:
-            cursor.execute("UPDATE grants_auditevent SET note = 'x' WHERE seq = %s", [chain[2]])
+            cursor.execute(
+                "UPDATE grants_auditevent SET note = 'x' WHERE seq = %s", [chain[2]]
+            )
     cache.clear()  # the page keeps a result for a minute; don't wait for it here
     page = client.get("/open-data/audit/verify/").content.decode()
     assert f"The chain is broken at event {chain[2]}." in page

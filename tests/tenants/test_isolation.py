@@ -97,10 +97,32 @@ def _tangerang_grants(tangerang, admin):
         applicant = make_applicant("Warga Tangerang", kind="individual")
         proposal = make_proposal(program, applicant, tenant=tangerang)
         document = proposal.documents.first()
+        from grants import services
+
+        report = services.citizen_report_submit(
+            proposal=proposal,
+            message="Laporan warga Tangerang",
+            reporter_name="Pelapor Rahasia",
+            reporter_contact="pelapor@tangerang.test",
+            client_ip="192.0.2.10",
+        )
+        announcement = services.announcement_save(
+            tenant=tangerang, actor_user=admin, title="Pengumuman", body="Isi"
+        )
+        regulation = services.regulation_save(
+            tenant=tangerang,
+            actor_user=admin,
+            title="Tata cara hibah",
+            number="Peraturan Wali Kota Tangerang Nomor 1 Tahun 2024",
+            year=2024,
+        )
         return {
             "program_id": program.pk,
             "proposal_id": proposal.pk,
             "document_id": document.pk,
+            "report_id": report.pk,
+            "announcement_id": announcement.pk,
+            "regulation_id": regulation.pk,
             "applicant": applicant,
         }
     finally:
@@ -124,6 +146,12 @@ def test_route_list_covers_the_member_pages():
         "grants_staff_proposal_action",
         "grants_staff_proposals_csv",
         "grants_staff_program",
+        "grants_staff_reports",
+        "grants_staff_report",
+        "grants_staff_announcements",
+        "grants_staff_announcement_edit",
+        "grants_staff_regulations",
+        "grants_staff_regulation_edit",
     } <= names
 
 
@@ -214,6 +242,14 @@ def test_bandung_member_gets_403_on_every_tangerang_member_page(
     assert not Membership.objects.filter(
         user=bandung_admin, tenant__slug="tangerang"
     ).exists()
+    from django_tenants.utils import tenant_context
+
+    from grants.models import Announcement, CitizenReport
+
+    with tenant_context(Tenant.objects.get(slug="tangerang")):
+        report = CitizenReport.objects.get(pk=tangerang_objects["report_id"])
+        assert (report.status, report.response) == ("received", "")
+        assert Announcement.objects.get().title == "Pengumuman"
 
 
 def test_anonymous_users_are_sent_to_sign_in(tangerang_objects):
