@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tenants.access import MANAGE_ROLES, member_required
-from tenants.forms import add_service_errors
+from tenants.forms import add_service_errors, exception_text
 
 from . import selectors, services
 from .access import access_adoption, access_agreement, access_own_app
@@ -213,7 +213,7 @@ def adoption_action(request, adoption_id, action):
         if form is not None and isinstance(exc, ValidationError):
             add_service_errors(form, exc)
         else:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, exception_text(exc))
             return redirect("catalog_adoption", adoption.pk)
     if form is not None and form.errors:
         adoption.refresh_from_db()

@@ -433,6 +433,7 @@ def _walk(
         return
     _attach(proposal, "lpj_report", uploader=user.pk)
     _attach(proposal, "lpj_receipt", uploader=user.pk)
+    _attach(proposal, "lpj_photo", uploader=user.pk)
     proposal = step(
         user,
         "report",

@@ -652,12 +652,16 @@ def _report(proposal: Proposal, *, spent_amount, amounts, **_kwargs) -> None:
             {"spent_amount": [_("More cannot be spent than was disbursed.")]}
         )
     kinds = set(proposal.documents.values_list("kind", flat=True))
-    if (
-        ProposalDocument.Kind.LPJ_REPORT not in kinds
-        or ProposalDocument.Kind.LPJ_RECEIPT not in kinds
-    ):
+    needed = {
+        ProposalDocument.Kind.LPJ_REPORT,
+        ProposalDocument.Kind.LPJ_RECEIPT,
+        ProposalDocument.Kind.LPJ_PHOTO,
+    }
+    if not needed <= kinds:
         raise ValidationError(
-            _("Upload the accountability report and its receipts first.")
+            _(
+                "Upload the accountability report, its receipts and photos of the activity first."
+            )
         )
     proposal.spent_amount = spent_amount
     amounts["spent"] = spent_amount

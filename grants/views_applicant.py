@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from tenants.forms import add_service_errors
+from tenants.forms import add_service_errors, exception_text
 
 from . import services
 from .access import (
@@ -179,7 +179,7 @@ def proposal_upload(request, proposal_id):
                 upload=form.cleaned_data["file"],
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, exception_text(exc))
         else:
             messages.success(request, _("The document was uploaded."))
     else:
@@ -214,7 +214,7 @@ def proposal_action(request, proposal_id, action):
                 **kwargs,
             )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, exception_text(exc))
     else:
         messages.success(request, _("Done."))
     return redirect("grants_my_proposal", proposal.pk)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Adoption
 from catalog.selectors import hosted_app_for_module
-from tenants.forms import add_service_errors
+from tenants.forms import add_service_errors, exception_text
 from tenants.models import User
 from tenants.selectors import clean_param
 
@@ -170,7 +170,7 @@ def program_detail(request, program_id):
                     stages=new_stages,
                 )
             except (ValidationError, PermissionDenied) as exc:
-                messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+                messages.error(request, exception_text(exc))
             else:
                 messages.success(request, _("The review stages were saved."))
                 return redirect("grants_staff_program", program.pk)
@@ -201,7 +201,7 @@ def program_status(request, program_id):
             status=clean_param(request.POST.get("status", ""), 20),
         )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, exception_text(exc))
     return redirect("grants_staff_program", program.pk)
 
 
@@ -416,7 +416,7 @@ def _correct_lines(request, proposal):
                 corrections=form.corrections(),
             )
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            messages.error(request, exception_text(exc))
         else:
             messages.success(request, _("The corrections were saved."))
     else:

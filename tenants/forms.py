@@ -20,6 +20,11 @@ def add_service_errors(form: forms.Form, exc) -> None:
         form.add_error(None, exc.messages)
 
 
+def exception_text(exc) -> str:
+    """A service's ValidationError or PermissionDenied as one message for the page."""
+    return " ".join(getattr(exc, "messages", None) or [str(exc)])
+
+
 class SignupExtraForm(forms.Form):
     """Extra fields on allauth's signup form."""
 

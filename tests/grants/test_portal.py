@@ -185,6 +185,7 @@ def portal(in_bandung, officials):
     closed = sign_and_disburse(tenant, officials, closed, 10_000_000, 4_000_000)
     attach(closed, "lpj_report")
     attach(closed, "lpj_receipt")
+    attach(closed, "lpj_photo")
     closed = step(tenant, organisation, closed, "report", spent_amount=13_500_000)
     closed = step(tenant, officials["opd"], closed, "close")
 

@@ -172,6 +172,7 @@ def test_full_life_of_a_grant_with_every_wrong_role_refused(
         step(tenant, applicant_user, proposal, "report", spent_amount=13_000_000)
     attach(proposal, "lpj_report")
     attach(proposal, "lpj_receipt")
+    attach(proposal, "lpj_photo")
     with pytest.raises(ValidationError, match="More cannot be spent"):
         step(tenant, applicant_user, proposal, "report", spent_amount=14_000_001)
     proposal = step(tenant, applicant_user, proposal, "report", spent_amount=13_500_000)
