@@ -131,7 +131,9 @@ def test_indonesian_catalog_is_complete_and_compiled():
     po = (locale_dir / "django.po").read_text(encoding="utf-8")
     assert "#, fuzzy" not in po
     compiled = gettext.GNUTranslations((locale_dir / "django.mo").open("rb"))
-    entries = re.findall(r'\nmsgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', po)
+    entries = re.findall(
+        r'\n(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', po
+    )
     assert len(entries) > 200
 
     def unquote(block):
@@ -143,9 +145,14 @@ def test_indonesian_catalog_is_complete_and_compiled():
             for line in block.strip().split("\n")
         )
 
-    for raw_id, raw_str in entries:
+    for raw_context, raw_id, raw_str in entries:
         msgid, msgstr = unquote(raw_id), unquote(raw_str)
         if not msgid:
             continue  # the header
         assert msgstr, f"untranslated: {msgid!r}"
-        assert compiled.gettext(msgid) == msgstr, f".mo is stale for {msgid!r}"
+        compiled_text = (
+            compiled.pgettext(unquote(raw_context), msgid)
+            if raw_context
+            else compiled.gettext(msgid)
+        )
+        assert compiled_text == msgstr, f".mo is stale for {msgid!r}"
