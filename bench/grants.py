@@ -18,6 +18,10 @@ the whole middleware stack, templates rendered, DEBUG off):
    because it is the one filter no index can serve.
 4. **program totals** -- ``/grants/programs/<id>/``, rotating over programs.
 5. **portal home** -- ``/grants/`` (totals over every program and proposal).
+6. **statistics** -- ``/grants/statistics/`` (by year, kind and kecamatan) and
+   **proposal + timeline** -- ``/grants/proposals/<id>/`` (its audit events out
+   of the million), rotating over 20 proposals; neither is in the issue's
+   target, both are shown for completeness.
 
 Every page is timed at two data sizes in one run: first with 1,000 proposals
 and 10,000 events (scaled from ``--proposals``/``--events``), then after the
@@ -33,14 +37,16 @@ queries per page at both sizes.
 Then, at both sizes, each in a fresh child process (so that memory is not
 hidden by what seeding left in this one):
 
-6. **full JSON export** ``/open-data/grants.json`` and **CSV export**
+7. **full JSON export** ``/open-data/grants.json`` and **CSV export**
    ``/open-data/grants.csv``: the streaming response is consumed chunk by chunk
    and only its bytes are counted. Reported: wall time, statements run,
    growth of the resident set over the child's warmed-up baseline (psutil
-   sampling every 2 ms), the child's peak RSS (``ru_maxrss``), and, in a
+   sampling every 2 ms), the child's peak RSS since it started (``VmHWM`` in
+   /proc/self/status; not ``ru_maxrss``, which Linux carries over from the
+   parent through fork and exec), and, in a
    second pass under ``tracemalloc``, the peak of Python allocations.
    Target: under 150 MB whatever the row count.
-7. **chain verification**: ``grants.audit.verify_stored()`` over every event,
+8. **chain verification**: ``grants.audit.verify_stored()`` over every event,
    timed and measured the same way; it must say the chain is intact.
 
 The data (reproducible with ``--seed``): the platform tenant and Bandung made
@@ -67,7 +73,8 @@ events of a seeding step are merged in time order and COPYed in batches of
 10,000. (``at`` increases with ``seq`` within each seeding step, not across
 the program events made by the services or across the two steps; nothing
 checks it.) Budget lines, documents, stage reviews and disbursement rows are
-not seeded: no measured page reads them. Then ANALYZE.
+not seeded: no measured page reads them. Then VACUUM (ANALYZE), so that the
+statistics and the visibility map are those of a table autovacuum has seen.
 
 It never touches the developer's database: it runs in a throwaway database
 ``bagipakai_bench_<pid>`` on the same server (see bench/_common.py), migrated
@@ -1213,10 +1220,19 @@ def grow(seed: Seed, proposals: int, events: int) -> None:
                     )
         if rows:
             _copy(cursor, f'"{schema}".grants_auditevent', EVENT_COLUMNS, rows)
-        cursor.execute("ANALYZE")
     print(f"  {written:,} events in {time.perf_counter() - started:.1f} s")
+    vacuum_analyze()
     seed.proposals = last
     seed.events = AuditEvent.objects.count()
+
+
+def vacuum_analyze() -> None:
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    print(f"  VACUUM (ANALYZE) in {time.perf_counter() - started:.1f} s")
 
 
 class _Event:
@@ -1269,6 +1285,8 @@ LIST_PAGES = "list, unfiltered, page 1 / 2 / middle / last"
 LIST_SEARCH = "list, text search `?q=` (not in the target)"
 PROGRAM = "program totals `/grants/programs/<id>/`"
 PORTAL = "portal home `/grants/`"
+STATISTICS = "statistics `/grants/statistics/` (not in the target)"
+DETAIL = "proposal + timeline `/grants/proposals/<id>/` (not in the target)"
 TARGETED = (LIST_FILTERED, LIST_PAGES, PROGRAM)
 
 
@@ -1321,7 +1339,17 @@ def filter_rotation(seed: Seed) -> list[str]:
     return [f"/grants/proposals/?{urlencode(c)}" for c in combos]
 
 
-def rotation(seed: Seed, filtered: list[str]) -> dict[str, list[str]]:
+def detail_rotation() -> list[int]:
+    """20 public proposals of the small data, spread over its ids."""
+    from grants.selectors import public_proposals
+
+    ids = list(public_proposals().order_by("pk").values_list("pk", flat=True))
+    return ids[:: max(1, len(ids) // 20)][:20]
+
+
+def rotation(
+    seed: Seed, filtered: list[str], detail_ids: list[int]
+) -> dict[str, list[str]]:
     from grants.models import Program
     from grants.selectors import PAGE_SIZE, public_proposals
 
@@ -1346,6 +1374,8 @@ def rotation(seed: Seed, filtered: list[str]) -> dict[str, list[str]]:
         ],
         PROGRAM: [f"/grants/programs/{pk}/" for pk in programs],
         PORTAL: ["/grants/"],
+        STATISTICS: ["/grants/statistics/"],
+        DETAIL: [f"/grants/proposals/{pk}/" for pk in detail_ids],
     }
 
 
@@ -1472,6 +1502,18 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
+def _high_water_mark() -> int | None:
+    """Peak resident set of this process since its exec (Linux), in bytes."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
 def _trim() -> None:
     gc.collect()
     try:
@@ -1484,7 +1526,6 @@ def _trim() -> None:
 
 def probe(kind: str, schema: str, tracemalloc_pass: bool) -> dict:
     """In a fresh process: one export (or the chain check), measured twice."""
-    import resource
     import tracemalloc
 
     import psutil
@@ -1537,7 +1578,7 @@ def probe(kind: str, schema: str, tracemalloc_pass: bool) -> dict:
         seconds=seconds,
         rss_baseline=baseline,
         rss_growth=peak - baseline,
-        ru_maxrss=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        peak_rss=_high_water_mark() or peak,
     )
     if tracemalloc_pass:
         connection.set_schema_to_public()
@@ -1639,7 +1680,7 @@ def print_probes(probes: list[ProbeRow], published: dict[str, int]) -> None:
         traced = f"{r['traced_peak'] / MB:.1f}" if "traced_peak" in r else "–"
         print(
             f"| {probe_row.what} | {probe_row.size} | {rows_out} | {out} | {r['seconds']:.1f} "
-            f"| {queries} | {r['rss_growth'] / MB:.1f} | {r['ru_maxrss'] / MB:.0f} | {traced} |"
+            f"| {queries} | {r['rss_growth'] / MB:.1f} | {r['peak_rss'] / MB:.0f} | {traced} |"
         )
 
 
@@ -1660,10 +1701,12 @@ def summarize(rows: list[Row], probes: list[ProbeRow]) -> None:
         )
         + ("" if not others else "; also over: " + "; ".join(others))
     )
+    # Per URL of the rotation (the same position at every size): organisations'
+    # proposals load their budget lines, individuals' do not.
     varying = [
         page
         for page, measured in by_page.items()
-        if len({q for r in measured for q in r.queries}) > 1
+        if len({r.queries for r in measured}) > 1
     ]
     print(
         "queries per page: "
@@ -1753,7 +1796,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="SQL",
         help="after measuring, run SQL in the tenant's schema (e.g. CREATE "
-        "INDEX ...), ANALYZE, and measure the pages again; repeatable",
+        "INDEX ...), VACUUM (ANALYZE), and measure the pages again; repeatable",
     )
     # Internal: the child process that measures one export or the chain check.
     parser.add_argument(
@@ -1823,6 +1866,7 @@ def main(argv: list[str] | None = None) -> int:
         probes: list[ProbeRow] = []
         published_count: dict[str, int] = {}
         filtered: list[str] = []
+        detail_ids: list[int] = []
         for proposals, events in (
             (SMALL_PROPOSALS, small_events),
             (args.proposals, args.events),
@@ -1841,7 +1885,8 @@ def main(argv: list[str] | None = None) -> int:
             published_count[seed.label] = published().count()
             if not filtered:
                 filtered = filter_rotation(seed)
-            urls = rotation(seed, filtered)
+                detail_ids = detail_rotation()
+            urls = rotation(seed, filtered, detail_ids)
             _trim()
             started = time.perf_counter()
             size_rows = measure_pages(seed, urls, args.requests, args.warmup)
@@ -1865,7 +1910,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(
                         f"\ntry-sql ({time.perf_counter() - started:.1f} s): {statement}"
                     )
-                cursor.execute("ANALYZE")
+            vacuum_analyze()
             label = seed.label + " + try-sql"
             tried = measure_pages(seed, urls, args.requests, args.warmup, label=label)
             print_report(size_rows + tried, [], published_count)
