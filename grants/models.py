@@ -241,6 +241,25 @@ class Proposal(models.Model):
             ),
             models.Index(fields=["status", "stage"], name="grants_proposal_queue"),
             models.Index(fields=["kecamatan"], name="grants_proposal_kecamatan"),
+            # The public list's order ("latest first"), for public proposals only.
+            models.Index(
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="grants_proposal_public_recent",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
+            # Portal, program and statistics totals read only this index.
+            models.Index(
+                fields=["program", "status", "kecamatan"],
+                include=[
+                    "requested_amount",
+                    "approved_amount",
+                    "disbursed_amount",
+                    "spent_amount",
+                ],
+                name="grants_proposal_public_totals",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

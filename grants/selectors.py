@@ -14,10 +14,10 @@ from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
-    F,
     OuterRef,
     Prefetch,
     Q,
@@ -29,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from tenants.selectors import clean_param
@@ -76,20 +77,51 @@ def _public_q(prefix: str = "") -> Q:
     )
 
 
-def _totals(prefix: str = "") -> dict:
-    """Aggregates of public proposals, over `prefix` (e.g. "proposals__" from Program)."""
-    public = _public_q(prefix)
-    committed = public & Q(**{f"{prefix}status__in": Proposal.COMMITTED})
-    reported = public & Q(**{f"{prefix}status__in": _REPORTED})
-    return {
-        "proposal_count": Count(f"{prefix}pk", filter=public),
-        "requested": Sum(f"{prefix}requested_amount", filter=public, default=0),
-        "approved": Sum(f"{prefix}approved_amount", filter=committed, default=0),
-        "approved_count": Count(f"{prefix}pk", filter=committed),
-        "disbursed": Sum(f"{prefix}disbursed_amount", filter=public, default=0),
-        "reported": Sum(f"{prefix}spent_amount", filter=reported, default=0),
-        "reported_count": Count(f"{prefix}pk", filter=reported),
+# Amounts summed per group of public proposals; one grouped query feeds every
+# total on a page (an index-only scan with grants_proposal_public_totals).
+_GROUP_SUMS = {
+    "n": Count("*"),
+    "requested": Sum("requested_amount", default=0),
+    "approved": Sum("approved_amount", default=0),
+    "disbursed": Sum("disbursed_amount", default=0),
+    "spent": Sum("spent_amount", default=0),
+}
+
+
+def _grouped(proposals: QuerySet[Proposal], *keys: str) -> list[dict]:
+    """Rows of (keys…, status) with counts and sums: few rows whatever the proposals."""
+    return list(proposals.order_by().values(*keys, "status").annotate(**_GROUP_SUMS))
+
+
+def _totals_of(rows) -> dict:
+    """The public figures of a set of grouped rows (see _grouped)."""
+    totals = {
+        "proposal_count": 0,
+        "requested": 0,
+        "approved": 0,
+        "approved_count": 0,
+        "disbursed": 0,
+        "reported": 0,
+        "reported_count": 0,
     }
+    for row in rows:
+        totals["proposal_count"] += row["n"]
+        totals["requested"] += row["requested"]
+        totals["disbursed"] += row["disbursed"]
+        if row["status"] in Proposal.COMMITTED:
+            totals["approved"] += row["approved"]
+            totals["approved_count"] += row["n"]
+        if row["status"] in _REPORTED:
+            totals["reported"] += row["spent"]
+            totals["reported_count"] += row["n"]
+    return totals
+
+
+def _by(rows, key: str) -> dict:
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
 
 
 # --- portal home and program pages ---------------------------------------------------
@@ -99,21 +131,23 @@ def portal_overview(*, page: str | None = None) -> dict:
     """Totals over every public program, and one page of programs with their totals.
 
     Three queries whatever the number of programs and proposals: the budget sum
-    (which also counts the programs for the paginator), the proposals' totals,
-    and the page of programs with all their totals in one GROUP BY.
+    (which also counts the programs for the paginator), the proposals grouped
+    by program and status, and the page of programs.
     """
     budget = public_programs().aggregate(
         budget=Sum("budget", default=0), programs=Count("pk")
     )
-    totals = public_proposals().aggregate(**_totals())
-    programs = public_programs().annotate(**_totals("proposals__"))
-    paginator = Paginator(programs.order_by("-fiscal_year", "name", "pk"), PAGE_SIZE)
-    # Counting the annotated queryset would join every proposal again.
+    rows = _grouped(public_proposals(), "program_id")
+    per_program = _by(rows, "program_id")
+    paginator = Paginator(
+        public_programs().order_by("-fiscal_year", "name", "pk"), PAGE_SIZE
+    )
     paginator.count = budget["programs"]
-    return {
-        "totals": {**budget, **totals},
-        "page": paginator.get_page(clean_param(page, 20) or None),
-    }
+    result = paginator.get_page(clean_param(page, 20) or None)
+    for program in result.object_list:
+        for key, value in _totals_of(per_program.get(program.pk, [])).items():
+            setattr(program, key, value)
+    return {"totals": {**budget, **_totals_of(rows)}, "page": result}
 
 
 @dataclass
@@ -125,32 +159,30 @@ class ProgramDetail:
 
 
 def program_detail(program_id: int) -> ProgramDetail | None:
-    program = (
-        public_programs().filter(pk=program_id).annotate(**_totals("proposals__"))
-    ).first()
+    """A program with its totals, counts by status and by kecamatan: three queries."""
+    program = public_programs().filter(pk=program_id).first()
     if program is None:
         return None
-    proposals = public_proposals().filter(program=program).order_by()
-    counts = {
-        row["status"]: row
-        for row in proposals.values("status").annotate(
-            count=Count("pk"), requested=Sum("requested_amount", default=0)
-        )
-    }
+    rows = _grouped(public_proposals().filter(program=program), "kecamatan")
+    for key, value in _totals_of(rows).items():
+        setattr(program, key, value)
+    statuses = _by(rows, "status")
     by_status = [
         {
             "status": value,
             "label": label,
-            "count": counts[value]["count"],
-            "requested": counts[value]["requested"],
+            "count": sum(row["n"] for row in statuses[value]),
+            "requested": sum(row["requested"] for row in statuses[value]),
         }
         for value, label in Status.choices
-        if value in counts
+        if value in statuses
     ]
-    by_kecamatan = list(
-        proposals.values("kecamatan")
-        .annotate(**_totals())
-        .order_by("-proposal_count", "kecamatan")
+    by_kecamatan = sorted(
+        (
+            {"kecamatan": name, **_totals_of(group)}
+            for name, group in _by(rows, "kecamatan").items()
+        ),
+        key=lambda row: (-row["proposal_count"], row["kecamatan"]),
     )
     stages = list(program.stages.only("id", "program_id", "position", "name", "role"))
     return ProgramDetail(
@@ -315,6 +347,22 @@ def _public_rows() -> QuerySet[Proposal]:
     )
 
 
+class CappedPaginator(Paginator):
+    """Counts at most COUNT_CAP matches: an exact count of 100,000 rows on every
+    page view would cost more than the page itself. Past the cap the page says
+    "more than", and the filters narrow the list."""
+
+    COUNT_CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.COUNT_CAP
+
+
 def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
     """One page of matching proposals, each with `progress` (three queries in all).
 
@@ -327,7 +375,7 @@ def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
             queryset=ReviewStage.objects.only(*_STAGE_COLUMNS).order_by("position"),
         )
     )
-    paginator = Paginator(proposals.order_by("-updated_at", "-pk"), PAGE_SIZE)
+    paginator = CappedPaginator(proposals.order_by("-updated_at", "-pk"), PAGE_SIZE)
     result = paginator.get_page(clean_param(page, 20) or None)
     for proposal in result.object_list:
         proposal.progress = proposal_progress(
@@ -349,12 +397,25 @@ def proposal_filter_options() -> dict:
         .values_list("name", flat=True)
         .distinct()[:200]
     )
-    kecamatan = list(
-        public_proposals()
-        .order_by("kecamatan")
-        .values_list("kecamatan", flat=True)
-        .distinct()[:200]
-    )
+    with connection.cursor() as cursor:
+        # A loose index scan over grants_proposal_kecamatan: one probe per distinct
+        # name instead of reading every proposal.
+        cursor.execute(
+            """
+            WITH RECURSIVE k(kecamatan) AS (
+              (SELECT kecamatan FROM grants_proposal
+               WHERE status <> 'draft' AND submitted_at IS NOT NULL
+               ORDER BY kecamatan LIMIT 1)
+              UNION ALL
+              SELECT (SELECT p.kecamatan FROM grants_proposal p
+                      WHERE p.kecamatan > k.kecamatan AND p.status <> 'draft'
+                        AND p.submitted_at IS NOT NULL
+                      ORDER BY p.kecamatan LIMIT 1)
+              FROM k WHERE k.kecamatan IS NOT NULL)
+            SELECT kecamatan FROM k WHERE kecamatan IS NOT NULL LIMIT 200
+            """
+        )
+        kecamatan = [row[0] for row in cursor.fetchall()]
     return {
         "programs": programs,
         "years": sorted({p.fiscal_year for p in programs}, reverse=True),
@@ -616,53 +677,54 @@ class Statistics:
     kecamatan_truncated: bool = False
 
 
-def _figures() -> dict:
-    """Per group: proposals, and the amounts requested, approved and disbursed."""
-    totals = _totals()
-    return {
-        key: totals[key]
-        for key in (
-            "proposal_count",
-            "requested",
-            "approved_count",
-            "approved",
-            "disbursed",
-        )
-    }
+_FIGURES = ("proposal_count", "requested", "approved_count", "approved", "disbursed")
 
 
 def portal_statistics() -> Statistics:
-    """Public proposals grouped by fiscal year, by kind and by kecamatan: three GROUP BYs.
+    """Public proposals by fiscal year, by kind and by kecamatan: two queries.
 
-    The grand totals are the sum of the year rows (every proposal has exactly
-    one program, so one fiscal year), which costs no query.
+    One grouped query by program, kecamatan and status (few rows whatever the
+    number of proposals), one for the programs' year and kind; the three tables
+    and the grand totals are added up from those rows.
     """
-    proposals = public_proposals().order_by()
-    by_year = [
-        {**row, "label": row["group"]}
-        for row in proposals.values(group=F("program__fiscal_year"))
-        .annotate(**_figures())
-        .order_by("-group")
-    ]
+    rows = _grouped(public_proposals(), "program_id", "kecamatan")
+    programs = {p["pk"]: p for p in Program.objects.values("pk", "fiscal_year", "kind")}
     kinds = dict(Program.Kind.choices)
-    by_kind = [
-        {**row, "label": kinds.get(row["group"], row["group"])}
-        for row in proposals.values(group=F("program__kind"))
-        .annotate(**_figures())
-        .order_by("group")
-    ]
-    by_kecamatan = [
-        {**row, "label": row["group"]}
-        for row in proposals.values(group=F("kecamatan"))
-        .annotate(**_figures())
-        .order_by("-proposal_count", "group")[: MAX_KECAMATAN_ROWS + 1]
-    ]
-    figures = ("proposal_count", "requested", "approved_count", "approved", "disbursed")
+
+    def table(key, label, order):
+        groups: dict = {}
+        for row in rows:
+            groups.setdefault(key(row), []).append(row)
+        result = [
+            {
+                "group": group,
+                "label": label(group),
+                **{k: v for k, v in _totals_of(members).items() if k in _FIGURES},
+            }
+            for group, members in groups.items()
+        ]
+        return sorted(result, key=order)
+
+    by_year = table(
+        lambda row: programs[row["program_id"]]["fiscal_year"],
+        lambda g: g,
+        lambda r: -r["group"],
+    )
+    by_kind = table(
+        lambda row: programs[row["program_id"]]["kind"],
+        lambda g: kinds.get(g, g),
+        lambda r: r["group"],
+    )
+    by_kecamatan = table(
+        lambda row: row["kecamatan"],
+        lambda g: g,
+        lambda r: (-r["proposal_count"], r["group"]),
+    )
     return Statistics(
         by_year=by_year,
         by_kind=by_kind,
         by_kecamatan=by_kecamatan[:MAX_KECAMATAN_ROWS],
-        totals={key: sum(row[key] for row in by_year) for key in figures},
+        totals={key: sum(row[key] for row in by_year) for key in _FIGURES},
         kecamatan_truncated=len(by_kecamatan) > MAX_KECAMATAN_ROWS,
     )
 
