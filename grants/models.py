@@ -7,9 +7,11 @@ hash-chained AuditEvent (invariant 3).
 
 from __future__ import annotations
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -145,6 +147,12 @@ class Applicant(models.Model):
                 name="grants_individual_has_nik",
             ),
         ]
+        indexes = [
+            GinIndex(
+                OpClass(Upper("name"), name="gin_trgm_ops"),
+                name="grants_applicant_name_trgm",
+            ),
+        ]
 
     def __str__(self):
         return self.public_name
@@ -247,6 +255,11 @@ class Proposal(models.Model):
                 F("id").desc(),
                 name="grants_proposal_public_recent",
                 condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
+            # Substring search on titles (icontains is UPPER(title) LIKE …).
+            GinIndex(
+                OpClass(Upper("title"), name="gin_trgm_ops"),
+                name="grants_proposal_title_trgm",
             ),
             # Portal, program and statistics totals read only this index.
             models.Index(
