@@ -410,3 +410,27 @@ def test_stages_cannot_change_under_running_proposals(
             opens_on=today(),
             closes_on=today(),
         )
+
+
+def test_applicant_and_the_next_role_get_e_mail_on_each_step(
+    in_bandung, officials, applicant_user
+):
+    from django.core import mail
+    from django.test import TestCase
+
+    tenant = in_bandung
+    program = make_program(tenant, officials["admin"])
+    proposal = make_proposal(program, applicant_user, submit=False, tenant=tenant)
+    mail.outbox = []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        proposal = step(tenant, applicant_user, proposal, "submit")
+    recipients = [set(message.to) for message in mail.outbox]
+    assert {applicant_user.email} in recipients
+    assert {officials["tata_usaha"].email} in recipients  # the first stage's role
+    assert all("3273010101900001" not in m.body for m in mail.outbox)
+    mail.outbox = []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        step(tenant, officials["tata_usaha"], proposal, "return", note="Lengkapi foto")
+    assert any(
+        "Lengkapi foto" in m.body and applicant_user.email in m.to for m in mail.outbox
+    )
