@@ -527,33 +527,50 @@ def announcements(request):
     )
 
 
-@staff_required
-def announcement_form(request, announcement_id=None):
-    announcement = None
-    if announcement_id is not None:
-        announcement = Announcement.objects.filter(pk=announcement_id).first()
-        if announcement is None:
+def _content_form(
+    request, *, model, object_id, form_class, save, name, template, done, saved
+):
+    """Create or edit an announcement or a regulation (program managers only)."""
+    instance = None
+    if object_id is not None:
+        instance = model.objects.filter(pk=object_id).first()
+        if instance is None:
             raise Http404
     services.program_manager_check(tenant=request.tenant, actor_user=request.user)
-    form = AnnouncementForm(request.POST or None, instance=announcement)
+    form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
-            services.announcement_save(
+            save(
                 tenant=request.tenant,
                 actor_user=request.user,
-                announcement=announcement,
+                **{name: instance},
                 **form.cleaned_data,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The announcement was saved."))
-            return redirect("grants_staff_announcements")
+            messages.success(request, saved)
+            return redirect(done)
     return render(
         request,
-        "grants/staff/announcement_form.html",
-        {"form": form, "announcement": announcement},
+        template,
+        {"form": form, name: instance},
         status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def announcement_form(request, announcement_id=None):
+    return _content_form(
+        request,
+        model=Announcement,
+        object_id=announcement_id,
+        form_class=AnnouncementForm,
+        save=services.announcement_save,
+        name="announcement",
+        template="grants/staff/announcement_form.html",
+        done="grants_staff_announcements",
+        saved=_("The announcement was saved."),
     )
 
 
@@ -571,29 +588,14 @@ def regulations(request):
 
 @staff_required
 def regulation_form(request, regulation_id=None):
-    regulation = None
-    if regulation_id is not None:
-        regulation = Regulation.objects.filter(pk=regulation_id).first()
-        if regulation is None:
-            raise Http404
-    services.program_manager_check(tenant=request.tenant, actor_user=request.user)
-    form = RegulationForm(request.POST or None, instance=regulation)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.regulation_save(
-                tenant=request.tenant,
-                actor_user=request.user,
-                regulation=regulation,
-                **form.cleaned_data,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The regulation was saved."))
-            return redirect("grants_staff_regulations")
-    return render(
+    return _content_form(
         request,
-        "grants/staff/regulation_form.html",
-        {"form": form, "regulation": regulation},
-        status=400 if form.errors else 200,
+        model=Regulation,
+        object_id=regulation_id,
+        form_class=RegulationForm,
+        save=services.regulation_save,
+        name="regulation",
+        template="grants/staff/regulation_form.html",
+        done="grants_staff_regulations",
+        saved=_("The regulation was saved."),
     )
