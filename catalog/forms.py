@@ -6,6 +6,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Tenant
+from tenants.validators import validate_single_line
 
 from .models import Adoption, Agreement, CatalogApp, Release
 from .vocabularies import (
@@ -140,7 +141,9 @@ def _lines(value: str) -> list[str]:
 
 
 class CatalogAppForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"), max_length=120, validators=[validate_single_line]
+    )
     short_description_id = forms.CharField(
         label=_("Short description (Indonesian)"), max_length=150
     )

@@ -269,7 +269,33 @@ def load(data: bytes) -> dict:
                 )
             ]
         )
+    nul = _nul_paths(doc)
+    if nul:
+        # PostgreSQL text cannot hold NUL; a "\0" escape in YAML would produce one.
+        raise PubliccodeError(
+            [
+                Issue(path, _("Text must not contain NUL characters."))
+                for path in nul[:20]
+            ]
+        )
     return doc
+
+
+def _nul_paths(value, path: str = "") -> list[str]:
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            key_text = str(key)
+            child = f"{path}.{key_text}" if path else key_text
+            found += ([child] if "\x00" in key_text else []) + _nul_paths(item, child)
+        return found
+    if isinstance(value, list):
+        return [
+            p for i, item in enumerate(value) for p in _nul_paths(item, f"{path}[{i}]")
+        ]
+    return []
 
 
 # --- checking --------------------------------------------------------------------

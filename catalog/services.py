@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.entitlements import check_hosted_adoption_allowed
 from tenants.models import Membership, Tenant, User
 
 from . import hosted
@@ -148,7 +149,7 @@ def app_update(
 def _save_app(app: CatalogApp, logo) -> CatalogApp:
     """Validate, store (a unique-key clash becomes a form error) and index an entry."""
     _validate_app(app)
-    if logo is not None:
+    if logo:  # a cleared or absent upload is False or None
         validate_image(logo)
         app.logo = logo
     with transaction.atomic():
@@ -278,7 +279,7 @@ def agreement_create(
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    if document is not None:
+    if document:
         validate_pdf(document)
         agreement.document = document
     agreement.save()
@@ -343,13 +344,15 @@ def _notify(adoption: Adoption, action: str, note: str = "") -> None:
             | ({fresh.contact_email} if fresh.contact_email else set())
         )
         context = {"adoption": fresh, "action": action, "note": note}
-        subject = render_to_string(
-            "catalog/email/adoption_subject.txt", context
-        ).strip()
+        # One line whatever the names contain: a header cannot carry a line break.
+        subject = " ".join(
+            render_to_string("catalog/email/adoption_subject.txt", context).split()
+        )
         body = render_to_string("catalog/email/adoption.txt", context)
         send_mail(subject, body, None, recipients)
 
-    transaction.on_commit(send)
+    # A mail server outage must not turn a committed step into an error page.
+    transaction.on_commit(send, robust=True)
 
 
 def _transition(
@@ -430,6 +433,7 @@ def adoption_request(
             {"purpose": [_("Say what your organisation will use the app for.")]}
         )
     with transaction.atomic():
+        check_hosted_adoption_allowed(adopter, app=app)
         try:
             with transaction.atomic():
                 adoption = Adoption.objects.create(
@@ -509,14 +513,18 @@ def adoption_activate(
 ) -> Adoption:
     """The adopter starts using the app; for hosted apps the module switches on."""
     _check_usage(adoption, usage, release)
-    return _transition(
-        actor=actor,
-        adoption=adoption,
-        action="activate",
-        note=f"{usage} {release.version if release else ''}".strip(),
-        usage=usage,
-        release=release,
-    )
+    with transaction.atomic():
+        check_hosted_adoption_allowed(
+            adoption.adopter, app=adoption.app, adoption=adoption
+        )
+        return _transition(
+            actor=actor,
+            adoption=adoption,
+            action="activate",
+            note=f"{usage} {release.version if release else ''}".strip(),
+            usage=usage,
+            release=release,
+        )
 
 
 def adoption_update_usage(

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from billing.entitlements import is_plan_limit
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
 
@@ -58,6 +59,7 @@ def adopt(request, slug):
         "contact_email": request.user.email,
     }
     form = AdoptionRequestForm(request.POST or None, initial=initial)
+    upgrade = False
     if request.method == "POST" and form.is_valid():
         try:
             adoption = services.adoption_request(
@@ -65,6 +67,7 @@ def adopt(request, slug):
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+            upgrade = is_plan_limit(exc)
         else:
             messages.success(
                 request,
@@ -72,7 +75,11 @@ def adopt(request, slug):
                 % {"app": app.name, "publisher": app.publisher.name},
             )
             return redirect("catalog_adoption", adoption.pk)
-    return render(request, "catalog/tenant/adopt.html", {"app": app, "form": form})
+    return render(
+        request,
+        "catalog/tenant/adopt.html",
+        {"app": app, "form": form, "upgrade": upgrade},
+    )
 
 
 @member_required()
@@ -133,6 +140,7 @@ def adoption_action(request, adoption_id, action):
     if request.method != "POST":
         return redirect("catalog_adoption", adoption.pk)
     form = None
+    upgrade = False
     try:
         if action == "approve":
             agreements = selectors.agreements_between(
@@ -163,7 +171,7 @@ def adoption_action(request, adoption_id, action):
                             actor=request.user,
                             tenant=request.tenant,
                             counterparty=adoption.adopter,
-                            document=form.cleaned_data.get("document"),
+                            document=form.cleaned_data.get("document") or None,
                             **data,
                         )
                         services.adoption_approve(
@@ -212,6 +220,7 @@ def adoption_action(request, adoption_id, action):
     except (ValidationError, PermissionDenied) as exc:
         if form is not None and isinstance(exc, ValidationError):
             add_service_errors(form, exc)
+            upgrade = is_plan_limit(exc)
         else:
             messages.error(request, exception_text(exc))
             return redirect("catalog_adoption", adoption.pk)
@@ -229,6 +238,7 @@ def adoption_action(request, adoption_id, action):
                 "events": selectors.adoption_events(adoption),
                 f"{'usage' if action == 'activate' else action}_form": form,
                 "failed_action": action,
+                "upgrade": upgrade,
             },
             status=400,
         )
@@ -334,14 +344,14 @@ def _app_form(request, *, app):
                     actor=request.user,
                     publisher=request.tenant,
                     slug=_unique_slug(slugify(fields["name"])[:50] or "app"),
-                    logo=form.cleaned_data.get("logo"),
+                    logo=form.cleaned_data.get("logo") or None,
                     **fields,
                 )
             else:
                 app = services.app_update(
                     actor=request.user,
                     app=app,
-                    logo=form.cleaned_data.get("logo"),
+                    logo=form.cleaned_data.get("logo") or None,
                     **form.service_fields(),
                 )
         except PermissionDenied as exc:

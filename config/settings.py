@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "tenants.middleware.SessionHostMiddleware",
+    "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
     "catalog.middleware.HostedModuleMiddleware",
 ]
@@ -188,6 +189,13 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[BagiPakai] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
+# Behind a load balancer the client address comes from its header: set one of
+# these (see docs/deploy.md), or every visitor shares the proxy's rate limits
+# (sign-in, citizen reports).
+if os.environ.get("TRUSTED_PROXY_COUNT"):
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"])
+if os.environ.get("TRUSTED_CLIENT_IP_HEADER"):
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ["TRUSTED_CLIENT_IP_HEADER"]
 if env_bool("DISABLE_RATE_LIMITS", False):
     # Only for the test suite, whose many logins come from one address.
     ACCOUNT_RATE_LIMITS = False
@@ -277,6 +285,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
+# Stripe price ids of the paid plan (billing/plans.py), from the Stripe dashboard.
+STRIPE_PRICE_UNLIMITED_MONTHLY = os.environ.get("STRIPE_PRICE_UNLIMITED_MONTHLY", "")
+STRIPE_PRICE_UNLIMITED_YEARLY = os.environ.get("STRIPE_PRICE_UNLIMITED_YEARLY", "")
+# After a failed payment the paid plan's limits last this many days, then the
+# free plan's limits apply to new work (nothing is ever deleted).
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "14"))
 
 # Invitations to join a tenant stay valid this long.
 INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))

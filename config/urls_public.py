@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("catalog.urls_api")),
+    path("billing/", include("billing.urls_platform")),
     path("", include("catalog.urls_platform")),
     path("", include("tenants.urls_platform")),
 ]

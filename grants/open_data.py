@@ -202,7 +202,6 @@ def grant(proposal: Proposal, publisher: Publisher) -> dict:
     data: dict = {
         "id": grant_id,
         "title": proposal.title,
-        "description": proposal.purpose,
         "currency": CURRENCY,
         "amountAppliedFor": proposal.requested_amount,
         "amountAwarded": proposal.approved_amount or 0,
@@ -220,7 +219,15 @@ def grant(proposal: Proposal, publisher: Publisher) -> dict:
     if publisher.proposal_url is not None:
         before, after = publisher.proposal_url
         data["url"] = f"{before}{proposal.pk}{after}"
-    if applicant.kind == Applicant.Kind.ORGANISATION:
+    individual = applicant.kind != Applicant.Kind.ORGANISATION
+    # An individual's own words could single them out (the portal hides them
+    # too): their grant is described by its program instead.
+    data["description"] = (
+        f"{program.name} ({program.get_kind_display()})"
+        if individual
+        else proposal.purpose
+    )
+    if not individual:
         data["recipientOrganization"] = [
             {"id": f"{publisher.prefix}-ORG-{applicant.pk}", "name": applicant.name}
         ]
@@ -240,7 +247,13 @@ def grant(proposal: Proposal, publisher: Publisher) -> dict:
     data["grantProgramme"] = [
         {"code": f"{publisher.prefix}-PRG-{program.pk}", "title": program.name}
     ]
-    location = ", ".join(p for p in (proposal.kelurahan, proposal.kecamatan) if p)
+    # Individuals' village is left out: with the kecamatan it could point at a household.
+    places = (
+        (proposal.kecamatan,)
+        if individual
+        else (proposal.kelurahan, proposal.kecamatan)
+    )
+    location = ", ".join(p for p in places if p)
     data["beneficiaryLocation"] = [{"name": location or None, "countryCode": COUNTRY}]
     data["classifications"] = [
         {
@@ -367,7 +380,7 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value) -> object:
+def spreadsheet_safe(value) -> object:
     if value is None:
         return ""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
@@ -376,7 +389,7 @@ def _cell(value) -> object:
 
 
 def csv_row(item: dict) -> list:
-    return [_cell(get(item)) for _, get in CSV_COLUMNS]
+    return [spreadsheet_safe(get(item)) for _, get in CSV_COLUMNS]
 
 
 def _csv_text(rows: Iterable[list]) -> str:

@@ -96,9 +96,11 @@ def actor_in(tenant: Tenant, user: User) -> Actor:
     membership = Membership.objects.filter(user=user, tenant=tenant).first()
     if membership is None:
         return Actor(user=user, roles=frozenset(), is_admin=False)
+    # Auditors and viewers read; only administrators and staff take steps.
+    acting = membership.role in (Membership.Role.ADMIN, Membership.Role.STAFF)
     return Actor(
         user=user,
-        roles=frozenset(membership.grant_roles),
+        roles=frozenset(membership.grant_roles) if acting else frozenset(),
         is_admin=membership.role == Membership.Role.ADMIN,
     )
 
@@ -134,7 +136,7 @@ def program_create(
     with transaction.atomic():
         program.save()
         _write_stages(program, stages if stages is not None else SABILULUNGAN_STAGES)
-        audit.append(
+        _audit_program(
             action="program_create",
             program=program,
             to_status=program.status,
@@ -169,7 +171,7 @@ def program_update(
                 }
             )
         program.save()
-        audit.append(
+        _audit_program(
             action="program_update",
             program=program,
             to_status=program.status,
@@ -214,7 +216,7 @@ def program_set_stages(
                 _("Proposals are already under way; their stages cannot change.")
             )
         _write_stages(program, stages)
-        audit.append(
+        _audit_program(
             action="program_stages",
             program=program,
             actor_role="program_manager",
@@ -254,8 +256,19 @@ def program_set_status(
             to_status=status,
             actor_role="program_manager",
             actor_label=actor.label,
+            # Leaving the draft state publishes the program: say what it is.
+            amounts={"budget": program.budget}
+            if before == Program.Status.DRAFT
+            else None,
+            note=program.name if before == Program.Status.DRAFT else "",
         )
     return program
+
+
+def _audit_program(*, program: Program, **fields) -> None:
+    """Changes to a program enter the public chain once it is public (not a draft)."""
+    if program.status != Program.Status.DRAFT:
+        audit.append(program=program, **fields)
 
 
 # --- applicants and drafts ----------------------------------------------------------------
@@ -370,12 +383,15 @@ STEPS: dict[str, Step] = {
 def allowed_actions(*, actor: Actor, proposal: Proposal) -> list[str]:
     """The steps this actor may take on this proposal now (for buttons and queues)."""
     allowed = []
+    own = proposal.applicant.user_id == actor.user.pk
     for name, step in STEPS.items():
         if proposal.status not in step.frm:
             continue
         if step.who == "applicant":
-            if proposal.applicant.user_id == actor.user.pk:
+            if own:
                 allowed.append(name)
+        elif own:
+            continue  # nobody reviews, approves or pays their own proposal
         elif step.who == "stage":
             if proposal.stage is not None and proposal.stage.role in actor.roles:
                 allowed.append(name)
@@ -512,7 +528,7 @@ def _pass(
     if stage.sets_amount:
         if amount is None or amount <= 0:
             raise ValidationError({"amount": [_("Recommend an amount in rupiah.")]})
-        ceiling = proposal.recommended_amount or proposal.requested_amount
+        ceiling = amount_ceiling(proposal)
         if amount > ceiling:
             raise ValidationError(
                 {
@@ -562,8 +578,24 @@ def _with_public_reason(proposal: Proposal, *, action, actor, note, **_kwargs) -
         )
 
 
+def amount_ceiling(proposal: Proposal) -> int:
+    """The most a reviewer may recommend or an approver approve: the request, as
+    corrected by reviewers, and never above the last recommendation."""
+    lines = list(proposal.lines.all())
+    corrected = any(
+        line.corrected_quantity is not None or line.corrected_unit_cost is not None
+        for line in lines
+    )
+    ceiling = proposal.requested_amount
+    if corrected:
+        ceiling = min(ceiling, sum(line.corrected_total for line in lines))
+    if proposal.recommended_amount is not None:
+        ceiling = min(ceiling, proposal.recommended_amount)
+    return ceiling
+
+
 def _approve(proposal: Proposal, *, amount, amounts, **_kwargs) -> None:
-    ceiling = proposal.recommended_amount or proposal.requested_amount
+    ceiling = amount_ceiling(proposal)
     if amount is None or amount <= 0:
         raise ValidationError({"amount": [_("Give the approved amount in rupiah.")]})
     if amount > ceiling:

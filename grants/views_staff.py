@@ -46,6 +46,7 @@ from .models import (
     ProposalDocument,
     Regulation,
 )
+from .open_data import spreadsheet_safe
 from .roles import GrantRole
 
 
@@ -268,21 +269,25 @@ def proposals_csv(request):
             ]
         )
         for p in _filtered(request).iterator(chunk_size=1000):
+            # Applicants write these texts: neutralise spreadsheet formulas.
             yield writer.writerow(
                 [
-                    p.pk,
-                    p.program.name,
-                    p.title,
-                    p.applicant.name,
-                    p.kecamatan,
-                    p.kelurahan,
-                    p.status,
-                    p.stage.name if p.stage else "",
-                    p.requested_amount,
-                    p.recommended_amount or "",
-                    p.approved_amount or "",
-                    p.disbursed_amount,
-                    p.submitted_at.isoformat() if p.submitted_at else "",
+                    spreadsheet_safe(v)
+                    for v in (
+                        p.pk,
+                        p.program.name,
+                        p.title,
+                        p.applicant.name,
+                        p.kecamatan,
+                        p.kelurahan,
+                        p.status,
+                        p.stage.name if p.stage else "",
+                        p.requested_amount,
+                        p.recommended_amount or "",
+                        p.approved_amount or "",
+                        p.disbursed_amount,
+                        p.submitted_at.isoformat() if p.submitted_at else "",
+                    )
                 ]
             )
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from billing.entitlements import billing_enabled
+
 from .access import request_membership
 
 
@@ -11,5 +13,6 @@ def platform(request):
         "on_platform": not on_tenant,
         "current_membership": request_membership(request) if on_tenant else None,
         "base_domain": settings.BASE_DOMAIN,
-        "billing_enabled": settings.BILLING_ENABLED,
+        # Read when the page is drawn (the Stripe key may be set without a restart in tests).
+        "billing_enabled": billing_enabled(),
     }

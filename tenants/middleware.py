@@ -39,6 +39,25 @@ class SessionHostMiddleware:
         return self.get_response(request)
 
 
+class PrivatePagesMiddleware:
+    """Pages for a signed-in person may show personal data (NIK, bank details):
+    no shared cache or browser history keeps them, unless a view said otherwise."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and "Cache-Control" not in response
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class TenantStatusMiddleware:
     """A disabled tenant's hosts show one clear page; its data stays untouched."""
 

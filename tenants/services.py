@@ -115,6 +115,9 @@ def tenant_provision(
             Membership.objects.create(
                 user=actor, tenant=tenant, role=Membership.Role.ADMIN
             )
+            from billing.services import subscription_ensure
+
+            subscription_ensure(tenant=tenant)
     except IntegrityError as exc:
         # Two people racing for the same subdomain: the loser gets a form error.
         if Tenant.objects.filter(slug=slug).exists():
@@ -534,6 +537,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
                 )
                 % {"email": invitation.email, "you": user.email}
             )
+        from billing.entitlements import check_seat_available
+
+        check_seat_available(invitation.tenant, user=user)
         membership, created = Membership.objects.get_or_create(
             user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
         )
@@ -563,6 +569,10 @@ def invitation_signup(*, invitation: Invitation, full_name: str, password: str) 
             raise ValidationError(problem)
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise exists
+        from billing.entitlements import check_seat_available
+
+        # Before the account exists: a refusal leaves nothing behind.
+        check_seat_available(invitation.tenant)
         try:
             with transaction.atomic():
                 user = User.objects.create_user(

@@ -41,6 +41,7 @@ urlpatterns = [
         name="tenant_invitation_revoke",
     ),
     path("", include("catalog.urls_tenant")),
+    path("billing/", include("billing.urls_tenant")),
     path("grants/", include("grants.urls")),
     path("open-data/", include("grants.urls_open_data")),
 ]

@@ -328,9 +328,18 @@ def invitation_accept(request, token):
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:
-            context["problem"] = " ".join(exc.messages)
+            from billing.entitlements import is_plan_limit
+
+            if not is_plan_limit(exc):
+                context["problem"] = " ".join(exc.messages)
+                return render(
+                    request, "tenants/invitation_accept.html", context, status=410
+                )
+            # The organisation is full: say so on the form, keeping what was typed.
+            add_service_errors(form, exc)
+            context["form"] = form
             return render(
-                request, "tenants/invitation_accept.html", context, status=410
+                request, "tenants/invitation_accept.html", context, status=400
             )
         login(request, new_user, backend=LOGIN_BACKEND)
         messages.success(

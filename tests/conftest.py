@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from tests.factories import make_tenant, make_user
 
@@ -53,7 +54,10 @@ def _public_schema_and_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     connection.set_schema_to_public()
     mail.outbox = []
-    yield
+    # Service-level messages in English so assertions read plainly (pages too,
+    # through host_client's Accept-Language).
+    with translation.override("en"):
+        yield
     connection.set_schema_to_public()
 
 

@@ -71,6 +71,10 @@ def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(
     page, live_server, settings
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    from tenants.services import platform_ensure
+
+    # An earlier transactional test may have flushed the platform's own row.
+    platform_ensure()
     port = live_server.url.rsplit(":", 1)[1]
     base = f"http://localhost:{port}"
 

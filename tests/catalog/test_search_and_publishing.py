@@ -424,3 +424,44 @@ def test_operator_hides_an_entry_in_the_admin(catalog):
 
     with pytest.raises(Exception, match="Only platform operators"):
         services.app_set_hidden(actor=weak, app=app, hidden=False)
+
+
+def test_nul_in_publiccode_and_cleared_uploads_are_form_errors_not_500s(
+    tangerang, tangerang_admin
+):
+    verify(tangerang)
+    client = host_client("tangerang.localhost", tangerang_admin)
+    nul = b'publiccodeYmlVersion: "0"\nname: "A\\0B"\n'
+    response = client.post(
+        "/apps/published/import/", {"file": SimpleUploadedFile("p.yml", nul)}
+    )
+    assert response.status_code == 200 and "NUL" in response.content.decode()
+    # "Clear" ticked on the optional logo of a new entry.
+    response = client.post("/apps/published/new/", {**APP_FORM, "logo-clear": "on"})
+    assert response.status_code == 302
+    app = CatalogApp.objects.get(name="Simpel Surat")
+    response = client.post(
+        f"/apps/published/{app.slug}/edit/", {**APP_FORM, "logo-clear": "on"}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        "/apps/agreements/new/",
+        {
+            "counterparty": "bandung",
+            "kind": "mou",
+            "number": "1",
+            "title": "t",
+            "signed_on": "2026-01-01",
+            "signed_at_place": "x",
+            "valid_from": "2026-01-01",
+            "first_signatory": "a",
+            "second_signatory": "b",
+            "document-clear": "on",
+        },
+    )
+    assert response.status_code == 302
+    response = client.post(
+        "/apps/published/new/",
+        {**APP_FORM, "name": "Dua\nBaris", "url": "https://x.test/2"},
+    )
+    assert response.status_code == 200 and "single line" in response.content.decode()

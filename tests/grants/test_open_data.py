@@ -294,7 +294,10 @@ def test_csv_carries_the_same_rows(grants_in_bandung):
     assert to_org["Recipient Ind:Name"] == ""
     assert to_person["Recipient Org:Identifier"] == ""
     assert to_person["Recipient Ind:Name"] == "S*** R***"
-    assert to_person["Beneficiary Location:Name"] == "Braga, Sumur Bandung"
+    # An individual's village is left out, and their own words with it.
+    assert to_person["Beneficiary Location:Name"] == "Sumur Bandung"
+    assert to_person["Description"] == "Bansos Warga Rentan (Social aid (bansos))"
+    assert to_org["Beneficiary Location:Name"] == "Braga, Sumur Bandung"
     assert to_person["Grant Programme:Title"] == "Bansos Warga Rentan"
 
 

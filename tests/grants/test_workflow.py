@@ -434,3 +434,111 @@ def test_applicant_and_the_next_role_get_e_mail_on_each_step(
     assert any(
         "Lengkapi foto" in m.body and applicant_user.email in m.to for m in mail.outbox
     )
+
+
+def test_auditors_and_viewers_never_act_even_with_grant_roles(
+    in_bandung, officials, applicant_user
+):
+    from tenants.models import Membership
+
+    tenant = in_bandung
+    program = make_program(tenant, officials["admin"])
+    proposal = make_proposal(program, applicant_user, tenant=tenant)
+    Membership.objects.filter(user=officials["tata_usaha"], tenant=tenant).update(
+        role="auditor"
+    )
+    with pytest.raises(PermissionDenied):
+        step(
+            tenant,
+            officials["tata_usaha"],
+            proposal,
+            "pass",
+            checklist=checklist_for(proposal.stage),
+        )
+
+
+def test_approval_never_exceeds_the_request_or_the_reviewers_correction(
+    in_bandung, officials, applicant_user
+):
+    tenant = in_bandung
+    program = make_program(tenant, officials["admin"])
+    proposal = make_proposal(program, applicant_user, amount=10_000_000, tenant=tenant)
+    while proposal.stage.role != GrantRole.TAPD:
+        proposal = pass_stage(tenant, officials, proposal, amount=8_000_000)
+    # Returned by TAPD, the applicant cuts the request to 1,000,000 and resubmits.
+    proposal = step(tenant, officials["tapd"], proposal, "return", note="Sesuaikan")
+    services.proposal_save_draft(
+        user=applicant_user,
+        program=program,
+        proposal=proposal,
+        title="t",
+        background="b",
+        purpose="p",
+        kecamatan="Sumur Bandung",
+        kelurahan="Braga",
+        lines=[{"item": "Material", "quantity": 1, "unit_cost": 1_000_000}],
+    )
+    proposal = step(tenant, applicant_user, proposal, "submit")
+    with pytest.raises(ValidationError, match="cannot exceed"):
+        step(tenant, officials["tapd"], proposal, "pass", amount=8_000_000)
+    # The reviewer's correction lowers the ceiling further.
+    line = proposal.lines.get()
+    services.budget_lines_correct(
+        tenant=tenant,
+        actor_user=officials["tapd"],
+        proposal=proposal,
+        corrections={line.pk: (1, 600_000)},
+    )
+    with pytest.raises(ValidationError, match="cannot exceed"):
+        step(tenant, officials["tapd"], proposal, "pass", amount=700_000)
+    proposal = step(tenant, officials["tapd"], proposal, "pass", amount=600_000)
+    with pytest.raises(ValidationError):
+        step(tenant, officials["kepala_daerah"], proposal, "approve", amount=600_001)
+
+
+def test_officials_cannot_decide_their_own_proposal(in_bandung, officials):
+    tenant = in_bandung
+    program = make_program(tenant, officials["admin"])
+    insider = officials["tata_usaha"]
+    from grants.models import Applicant
+
+    services.applicant_save(
+        user=insider,
+        kind="organisation",
+        name="Koperasi Pegawai",
+        legal_form="Koperasi",
+        address="Jl. Wastukencana 2",
+        kecamatan="Sumur Bandung",
+        kelurahan="Babakan Ciamis",
+    )
+    assert Applicant.objects.filter(user_id=insider.pk).exists()
+    proposal = make_proposal(program, insider, tenant=tenant)
+    with pytest.raises(PermissionDenied):
+        step(tenant, insider, proposal, "pass", checklist=checklist_for(proposal.stage))
+
+
+def test_draft_programs_stay_out_of_the_public_chain(in_bandung, officials):
+    from grants.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    program = services.program_create(
+        tenant=in_bandung,
+        actor_user=officials["admin"],
+        name="Rahasia",
+        kind="hibah",
+        fiscal_year=today().year,
+        budget=5,
+        responsible_unit="x",
+        opens_on=today(),
+        closes_on=today(),
+    )
+    assert AuditEvent.objects.count() == before
+    services.program_set_status(
+        tenant=in_bandung, actor_user=officials["admin"], program=program, status="open"
+    )
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.note, event.amounts) == (
+        "program_status",
+        "Rahasia",
+        {"budget": 5},
+    )
