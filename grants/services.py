@@ -129,8 +129,7 @@ def program_create(
     stages: list[dict] | None = None,
     **fields,
 ) -> Program:
-    actor = actor_in(tenant, actor_user)
-    _require_program_manager(actor)
+    actor = program_manager_check(tenant=tenant, actor_user=actor_user)
     program = Program(**fields)
     program.full_clean()
     with transaction.atomic():
@@ -151,8 +150,7 @@ def program_create(
 def program_update(
     *, tenant: Tenant, actor_user: User, program: Program, **fields
 ) -> Program:
-    actor = actor_in(tenant, actor_user)
-    _require_program_manager(actor)
+    actor = program_manager_check(tenant=tenant, actor_user=actor_user)
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         for name, value in fields.items():
@@ -207,8 +205,7 @@ def program_set_stages(
     *, tenant: Tenant, actor_user: User, program: Program, stages: list[dict]
 ) -> Program:
     """Change the review stages while no proposal of the program is under way."""
-    actor = actor_in(tenant, actor_user)
-    _require_program_manager(actor)
+    actor = program_manager_check(tenant=tenant, actor_user=actor_user)
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         if program.proposals.exclude(status=Status.DRAFT).exists():
@@ -237,8 +234,7 @@ PROGRAM_FLOW = {
 def program_set_status(
     *, tenant: Tenant, actor_user: User, program: Program, status: str
 ) -> Program:
-    actor = actor_in(tenant, actor_user)
-    _require_program_manager(actor)
+    actor = program_manager_check(tenant=tenant, actor_user=actor_user)
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
         if status not in PROGRAM_FLOW[program.status]:
