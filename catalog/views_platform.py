@@ -14,6 +14,8 @@ from . import selectors
 from .models import Screenshot
 
 PAGE_SIZE = 20
+# "Used by" lists this many organisations a page: a hosted app can have thousands.
+ADOPTERS_PER_PAGE = 20
 
 
 def catalog_list(request):
@@ -36,9 +38,12 @@ def catalog_list(request):
 
 
 def catalog_detail(request, slug):
-    app = selectors.app_detail(slug)
+    app = selectors.app_detail(slug, with_adopters=False)
     if app is None:
         raise Http404
+    adopters = Paginator(selectors.app_adopters(app), ADOPTERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     admin_of = []
     if request.user.is_authenticated:
         admin_of = [
@@ -49,7 +54,7 @@ def catalog_detail(request, slug):
     return render(
         request,
         "catalog/detail.html",
-        {"app": app, "adopters": app.active_adoptions, "admin_of": admin_of},
+        {"app": app, "adopters": adopters, "admin_of": admin_of},
     )
 
 

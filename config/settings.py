@@ -94,11 +94,25 @@ DEFAULT_NOT_FOUND_TENANT_VIEW = "tenants.views_platform.unknown_host"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 # The pre-migrated schema new tenants are cloned from (see tenants/schema.py).
 TENANT_TEMPLATE_SCHEMA = "tenant_template"
+# migrate_schemas plans once and skips up-to-date schemas (tenants/migration.py);
+# `--executor standard` still runs django-tenants' one-migrate-per-schema loop.
+GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
+# Worker processes migrating tenant schemas: a schema's work is split between
+# Python here and DDL in PostgreSQL, so one per CPU; with PostgreSQL on its own
+# (bigger) host, more can help (migrate_schemas --processes N).
+TENANT_MIGRATION_PROCESSES = int(
+    os.environ.get("TENANT_MIGRATION_PROCESSES") or os.cpu_count() or 1
+)
+# Web processes migrate a stale template when they start (one query when it is
+# current), so the first sign-up after a release does not pay for it; off for
+# hosts whose database role may not run DDL.
+TEMPLATE_SYNC_ON_STARTUP = env_bool("TEMPLATE_SYNC_ON_STARTUP", True)
 
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
     "config.middleware.HealthCheckMiddleware",
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    # Host → tenant from the cache, not a query per request (tenants/routing.py).
+    "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,6 +171,55 @@ def _databases() -> dict:
 
 
 DATABASES = _databases()
+# One `SET search_path` per request instead of one before every statement:
+# django-tenants forgets the sent path on set_tenant(), rollbacks and close().
+# (Not behind PgBouncer in transaction mode, which hands the session around.)
+TENANT_LIMIT_SET_CALLS = True
+
+# Cache (tenant routes, see tenants/routing.py). Every web process must see the
+# same cache, or a suspended or deleted tenant stays routed by the processes that
+# did not handle the change: with several gunicorn workers or hosts set REDIS_URL.
+_redis_url = os.environ.get("REDIS_URL", "").strip()
+if _redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            # A hung Redis must cost a request milliseconds, not the worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Seconds a host's tenant stays cached. Changes drop the entry at once, but only
+# in a shared cache for every process: each process's own memory gets a short time.
+TENANT_ROUTING_CACHE_TIMEOUT = int(
+    os.environ.get("TENANT_ROUTING_CACHE_TIMEOUT", "300" if _redis_url else "5")
+)
+
+# Benchmark switches (bench/routing.py), never for serving real traffic.
+# SINGLE_TENANT_SCHEMA=<schema>: every host is that tenant, with no routing at
+# all: the baseline that shows what routing costs.
+SINGLE_TENANT_SCHEMA = os.environ.get("SINGLE_TENANT_SCHEMA", "").strip()
+if SINGLE_TENANT_SCHEMA:
+    _bare = SINGLE_TENANT_SCHEMA.replace("_", "")
+    if not (_bare.isascii() and _bare.isalnum() and _bare == _bare.lower()):
+        raise ImproperlyConfigured("SINGLE_TENANT_SCHEMA must be a schema name.")
+    MIDDLEWARE[MIDDLEWARE.index("tenants.routing.TenantRoutingMiddleware")] = (
+        "tenants.routing.SingleTenantMiddleware"
+    )
+    # Connections open on the tenant's schema, so no request has to SET it.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        _options.get("options", "") + f" -c search_path={SINGLE_TENANT_SCHEMA},public"
+    ).strip()
+# TENANT_ROUTING_STOCK=1: django-tenants' own middleware and SET before every
+# statement, as the project ran before issue #6.
+elif env_bool("TENANT_ROUTING_STOCK", False):
+    MIDDLEWARE[MIDDLEWARE.index("tenants.routing.TenantRoutingMiddleware")] = (
+        "django_tenants.middleware.main.TenantMainMiddleware"
+    )
+    TENANT_LIMIT_SET_CALLS = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme means https.
 FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -5,3 +5,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# runserver and gunicorn (in each worker, or once in the master with --preload)
+# import this module once per process: the place to catch a stale template.
+from tenants.schema import template_sync_on_startup  # noqa: E402 -- needs setup()
+
+template_sync_on_startup()

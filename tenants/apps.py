@@ -9,6 +9,7 @@ class TenantsConfig(AppConfig):
     def ready(self):
         from django.urls import register_converter
 
+        from . import routing  # noqa: F401 -- its receivers drop stale tenant routes
         from .converters import RowIdConverter
 
         # <id:...> in every URLconf: database ids that cannot overflow a bigint.

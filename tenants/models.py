@@ -7,7 +7,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
@@ -147,6 +147,15 @@ class Tenant(TenantMixin):
         verbose_name = _("tenant")
         verbose_name_plural = _("tenants")
         ordering = ["name"]
+        indexes = [
+            # django-tenants compares a new tenant's schema name with every
+            # other ignoring case (schema_name__iexact, i.e. UPPER(...) = UPPER(...));
+            # without this index each provisioning scans all tenants.
+            models.Index(Upper("schema_name"), name="tenants_tenant_schema_upper"),
+            # Tenants are listed by name (the directory, a page at a time):
+            # without it, every page sorts all of them.
+            models.Index(fields=["name"], name="tenants_tenant_name"),
+        ]
 
     def __str__(self):
         return self.name

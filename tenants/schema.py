@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import DatabaseError, ProgrammingError, connection, transaction
 from django_tenants.utils import schema_exists
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 # Any number; the same one wherever the template is synchronised.
 TEMPLATE_LOCK_KEY = 0x7E_4A_1A_7E
+# undefined_table, invalid_schema_name: the template was never built (or dropped).
+MISSING_RELATION = {"42P01", "3F000"}
 
 
 def template_schema() -> str:
@@ -58,18 +60,26 @@ def expected_migrations() -> frozenset[tuple[str, str]]:
 
 
 def applied_migrations(schema: str) -> set[tuple[str, str]]:
-    if not schema_exists(schema):
+    """The migration records of `schema`; empty when it or its table is missing.
+
+    One statement: provisioning and every web process's start-up ask this of
+    the template, so a current template costs one query, not a catalogue tour.
+    """
+    query = f"SELECT app, name FROM {_quote(schema)}.django_migrations"
+    try:
+        if connection.in_atomic_block:
+            # A savepoint, so that the caller's transaction survives a miss.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(query)
+                return set(cursor.fetchall())
+        # In autocommit a failed statement leaves nothing to roll back.
+        with connection.cursor() as cursor:
+            cursor.execute(query)
+            return set(cursor.fetchall())
+    except ProgrammingError as exc:
+        if getattr(exc.__cause__, "pgcode", None) not in MISSING_RELATION:
+            raise
         return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM information_schema.tables "
-            "WHERE table_schema = %s AND table_name = 'django_migrations'",
-            [schema],
-        )
-        if cursor.fetchone() is None:
-            return set()
-        cursor.execute(f"SELECT app, name FROM {_quote(schema)}.django_migrations")
-        return set(cursor.fetchall())
 
 
 def template_is_current() -> bool:
@@ -108,6 +118,50 @@ def template_ensure_current() -> None:
     """Sync the template if migrations were added since it was last synchronised."""
     if not template_is_current():
         template_sync()
+
+
+def template_sync_on_startup() -> bool | None:
+    """Bring the template up to date when a web process starts (config/wsgi.py).
+
+    A release whose `migrate` did not reach the template (run with
+    --skip-template, interrupted, or restored from an older dump) would
+    otherwise make the first sign-up after it pay for the migrations. When the
+    template is current this costs one query (and, once per process, reading
+    the migration files, which provisioning needs anyway). It never stops the
+    process from starting: with the database unreachable it logs a warning,
+    and tenant_provision checks the template again before every clone.
+
+    Returns True when it migrated the template, False when it was current,
+    None when it was switched off (settings.TEMPLATE_SYNC_ON_STARTUP) or failed.
+    """
+    if not getattr(settings, "TEMPLATE_SYNC_ON_STARTUP", True):
+        return None
+    schema = template_schema()
+    try:
+        connection.set_schema_to_public()
+        if template_is_current():
+            logger.info("template schema %s is current", schema)
+            return False
+        logger.warning("template schema %s is behind the code; migrating it", schema)
+        template_sync()
+        return True
+    except DatabaseError as exc:
+        logger.warning(
+            "could not check template schema %s at start-up (%s); "
+            "provisioning will check it again",
+            schema,
+            exc,
+        )
+    except Exception:
+        # A broken migration must not keep the site down; provisioning will
+        # raise the same error where someone sees it.
+        logger.exception("could not migrate template schema %s at start-up", schema)
+    finally:
+        # gunicorn --preload runs this in the master, which then forks the
+        # workers: they must not inherit (and share) this connection.
+        if not connection.in_atomic_block:
+            connection.close()
+    return None
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,39 @@ def _public_schema_and_mail(settings):
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _tenant_routes(request, settings):
+    """Each test starts with the tenant-route cache a running site would have:
+    warm for the session's hosts, and holding nothing an earlier test's
+    rollback has undone (tenants/routing.py)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    cache = caches[getattr(settings, "TENANT_ROUTING_CACHE", "default")]
+    # clear() on a shared Redis would empty it for everyone (pyproject's env
+    # unsets REDIS_URL).
+    assert isinstance(cache, LocMemCache), "tests need the in-memory cache"
+    cache.clear()
+    # Not the short default of a per-process cache: no expiry within a test.
+    settings.TENANT_ROUTING_CACHE_TIMEOUT = 300
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db")
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    from tenants.models import Domain
+    from tenants.routing import tenant_for_host
+
+    with request.getfixturevalue("django_db_blocker").unblock():
+        connection.set_schema_to_public()
+        for host in (PLATFORM_HOST, BANDUNG_HOST, TANGERANG_HOST):
+            try:
+                tenant_for_host(host)
+            except Domain.DoesNotExist:
+                pass  # a transactional test flushed it; made again when needed
+
+
 @pytest.fixture
 def platform(db):
     from tenants.services import platform_ensure

@@ -10,6 +10,7 @@ import pytest
 from catalog import services
 from catalog.models import Adoption, Agreement, CatalogApp
 from tenants.models import Tenant
+from tenants.routing import tenant_routes_forget
 from tests.factories import make_user
 
 _n = itertools.count(1)
@@ -19,6 +20,8 @@ def verify(tenant: Tenant) -> Tenant:
     Tenant.objects.filter(pk=tenant.pk).update(
         verification_status=Tenant.Verification.VERIFIED
     )
+    # update() sends no signal: drop the tenant's cached route by hand.
+    tenant_routes_forget([tenant.pk])
     tenant.refresh_from_db()
     return tenant
 

@@ -136,7 +136,7 @@ def test_catalog_list_query_count_is_constant(
     with CaptureQueriesContext(connection) as many:
         client.get("/catalog/?q=aplikasi")
     assert len(many) == len(few)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(6):
         client.get("/catalog/sabilulungan/")
 
 

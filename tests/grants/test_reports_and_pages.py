@@ -372,15 +372,16 @@ def test_statistics_by_year_kind_and_kecamatan(city):
     assert "/grants/proposals/?kecamatan=Coblong" in html
 
 
-# The statistics page: the tenant lookup, the catalog gate's query, the
-# proposals grouped by program, kecamatan and status, and the programs' year
-# and kind, each after the SET search_path django-tenants issues.
-STATISTICS_QUERIES = 8
+# The statistics page: the request's one SET search_path, the catalog gate's
+# query, the proposals grouped by program, kecamatan and status, and the
+# programs' year and kind (the tenant comes from the warm route cache).
+STATISTICS_QUERIES = 4
 
 
 def test_statistics_page_queries_do_not_grow_with_the_data(
     city, django_assert_num_queries
 ):
+    client().get("/grants/statistics/")  # publishing the app dropped the route
     with django_assert_num_queries(STATISTICS_QUERIES):
         assert client().get("/grants/statistics/").status_code == 200
     program = make_program(city.tenant, city.officials["admin"], kind="bansos")
@@ -564,6 +565,7 @@ def test_proposal_page_query_count_does_not_grow_with_reports(city):
             assert client().get(path).status_code == 200
         return len(queries)
 
+    count()  # publishing the app dropped the cached route: warm it
     before = count()
     for i in range(3):
         send_report(city.bansos, ip=f"198.51.100.{i + 1}")

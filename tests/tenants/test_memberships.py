@@ -108,7 +108,7 @@ def test_members_page_query_count_is_pinned(
 ):
     for i in range(15):
         make_user(f"anggota{i}@bandung.test", tenant=bandung, role="staff")
-    with django_assert_max_num_queries(14) as captured:
+    with django_assert_max_num_queries(7) as captured:
         response = admin_client.get("/dashboard/members/")
     assert response.status_code == 200
     few = len(captured)

@@ -110,7 +110,7 @@ def test_directory_lists_tenants_with_pinned_queries(
     bandung, tangerang, django_assert_max_num_queries
 ):
     client = host_client("localhost")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(4):
         html = client.get("/organisations/").content.decode()
     assert "Pemerintah Kota Bandung" in html and "http://bandung.localhost/" in html
     assert (

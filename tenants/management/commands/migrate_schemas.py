@@ -3,6 +3,11 @@
 After a full run (public and tenants) it makes sure the platform tenant exists
 for BASE_DOMAIN, brings the template schema that new tenants are cloned from up
 to date, and migrates any tenant provisioned while the run was going on.
+
+Tenant schemas are migrated by the project's `planned` executor
+(tenants/migration.py, settings.GET_EXECUTOR_FUNCTION): planned once, up-to-date
+schemas skipped, the rest in parallel. `--executor standard|multiprocessing`
+selects django-tenants' own executors.
 """
 
 from django.core.management import call_command
@@ -20,6 +25,13 @@ class Command(MigrateSchemasCommand):
             dest="skip_template",
             default=False,
             help="Do not synchronise the tenant template schema afterwards.",
+        )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="Worker processes of the planned executor "
+            "(default: settings.TENANT_MIGRATION_PROCESSES).",
         )
 
     def handle(self, *args, **options):

@@ -61,11 +61,11 @@ class Command(BaseCommand):
                     user=staff, tenant=tenant, defaults={"role": Membership.Role.STAFF}
                 )
                 if spec.description and not tenant.description:
-                    Tenant.objects.filter(pk=tenant.pk).update(
-                        description=spec.description,
-                        address=spec.address,
-                        website=spec.website,
-                    )
+                    # save(), not update(): its signal drops the cached route.
+                    tenant.description = spec.description
+                    tenant.address = spec.address
+                    tenant.website = spec.website
+                    tenant.save(update_fields=["description", "address", "website"])
                 if not tenant.is_verified:
                     services.tenant_verify(actor=operator, tenant=tenant)
 
