@@ -164,7 +164,8 @@ def _databases() -> dict:
         raise ImproperlyConfigured(
             "DATABASE_URL must point at PostgreSQL (schemas per tenant)."
         )
-    db["ENGINE"] = "django_tenants.postgresql_backend"
+    # django-tenants' backend, sending SET search_path only when the path changes.
+    db["ENGINE"] = "tenants.postgresql_backend"
     # Reused connections must be checked, or a restarted server yields 500s.
     db["CONN_HEALTH_CHECKS"] = True
     return {"default": db}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from tests.factories import make_tenant, make_user
@@ -155,3 +157,18 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+def is_search_path(query: dict) -> bool:
+    return query["sql"].startswith("SET search_path")
+
+
+@contextmanager
+def assert_statements(expected: int):
+    """The statements run inside the block, `SET search_path` left out: that one
+    is sent only when the connection is not on the request's schema already
+    (tenants/postgresql_backend), so it depends on what ran before."""
+    with CaptureQueriesContext(connection) as captured:
+        yield captured
+    statements = [q["sql"] for q in captured if not is_search_path(q)]
+    assert len(statements) == expected, "\n".join(statements)

@@ -1,0 +1,63 @@
+"""django-tenants' database wrapper, sending `SET search_path` only when needed.
+
+With TENANT_LIMIT_SET_CALLS django-tenants sends the SET once after each
+`set_tenant()`, and the routing middleware calls `set_tenant()` on every
+request, so every request pays a round trip even when the connection (kept
+open by CONN_MAX_AGE) already has that tenant's path from the last request.
+
+This wrapper remembers the path the *server* has: what the last successful SET
+sent, forgotten whenever the server may have undone or lost it (a rollback,
+a rollback to a savepoint, a closed or new connection; see django-tenants'
+own wrapper for why). It then skips the SET when the wanted path is the one
+the server has. The remembered path is only ever taken from a SET this
+wrapper saw succeed, so when in doubt it sends the SET again.
+"""
+
+from __future__ import annotations
+
+from django.utils.asyncio import async_unsafe
+from django_tenants.postgresql_backend.base import (
+    DatabaseWrapper as TenantDatabaseWrapper,
+)
+
+
+class DatabaseWrapper(TenantDatabaseWrapper):
+    def __init__(self, *args, **kwargs):
+        # The search_path the server has for this connection, as a list, or None
+        # when unknown.
+        self.server_search_path = None
+        super().__init__(*args, **kwargs)
+
+    def _handle_search_path(self, cursor=None):
+        if self._setting_search_path:
+            return
+        if (
+            self.server_search_path is not None
+            and self.schema_name
+            and self._get_cursor_search_paths() == self.server_search_path
+        ):
+            self.search_path_set_schemas = self.server_search_path
+            return
+        super()._handle_search_path(cursor)
+        self.server_search_path = self.search_path_set_schemas
+
+    @async_unsafe
+    def get_new_connection(self, conn_params):
+        self.server_search_path = None
+        return super().get_new_connection(conn_params)
+
+    def close(self):
+        self.server_search_path = None
+        super().close()
+
+    @async_unsafe
+    def rollback(self):
+        self.server_search_path = None
+        super().rollback()
+
+    @async_unsafe
+    def savepoint_rollback(self, sid):
+        try:
+            super().savepoint_rollback(sid)
+        finally:
+            self.server_search_path = None
