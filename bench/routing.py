@@ -129,7 +129,7 @@ class Result:
 
 def configurations(redis_url: str | None, stock: bool) -> list[Config]:
     configs = [
-        Config("routing", "tenant routing (cached, 1 SET)", {}),
+        Config("routing", "tenant routing (cached route, SET only on a schema change)", {}),
         Config("single", "single-schema baseline", {"SINGLE_TENANT_SCHEMA": SCHEMA}),
     ]
     if stock:

@@ -221,6 +221,7 @@ elif env_bool("TENANT_ROUTING_STOCK", False):
         "django_tenants.middleware.main.TenantMainMiddleware"
     )
     TENANT_LIMIT_SET_CALLS = False
+    DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme means https.
 FORMS_URLFIELD_ASSUME_HTTPS = True

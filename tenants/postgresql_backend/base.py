@@ -19,6 +19,7 @@ from django.utils.asyncio import async_unsafe
 from django_tenants.postgresql_backend.base import (
     DatabaseWrapper as TenantDatabaseWrapper,
 )
+from django_tenants.utils import get_limit_set_calls
 
 
 class DatabaseWrapper(TenantDatabaseWrapper):
@@ -29,7 +30,9 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super().__init__(*args, **kwargs)
 
     def _handle_search_path(self, cursor=None):
-        if self._setting_search_path:
+        if self._setting_search_path or not get_limit_set_calls():
+            # Without TENANT_LIMIT_SET_CALLS: a SET before every statement.
+            super()._handle_search_path(cursor)
             return
         if (
             self.server_search_path is not None
