@@ -244,10 +244,13 @@ class SingleTenantMiddleware:
     def _search_path_from_options(self, sender, connection, **kwargs):
         # Runs right after every new connection: its search_path is the one in
         # the options, so if that is what django-tenants would set, say it is set.
-        if connection.schema_name == self.schema_name:
+        options = connection.settings_dict.get("OPTIONS", {}).get("options", "")
+        opened_on = f"-c search_path={self.schema_name},public"
+        if connection.schema_name == self.schema_name and opened_on in options:
             wanted = connection._get_cursor_search_paths()
             if wanted == [self.schema_name, get_public_schema_name()]:
                 connection.search_path_set_schemas = wanted
+                connection.server_search_path = wanted
 
     def _load(self) -> Tenant:
         with self._lock:

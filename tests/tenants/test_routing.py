@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.db import connection, connections, transaction
+from django.db import DataError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from grants.models import Program
@@ -390,6 +390,33 @@ def test_single_tenant_connections_open_on_the_schema_without_a_set(bandung, set
     finally:
         other.close()
     del middleware
+
+
+def test_commit_of_an_aborted_transaction_forgets_the_path(bandung, tangerang):
+    """PostgreSQL turns that COMMIT into a ROLLBACK without an error, undoing a
+    SET made inside the transaction: the next query must send it again."""
+    other = type(connections["default"])(
+        copy.deepcopy(connection.settings_dict), alias="default"
+    )
+    try:
+        other.set_tenant(bandung)
+        with other.cursor() as cursor:  # autocommit: the SET sticks
+            cursor.execute("SELECT 1")
+        other.set_autocommit(False)
+        other.set_tenant(tangerang)
+        with other.cursor() as cursor:  # SET t_tangerang, inside the transaction
+            cursor.execute("SELECT 1")
+            assert other.server_search_path == ["t_tangerang", "public"]
+            with pytest.raises(DataError):
+                cursor.execute("SELECT 1 / 0")  # caught, no savepoint
+        other.commit()  # the server rolls back: it is on t_bandung again
+        assert other.server_search_path is None
+        other.set_autocommit(True)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT current_schemas(false)")
+            assert cursor.fetchone()[0] == ["t_tangerang", "public"]
+    finally:
+        other.close()
 
 
 def test_single_tenant_middleware_serves_its_tenant_without_routing(
