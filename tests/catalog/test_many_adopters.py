@@ -52,6 +52,17 @@ def test_detail_lists_adopters_a_page_at_a_time(sabilulungan, monkeypatch):
     assert "Used by 5 organisations" in last
 
 
+@pytest.mark.parametrize("page", ["abc", "-1", "0", "99999", "1e9", "%00", "2" * 400])
+def test_hostile_adopter_page_numbers_show_a_page_not_an_error(
+    sabilulungan, monkeypatch, page
+):
+    monkeypatch.setattr(views_platform, "ADOPTERS_PER_PAGE", 2)
+    make_adopters(sabilulungan, 3)
+    response = host_client("localhost").get("/catalog/sabilulungan/", {"page": page})
+    assert response.status_code == 200
+    assert "Used by 3 organisations" in response.content.decode()
+
+
 def test_detail_queries_do_not_grow_with_adopters(sabilulungan, monkeypatch):
     monkeypatch.setattr(views_platform, "ADOPTERS_PER_PAGE", 3)
     client = host_client("localhost")
