@@ -14,6 +14,7 @@ tenant for every request, with no lookup and no ``SET search_path`` at all.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import logging
 import threading
@@ -55,8 +56,10 @@ def route_key(hostname: str) -> str:
     return key
 
 
-def _field_names() -> list[str]:
-    return [field.attname for field in Tenant._meta.concrete_fields]
+@functools.cache
+def _field_names() -> tuple[str, ...]:
+    # Once per process: every request builds its tenant from these.
+    return tuple(field.attname for field in Tenant._meta.concrete_fields)
 
 
 def _payload(tenant: Tenant) -> dict:

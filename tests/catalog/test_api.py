@@ -21,7 +21,12 @@ from catalog.models import Adoption, AdoptionEvent, Agreement, CatalogApp, Relea
 from catalog.publiccode import export_publiccode
 from catalog.services import adopters_recount, app_create
 from tenants.models import Tenant
-from tests.conftest import PLATFORM_HOST, assert_statements, host_client
+from tests.conftest import (
+    PLATFORM_HOST,
+    assert_statements,
+    host_client,
+    is_search_path,
+)
 from tests.factories import make_tenant
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
@@ -615,9 +620,7 @@ def _queries(client, url: str) -> int:
     """Statements a GET runs, leaving out django-tenants' `SET search_path`."""
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    return sum(
-        not q["sql"].startswith("SET search_path") for q in captured.captured_queries
-    )
+    return sum(not is_search_path(q) for q in captured.captured_queries)
 
 
 @pytest.mark.django_db
