@@ -61,6 +61,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}"])
 HTTPS = env_bool("HTTPS", not DEBUG)
 
 SHARED_APPS = [
+    # Shared machinery below every app (no models of its own).
+    "core",
     # Our tenants app first so its migrate_schemas (which also keeps the
     # template schema current) wins over django-tenants' own command.
     "tenants",
