@@ -10,7 +10,6 @@ hash covers, so anyone holding /transparency/log.json can recompute the chain.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-
 from datetime import UTC
 
 from django.db import transaction

@@ -110,3 +110,14 @@ def test_platform_log_entries_chain_and_keep_private_parts_out(db, bandung):
 def test_platform_log_refuses_unknown_kinds(db):
     with pytest.raises(ValueError):
         platform_event_append(kind="made_up")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE {t} SET reason = 'x'", "DELETE FROM {t}"])
+def test_platform_log_refuses_update_and_delete_in_the_database(db, statement):
+    from django.db import DatabaseError, connection, transaction
+
+    with transaction.atomic():
+        platform_event_append(kind=PlatformEvent.Kind.TENANT_VERIFIED, reason="ok")
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(statement.format(t=PlatformEvent._meta.db_table))
