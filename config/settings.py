@@ -120,6 +120,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses oversized bodies unread; must stand before CsrfViewMiddleware,
+    # whose process_view reads the form (core/limits.py).
+    "core.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -345,8 +348,18 @@ SPECTACULAR_SETTINGS = {
 MAX_IMAGE_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_PDF_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PUBLICCODE_BYTES = 256 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Request bodies, refused unread above these sizes (core/limits.py; the proxy
+# and gunicorn hold the same, docs/deploy.md). Every page and the Stripe webhook
+# (whose events are a few kB) accept REQUEST_BODY_LIMIT; pages that take
+# uploads declare UPLOAD_BODY_LIMIT: one 10 MB PDF plus the form around it.
+REQUEST_BODY_LIMIT = int(os.environ.get("REQUEST_BODY_LIMIT", 256 * 1024))
+UPLOAD_BODY_LIMIT = int(os.environ.get("UPLOAD_BODY_LIMIT", 12 * 1024 * 1024))
+# Django's own cap on the non-file part of a form, within the limits above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMIT
+# Forms here have tens of fields and a handful of files; more is an attack.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FIELDS", 500))
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", 20))
 
 # Billing is off (every tenant unlimited) until a Stripe key is configured.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
