@@ -195,8 +195,23 @@ if _redis_url:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    TENANT_ROUTING_CACHE = "default"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        # Rate-limit counters (sign-in lockout, sign-up, password reset, the
+        # API) must count across every worker process: without Redis they live
+        # in PostgreSQL (core's migration 0002 makes the table), never in one
+        # process's memory.
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "core_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        },
+        # Tenant routes: read on every request, so kept in each process's
+        # memory for a few seconds (TENANT_ROUTING_CACHE_TIMEOUT).
+        "routes": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    TENANT_ROUTING_CACHE = "routes"
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
 # in a shared cache for every process: each process's own memory gets a short time.
 TENANT_ROUTING_CACHE_TIMEOUT = int(
