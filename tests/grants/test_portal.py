@@ -351,7 +351,13 @@ def test_portal_home_shows_published_programs_with_their_totals(portal):
     ) == (100_000_000, 41_000_000, 22_000_000, 19_000_000, 13_500_000, 4)
     # The chart gives its numbers in text, next to bars that are only decoration.
     assert "Hibah Kemasyarakatan: budget versus approved versus disbursed" in html
-    assert 'class="bar bar-approved" style="width: 22.0%"' in html
+    assert re.search(
+        r'<svg class="bar bar-approved"[^>]*><rect width="22.0" height="10">', html
+    )
+    # Sized by attribute, never inline style (the Content-Security-Policy), and
+    # with a dot whatever the language: "22,0" would draw nothing.
+    id_html = host_client(HOST, language="id").get("/grants/").content.decode()
+    assert '<rect width="22.0"' in id_html and "style=" not in id_html
 
 
 def test_program_page_has_totals_counts_by_status_and_kecamatan(portal):
