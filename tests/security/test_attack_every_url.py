@@ -153,14 +153,14 @@ def battlefield(portal, bandung, tangerang):  # noqa: F811 -- portal is the fixt
 def identities(battlefield, bandung) -> dict[str, object]:
     from tenants.models import Membership
 
-    portal = battlefield["portal"]
+    scenario = battlefield["portal"]
     members = {
         m.user.email: m.user
         for m in Membership.objects.filter(tenant=bandung).select_related("user")
     }
     admin = next(u for e, u in members.items() if "admin" in e)
     staff = [u for e, u in members.items() if u != admin]
-    applicant_id = portal.closed.applicant.user_id
+    applicant_id = scenario.closed.applicant.user_id
     from tenants.models import User
 
     return {
@@ -175,11 +175,11 @@ def identities(battlefield, bandung) -> dict[str, object]:
 
 
 def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung):
-    portal = battlefield["portal"]
+    scenario = battlefield["portal"]
     connection.set_schema_to_public()
     ids = [
-        str(portal.closed.pk),
-        str(portal.individual.pk),
+        str(scenario.closed.pk),
+        str(scenario.individual.pk),
         str(battlefield["tangerang_program"].pk),
         "9223372036854775807",
     ]
@@ -204,7 +204,7 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
         label: {getattr(user, "email", "")} for label, user in who.items()
     }
     own["applicant"] |= {ORGANISATION_ADDRESS, ORGANISATION_ACCOUNT}
-    private = [s for s in portal.secrets if len(s) >= 6]
+    private = [s for s in scenario.secrets if len(s) >= 6]
     queries = itertools.cycle(HOSTILE_QUERIES)
     forms = itertools.cycle(FORM_GARBAGE)
     raws = itertools.cycle(RAW_BODIES)
