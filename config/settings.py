@@ -356,12 +356,25 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # Counted in the shared cache (Redis, else PostgreSQL): one count for every
+    # worker. 429 with Retry-After, documented on every operation (core/api.py).
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.AnonymousRateThrottle"],
+    # The client address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For).
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT") or 0) or None,
 }
+# Requests an anonymous API client may make (DRF's rate syntax: N/second|minute|hour|day).
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/min")
+# Off only for the test suite and benchmarks (DISABLE_RATE_LIMITS), never a weaker rate.
+API_THROTTLE_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BagiPakai catalog API",
     "DESCRIPTION": "Public, read-only API of the apps Indonesian governments share on BagiPakai.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_throttling",
+    ],
 }
 # Uploads: logos and screenshots, agreements' signed PDFs.
 MAX_IMAGE_UPLOAD_BYTES = 2 * 1024 * 1024
