@@ -80,6 +80,9 @@ SHARED_APPS = [
     "drf_spectacular",
     "allauth",
     "allauth.account",
+    # Two-step sign-in (TOTP and recovery codes) for operators, tenant
+    # administrators and money roles (tenants/mfa.py).
+    "allauth.mfa",
     "catalog",
     "billing",
 ]
@@ -132,6 +135,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Holds operators, admins and money roles to their second factor.
+    "tenants.mfa.MfaRequiredMiddleware",
     "tenants.middleware.SessionHostMiddleware",
     "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
@@ -268,6 +273,12 @@ LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: e-mail is the login, and it must be verified.
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "BagiPakai"
+# The second factor is demanded of operators, admins and money roles
+# (tenants/mfa.py). Off only in the test suite's default environment, whose
+# hundreds of signed-in pages are not about it; its own tests switch it on.
+MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FORM_CLASS = "tenants.forms.SignupExtraForm"
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

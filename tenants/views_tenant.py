@@ -24,6 +24,7 @@ from .forms import (
     InvitationSignupForm,
     RoleForm,
     TenantProfileForm,
+    TenantSecurityForm,
     add_service_errors,
 )
 from .hosts import platform_url, tenant_url
@@ -113,6 +114,27 @@ def profile(request):
         # An invalid form must not leave half-edited values on request.tenant.
         tenant.refresh_from_db()
     return render(request, "tenants/profile.html", {"tenant": tenant, "form": form})
+
+
+@member_required(roles=MANAGE_ROLES)
+def security(request):
+    """The tenant's two-step sign-in rule, and who it applies to."""
+    tenant = request.tenant
+    form = TenantSecurityForm(request.POST or None, instance=tenant)
+    if request.method == "POST" and form.is_valid():
+        services.tenant_set_mfa_required(
+            actor=request.user,
+            tenant=tenant,
+            required=form.cleaned_data["mfa_required"],
+        )
+        messages.success(request, _("The sign-in rule was saved."))
+        return redirect("tenant_security")
+    tenant.refresh_from_db()
+    return render(
+        request,
+        "tenants/security.html",
+        {"tenant": tenant, "form": form, "enforced": tenant.is_verified},
+    )
 
 
 @member_required(
