@@ -25,12 +25,21 @@ from .proposals import (  # noqa: F401
     Step,
     allowed_actions,
     amount_ceiling,
+    amount_setters,
+    approvers,
     budget_lines_correct,
     document_upload,
+    duty_conflict,
+    duty_conflicts,
     proposal_save_draft,
     proposal_transition,
 )
-from .recipients import applicant_save  # noqa: F401
+from .recipients import (  # noqa: F401
+    amendment_decision_refusal,
+    applicant_save,
+    pending_bank_change,
+    recipient_amendment_decide,
+)
 from .reports import (  # noqa: F401
     ANSWER_MAX_LENGTH,
     RATE_LIMITED,

@@ -71,6 +71,7 @@ def program_create(
             to_status=program.status,
             actor_role="program_manager",
             actor_label=actor.label,
+            actor_id=actor.user.pk,
             amounts={"budget": program.budget},
             note=program.name,
         )
@@ -83,6 +84,7 @@ def program_update(
     actor = program_manager_check(tenant=tenant, actor_user=actor_user)
     with transaction.atomic():
         program = Program.objects.select_for_update().get(pk=program.pk)
+        separation_before = program.separation_of_duties
         for name, value in fields.items():
             setattr(program, name, value)
         program.full_clean()
@@ -105,10 +107,34 @@ def program_update(
             to_status=program.status,
             actor_role="program_manager",
             actor_label=actor.label,
+            actor_id=actor.user.pk,
             amounts={"budget": program.budget},
             note=program.name,
         )
+        if program.separation_of_duties != separation_before:
+            _audit_program(
+                action="program_duties",
+                program=program,
+                to_status=program.status,
+                actor_role="program_manager",
+                actor_label=actor.label,
+                actor_id=actor.user.pk,
+                note=_duties_note(program),
+            )
     return program
+
+
+def _duties_note(program: Program) -> str:
+    """The public words for the program's separation-of-duties setting."""
+    if program.separation_of_duties:
+        return _(
+            "Separation of duties on: whoever recommends or corrects an amount does "
+            "not approve, and whoever approves does not disburse."
+        )
+    return _(
+        "Separation of duties switched off: one member may recommend, approve and "
+        "disburse."
+    )
 
 
 def _write_stages(program: Program, stages: list[dict]) -> None:
@@ -148,6 +174,7 @@ def program_set_stages(
             program=program,
             actor_role="program_manager",
             actor_label=actor.label,
+            actor_id=actor.user.pk,
             note=" → ".join(s["name"] for s in stages),
         )
     return program
@@ -182,12 +209,24 @@ def program_set_status(
             to_status=status,
             actor_role="program_manager",
             actor_label=actor.label,
+            actor_id=actor.user.pk,
             # Leaving the draft state publishes the program: say what it is.
             amounts={"budget": program.budget}
             if before == Program.Status.DRAFT
             else None,
             note=program.name if before == Program.Status.DRAFT else "",
         )
+        if before == Program.Status.DRAFT and not program.separation_of_duties:
+            # Published without separation of duties: the chain says so.
+            audit.append(
+                action="program_duties",
+                program=program,
+                to_status=status,
+                actor_role="program_manager",
+                actor_label=actor.label,
+                actor_id=actor.user.pk,
+                note=_duties_note(program),
+            )
     return program
 
 

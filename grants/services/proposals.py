@@ -19,6 +19,7 @@ from tenants.models import Membership, Tenant, User
 from .. import audit
 from ..models import (
     Applicant,
+    AuditEvent,
     BudgetLine,
     Disbursement,
     Program,
@@ -28,6 +29,7 @@ from ..models import (
 )
 from ..roles import GrantRole
 from .actors import Actor, _require_role, actor_in
+from .recipients import pending_bank_change
 
 Status = Proposal.Status
 
@@ -159,8 +161,14 @@ def proposal_transition(
     paid_on: date | None = None,
     transfer_reference: str = "",
     spent_amount: int | None = None,
+    note_public: bool = False,
 ) -> Proposal:
-    """Take one step of a proposal's life: role, transition and money rules, audit event."""
+    """Take one step of a proposal's life: role, transition, duty and money rules, audit event.
+
+    The note goes on the public timeline when the actor marks it public (and
+    always for returns and rejections, whose reason is public); otherwise it
+    stays in the chain's private part.
+    """
     if action not in STEPS:
         raise ValidationError(_("Unknown step."))
     step = STEPS[action]
@@ -179,6 +187,9 @@ def proposal_transition(
                     % {"status": proposal.get_status_display().lower()}
                 )
             raise PermissionDenied(_("Your role does not take this step."))
+        conflict = duty_conflict(actor=actor, proposal=proposal, action=action)
+        if conflict:
+            raise PermissionDenied(conflict)
         before = proposal.status
         stage_name = proposal.stage.name if proposal.stage else ""
         stage_role = proposal.stage.role if proposal.stage else ""
@@ -214,11 +225,81 @@ def proposal_transition(
             else (stage_role if step.who == "stage" else step.who),
             # Officials are named; applicants never are (invariant 5).
             actor_label="" if is_applicant else actor.label,
+            actor_id=actor.user.pk,
             amounts=amounts,
-            note=note,
+            **_note_parts(note, public=note_public or action in ALWAYS_PUBLIC_NOTES),
         )
         _notify(tenant, proposal, action)
     return proposal
+
+
+# Returns and rejections say why in public (Proposal.public_reason).
+ALWAYS_PUBLIC_NOTES = frozenset({"return", "reject", "reject_approval"})
+
+
+def _note_parts(note: str, *, public: bool) -> dict:
+    """audit.append's arguments for a note: published, or kept in the private part."""
+    return {"note": note} if public else {"private_note": note}
+
+
+# --- separation of duties ------------------------------------------------------------
+
+
+def amount_setters(proposal: Proposal) -> set[int]:
+    """Members who recommended an amount or corrected budget lines of the proposal."""
+    setters = set(
+        StageReview.objects.filter(
+            proposal=proposal, recommended_amount__isnull=False
+        ).values_list("reviewer_id", flat=True)
+    )
+    setters |= set(
+        AuditEvent.objects.filter(
+            proposal=proposal,
+            action__in=AMOUNT_ACTIONS,
+            actor_id__isnull=False,
+        ).values_list("actor_id", flat=True)
+    )
+    return setters
+
+
+# Events that set an amount: budget corrections, and stages that recommend one
+# (StageReview.recommended_amount covers those too).
+AMOUNT_ACTIONS = ("correct_budget",)
+
+
+def approvers(proposal: Proposal) -> set[int]:
+    return set(
+        AuditEvent.objects.filter(
+            proposal=proposal, action="approve", actor_id__isnull=False
+        ).values_list("actor_id", flat=True)
+    )
+
+
+def duty_conflict(*, actor: Actor, proposal: Proposal, action: str) -> str:
+    """Why separation of duties forbids this actor this step ("" when it does not)."""
+    if not proposal.program.separation_of_duties:
+        return ""
+    if action == "approve" and actor.user.pk in amount_setters(proposal):
+        return _(
+            "You recommended or corrected the amount of this proposal, so another "
+            "member must approve it (separation of duties)."
+        )
+    if action == "disburse" and actor.user.pk in approvers(proposal):
+        return _(
+            "You approved this proposal, so another member must record its "
+            "disbursement (separation of duties)."
+        )
+    return ""
+
+
+def duty_conflicts(*, actor: Actor, proposal: Proposal, actions) -> dict[str, str]:
+    """For the staff page: each of `actions` this actor may not take, with the reason."""
+    conflicts = {}
+    for action in actions:
+        reason = duty_conflict(actor=actor, proposal=proposal, action=action)
+        if reason:
+            conflicts[action] = reason
+    return conflicts
 
 
 def _submit(proposal: Proposal, *, amounts, **_kwargs) -> None:
@@ -387,6 +468,17 @@ def _disburse(
 ) -> None:
     if amount is None or amount <= 0:
         raise ValidationError({"amount": [_("Give the tranche amount in rupiah.")]})
+    pending = pending_bank_change(proposal.applicant_id)
+    if pending is not None:
+        raise ValidationError(
+            _(
+                "The recipient's bank account was changed on %(date)s and no second "
+                "member has confirmed the change yet. No disbursement can be recorded "
+                "until a treasurer or program manager other than the one who made the "
+                "change confirms it on this page."
+            )
+            % {"date": timezone.localtime(pending.requested_at).strftime("%d-%m-%Y")}
+        )
     if paid_on is None or not transfer_reference:
         raise ValidationError(_("Give the payment date and the transfer reference."))
     # The proposal row is locked (select_for_update in proposal_transition).
@@ -611,7 +703,14 @@ def budget_lines_correct(
                 raise ValidationError(_("Quantities and costs cannot be negative."))
             line.corrected_quantity = quantity
             line.corrected_unit_cost = unit_cost
-            line.save(update_fields=["corrected_quantity", "corrected_unit_cost"])
+            line.corrected_stage = proposal.stage.name if line.is_corrected else ""
+            line.save(
+                update_fields=[
+                    "corrected_quantity",
+                    "corrected_unit_cost",
+                    "corrected_stage",
+                ]
+            )
         corrected = sum(line.corrected_total for line in lines.values())
         audit.append(
             action="correct_budget",
@@ -621,6 +720,7 @@ def budget_lines_correct(
             stage=proposal.stage.name,
             actor_role=proposal.stage.role,
             actor_label=actor.label,
+            actor_id=actor.user.pk,
             amounts={"requested": proposal.requested_amount, "corrected": corrected},
         )
     return proposal
