@@ -177,17 +177,21 @@ def verify_records(
     )
 
 
-def stored_records(chunk: int = 2000, *, after_seq: int = 0) -> Iterator[dict]:
-    """The published records of the current schema after `after_seq`, in order,
-    without loading them all at once."""
+def _stored_events(chunk: int, after_seq: int) -> Iterator[AuditEvent]:
     last = after_seq
     while True:
         batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
         if not batch:
             return
-        for event in batch:
-            yield public_record(event)
+        yield from batch
         last = batch[-1].seq
+
+
+def stored_records(chunk: int = 2000, *, after_seq: int = 0) -> Iterator[dict]:
+    """The published records of the current schema after `after_seq`, in order,
+    without loading them all at once."""
+    for event in _stored_events(chunk, after_seq):
+        yield public_record(event)
 
 
 def private_part_matches(event: AuditEvent) -> bool:
@@ -200,10 +204,33 @@ def private_part_matches(event: AuditEvent) -> bool:
 def verify_stored(
     *, after_seq: int = 0, after_hash: str = GENESIS, known_heads=None
 ) -> ChainReport:
-    """Verify the stored chain, from the genesis or from a trusted head."""
-    return verify_records(
-        stored_records(after_seq=after_seq),
+    """Verify the stored chain, from the genesis or from a trusted head.
+
+    Besides the public chain (what anyone can recompute from audit.jsonl), each
+    v2 event's stored private part must still match its published digest.
+    """
+    altered: list[int] = []
+
+    def records():
+        for event in _stored_events(2000, after_seq):
+            if not altered and not private_part_matches(event):
+                altered.append(event.seq)
+            yield public_record(event)
+
+    report = verify_records(
+        records(),
         start_seq=after_seq + 1,
         start_prev=after_hash,
         known_heads=known_heads,
     )
+    if report.ok and altered:
+        return ChainReport(
+            report.events,
+            False,
+            altered[0],
+            "its private part does not match its published digest",
+            # The published chain itself is intact up to its head.
+            report.head_seq,
+            report.head_hash,
+        )
+    return report

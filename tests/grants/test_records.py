@@ -569,6 +569,15 @@ def test_a_private_note_never_leaves_the_back_office(module_on, officials):
         assert event.salt not in text, where
     count, ok = _recompute(texts["/open-data/audit.jsonl"])
     assert ok and count == AuditEvent.objects.count()
+    assert audit.verify_stored().ok
+    # Rewriting the private note in the database is caught against the digest,
+    # while the published chain is unaffected.
+    AuditEvent.objects.filter(pk=event.pk).update(
+        private={**event.private, "note": "x"}
+    )
+    report = audit.verify_stored()
+    assert not report.ok and report.first_broken_seq == event.seq
+    assert "private part" in report.reason
     record = next(
         json.loads(line)
         for line in texts["/open-data/audit.jsonl"].splitlines()
