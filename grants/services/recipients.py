@@ -11,11 +11,13 @@ member's confirmation, and no disbursement is recorded until then.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.models import Tenant, User
+from tenants.models import Membership, Tenant, User
 
 from .. import audit
 from ..models import Applicant, Proposal, RecipientAmendment
@@ -117,7 +119,45 @@ def _amend(*, applicant, proposal, kind, before, after, user) -> RecipientAmendm
             "after": after,
         },
     )
+    if kind == Kind.BANK:
+        _notify_confirmers(proposal, requested_by=user.pk)
     return amendment
+
+
+def _notify_confirmers(proposal: Proposal, *, requested_by: int) -> None:
+    """Tell the members who may confirm a bank-account change that one waits.
+
+    The e-mail names the proposal but not the accounts: those stay in the back office.
+    """
+    tenant = connection.tenant
+    if not isinstance(tenant, Tenant):
+        return
+    members = Membership.objects.filter(tenant=tenant).exclude(user_id=requested_by)
+    recipients = sorted(
+        set(
+            members.filter(
+                Q(grant_roles__overlap=sorted(CONFIRMING_ROLES))
+                | Q(role=Membership.Role.ADMIN)
+            ).values_list("user__email", flat=True)
+        )
+    )
+    if not recipients:
+        return
+    subject = " ".join(
+        (
+            _("[Sabilulungan] Confirm a recipient's new bank account: %(title)s")
+            % {"title": proposal.title[:80]}
+        ).split()
+    )
+    body = _(
+        "The recipient of the proposal “%(title)s” changed its bank account after "
+        "the award. No disbursement can be recorded until a second member confirms "
+        "or declines the change on the proposal's page in the Sabilulungan back "
+        "office of %(tenant)s."
+    ) % {"title": proposal.title, "tenant": tenant.name}
+    transaction.on_commit(
+        lambda: send_mail(subject, body, None, recipients), robust=True
+    )
 
 
 def amendment_decision_refusal(*, actor, amendment: RecipientAmendment) -> str:

@@ -142,7 +142,7 @@ def _recompute(jsonl: str) -> tuple[int, bool]:
 
 
 def test_bank_change_after_award_blocks_disbursement_until_a_second_member_confirms(
-    module_on, officials
+    module_on, officials, mailoutbox
 ):
     tenant = module_on
     program = make_program(tenant, officials["admin"])
@@ -181,6 +181,13 @@ def test_bank_change_after_award_blocks_disbursement_until_a_second_member_confi
     )
     assert response.status_code == 302, response.context["form"].errors
     amendment = RecipientAmendment.objects.get()
+    # The members who may confirm are told, without the account numbers; the
+    # member who made the change is not asked.
+    (mail,) = [m for m in mailoutbox if "new bank account" in m.subject]
+    assert officials["treasurer"].email in mail.to
+    assert officials["admin"].email in mail.to
+    assert person.email not in mail.to and officials["opd"].email not in mail.to
+    assert "9988776655" not in mail.body and "0011223344" not in mail.body
     assert (amendment.kind, amendment.status) == ("bank", "pending")
     assert amendment.before == {"bank_name": "Bank BJB", "bank_account": "0011223344"}
     assert amendment.after == {
