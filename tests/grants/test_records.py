@@ -542,6 +542,45 @@ def test_separation_switched_off_per_program_lets_one_member_do_both(
     assert proposal.status == "disbursed"
 
 
+def test_the_program_manager_switches_separation_off_on_the_program_form(
+    module_on, officials
+):
+    tenant = module_on
+    program = make_program(tenant, officials["admin"])
+    manager = host_client(HOST, officials["admin"])
+    page = manager.get(f"/grants/staff/programs/{program.pk}/").content.decode()
+    assert "On: whoever recommends or corrects an amount does not approve" in page
+    edit = manager.get(f"/grants/staff/programs/{program.pk}/edit/").context["form"]
+    data = {
+        name: value
+        for name, value in {
+            **edit.initial,
+            "required_documents": "Proposal",
+        }.items()
+        if name in edit.fields and value is not None
+    }
+    data.pop("separation_of_duties")  # the unticked checkbox
+    response = post(manager, f"/grants/staff/programs/{program.pk}/edit/", data)
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.separation_of_duties is False
+    page = manager.get(f"/grants/staff/programs/{program.pk}/").content.decode()
+    assert "Off: one member may recommend, approve and disburse." in page
+    event = AuditEvent.objects.order_by("-seq").first()
+    assert (event.action, event.actor_id) == ("program_duties", officials["admin"].pk)
+    # Members who do not manage programs cannot switch it back.
+    other = host_client(HOST, officials["treasurer"])
+    response = post(
+        other,
+        f"/grants/staff/programs/{program.pk}/edit/",
+        {**data, "separation_of_duties": "on"},
+    )
+    assert response.status_code == 200
+    assert "Only program managers and administrators" in response.content.decode()
+    program.refresh_from_db()
+    assert program.separation_of_duties is False
+
+
 # --- public and private notes, audit scheme v2 ---------------------------------------
 
 
