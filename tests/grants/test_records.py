@@ -739,3 +739,46 @@ def test_public_budget_table_shows_requested_and_corrected_with_the_stage(
     assert "Requested" in table and "Corrected" in table
     assert "12.000.000" in table and "9.500.000" in table
     assert stage_name in table
+
+
+def test_the_confirmation_form_refuses_bad_input_and_keeps_it(module_on, officials):
+    tenant = module_on
+    program = make_program(tenant, officials["admin"])
+    person = make_applicant()
+    proposal = _approved(tenant, officials, program, person)
+    other = _approved(tenant, officials, program, make_applicant("Paguyuban Lain"))
+    services.applicant_save(user=person, **_profile(person, bank_account="777000111"))
+    amendment = RecipientAmendment.objects.get()
+    client = host_client(HOST, officials["treasurer"])
+    url = f"/grants/staff/proposals/{proposal.pk}/recipient-changes/{amendment.pk}/"
+
+    response = post(client, url, {"decision": "<script>", "reason": "alasan saya"})
+    assert response.status_code == 400
+    assert "Choose to confirm or to decline the change." in response.content.decode()
+    assert "alasan saya" in response.content.decode()
+    response = post(client, url, {"decision": "decline", "reason": ""})
+    assert response.status_code == 400
+    assert "Say why the change is declined." in response.content.decode()
+    response = post(client, url, {"decision": "decline", "reason": "a\x00b"})
+    assert response.status_code == 400
+    response = post(client, url, {"decision": "decline", "reason": "x" * 2001})
+    assert response.status_code == 400
+    # An amendment of another proposal's recipient is not found through this one.
+    wrong = f"/grants/staff/proposals/{other.pk}/recipient-changes/{amendment.pk}/"
+    assert post(client, wrong, {"decision": "confirm"}).status_code == 404
+    amendment.refresh_from_db()
+    assert amendment.status == "pending"
+    # Deciding twice is refused with the reason.
+    services.recipient_amendment_decide(
+        tenant=tenant,
+        actor_user=officials["treasurer"],
+        amendment=amendment,
+        confirm=True,
+    )
+    with pytest.raises(ValidationError, match="already decided"):
+        services.recipient_amendment_decide(
+            tenant=tenant,
+            actor_user=officials["admin"],
+            amendment=amendment,
+            confirm=True,
+        )
