@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run serve test install db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
+.PHONY: run serve test install bench-load db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -65,6 +65,11 @@ bench: install
 bench-routing: install
 	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/routing.py
+
+# The public pages under load against /healthz (gunicorn as configured, Redis, wrk).
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/load.py
 
 # 10,000 tenants in one database (about 9 GB of disk, 15-20 minutes on 2 CPUs);
 # TENANTS=300 for a quick run.
