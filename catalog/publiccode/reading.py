@@ -269,8 +269,6 @@ def _nul_paths(value, path: str = "") -> list[str]:
     return []
 
 
-
-
 @dataclass
 class Node:
     """A YAML node as the reference parser sees it: kind, value and line.

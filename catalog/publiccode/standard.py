@@ -103,7 +103,10 @@ _DESCRIPTION = _struct(
 _IT = _struct(
     countryExtensionVersion=_T,
     conforme=_struct(
-        lineeGuidaDesign=_B, modelloInteroperabilita=_B, misureMinimeSicurezza=_B, gdpr=_B
+        lineeGuidaDesign=_B,
+        modelloInteroperabilita=_B,
+        misureMinimeSicurezza=_B,
+        gdpr=_B,
     ),
     riuso=_struct(codiceIPA=_T),
     piattaforme=_struct(spid=_B, pagopa=_B, cie=_B, anpr=_B, io=_B),
@@ -132,20 +135,22 @@ DOCUMENT = _struct(
     developmentStatus=_T,
     softwareType=_T,
     supports=Field(LIST, item=_struct(id=_T)),
-    intendedAudience=_struct(scope=_TEXTS, countries=_TEXTS, unsupportedCountries=_TEXTS),
+    intendedAudience=_struct(
+        scope=_TEXTS, countries=_TEXTS, unsupportedCountries=_TEXTS
+    ),
     description=Field(MAP, item=_DESCRIPTION),
     legal=_struct(license=_T, mainCopyrightOwner=_T, repoOwner=_T, authorsFile=_T),
     maintenance=_struct(
         type=_T,
-        contractors=Field(
-            LIST, item=_struct(name=_T, email=_T, website=_T, until=_T)
-        ),
-        contacts=Field(
-            LIST, item=_struct(name=_T, email=_T, affiliation=_T, phone=_T)
-        ),
+        contractors=Field(LIST, item=_struct(name=_T, email=_T, website=_T, until=_T)),
+        contacts=Field(LIST, item=_struct(name=_T, email=_T, affiliation=_T, phone=_T)),
     ),
     localisation=_struct(localisationReady=_B, availableLanguages=_TEXTS),
-    dependsOn=_struct(open=Field(LIST, item=_DEPENDENCY), proprietary=Field(LIST, item=_DEPENDENCY), hardware=Field(LIST, item=_DEPENDENCY)),
+    dependsOn=_struct(
+        open=Field(LIST, item=_DEPENDENCY),
+        proprietary=Field(LIST, item=_DEPENDENCY),
+        hardware=Field(LIST, item=_DEPENDENCY),
+    ),
     IT=_IT,
     it=_IT,
 )
@@ -166,17 +171,23 @@ def _decode(spec: Field, node: Node):
         return None
     if spec.kind == TEXT:
         if not node.is_scalar:
-            raise _DecodeError(node.line, _("Wrong type for this field: text expected."))
+            raise _DecodeError(
+                node.line, _("Wrong type for this field: text expected.")
+            )
         return node.value if node.kind == "str" else _scalar_text(node)
     if spec.kind == BOOL:
         if node.kind != "bool":
-            raise _DecodeError(node.line, _("Wrong type for this field: true or false expected."))
+            raise _DecodeError(
+                node.line, _("Wrong type for this field: true or false expected.")
+            )
         return node.value
     if spec.kind == TEXT_OR_LIST and node.is_scalar:
         return [_decode(spec.item, node)]
     if spec.kind in (LIST, TEXT_OR_LIST):
         if node.kind != "seq":
-            raise _DecodeError(node.line, _("Wrong type for this field: a list expected."))
+            raise _DecodeError(
+                node.line, _("Wrong type for this field: a list expected.")
+            )
         values, first = [], None
         for item in node.children:
             try:
@@ -188,7 +199,9 @@ def _decode(spec: Field, node: Node):
         return values
     if spec.kind == MAP:
         if node.kind != "map":
-            raise _DecodeError(node.line, _("Wrong type for this field: a mapping expected."))
+            raise _DecodeError(
+                node.line, _("Wrong type for this field: a mapping expected.")
+            )
         values, first = {}, None
         for key, value in node.children:
             try:
@@ -200,7 +213,9 @@ def _decode(spec: Field, node: Node):
         return values
     # STRUCT
     if node.kind != "map":
-        raise _DecodeError(node.line, _("Wrong type for this field: a mapping expected."))
+        raise _DecodeError(
+            node.line, _("Wrong type for this field: a mapping expected.")
+        )
     present = {}
     for key, value in node.children:
         present.setdefault(_scalar_text(key), value)
@@ -398,10 +413,15 @@ def is_language(value) -> bool:
     if rest and re.fullmatch(r"[A-Za-z]{4}", rest[0]):
         rest = rest[1:]
     if rest and re.fullmatch(r"[A-Za-z]{2}|\d{3}", rest[0]):
-        if rest[0].isalpha() and pycountry.countries.get(alpha_2=rest[0].upper()) is None:
+        if (
+            rest[0].isalpha()
+            and pycountry.countries.get(alpha_2=rest[0].upper()) is None
+        ):
             return False
         rest = rest[1:]
-    return all(re.fullmatch(r"[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}", part) for part in rest)
+    return all(
+        re.fullmatch(r"[A-Za-z0-9]{5,8}|\d[A-Za-z0-9]{3}", part) for part in rest
+    )
 
 
 def is_video(value) -> bool:
@@ -445,34 +465,64 @@ class _Checker:
 
     def http_url(self, path, value):
         if value is not None and not is_http_url(value):
-            self.add(path, _("%(value)s is not a web address (http or https).") % {"value": _show(value)})
+            self.add(
+                path,
+                _("%(value)s is not a web address (http or https).")
+                % {"value": _show(value)},
+            )
 
     def date(self, path, value):
         if value is not None and not is_date(value):
-            self.add(path, _("%(value)s is not a date in the form YYYY-MM-DD.") % {"value": _show(value)})
+            self.add(
+                path,
+                _("%(value)s is not a date in the form YYYY-MM-DD.")
+                % {"value": _show(value)},
+            )
 
     def email(self, path, value):
         # An empty address is refused too: the reference parser checks any value given.
         if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            self.add(path, _("%(value)s is not an e-mail address.") % {"value": _show(value)})
+            self.add(
+                path, _("%(value)s is not an e-mail address.") % {"value": _show(value)}
+            )
 
     def relative_or_url(self, path, value):
-        if isinstance(value, str) and (value.startswith("/") or value.startswith("file:")):
-            self.add(path, _("Use a path relative to the repository or a web address, not %(value)s.") % {"value": _show(value)})
+        if isinstance(value, str) and (
+            value.startswith("/") or value.startswith("file:")
+        ):
+            self.add(
+                path,
+                _(
+                    "Use a path relative to the repository or a web address, not %(value)s."
+                )
+                % {"value": _show(value)},
+            )
 
     def length(self, path, value, *, at_least=0, at_most=None):
         count = graphemes(value or "")
         if at_most is not None and count > at_most:
-            self.add(path, _("At most %(max)d characters are allowed; this has %(length)d.") % {"max": at_most, "length": count})
+            self.add(
+                path,
+                _("At most %(max)d characters are allowed; this has %(length)d.")
+                % {"max": at_most, "length": count},
+            )
         if count < at_least:
-            self.add(path, _("At least %(min)d characters are needed; this has %(length)d.") % {"min": at_least, "length": count})
+            self.add(
+                path,
+                _("At least %(min)d characters are needed; this has %(length)d.")
+                % {"min": at_least, "length": count},
+            )
 
     def organisation(self, path, value):
         if value is None:
             return
         uri = value.get("uri")
         if self.required(f"{path}.uri", uri) and not is_organisation_uri(uri):
-            self.add(f"{path}.uri", _("%(value)s is not a URI such as https://… or urn:….") % {"value": _show(uri)})
+            self.add(
+                f"{path}.uri",
+                _("%(value)s is not a URI such as https://… or urn:….")
+                % {"value": _show(uri)},
+            )
 
     def document(self, doc: dict):  # noqa: C901 - one rule per field, in the standard's order
         add = self.add
@@ -483,42 +533,73 @@ class _Checker:
         self.http_url("landingURL", doc.get("landingURL"))
         for index, item in enumerate(doc.get("isBasedOn") or []):
             if not is_url(item):
-                add(f"isBasedOn[{index}]", _("%(value)s is not a URL.") % {"value": _show(item)})
+                add(
+                    f"isBasedOn[{index}]",
+                    _("%(value)s is not a URL.") % {"value": _show(item)},
+                )
         self.date("releaseDate", doc.get("releaseDate"))
         self.organisation("organisation", doc.get("organisation"))
         for key in ("inputTypes", "outputTypes"):
             for index, item in enumerate(doc.get(key) or []):
                 if not _MIME.match(item or ""):
-                    add(f"{key}[{index}]", _("%(value)s is not a MIME type such as text/csv.") % {"value": _show(item)})
+                    add(
+                        f"{key}[{index}]",
+                        _("%(value)s is not a MIME type such as text/csv.")
+                        % {"value": _show(item)},
+                    )
         if not doc.get("platforms"):
             add("platforms", _("Name at least one platform, such as web."))
         for index, item in enumerate(doc.get("categories") or []):
             if item not in CATEGORIES:
-                add(f"categories[{index}]", _("%(value)s is not a publiccode.yml category.") % {"value": _show(item)})
+                add(
+                    f"categories[{index}]",
+                    _("%(value)s is not a publiccode.yml category.")
+                    % {"value": _show(item)},
+                )
         for index, item in enumerate(doc.get("fundedBy") or []):
             self.organisation(f"fundedBy[{index}]", item)
         self.http_url("roadmap", doc.get("roadmap"))
-        self.one_of("developmentStatus", doc.get("developmentStatus"), DEVELOPMENT_STATUSES)
+        self.one_of(
+            "developmentStatus", doc.get("developmentStatus"), DEVELOPMENT_STATUSES
+        )
         self.one_of("softwareType", doc.get("softwareType"), SOFTWARE_TYPES)
         for index, item in enumerate(doc.get("supports") or []):
             path = f"supports[{index}].id"
             ident = (item or {}).get("id")
             if self.required(path, ident):
                 if ident.startswith("alias:") or not is_organisation_uri(ident):
-                    add(path, _("%(value)s is not a URI of a supported organisation.") % {"value": _show(ident)})
+                    add(
+                        path,
+                        _("%(value)s is not a URI of a supported organisation.")
+                        % {"value": _show(ident)},
+                    )
         audience = doc.get("intendedAudience") or {}
         for index, item in enumerate(audience.get("scope") or []):
             if item not in SCOPES:
-                add(f"intendedAudience.scope[{index}]", _("%(value)s is not a publiccode.yml scope.") % {"value": _show(item)})
+                add(
+                    f"intendedAudience.scope[{index}]",
+                    _("%(value)s is not a publiccode.yml scope.")
+                    % {"value": _show(item)},
+                )
         for key in ("countries", "unsupportedCountries"):
             for index, item in enumerate(audience.get(key) or []):
                 if not is_country(item):
-                    add(f"intendedAudience.{key}[{index}]", _("%(value)s is not a two-letter country code such as ID.") % {"value": _show(item)})
+                    add(
+                        f"intendedAudience.{key}[{index}]",
+                        _("%(value)s is not a two-letter country code such as ID.")
+                        % {"value": _show(item)},
+                    )
         self.descriptions(doc.get("description"))
         legal = doc.get("legal") or {}
         licence = legal.get("license")
         if self.required("legal.license", licence) and not is_spdx_expression(licence):
-            add("legal.license", _("%(value)s is not an SPDX licence expression such as AGPL-3.0-or-later or EUPL-1.2 OR MIT.") % {"value": _show(licence)})
+            add(
+                "legal.license",
+                _(
+                    "%(value)s is not an SPDX licence expression such as AGPL-3.0-or-later or EUPL-1.2 OR MIT."
+                )
+                % {"value": _show(licence)},
+            )
         self.maintenance(doc.get("maintenance") or {})
         localisation = doc.get("localisation") or {}
         if localisation.get("localisationReady") is None:
@@ -527,20 +608,36 @@ class _Checker:
         if self.required("localisation.availableLanguages", languages):
             for index, item in enumerate(languages):
                 if not is_language(item):
-                    add(f"localisation.availableLanguages[{index}]", _("%(value)s is not a language tag such as id, en or pt-BR.") % {"value": _show(item)})
+                    add(
+                        f"localisation.availableLanguages[{index}]",
+                        _("%(value)s is not a language tag such as id, en or pt-BR.")
+                        % {"value": _show(item)},
+                    )
         for kind in ("open", "proprietary", "hardware"):
             for index, item in enumerate((doc.get("dependsOn") or {}).get(kind) or []):
-                self.required(f"dependsOn.{kind}[{index}].name", (item or {}).get("name"))
+                self.required(
+                    f"dependsOn.{kind}[{index}].name", (item or {}).get("name")
+                )
         for key in ("IT", "it"):
             section = doc.get(key)
             if section is None:
                 continue
             version = section.get("countryExtensionVersion")
             if version is not None and version not in ("0.2", "1.0"):
-                add(f"{key}.countryExtensionVersion", _("%(value)s is not allowed; use one of: %(choices)s.") % {"value": _show(version), "choices": "0.2, 1.0"})
+                add(
+                    f"{key}.countryExtensionVersion",
+                    _("%(value)s is not allowed; use one of: %(choices)s.")
+                    % {"value": _show(version), "choices": "0.2, 1.0"},
+                )
             ipa = (section.get("riuso") or {}).get("codiceIPA")
             if ipa and not re.fullmatch(r"[a-z0-9_]{2,}", ipa):
-                add(f"{key}.riuso.codiceIPA", _("%(value)s is not a code of the Italian public administration register (iPA).") % {"value": _show(ipa)})
+                add(
+                    f"{key}.riuso.codiceIPA",
+                    _(
+                        "%(value)s is not a code of the Italian public administration register (iPA)."
+                    )
+                    % {"value": _show(ipa)},
+                )
         # The checks the reference parser makes after the field rules.
         for key in ("logo", "monochromeLogo"):
             self.relative_or_url(key, doc.get(key))
@@ -548,19 +645,34 @@ class _Checker:
         for language, block in (doc.get("description") or {}).items():
             block = block or {}
             for index, item in enumerate(block.get("screenshots") or []):
-                self.relative_or_url(f"description.{language}.screenshots[{index}]", item)
+                self.relative_or_url(
+                    f"description.{language}.screenshots[{index}]", item
+                )
             for index, item in enumerate(block.get("videos") or []):
                 if item is not None and not is_video(item):
-                    add(f"description.{language}.videos[{index}]", _("%(value)s is not a video page of a known video site (YouTube, Vimeo…).") % {"value": _show(item)})
+                    add(
+                        f"description.{language}.videos[{index}]",
+                        _(
+                            "%(value)s is not a video page of a known video site (YouTube, Vimeo…)."
+                        )
+                        % {"value": _show(item)},
+                    )
         if doc.get("IT") is not None and doc.get("it") is not None:
             add("it", _("Both IT and it are present; keep only IT."))
 
     def descriptions(self, descriptions):
         if not descriptions:
-            self.add("description", _("Describe the software in at least one language."))
+            self.add(
+                "description", _("Describe the software in at least one language.")
+            )
             return
         if not all(is_language(key) for key in descriptions):
-            self.add("description", _("Each description must be under a language tag such as id, en or pt-BR."))
+            self.add(
+                "description",
+                _(
+                    "Each description must be under a language tag such as id, en or pt-BR."
+                ),
+            )
         for language, block in descriptions.items():
             path = f"description.{language}"
             block = block or {}
@@ -570,7 +682,9 @@ class _Checker:
                 self.length(f"{path}.shortDescription", short, at_most=150)
             long = block.get("longDescription")
             if self.required(f"{path}.longDescription", long):
-                self.length(f"{path}.longDescription", long, at_least=150, at_most=10_000)
+                self.length(
+                    f"{path}.longDescription", long, at_least=150, at_most=10_000
+                )
             self.http_url(f"{path}.documentation", block.get("documentation"))
             self.http_url(f"{path}.apiDocumentation", block.get("apiDocumentation"))
             if not block.get("features"):
@@ -584,9 +698,15 @@ class _Checker:
         self.one_of("maintenance.type", kind, MAINTENANCE_TYPES)
         contractors = maintenance.get("contractors")
         if kind == "contract" and not contractors:
-            self.add("maintenance.contractors", _("Name the contractors when maintenance is by contract."))
+            self.add(
+                "maintenance.contractors",
+                _("Name the contractors when maintenance is by contract."),
+            )
         elif contractors is not None and kind != "contract":
-            self.add("maintenance.contractors", _("Contractors are listed only when maintenance is by contract."))
+            self.add(
+                "maintenance.contractors",
+                _("Contractors are listed only when maintenance is by contract."),
+            )
         elif contractors:
             for index, item in enumerate(contractors):
                 path = f"maintenance.contractors[{index}]"
@@ -598,7 +718,12 @@ class _Checker:
                     self.date(f"{path}.until", item.get("until"))
         contacts = maintenance.get("contacts")
         if kind in ("internal", "community") and not contacts:
-            self.add("maintenance.contacts", _("Name at least one contact when the software is maintained internally or by a community."))
+            self.add(
+                "maintenance.contacts",
+                _(
+                    "Name at least one contact when the software is maintained internally or by a community."
+                ),
+            )
         for index, item in enumerate(contacts or []):
             path = f"maintenance.contacts[{index}]"
             item = item or {}
@@ -610,11 +735,29 @@ def check(root: Node) -> tuple[dict, list[Issue]]:
     """Every problem the standard finds in a file, and the decoded document."""
     version = root.get("publiccodeYmlVersion")
     if version is None or version.kind == "null":
-        return {}, [Issue("publiccodeYmlVersion", _("Required: the version of the standard the file follows, such as \"0\"."))]
+        return {}, [
+            Issue(
+                "publiccodeYmlVersion",
+                _(
+                    'Required: the version of the standard the file follows, such as "0".'
+                ),
+            )
+        ]
     if version.kind != "str":
-        return {}, [Issue("publiccodeYmlVersion", _("Write the version as quoted text, such as \"0\"."))]
+        return {}, [
+            Issue(
+                "publiccodeYmlVersion",
+                _('Write the version as quoted text, such as "0".'),
+            )
+        ]
     if version.value not in SUPPORTED_VERSIONS:
-        return {}, [Issue("publiccodeYmlVersion", _("Version %(value)s is not supported; use \"0\" (the current version).") % {"value": _show(version.value)})]
+        return {}, [
+            Issue(
+                "publiccodeYmlVersion",
+                _('Version %(value)s is not supported; use "0" (the current version).')
+                % {"value": _show(version.value)},
+            )
+        ]
     doc, issues = decode(root)
     checker = _Checker()
     checker.document(doc)

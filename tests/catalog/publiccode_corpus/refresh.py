@@ -21,7 +21,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-DEFAULT_PARSER = REPO.parent / "shared" / "tools" / "publiccode-parser" / "publiccode-parser"
+DEFAULT_PARSER = (
+    REPO.parent / "shared" / "tools" / "publiccode-parser" / "publiccode-parser"
+)
 
 
 def parser_path() -> Path:
@@ -42,7 +44,9 @@ def verdict(parser: Path, path: Path) -> dict:
 
 
 def corpus_files() -> list[Path]:
-    return sorted((HERE / "real").glob("*.yml")) + sorted((HERE / "handmade").glob("*.yml"))
+    return sorted((HERE / "real").glob("*.yml")) + sorted(
+        (HERE / "handmade").glob("*.yml")
+    )
 
 
 def main() -> int:
@@ -57,7 +61,9 @@ def main() -> int:
         json.dumps(expectations, indent=1, sort_keys=True) + "\n"
     )
     valid = sum(item["valid"] for item in expectations.values())
-    print(f"{len(expectations)} files: {valid} valid, {len(expectations) - valid} invalid")
+    print(
+        f"{len(expectations)} files: {valid} valid, {len(expectations) - valid} invalid"
+    )
     return 0
 
 
