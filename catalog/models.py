@@ -54,6 +54,7 @@ class CatalogApp(models.Model):
     long_description_id = models.TextField(_("description (Indonesian)"), blank=True)
     long_description_en = models.TextField(_("description (English)"), blank=True)
     features = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    features_en = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     categories = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     scope = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     development_status = models.CharField(
@@ -97,7 +98,9 @@ class CatalogApp(models.Model):
     # publiccode.yml: the whole document as last imported, so every field of the
     # standard survives export even where the catalog has no column for it
     # (dependsOn, fundedBy, country sections, other languages' descriptions…).
-    publiccode = models.JSONField(_("publiccode.yml document"), default=dict, blank=True)
+    publiccode = models.JSONField(
+        _("publiccode.yml document"), default=dict, blank=True
+    )
     publiccode_version = models.CharField(
         _("publiccode.yml version"), max_length=10, blank=True
     )
@@ -197,7 +200,9 @@ class CatalogApp(models.Model):
 
     @property
     def logo_link(self) -> str:
-        return self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
+        return (
+            self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
+        )
 
     @property
     def is_hosted(self) -> bool:

@@ -40,6 +40,7 @@ APP_FIELDS = (
     "long_description_id",
     "long_description_en",
     "features",
+    "features_en",
     "categories",
     "scope",
     "development_status",

@@ -130,7 +130,26 @@ def _descriptions(app: CatalogApp, stored: dict) -> dict:
             block["longDescription"] = long_main
         else:
             block.pop("longDescription", None)
-    if short_en:
+    features_en = [line(item) for item in app.features_en if line(item)]
+    if main.lower() != "en":
+        block = dict(blocks.get(english_key) or {})
+        if short_en:
+            block["shortDescription"] = short_en
+        if long_en:
+            block["longDescription"] = long_en
+        if features_en:
+            block["features"] = features_en
+        # The standard wants a whole description in each language: an English
+        # text begun in the catalog (a short description only) waits until it
+        # is complete rather than make the file invalid.
+        if all(
+            block.get(key)
+            for key in ("shortDescription", "longDescription", "features")
+        ):
+            blocks[english_key] = block
+        else:
+            blocks.pop(english_key, None)
+    elif short_en:
         block = blocks.setdefault(english_key, {})
         block["shortDescription"] = short_en
         if long_en:

@@ -93,6 +93,11 @@ def to_fields(doc: dict) -> tuple[dict, dict]:
         "long_description_id": text(block.get("longDescription")),
         "long_description_en": text(en_block.get("longDescription")),
         "features": [line(item) for item in block.get("features") or [] if line(item)],
+        "features_en": [
+            line(item) for item in en_block.get("features") or [] if line(item)
+        ]
+        if english and english != main
+        else [],
         "categories": list(doc.get("categories") or []),
         "scope": list((doc.get("intendedAudience") or {}).get("scope") or []),
         "development_status": doc["developmentStatus"],
@@ -120,6 +125,7 @@ def to_fields(doc: dict) -> tuple[dict, dict]:
         "long_description_id": f"description.{main}.longDescription",
         "long_description_en": f"description.{english or main}.longDescription",
         "features": f"description.{main}.features",
+        "features_en": f"description.{english or main}.features",
         "categories": "categories",
         "scope": "intendedAudience.scope",
         "development_status": "developmentStatus",
@@ -233,6 +239,7 @@ def import_publiccode(
                 app is not None
                 and app.publiccode
                 and not confirm_publisher_change
+                and any(_organisation(app.publiccode))
                 and _organisation(app.publiccode) != _organisation(doc)
             ):
                 old_uri, old_name = _organisation(app.publiccode)
