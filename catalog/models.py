@@ -188,6 +188,20 @@ class CatalogApp(models.Model):
         )
 
     @property
+    def visitor_features(self) -> list[str]:
+        """The features in the visitor's language, else the main ones."""
+        language = (get_language() or "id").split("-")[0]
+        if language == "en" and self.features_en:
+            return self.features_en
+        if language != self.description_language.split("-")[0]:
+            blocks = (self.publiccode or {}).get("description") or {}
+            for code, block in blocks.items():
+                if code.split("-")[0].lower() == language and isinstance(block, dict):
+                    if block.get("features"):
+                        return [str(item) for item in block["features"]]
+        return self.features
+
+    @property
     def screenshot_links(self) -> list[str]:
         """Screenshots of the publiccode.yml given as web addresses (shown as links)."""
         links = []
