@@ -24,6 +24,8 @@ import pytest
 import yaml
 from django.utils import translation
 
+from catalog import services
+from catalog.demo import APPS
 from catalog.models import CatalogApp
 from catalog.publiccode import (
     PubliccodeError,
@@ -273,3 +275,32 @@ def _same(exported, original) -> bool:
     if original is None or exported is None or isinstance(original, bool):
         return original == exported
     return str(exported) == str(original)
+
+
+# --- the demo's own entries --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", APPS, ids=[spec["slug"] for spec in APPS])
+def test_each_demo_app_exports_a_valid_publiccode_yml(
+    bandung, tangerang, validator, tmp_path, spec
+):
+    spec = dict(spec)
+    releases = spec.pop("releases")
+    publisher = {"bandung": bandung, "tangerang": tangerang}[spec.pop("publisher")]
+    Tenant.objects.filter(pk=publisher.pk).update(verification_status="verified")
+    publisher.refresh_from_db()
+    app = services.app_create(actor=None, publisher=publisher, **spec)
+    for version, released_on, notes in releases:
+        services.release_add(
+            actor=None, app=app, version=version, released_on=released_on, notes=notes
+        )
+
+    exported = export_publiccode(app)
+
+    assert validator(exported, tmp_path) == []
+    doc = yaml.safe_load(exported)
+    # Written to the standard in both languages the demo describes.
+    assert set(doc["description"]) == {"id", "en"}
+    for block in doc["description"].values():
+        assert len(block["longDescription"]) >= 150
+        assert block["features"]
