@@ -216,12 +216,18 @@ def app_contractors_replace(
         raise ValidationError(
             {"contractors": _("Name the contractors when maintenance is by contract.")}
         )
+    rows = [
+        Contractor(app=app, position=index, **contractor)
+        for index, contractor in enumerate(contractors)
+    ]
+    for row in rows:
+        try:
+            row.full_clean(exclude=["app"])
+        except ValidationError as exc:
+            raise ValidationError({"contractors": exc.messages}) from exc
     with transaction.atomic():
         app.contractors.all().delete()
-        return [
-            Contractor.objects.create(app=app, position=index, **contractor)
-            for index, contractor in enumerate(contractors)
-        ]
+        return Contractor.objects.bulk_create(rows)
 
 
 def release_add(

@@ -715,6 +715,17 @@ def test_a_contract_entry_cannot_lose_its_contractors(publisher):
     assert app.contractors.count() == 1
 
 
+def test_a_contractor_the_catalog_cannot_store_is_reported_not_a_crash(publisher):
+    doc = minimal_doc()
+    doc["maintenance"]["type"] = "contract"
+    doc["maintenance"]["contractors"] = [
+        {"name": "PT " + "x" * 300, "until": "2030-01-01"}
+    ]
+    assert problems(doc) == []
+    issues = refused(publisher, dump(doc))
+    assert paths(issues) == ["maintenance.contractors"]
+
+
 def test_keys_that_are_not_text_are_refused(publisher):
     issues = refused(publisher, MINIMAL + b"true: 1\n")
     assert paths(issues) == ["true"]
