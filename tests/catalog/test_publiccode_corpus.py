@@ -115,6 +115,18 @@ def corpus_names() -> list[str]:
 # --- the corpus itself -------------------------------------------------------------------
 
 
+def test_a_missing_validator_fails_where_required_and_is_skipped_elsewhere(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setenv("PUBLICCODE_PARSER", str(tmp_path / "absent"))
+    monkeypatch.setenv("REQUIRE_PUBLICCODE_PARSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="set PUBLICCODE_PARSER"):
+        parser_binary()
+    monkeypatch.delenv("REQUIRE_PUBLICCODE_PARSER")
+    with pytest.raises(pytest.skip.Exception, match="publiccode-parser-go"):
+        parser_binary()
+
+
 def test_the_corpus_has_forty_real_files_from_several_countries_with_open_licences():
     real = [name for name in EXPECTATIONS if name.startswith("real/")]
     assert len(real) >= 40
