@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run serve test install bench-load db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
+.PHONY: run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -46,6 +46,12 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Record the publiccode.yml reference validator's verdict on every corpus file
+# (tests/catalog/publiccode_corpus/expectations.json); PUBLICCODE_PARSER overrides
+# ../shared/tools/publiccode-parser/publiccode-parser.
+publiccode-verdicts:
+	$(PYTHON) tests/catalog/publiccode_corpus/refresh.py
 
 # Regenerate and compile translations (needs GNU gettext; compiled .mo files are committed).
 messages: install
