@@ -2,11 +2,11 @@
 
 Jobs are rows of the public schema (django_q's ORM broker), written on the
 caller's connection: a job enqueued inside a transaction exists only if the
-transaction commits. The worker is `manage.py qcluster` (`make run` starts it
+transaction commits. The worker is `manage.py jobs_worker` (`make run` starts it
 beside the web server; compose.yaml runs it as the `worker` service).
 
-Periodic jobs register here, in their app's AppConfig.ready(), and are written
-as the queue's schedules after every `migrate`:
+Periodic jobs register here, in their app's AppConfig.ready(); the worker
+writes them as the queue's schedules when it starts:
 
     from core.jobs import periodic_register
     periodic_register("adoption_end_lapsed",

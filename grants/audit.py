@@ -151,9 +151,15 @@ def verify_records(records: Iterable[dict]) -> ChainReport:
     return ChainReport(count, True)
 
 
-def stored_records(chunk: int = 2000) -> Iterator[dict]:
-    """Every event of the current schema, in order, without loading them all at once."""
-    last = 0
+def body(record) -> str:
+    """The hashed body of a published record."""
+    return canonical(record)
+
+
+def stored_records(chunk: int = 2000, *, after_seq: int = 0) -> Iterator[dict]:
+    """The published records of the current schema after `after_seq`, in order,
+    without loading them all at once."""
+    last = after_seq
     while True:
         batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
         if not batch:
@@ -165,3 +171,9 @@ def stored_records(chunk: int = 2000) -> Iterator[dict]:
 
 def verify_stored() -> ChainReport:
     return verify_records(stored_records())
+
+
+def stored_head() -> tuple[int, str]:
+    """(seq, hash) of the current schema's last event; (0, GENESIS) when empty."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return tuple(last) if last else (0, GENESIS)
