@@ -32,8 +32,11 @@ run: seed
 	@echo "  Platform:        http://localhost:$(PORT)/"
 	@echo "  Kota Tangerang:  http://tangerang.localhost:$(PORT)/"
 	@echo "  Kota Bandung:    http://bandung.localhost:$(PORT)/"
+	@echo "  Background jobs: manage.py jobs_worker (stops with the server)"
 	@echo ""
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(RUN_ENV) $(PY) manage.py jobs_worker & worker=$$!; \
+	  trap 'kill -INT $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # As production runs: gunicorn with several worker processes (config/gunicorn.py),
 # DEBUG off, static files collected; plain HTTP on localhost.

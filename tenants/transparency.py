@@ -123,3 +123,50 @@ def stored_records(*, after_seq: int = 0, chunk: int = 2000) -> Iterator[dict]:
 
 def verify_stored() -> chain.ChainReport:
     return chain.verify(stored_records(), body=body)
+
+
+# The operators' public actions shown on /transparency/ (anchoring batches are
+# shown too, as counts; their anchors are listed in log.json).
+LOG_JSON_FORMAT = 1
+LOG_JSON_MAX = 1000
+
+
+def anchors_public(batch_seqs) -> dict[int, list[dict]]:
+    """The published anchors of the given CHAIN_ANCHORED entries, by entry seq."""
+    from .anchoring import anchor_public
+    from .models import ChainAnchor
+
+    result: dict[int, list[dict]] = {}
+    rows = (
+        ChainAnchor.objects.filter(batch_seq__in=list(batch_seqs))
+        .order_by("batch_seq", "tenant_id", "chain")
+        .values("batch_seq", "tenant_id", "tenant_slug", "chain", "seq", "hash")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        result.setdefault(row["batch_seq"], []).append(anchor_public(row))
+    return result
+
+
+def log_json_page(*, after: int = 0, limit: int = 500) -> dict:
+    """One page of the published log: entries after `after`, each anchoring entry
+    with its anchors; `next_after` is None on the last page."""
+    limit = max(1, min(limit, LOG_JSON_MAX))
+    events = list(PlatformEvent.objects.filter(seq__gt=after).order_by("seq")[: limit + 1])
+    more = len(events) > limit
+    events = events[:limit]
+    anchors = anchors_public(
+        e.seq for e in events if e.kind == PlatformEvent.Kind.CHAIN_ANCHORED
+    )
+    records = []
+    for event in events:
+        record = public_record(event)
+        if event.kind == PlatformEvent.Kind.CHAIN_ANCHORED:
+            record["anchors"] = anchors.get(event.seq, [])
+        records.append(record)
+    head = PlatformEvent.objects.order_by("-seq").values("seq", "hash").first()
+    return {
+        "format": LOG_JSON_FORMAT,
+        "head": head or {"seq": 0, "hash": chain.GENESIS},
+        "records": records,
+        "next_after": events[-1].seq if more else None,
+    }
