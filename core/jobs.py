@@ -80,13 +80,18 @@ def job_enqueue_later(func: str, *, seconds: int, **kwargs) -> None:
 
 
 def jobs_run_pending() -> int:
-    """Run every queued job once, here, as the worker would (tests, one-off runs).
+    """Run every queued job once, in this process, as a worker would (tests, cron).
 
-    Returns how many jobs ran. Each job's outcome is recorded like the
-    worker's (django_q Task: success or failure with its error).
+    Returns how many jobs ran. Each outcome is recorded like the worker's
+    (a django_q Task, successful or failed with its error); a failing job
+    does not stop the others. The caller's database connection stays open.
     """
+    import pydoc
+    import traceback
+
     from django_q.brokers import get_broker
-    from django_q.tasks import _sync
+    from django_q.monitor import save_task
+    from django_q.signing import SignedPackage
 
     broker = get_broker()
     ran = 0
@@ -95,6 +100,21 @@ def jobs_run_pending() -> int:
         if not batch:
             return ran
         for ack_id, payload in batch:
-            _sync(payload)
+            task = SignedPackage.loads(payload)
+            # save_task leaves the connection open for tasks marked sync.
+            task["sync"] = True
+            func = task["func"]
+            if isinstance(func, str):
+                func = pydoc.locate(func)
+            try:
+                if func is None:
+                    raise ValueError(f"job function {task['func']} is not defined")
+                task["result"] = func(*task["args"], **task["kwargs"])
+                task["success"] = True
+            except Exception as exc:
+                task["result"] = f"{exc} : {traceback.format_exc()}"
+                task["success"] = False
+            task["stopped"] = timezone.now()
+            save_task(task, broker)
             broker.acknowledge(ack_id)
             ran += 1
