@@ -106,5 +106,7 @@ def access_anchor_chains(request: HttpRequest):
     if not request.user.is_authenticated:
         raise PermissionDenied(_("Sign in as a platform operator to do this."))
     if not may_anchor_chains(request.user):
-        raise PermissionDenied(_("Only platform operators may anchor the audit histories."))
+        raise PermissionDenied(
+            _("Only platform operators may anchor the audit histories.")
+        )
     return request.user

@@ -121,7 +121,7 @@ def _send_heads(
     context = {
         "tenant": tenant,
         "items": items,
-        "verify_url": tenant_url(tenant, "/open-data/verify/"),
+        "verify_url": tenant_url(tenant, "/verify/"),
         "log_url": platform_url("/transparency/"),
     }
     message.subject = " ".join(

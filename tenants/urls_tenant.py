@@ -45,9 +45,9 @@ urlpatterns = [
     path("", include("catalog.urls_tenant")),
     path("billing/", include("billing.urls_tenant")),
     path("grants/", include("grants.urls")),
-    path("open-data/verify/", views_chains.chain_verify_page, name="chain_verify"),
+    path("verify/", views_chains.chain_verify_page, name="chain_verify"),
     path(
-        "open-data/verify/<slug:key>/head.json",
+        "verify/<slug:key>/head.json",
         views_chains.chain_head_download,
         name="chain_head_download",
     ),

@@ -1,4 +1,4 @@
-"""The public verify page of a tenant's audit histories (/open-data/verify/)."""
+"""The public verify page of a tenant's audit histories (/verify/)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,14 @@ from .heads import head_document
 
 def chain_verify_page(request):
     tenant = request.tenant
-    form = SavedHeadForm(request.GET if "seq" in request.GET or "hash" in request.GET else None)
-    saved = (form.cleaned_data["seq"], form.cleaned_data["hash"]) if form.is_valid() else None
+    form = SavedHeadForm(
+        request.GET if "seq" in request.GET or "hash" in request.GET else None
+    )
+    saved = (
+        (form.cleaned_data["seq"], form.cleaned_data["hash"])
+        if form.is_valid()
+        else None
+    )
     results = [
         {"chain": chain, "result": chain_verify(tenant, chain, saved_head=saved)}
         for chain in chains()
@@ -40,7 +46,11 @@ def chain_head_download(request, key):
     else:
         seq, hash_, batch = 0, chainlib.GENESIS, None
     document = head_document(
-        tenant_slug=request.tenant.slug, chain=chain.key, seq=seq, hash=hash_, batch_seq=batch
+        tenant_slug=request.tenant.slug,
+        chain=chain.key,
+        seq=seq,
+        hash=hash_,
+        batch_seq=batch,
     )
     response = JsonResponse(document)
     response["Content-Disposition"] = (

@@ -26,8 +26,15 @@ def clean_int(value, *, default: int, low: int, high: int = 2**62) -> int:
 
 def transparency(request):
     events = PlatformEvent.objects.order_by("-seq").only(
-        "seq", "at", "kind", "actor_label", "tenant_slug", "tenant_name", "reason",
-        "details", "hash",
+        "seq",
+        "at",
+        "kind",
+        "actor_label",
+        "tenant_slug",
+        "tenant_name",
+        "reason",
+        "details",
+        "hash",
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     anchored = [e.seq for e in page if e.kind == PlatformEvent.Kind.CHAIN_ANCHORED]
