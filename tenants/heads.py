@@ -72,9 +72,7 @@ def chain_heads_mail(*, now=None) -> int:
     chains_anchor()
     since = now - timedelta(days=1)
     latest: dict[tuple[int, str], ChainAnchor] = {}
-    for anchor in ChainAnchor.objects.filter(at__gte=since, at__lte=now).order_by(
-        "seq"
-    ):
+    for anchor in ChainAnchor.objects.filter(at__gt=since).order_by("seq"):
         latest[(anchor.tenant_id, anchor.chain)] = anchor
     by_tenant: dict[int, list[ChainAnchor]] = {}
     for (tenant_id, _key), anchor in sorted(latest.items()):
