@@ -123,6 +123,8 @@ MIDDLEWARE = [
     # Host → tenant from the cache, not a query per request (tenants/routing.py).
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETag on every page and 304 to a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -224,6 +226,24 @@ else:
         "routes": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
     TENANT_ROUTING_CACHE = "routes"
+# Anonymous public pages (the transparency portal, the catalog) are served from
+# this cache for up to this long; every committed write to a schema invalidates
+# its pages at once (core/pagecache.py), so the time only bounds memory. 0: off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Tables whose rows never show on a public page: writing them invalidates nothing.
+PAGE_CACHE_IGNORED_TABLES = frozenset(
+    {
+        "django_session",
+        "core_cache",
+        # last_login on every sign-in; names on public pages are snapshots.
+        "tenants_user",
+        "tenants_loginhandoff",
+        "account_emailaddress",
+        "account_emailconfirmation",
+        "mfa_authenticator",
+        "django_admin_log",
+    }
+)
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
 # in a shared cache for every process: each process's own memory gets a short time.
 TENANT_ROUTING_CACHE_TIMEOUT = int(

@@ -6,6 +6,6 @@ import core.db
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0001_refuse_change_function"),
-        ("grants", "0004_trigram_search_indexes"),
+        ("grants", "0005_recipient_amendments_duties_audit_v2"),
     ]
     operations = [core.db.AppendOnly("AuditEvent")]
