@@ -242,6 +242,10 @@ PAGE_CACHE_IGNORED_TABLES = frozenset(
         "account_emailconfirmation",
         "mfa_authenticator",
         "django_admin_log",
+        # The task queue: every queued e-mail and every worker poll writes here.
+        "django_q_ormq",
+        "django_q_task",
+        "django_q_schedule",
     }
 )
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only

@@ -139,3 +139,12 @@ def test_periodic_jobs_are_written_as_schedules():
     assert anchor.func == "tenants.tasks.chains_anchor_job"
     assert anchor.schedule_type == Schedule.CRON and anchor.cron == "5 * * * *"
     assert Schedule.objects.filter(name="chains_anchor").count() == 1
+
+
+@pytest.mark.django_db
+def test_queueing_and_running_jobs_leave_public_page_caches_alone():
+    from core.pagecache import written_schema
+
+    for table in ("django_q_ormq", "django_q_task", "django_q_schedule"):
+        assert written_schema(f'INSERT INTO "{table}" VALUES (1)', "public") is None
+        assert written_schema(f'UPDATE "{table}" SET lock = now()', "public") is None
