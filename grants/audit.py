@@ -234,3 +234,9 @@ def verify_stored(
             report.head_hash,
         )
     return report
+
+
+def stored_head() -> tuple[int, str]:
+    """(seq, hash) of the current schema's last event; (0, GENESIS) when empty."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return tuple(last) if last else (0, GENESIS)
