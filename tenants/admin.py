@@ -197,13 +197,17 @@ class TenantAdmin(admin.ModelAdmin):
                     actor=request.user,
                     tenant=tenant,
                     confirmation=form.cleaned_data["confirmation"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
                 self.message_user(
                     request,
-                    _("Tenant %(name)s and its schema were deleted.")
+                    _(
+                        "Tenant %(name)s and its schema were deleted; its row stays as a tombstone."
+                    )
                     % {"name": tenant.name},
                     messages.SUCCESS,
                 )
