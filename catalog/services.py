@@ -186,8 +186,10 @@ def app_set_hidden(
     access_operator(actor, "catalog.change_catalogapp")
     reason = " ".join(reason.split())[:300] if hidden else ""
     with transaction.atomic():
-        app = CatalogApp.objects.select_for_update().select_related("publisher").get(
-            pk=app.pk
+        app = (
+            CatalogApp.objects.select_for_update()
+            .select_related("publisher")
+            .get(pk=app.pk)
         )
         if app.is_hidden == hidden and app.hidden_reason == reason:
             return app
@@ -195,7 +197,9 @@ def app_set_hidden(
         app.hidden_reason = reason
         app.save(update_fields=["is_hidden", "hidden_reason"])
         platform_event_append(
-            kind=PlatformEvent.Kind.APP_HIDDEN if hidden else PlatformEvent.Kind.APP_SHOWN,
+            kind=PlatformEvent.Kind.APP_HIDDEN
+            if hidden
+            else PlatformEvent.Kind.APP_SHOWN,
             actor=actor,
             tenant=app.publisher,
             reason=reason,

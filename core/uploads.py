@@ -51,7 +51,9 @@ def _parse_pdf(upload) -> None:
         pages = 0 if encrypted else len(reader.pages)
     except Exception:  # hostile input may fail anywhere inside the parser
         raise ValidationError(
-            _("The file starts like a PDF but cannot be read as one; export it again as PDF.")
+            _(
+                "The file starts like a PDF but cannot be read as one; export it again as PDF."
+            )
         ) from None
     finally:
         upload.seek(0)

@@ -143,9 +143,7 @@ def pending_verification_count() -> int:
 
 def _first_admin_email():
     return Subquery(
-        Membership.objects.filter(
-            tenant=OuterRef("tenant"), role=Membership.Role.ADMIN
-        )
+        Membership.objects.filter(tenant=OuterRef("tenant"), role=Membership.Role.ADMIN)
         .order_by("created_at", "pk")
         .values("user__email")[:1]
     )
@@ -174,9 +172,7 @@ def verification_request_for_desk(request_id: int) -> VerificationRequest | None
 
 def distinctive_name(name: str) -> str:
     """The part of a government's name that tells it apart ("Bandung")."""
-    words = [
-        w for w in re.split(r"[\s.,]+", (name or "").lower()) if w
-    ]
+    words = [w for w in re.split(r"[\s.,]+", (name or "").lower()) if w]
     kept = [w for w in words if w not in _NAME_COMMON_WORDS]
     return " ".join(kept or words)
 
@@ -273,13 +269,15 @@ def verification_pending(tenant: Tenant) -> bool:
 
 
 def tenant_verified_event(tenant: Tenant) -> PlatformEvent | None:
-    """The log entry of the tenant's current verification (for its public page)."""
-    if not tenant.is_verified:
-        return None
-    return (
+    """The log entry of the tenant's current verification (for its public page).
+
+    Asked whatever the tenant's status, so the page costs the same query either way.
+    """
+    event = (
         PlatformEvent.objects.filter(
             tenant_id=tenant.pk, kind=PlatformEvent.Kind.TENANT_VERIFIED
         )
         .order_by("-seq")
         .first()
     )
+    return event if tenant.is_verified else None

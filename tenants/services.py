@@ -241,7 +241,9 @@ def _send_decision_email(tenant: Tenant, *, verified: bool, reason: str) -> None
         "url": tenant_url(tenant, "/dashboard/verification/"),
     }
     subject = " ".join(
-        render_to_string("tenants/email/verification_decided_subject.txt", context).split()
+        render_to_string(
+            "tenants/email/verification_decided_subject.txt", context
+        ).split()
     )
     body = render_to_string("tenants/email/verification_decided.txt", context)
     send_mail(subject, body, None, recipients)
@@ -295,7 +297,10 @@ def tenant_verify(
         tenant.verified_by = actor
         tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
         request = _close_pending_request(
-            tenant, actor=actor, status=VerificationRequest.Status.VERIFIED, reason=reason
+            tenant,
+            actor=actor,
+            status=VerificationRequest.Status.VERIFIED,
+            reason=reason,
         )
         platform_event_append(
             kind=PlatformEvent.Kind.TENANT_VERIFIED,
@@ -321,7 +326,10 @@ def tenant_refuse_verification(
     with transaction.atomic():
         tenant = _locked_tenant(tenant)
         request = _close_pending_request(
-            tenant, actor=actor, status=VerificationRequest.Status.REFUSED, reason=reason
+            tenant,
+            actor=actor,
+            status=VerificationRequest.Status.REFUSED,
+            reason=reason,
         )
         if request is None:
             raise ValidationError(
@@ -426,7 +434,9 @@ def tenant_enable(
     with transaction.atomic():
         tenant = _locked_tenant(tenant)
         if tenant.is_active:
-            raise ValidationError(_("%(name)s is not suspended.") % {"name": tenant.name})
+            raise ValidationError(
+                _("%(name)s is not suspended.") % {"name": tenant.name}
+            )
         tenant.is_active = True
         tenant.disabled_at = None
         tenant.disabled_by = None
@@ -579,12 +589,12 @@ def verification_request_create(
             default_storage.delete(request.letter.name)
             if isinstance(exc, IntegrityError):
                 raise ValidationError(
-                    _("Your request is already with the operators; wait for their answer.")
+                    _(
+                        "Your request is already with the operators; wait for their answer."
+                    )
                 ) from None
             raise
-        transaction.on_commit(
-            partial(_notify_operators, request.pk), robust=True
-        )
+        transaction.on_commit(partial(_notify_operators, request.pk), robust=True)
     return request
 
 

@@ -9,12 +9,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.urls import reverse
 from django.urls.exceptions import NoReverseMatch
 
 from tenants import services
-from tenants.models import Membership, PlatformEvent, Tenant, VerificationRequest
+from tenants.models import PlatformEvent, VerificationRequest
 from tenants.transparency import public_record, verify_stored
 from tests.conftest import assert_statements, host_client
 from tests.factories import make_tenant, make_user
@@ -54,7 +53,9 @@ def stored_files(root) -> list:
 @pytest.fixture
 def verifier(platform):
     """A staff user holding only the verify permission (not a superuser)."""
-    user = make_user("verifier@bagipakai.test", is_staff=True, full_name="Sari Operator")
+    user = make_user(
+        "verifier@bagipakai.test", is_staff=True, full_name="Sari Operator"
+    )
     user.user_permissions.add(Permission.objects.get(codename="verify_tenant"))
     return user
 
@@ -67,7 +68,10 @@ def staff_without_permission(platform):
 @pytest.fixture
 def superuser(platform):
     return make_user(
-        "root@bagipakai.test", is_staff=True, is_superuser=True, full_name="Root Operator"
+        "root@bagipakai.test",
+        is_staff=True,
+        is_superuser=True,
+        full_name="Root Operator",
     )
 
 
@@ -179,9 +183,10 @@ def test_letters_are_not_under_a_public_url(garut_request):
     assert garut_request.letter.name.startswith("platform/verification/")
     anonymous = host_client("localhost")
     assert anonymous.get(f"/media/{garut_request.letter.name}").status_code == 404
-    assert host_client(GARUT_HOST).get(
-        f"/media/{garut_request.letter.name}"
-    ).status_code == 404
+    assert (
+        host_client(GARUT_HOST).get(f"/media/{garut_request.letter.name}").status_code
+        == 404
+    )
 
 
 # --- the tenant asks -------------------------------------------------------------------
@@ -216,7 +221,10 @@ def test_tenant_admin_asks_for_verification_and_operators_are_emailed(
     # Pending on the tenant's side (its page and its dashboard).
     html = client.get("/dashboard/verification/").content.decode()
     assert "Awaiting the operators" in html and "Send the request" not in html
-    assert "Your request is with the operators" in client.get("/dashboard/").content.decode()
+    assert (
+        "Your request is with the operators"
+        in client.get("/dashboard/").content.decode()
+    )
     # Active operators who may verify, and only them.
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == [
@@ -224,7 +232,9 @@ def test_tenant_admin_asks_for_verification_and_operators_are_emailed(
         "verifier@bagipakai.test",
     ]
     assert "Pemerintah Kabupaten Garut" in mail.outbox[0].subject
-    assert f"http://localhost/operator/verification/{request.pk}/" in mail.outbox[0].body
+    assert (
+        f"http://localhost/operator/verification/{request.pk}/" in mail.outbox[0].body
+    )
 
 
 @pytest.mark.parametrize(
@@ -290,7 +300,9 @@ def test_members_who_are_not_admins_cannot_ask(garut):
     client = host_client(GARUT_HOST, staff)
     page = client.get("/dashboard/verification/")
     assert page.status_code == 200 and "Send the request" not in page.content.decode()
-    assert client.post("/dashboard/verification/", {"letter": letter()}).status_code == 403
+    assert (
+        client.post("/dashboard/verification/", {"letter": letter()}).status_code == 403
+    )
     with pytest.raises(PermissionDenied):
         services.verification_request_create(actor=staff, tenant=garut, letter=letter())
     assert not VerificationRequest.objects.exists()
@@ -302,7 +314,9 @@ def test_admin_of_another_tenant_cannot_see_or_ask_for_it(
     files_before = stored_files(media)
     other = host_client(GARUT_HOST, tangerang_admin)
     assert other.get("/dashboard/verification/").status_code == 403
-    assert other.post("/dashboard/verification/", {"letter": letter()}).status_code == 403
+    assert (
+        other.post("/dashboard/verification/", {"letter": letter()}).status_code == 403
+    )
     with pytest.raises(PermissionDenied):
         services.verification_request_create(
             actor=tangerang_admin, tenant=garut_request.tenant, letter=letter()
@@ -366,10 +380,15 @@ def test_queue_is_paginated(verifier, platform, monkeypatch):
     for n in range(2):
         admin = make_user(f"admin{n}@lembaga{n}.test")
         tenant = make_tenant(
-            f"lembaga{n}", f"Balai Data Nomor {n}", kind="lembaga", region_code="",
+            f"lembaga{n}",
+            f"Balai Data Nomor {n}",
+            kind="lembaga",
+            region_code="",
             admin=admin,
         )
-        services.verification_request_create(actor=admin, tenant=tenant, letter=letter())
+        services.verification_request_create(
+            actor=admin, tenant=tenant, letter=letter()
+        )
     client = host_client("localhost", verifier)
     first = client.get("/operator/verification/").content.decode()
     second = client.get("/operator/verification/?page=2").content.decode()
@@ -416,9 +435,10 @@ def test_menu_shows_the_desk_with_its_count_to_operators_only(
     html = host_client("localhost", verifier).get("/").content.decode()
     assert "Verification desk (1)" in html
     for user in (staff_without_permission, garut_admin, None):
-        assert "Verification desk" not in host_client("localhost", user).get(
-            "/"
-        ).content.decode()
+        assert (
+            "Verification desk"
+            not in host_client("localhost", user).get("/").content.decode()
+        )
 
 
 # --- deciding ------------------------------------------------------------------------------
@@ -514,22 +534,27 @@ def test_refuse_emails_the_reason_logs_it_and_lets_the_tenant_ask_again(
     client = host_client(GARUT_HOST, garut_admin)
     page = client.get("/dashboard/verification/").content.decode()
     assert reason in page and "Send the request" in page
-    assert client.post("/dashboard/verification/", {"letter": letter()}).status_code == 302
+    assert (
+        client.post("/dashboard/verification/", {"letter": letter()}).status_code == 302
+    )
     assert VerificationRequest.objects.filter(tenant=garut).count() == 2
     # The desk shows the tenant's history on the new request.
     new = VerificationRequest.objects.get(tenant=garut, status="pending")
-    html = host_client("localhost", verifier).get(
-        f"/operator/verification/{new.pk}/"
-    ).content.decode()
+    html = (
+        host_client("localhost", verifier)
+        .get(f"/operator/verification/{new.pk}/")
+        .content.decode()
+    )
     assert reason in html and "Refused" in html
 
 
 def test_deciding_twice_is_refused_without_a_second_entry(garut_request, verifier):
     services.tenant_verify(actor=verifier, tenant=garut_request.tenant)
     client = host_client("localhost", verifier)
-    response = client.post(f"/operator/verification/{garut_request.pk}/refuse/", {
-        "refuse-reason": "Terlambat"
-    })
+    response = client.post(
+        f"/operator/verification/{garut_request.pk}/refuse/",
+        {"refuse-reason": "Terlambat"},
+    )
     assert response.status_code == 400
     assert "no pending verification request" in response.content.decode()
     assert PlatformEvent.objects.count() == 1
@@ -539,7 +564,9 @@ def test_staff_without_permission_cannot_decide_through_the_services(
     garut_request, staff_without_permission
 ):
     with pytest.raises(PermissionDenied):
-        services.tenant_verify(actor=staff_without_permission, tenant=garut_request.tenant)
+        services.tenant_verify(
+            actor=staff_without_permission, tenant=garut_request.tenant
+        )
     with pytest.raises(PermissionDenied):
         services.tenant_refuse_verification(
             actor=staff_without_permission, tenant=garut_request.tenant, reason="x"
@@ -548,6 +575,8 @@ def test_staff_without_permission_cannot_decide_through_the_services(
 
 
 def test_reverse_names_exist_only_on_the_platform_urlconf():
-    assert reverse("desk_queue", urlconf="config.urls_public") == "/operator/verification/"
+    assert (
+        reverse("desk_queue", urlconf="config.urls_public") == "/operator/verification/"
+    )
     with pytest.raises(NoReverseMatch):
         reverse("desk_queue", urlconf="config.urls_tenant")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from tenants import services
@@ -105,7 +104,6 @@ def test_delete_drops_schema_and_leaves_a_tombstone(garut, tangerang, operator_c
     # one of Tangerang's, each under an agreement.
     from catalog.models import Adoption, CatalogApp
     from tenants.models import Domain, LoginHandoff
-
     from tests.catalog.conftest import make_active_adoption, make_app
 
     make_active_adoption(make_app(garut, slug="garut-app"), tangerang)

@@ -11,7 +11,13 @@ from django.db import connection
 
 from catalog.models import Agreement
 from tenants import selectors, services
-from tenants.models import Domain, Membership, PlatformEvent, Tenant, VerificationRequest
+from tenants.models import (
+    Domain,
+    Membership,
+    PlatformEvent,
+    Tenant,
+    VerificationRequest,
+)
 from tests.catalog.conftest import make_agreement, make_app
 from tests.conftest import host_client
 from tests.factories import make_tenant, make_user
@@ -62,9 +68,7 @@ def schema_exists(name):
         return cursor.fetchone() is not None
 
 
-def test_deleted_tenant_is_unroutable_even_after_its_host_was_cached(
-    garut, operator
-):
+def test_deleted_tenant_is_unroutable_even_after_its_host_was_cached(garut, operator):
     public = host_client("garut.localhost")
     assert public.get("/").status_code == 200  # now cached
     delete(garut, operator)
@@ -194,9 +198,7 @@ def test_a_deleted_tenant_cannot_be_deleted_or_acted_on_again(garut, operator):
     assert PlatformEvent.objects.filter(kind="tenant_deleted").count() == 1
 
 
-def test_the_desk_drops_a_deleted_tenants_pending_request(
-    garut, garut_admin, operator
-):
+def test_the_desk_drops_a_deleted_tenants_pending_request(garut, garut_admin, operator):
     request = services.verification_request_create(
         actor=garut_admin, tenant=garut, letter=letter()
     )
