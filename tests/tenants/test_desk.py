@@ -335,6 +335,20 @@ def test_admin_of_another_tenant_cannot_see_or_ask_for_it(
 # --- the queue and the evidence ------------------------------------------------------
 
 
+def ask(n: int):
+    admin = make_user(f"admin{n}@lembaga{n}.test")
+    tenant = make_tenant(
+        f"lembaga{n}",
+        f"Balai Data Nomor {n}",
+        kind="lembaga",
+        region_code="",
+        province="32",
+        admin=admin,
+    )
+    services.verification_request_create(actor=admin, tenant=tenant, letter=letter())
+    return tenant
+
+
 def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
     verifier, platform
 ):
@@ -342,53 +356,34 @@ def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
 
     from django.utils import timezone
 
-    admins = []
-    for n in range(3):
-        admin = make_user(f"admin{n}@lembaga{n}.test")
-        tenant = make_tenant(
-            f"lembaga{n}",
-            f"Balai Data Nomor {n}",
-            kind="lembaga",
-            region_code="",
-            province="32",
-            admin=admin,
-        )
-        services.verification_request_create(
-            actor=admin, tenant=tenant, letter=letter()
-        )
-        admins.append(tenant)
+    tenants = [ask(n) for n in range(3)]
     # The first one asked last.
-    VerificationRequest.objects.filter(tenant=admins[0]).update(
+    VerificationRequest.objects.filter(tenant=tenants[0]).update(
         created_at=timezone.now() + timedelta(hours=1)
     )
     client = host_client("localhost", verifier)
     client.get("/operator/verification/")  # warm up (session, permissions)
     # Session, user, the user's permissions (2), the paginator's count, one page
-    # of requests with their tenants and first admins, the menu's count: the
-    # same for any number of rows.
+    # of requests with their tenants and first admins, the menu's count.
     with assert_statements(7):
         html = client.get("/operator/verification/").content.decode()
     positions = [html.index(f"Balai Data Nomor {n}") for n in (1, 2, 0)]
     assert positions == sorted(positions)
     assert "3 organisations are waiting" in html
+    # The same for more rows.
+    ask(3)
+    ask(4)
+    with assert_statements(7):
+        html = client.get("/operator/verification/").content.decode()
+    assert "5 organisations are waiting" in html
 
 
 def test_queue_is_paginated(verifier, platform, monkeypatch):
     from tenants import views_operator
 
     monkeypatch.setattr(views_operator, "QUEUE_PAGE_SIZE", 1)
-    for n in range(2):
-        admin = make_user(f"admin{n}@lembaga{n}.test")
-        tenant = make_tenant(
-            f"lembaga{n}",
-            f"Balai Data Nomor {n}",
-            kind="lembaga",
-            region_code="",
-            admin=admin,
-        )
-        services.verification_request_create(
-            actor=admin, tenant=tenant, letter=letter()
-        )
+    ask(0)
+    ask(1)
     client = host_client("localhost", verifier)
     first = client.get("/operator/verification/").content.decode()
     second = client.get("/operator/verification/?page=2").content.decode()
@@ -534,6 +529,7 @@ def test_refuse_emails_the_reason_logs_it_and_lets_the_tenant_ask_again(
     client = host_client(GARUT_HOST, garut_admin)
     page = client.get("/dashboard/verification/").content.decode()
     assert reason in page and "Send the request" in page
+    assert "Nomor telepon" not in page  # the operators' private note
     assert (
         client.post("/dashboard/verification/", {"letter": letter()}).status_code == 302
     )
@@ -546,6 +542,7 @@ def test_refuse_emails_the_reason_logs_it_and_lets_the_tenant_ask_again(
         .content.decode()
     )
     assert reason in html and "Refused" in html
+    assert "Nomor telepon tidak aktif." in html  # operators read their own notes
 
 
 def test_deciding_twice_is_refused_without_a_second_entry(garut_request, verifier):
