@@ -556,6 +556,8 @@ def verification_request_create(
         raise ValidationError(
             {"note": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}]}
         )
+    # Who asks is checked before the file is read.
+    _require_role(actor, tenant, {Membership.Role.ADMIN})
     if letter is None:
         raise ValidationError(
             {"letter": [_("Attach the official letter (PDF) of your organisation.")]}
@@ -565,7 +567,6 @@ def verification_request_create(
     except ValidationError as exc:
         raise ValidationError({"letter": exc.messages}) from None
     with transaction.atomic():
-        _require_role(actor, tenant, {Membership.Role.ADMIN})
         tenant = _locked_tenant(tenant)
         if tenant.is_verified:
             raise ValidationError(_("Your organisation is already verified."))
