@@ -207,3 +207,17 @@ def test_the_desk_drops_a_deleted_tenants_pending_request(garut, garut_admin, op
     assert "Garut" not in client.get("/operator/verification/").content.decode()
     assert client.get(f"/operator/verification/{request.pk}/").status_code == 404
     assert selectors.pending_verification_count() == 0
+
+
+def test_operators_admin_lists_leave_out_a_deleted_tenant(garut, operator):
+    make_app(garut, name="Aplikasi Garut Unik")
+    delete(garut, operator)
+    client = host_client("localhost", operator)
+    for url in (
+        "/admin/tenants/tenant/",
+        "/admin/catalog/catalogapp/",
+        "/admin/billing/subscription/",
+    ):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert "Garut" not in page.content.decode(), url
