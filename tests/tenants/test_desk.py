@@ -577,3 +577,25 @@ def test_reverse_names_exist_only_on_the_platform_urlconf():
     )
     with pytest.raises(NoReverseMatch):
         reverse("desk_queue", urlconf="config.urls_tenant")
+
+
+def test_hostile_decision_input_is_a_form_error_and_logs_nothing(
+    garut_request, verifier
+):
+    client = host_client("localhost", verifier)
+    for data in (
+        {"refuse-reason": "Ditolak\x00"},
+        {"refuse-reason": "x" * 501},
+        {"refuse-reason": "Alasan", "refuse-note": "n" * 2001},
+        {"refuse-reason": ["a", "b"], "refuse-note": "\x07"},
+    ):
+        response = client.post(
+            f"/operator/verification/{garut_request.pk}/refuse/", data
+        )
+        assert response.status_code == 400, data
+    assert (
+        client.get(f"/operator/verification/{garut_request.pk}/verify/").status_code
+        == 405
+    )
+    garut_request.refresh_from_db()
+    assert garut_request.is_pending and not PlatformEvent.objects.exists()
