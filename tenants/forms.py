@@ -212,6 +212,13 @@ def private_note_field() -> forms.CharField:
     )
 
 
+class OperatorReasonForm(forms.Form):
+    """The public reason and private note of an operator's action in the admin."""
+
+    reason = public_reason_field(required=False)
+    note = private_note_field()
+
+
 class TenantDeleteForm(forms.Form):
     confirmation = forms.CharField(
         label=_("Type the subdomain to confirm"),

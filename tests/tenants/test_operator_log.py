@@ -227,9 +227,14 @@ def test_tenant_admin_actions_write_entries(
     action, kind, prepare, garut, operator_client, operator
 ):
     prepare(garut)
-    response = operator_client.post(
-        "/admin/tenants/tenant/", {"action": action, "_selected_action": [garut.pk]}
-    )
+    data = {
+        "action": action,
+        "_selected_action": [garut.pk],
+        "apply": "1",
+        "reason": "Alasan untuk publik.",
+        "note": "Catatan internal.",
+    }
+    response = operator_client.post("/admin/tenants/tenant/", data)
     assert response.status_code == 302
     event = PlatformEvent.objects.get()
     assert (event.kind, event.actor_id, event.tenant_slug) == (
@@ -237,11 +242,40 @@ def test_tenant_admin_actions_write_entries(
         operator.pk,
         "garut",
     )
+    if action in {"disable", "unverify"}:
+        assert event.reason == "Alasan untuk publik."
+        assert event.private == {"note": "Catatan internal."}
     # Again on a tenant already in that state: an error message, no second entry.
-    operator_client.post(
+    operator_client.post("/admin/tenants/tenant/", data)
+    assert PlatformEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("action", ["disable", "unverify"])
+def test_suspending_or_unverifying_in_the_admin_asks_for_the_reason_first(
+    action, garut, operator_client
+):
+    verified(garut)
+    page = operator_client.post(
         "/admin/tenants/tenant/", {"action": action, "_selected_action": [garut.pk]}
     )
-    assert PlatformEvent.objects.count() == 1
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Reason (public)" in html and "Pemerintah Kabupaten Garut" in html
+    garut.refresh_from_db()
+    assert garut.is_active and garut.is_verified
+    assert not PlatformEvent.objects.exists()
+    # A reason that is too long is a form error; nothing happens.
+    again = operator_client.post(
+        "/admin/tenants/tenant/",
+        {
+            "action": action,
+            "_selected_action": [garut.pk],
+            "apply": "1",
+            "reason": "x" * 501,
+        },
+    )
+    assert again.status_code == 200
+    assert not PlatformEvent.objects.exists()
 
 
 def test_admin_delete_writes_the_public_reason_and_keeps_the_note_private(

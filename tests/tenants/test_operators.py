@@ -72,10 +72,17 @@ def test_unverified_tenant_works_for_its_members(garut):
 def test_disabled_tenant_shows_suspended_page_and_keeps_data(garut, operator_client):
     admin = Membership.objects.get(tenant=garut, role="admin").user
     operator_client.post(
-        "/admin/tenants/tenant/", {"action": "disable", "_selected_action": [garut.pk]}
+        "/admin/tenants/tenant/",
+        {
+            "action": "disable",
+            "_selected_action": [garut.pk],
+            "apply": "1",
+            "reason": "Laporan penyalahgunaan sedang diperiksa.",
+        },
     )
     garut.refresh_from_db()
     assert not garut.is_active
+    assert garut.disabled_reason == "Laporan penyalahgunaan sedang diperiksa."
     for path in ("/", "/dashboard/", "/accounts/login/"):
         response = host_client("garut.localhost", admin).get(path)
         assert response.status_code == 503
