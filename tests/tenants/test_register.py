@@ -13,7 +13,7 @@ def test_region_lookup_and_levels():
     assert register.region("32.73.02").name == "Coblong"
     assert register.region("32.73.02").level == "kecamatan"
     assert register.region("32.73.02.1004").level == "kelurahan"
-    assert register.children("32.05.01")[0].level == "desa"
+    assert register.children("32.05.02")[0].level == "desa"
 
 
 @pytest.mark.parametrize(
