@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run test install db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
+.PHONY: run serve test install db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -35,6 +35,12 @@ run: seed
 	@echo ""
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# As production runs: gunicorn with several worker processes (config/gunicorn.py),
+# DEBUG off, static files collected; plain HTTP on localhost.
+serve: seed
+	DEBUG=0 HTTPS=0 $(PY) manage.py collectstatic --noinput -v 0
+	DEBUG=0 HTTPS=0 PORT=$(PORT) $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
+
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -43,7 +49,7 @@ lint: install
 
 # Regenerate and compile translations (needs GNU gettext; compiled .mo files are committed).
 messages: install
-	$(PY) manage.py makemessages -l id --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -l id --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=templates/admin/index.html --ignore=templates/admin/app_list.html --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv
 
 check-deploy: install

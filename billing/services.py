@@ -23,6 +23,7 @@ from tenants.transparency import platform_event_append
 from . import gateway, plans
 from .entitlements import billing_enabled
 from .models import StripeEvent, Subscription
+from .webhooks import check_not_from_the_future, webhook_shape_problem
 
 logger = logging.getLogger(__name__)
 
@@ -424,6 +425,8 @@ def webhook_handle(*, payload: bytes, signature: str | None) -> str:
     """
     if not billing_enabled():
         raise WebhookRejected("billing is not enabled")
+    if not check_not_from_the_future(signature):
+        raise WebhookRejected("signature timestamp is in the future")
     client = gateway.stripe_client()
     try:
         event = client.construct_event(
@@ -434,10 +437,11 @@ def webhook_handle(*, payload: bytes, signature: str | None) -> str:
     except (ValueError, UnicodeDecodeError) as exc:
         raise WebhookRejected("payload is not a Stripe event") from exc
     data = event.to_dict()
-    event_id, event_type = data.get("id"), data.get("type")
-    stripe_object = (data.get("data") or {}).get("object")
-    if not isinstance(event_id, str) or not isinstance(stripe_object, dict):
-        raise WebhookRejected("payload is not a Stripe event")
+    problem = webhook_shape_problem(data)
+    if problem:
+        raise WebhookRejected(problem)
+    event_id, event_type = data["id"], data["type"]
+    stripe_object = data["data"]["object"]
     handler = HANDLERS.get(event_type)
     if handler is None:
         return "ignored"

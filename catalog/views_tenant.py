@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from billing.entitlements import is_plan_limit
+from core.limits import body_limit
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
 
@@ -128,6 +129,7 @@ ACTION_SIDES = {
 }
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required(roles=MANAGE_ROLES)
 def adoption_action(request, adoption_id, action):
     """POST one step of the workflow; the service decides whether this side may take it."""
@@ -258,6 +260,7 @@ def agreements(request):
     )
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required(roles=MANAGE_ROLES)
 def agreement_new(request):
     form = AgreementForm(
@@ -310,11 +313,13 @@ def agreement_document(request, agreement_id):
     return response
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required(roles=MANAGE_ROLES)
 def app_new(request):
     return _app_form(request, app=None)
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required(roles=MANAGE_ROLES)
 def app_edit(request, slug):
     return _app_form(request, app=access_own_app(request, slug))
@@ -374,6 +379,7 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required()
 def app_manage(request, slug):
     app = access_own_app(request, slug)
@@ -421,6 +427,7 @@ def app_manage(request, slug):
     )
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @member_required(roles=MANAGE_ROLES)
 def publiccode_import(request):
     from .publiccode import PubliccodeError, import_publiccode

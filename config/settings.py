@@ -75,10 +75,14 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "allauth",
     "allauth.account",
+    # Two-step sign-in (TOTP and recovery codes) for operators, tenant
+    # administrators and money roles (tenants/mfa.py).
+    "allauth.mfa",
     "catalog",
     "billing",
 ]
@@ -116,15 +120,23 @@ MIDDLEWARE = [
     # Host → tenant from the cache, not a query per request (tenants/routing.py).
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Refuses oversized bodies unread; must stand before CsrfViewMiddleware,
+    # whose process_view reads the form (core/limits.py).
+    "core.limits.RequestLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Holds operators, admins and money roles to their second factor.
+    "tenants.mfa.MfaRequiredMiddleware",
     "tenants.middleware.SessionHostMiddleware",
     "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
@@ -192,8 +204,23 @@ if _redis_url:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+    TENANT_ROUTING_CACHE = "default"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        # Rate-limit counters (sign-in lockout, sign-up, password reset, the
+        # API) must count across every worker process: without Redis they live
+        # in PostgreSQL (core's migration 0002 makes the table), never in one
+        # process's memory.
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "core_cache",
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        },
+        # Tenant routes: read on every request, so kept in each process's
+        # memory for a few seconds (TENANT_ROUTING_CACHE_TIMEOUT).
+        "routes": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    TENANT_ROUTING_CACHE = "routes"
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
 # in a shared cache for every process: each process's own memory gets a short time.
 TENANT_ROUTING_CACHE_TIMEOUT = int(
@@ -246,6 +273,12 @@ LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: e-mail is the login, and it must be verified.
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "BagiPakai"
+# The second factor is demanded of operators, admins and money roles
+# (tenants/mfa.py). Off only in the test suite's default environment, whose
+# hundreds of signed-in pages are not about it; its own tests switch it on.
+MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FORM_CLASS = "tenants.forms.SignupExtraForm"
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -334,19 +367,42 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    # Counted in the shared cache (Redis, else PostgreSQL): one count for every
+    # worker. 429 with Retry-After, documented on every operation (core/api.py).
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.AnonymousRateThrottle"],
+    # The client address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For).
+    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT") or 0) or None,
 }
+# Requests an anonymous API client may make (DRF's rate syntax: N/second|minute|hour|day).
+API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/min")
+# Off only for the test suite and benchmarks (DISABLE_RATE_LIMITS), never a weaker rate.
+API_THROTTLE_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BagiPakai catalog API",
     "DESCRIPTION": "Public, read-only API of the apps Indonesian governments share on BagiPakai.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.document_throttling",
+    ],
 }
 # Uploads: logos and screenshots, agreements' signed PDFs.
 MAX_IMAGE_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_PDF_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PUBLICCODE_BYTES = 256 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+# Request bodies, refused unread above these sizes (core/limits.py; the proxy
+# and gunicorn hold the same, docs/deploy.md). Every page and the Stripe webhook
+# (whose events are a few kB) accept REQUEST_BODY_LIMIT; pages that take
+# uploads declare UPLOAD_BODY_LIMIT: one 10 MB PDF plus the form around it.
+REQUEST_BODY_LIMIT = int(os.environ.get("REQUEST_BODY_LIMIT", 256 * 1024))
+UPLOAD_BODY_LIMIT = int(os.environ.get("UPLOAD_BODY_LIMIT", 12 * 1024 * 1024))
+# Django's own cap on the non-file part of a form, within the limits above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMIT
+# Forms here have tens of fields and a handful of files; more is an attack.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FIELDS", 500))
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", 20))
 
 # Billing is off (every tenant unlimited) until a Stripe key is configured.
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -368,6 +424,40 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# No inline script or style anywhere: scripts and styles are files under
+# static/, so cached pages need no nonce, and injected markup cannot run.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page of BagiPakai uses are switched off for every page
+# (photos are chosen with a file input, which needs no camera permission).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -14,3 +14,8 @@ class GrantRole(models.TextChoices):
     TAPD = "tapd", _("TAPD (regional budget team)")
     TREASURER = "treasurer", _("Treasurer (bendahara)")
     PROGRAM_MANAGER = "program_manager", _("Program manager")
+
+
+# The roles that approve or disburse money: they sign in with a second factor
+# (tenants/mfa.py).
+MONEY_ROLES = frozenset({GrantRole.KEPALA_DAERAH, GrantRole.TREASURER})

@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.limits import body_limit
 from tenants.forms import add_service_errors, exception_text
 
 from . import services
@@ -161,6 +162,7 @@ def proposal_detail(request, proposal_id):
     )
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @applicant_required
 def proposal_upload(request, proposal_id):
     proposal = access_own_proposal(request, proposal_id)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Adoption
 from catalog.selectors import hosted_app_for_module
+from core.limits import body_limit
 from tenants.forms import add_service_errors, exception_text
 from tenants.models import User
 from tenants.selectors import clean_param
@@ -360,6 +361,7 @@ def proposal_detail(request, proposal_id, *, failed=None, failed_form=None):
     )
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 @staff_required
 def proposal_action(request, proposal_id, action):
     proposal = access_staff_proposal(request, proposal_id)

@@ -1,6 +1,10 @@
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 
 from .access import membership_for
+from .hosts import platform_url
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,3 +20,34 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request):
         return self.get_login_redirect_url(request)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Account e-mails (password reset, address confirmation, sign-up) link to
+        the platform host, never to the Host the request came in on: a reset asked
+        for through a tenant's custom domain must not send the victim's token to
+        that tenant's server."""
+        request = getattr(self, "request", None)
+        context = {
+            key: platform_link(value, request)
+            if key.endswith("_url") and isinstance(value, str)
+            else value
+            for key, value in context.items()
+        }
+        super().send_mail(template_prefix, email, context)
+
+
+def platform_link(url: str, request=None) -> str:
+    """The same path and query on the platform host."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return platform_url(path or "/", request if _is_own_host(request) else None)
+
+
+def _is_own_host(request) -> bool:
+    """Whether the request's host is the platform's or a tenant subdomain of it,
+    so its port may be kept (a custom domain's port is the custom domain's)."""
+    if request is None:
+        return False
+    host = request.get_host().rpartition(":")[0] or request.get_host()
+    base = settings.BASE_DOMAIN
+    return host == base or host.endswith(f".{base}")

@@ -13,7 +13,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import OperatorReasonForm, TenantDeleteForm
+from .forms import (
+    MfaResetForm,
+    OperatorReasonForm,
+    TenantDeleteForm,
+    add_service_errors,
+)
+from .mfa import mfa_reset
 from .models import Domain, Invitation, Membership, Tenant, User
 
 
@@ -281,6 +287,51 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})
     ]
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:object_id>/mfa-reset/",
+                self.admin_site.admin_view(self.mfa_reset_view),
+                name="tenants_user_mfa_reset",
+            ),
+        ]
+        return custom + super().get_urls()
+
+    def mfa_reset_view(self, request, object_id):
+        """A person lost their authenticator: after checking who they are (by
+        phone, in person, a letter), another operator removes it with a reason."""
+        user = get_object_or_404(User, pk=object_id)
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        form = MfaResetForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                removed = mfa_reset(
+                    actor=request.user, user=user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "%(email)s's two-step sign-in was reset (%(count)d "
+                        "authenticators removed); they enrol again at their next "
+                        "sign-in. The reset is in the platform log."
+                    )
+                    % {"email": user.email, "count": removed},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:tenants_user_change", args=[user.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reset two-step sign-in of %(email)s") % {"email": user.email},
+            "person": user,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/tenants/user/mfa_reset.html", context)
 
 
 @admin.register(Invitation)

@@ -271,3 +271,21 @@ class VerificationDecisionForm(forms.Form):
     def __init__(self, *args, reason_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = reason_required
+
+
+class MfaResetForm(forms.Form):
+    reason = forms.CharField(
+        label=_("How was the person's identity checked?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "E.g. “Called back on the office number in the register; the head of "
+            "Diskominfo confirmed by letter 045/2026.” Kept private, in the platform log."
+        ),
+    )
+
+
+class TenantSecurityForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = ["mfa_required"]

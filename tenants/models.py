@@ -155,6 +155,15 @@ class Tenant(TenantMixin):
 
     objects = LiveTenantManager()
     all_objects = models.Manager()
+    mfa_required = models.BooleanField(
+        _("two-step sign-in for administrators and money roles"),
+        default=True,
+        help_text=_(
+            "Once the organisation is verified, its administrators and the members "
+            "who approve or disburse money must sign in with an authenticator app "
+            "as well as their password."
+        ),
+    )
 
     # Schemas are created by tenants.services.tenant_provision inside its
     # transaction, by cloning the template schema; never implicitly on save().
@@ -424,6 +433,7 @@ class PlatformEvent(models.Model):
         APP_SHOWN = "app_shown", _("Catalog entry shown again")
         PLAN_GRANTED = "plan_granted", _("Plan granted")
         CHAIN_ANCHORED = "chain_anchored", _("Audit chain head anchored")
+        MFA_RESET = "mfa_reset", _("Two-step sign-in reset after a lost device")
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -462,6 +472,7 @@ class PlatformEvent(models.Model):
                         "app_shown",
                         "plan_granted",
                         "chain_anchored",
+                        "mfa_reset",
                     ]
                 ),
                 name="tenants_platformevent_kind_known",

@@ -179,21 +179,27 @@ def distinctive_name(name: str) -> str:
 
 def register_evidence(tenant: Tenant) -> dict:
     """The entry of the Kemendagri register the tenant's region code names
-    (tenants.register), and whether its name and kind agree with it."""
-    try:
-        from . import register
-    except ImportError:  # the register arrives with the identity work (issue 11)
-        return {"available": False, "region": None}
+    (tenants.register), and whether its name and kind agree with it.
+
+    For an institution the code names the region it sits in: only a
+    government's name and level must match the entry.
+    """
+    from . import register
+
     region = register.region(tenant.region_code) if tenant.region_code else None
     official = register.official_name(region) if region is not None else ""
+    government = tenant.kind in {
+        Tenant.Kind.KOTA,
+        Tenant.Kind.KABUPATEN,
+        Tenant.Kind.PROVINSI,
+    }
     return {
-        "available": True,
         "region": region,
         "official_name": official,
+        "government": government,
         "name_matches": bool(official)
         and distinctive_name(official) == distinctive_name(tenant.name),
-        "level_matches": region is not None
-        and str(getattr(region, "level", "")) == tenant.kind,
+        "level_matches": region is not None and region.level == tenant.kind,
     }
 
 

@@ -658,6 +658,20 @@ def tenant_profile_update(*, actor: User, tenant: Tenant, **fields) -> Tenant:
     return tenant
 
 
+def tenant_set_mfa_required(*, actor: User, tenant: Tenant, required: bool) -> Tenant:
+    """Whether the tenant's administrators and money roles sign in with a second factor."""
+    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    tenant.mfa_required = bool(required)
+    tenant.save(update_fields=["mfa_required"])
+    logger.warning(
+        "two-step sign-in %s for %s by %s",
+        "required" if required else "no longer required",
+        tenant.slug,
+        actor.email,
+    )
+    return tenant
+
+
 # --- memberships ----------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ from .forms import (
     InvitationSignupForm,
     RoleForm,
     TenantProfileForm,
+    TenantSecurityForm,
     VerificationRequestForm,
     add_service_errors,
 )
@@ -166,6 +167,27 @@ def verification(request):
             "form": form if may_ask or request.method == "POST" else None,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required(roles=MANAGE_ROLES)
+def security(request):
+    """The tenant's two-step sign-in rule, and who it applies to."""
+    tenant = request.tenant
+    form = TenantSecurityForm(request.POST or None, instance=tenant)
+    if request.method == "POST" and form.is_valid():
+        services.tenant_set_mfa_required(
+            actor=request.user,
+            tenant=tenant,
+            required=form.cleaned_data["mfa_required"],
+        )
+        messages.success(request, _("The sign-in rule was saved."))
+        return redirect("tenant_security")
+    tenant.refresh_from_db()
+    return render(
+        request,
+        "tenants/security.html",
+        {"tenant": tenant, "form": form, "enforced": tenant.is_verified},
     )
 
 

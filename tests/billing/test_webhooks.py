@@ -340,3 +340,59 @@ def test_webhook_with_billing_off_is_refused_without_reaching_stripe(
     evt = event("customer.subscription.created", stripe_subscription(bandung))
     assert post_event(evt).status_code == 400
     assert not StripeEvent.objects.exists()
+
+
+def test_future_timestamp_beyond_the_tolerance_is_refused(customer, stripe_fake):
+    """Stripe's library refuses only old timestamps; one from the future would
+    stay replayable for as long as it is ahead."""
+    evt = event("customer.subscription.created", stripe_subscription(customer))
+    response = post_event(evt, timestamp=int(time.time()) + 3600)
+    assert response.status_code == 400
+    assert not StripeEvent.objects.exists()
+    assert stripe_fake.requests == []
+    # A clock a little ahead (within five minutes) is still fine.
+    serve_subscription(stripe_fake, stripe_subscription(customer))
+    assert post_event(evt, timestamp=int(time.time()) + 60).status_code == 200
+
+
+def _malformed(customer):
+    sub = stripe_subscription(customer)
+    yield "no data", {k: v for k, v in event("invoice.paid", {}).items() if k != "data"}
+    yield "object is a list", event("customer.subscription.updated", [sub])
+    yield "id is a number", {**event("invoice.paid", {}), "id": 42}
+    yield "subscription without id", event(
+        "customer.subscription.created", {k: v for k, v in sub.items() if k != "id"}
+    )
+    yield "wrong object kind", event(
+        "customer.subscription.created", {**sub, "object": "invoice"}
+    )
+    yield "customer is a number", event(
+        "customer.subscription.updated", {**sub, "customer": 12345}
+    )
+    yield "items are a string", event(
+        "customer.subscription.updated", {**sub, "items": "all of them"}
+    )
+    yield "metadata values are objects", event(
+        "customer.subscription.updated", {**sub, "metadata": {"tenant_id": {"x": 1}}}
+    )
+    yield "session reference is a list", event(
+        "checkout.session.completed",
+        {**checkout_session(customer), "client_reference_id": [1, 2]},
+    )
+    yield "invoice parent is a string", event(
+        "invoice.paid", {**invoice(customer), "parent": "sub_1"}
+    )
+    yield "negative created", {**event("invoice.paid", invoice(customer)), "created": -5}
+
+
+def test_signed_but_malformed_events_are_a_400_and_change_nothing(
+    customer, stripe_fake
+):
+    serve_subscription(stripe_fake, stripe_subscription(customer))
+    before = subscription_of(customer).status
+    for label, evt in _malformed(customer):
+        response = post_event(evt)
+        assert response.status_code == 400, label
+    assert not StripeEvent.objects.exists()
+    assert subscription_of(customer).status == before
+    assert stripe_fake.requests == []

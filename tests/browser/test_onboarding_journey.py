@@ -57,7 +57,21 @@ def page(browser, request):
         locale="id-ID", viewport={"width": 390, "height": 844}
     )
     page = context.new_page()
+    # Every page runs under the Content-Security-Policy (no inline script or
+    # style): Chromium reports each violation on the console.
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(
+            f"{message.location.get('url')}:{message.location.get('lineNumber')} "
+            f"{message.text[:120]}"
+        )
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    page.csp_violations = violations
     yield page
+    assert not violations, violations
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -115,3 +129,36 @@ def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(
     assert "Pemerintah Kabupaten Garut" in page.content()
     # Signed in as the new tenant's admin: the checklist offers to invite staff.
     assert page.locator("main a[href='/dashboard/members/invite/']").count() == 1
+
+
+def test_operator_pages_run_under_the_content_security_policy(page, live_server):
+    """The Django admin and the platform's pages load with no CSP violation."""
+    from tenants.services import platform_ensure
+    from tests.factories import make_user
+
+    platform_ensure()
+    operator = make_user("op@bagipakai.test", is_staff=True, is_superuser=True)
+    operator.set_password("Operator-Pass-2026!")
+    operator.save(update_fields=["password"])
+    port = live_server.url.rsplit(":", 1)[1]
+    base = f"http://localhost:{port}"
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", "op@bagipakai.test")
+    page.fill("input[name=password]", "Operator-Pass-2026!")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/orgs/$"))
+    for path in (
+        "/",
+        "/catalog/",
+        "/organisations/",
+        "/admin/",
+        "/admin/tenants/tenant/",
+        "/admin/tenants/tenant/?q=bandung",
+        "/admin/tenants/tenant/1/change/",
+        "/admin/tenants/user/",
+    ):
+        response = page.goto(f"{base}{path}")
+        assert response.status == 200, path
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert page.csp_violations == []

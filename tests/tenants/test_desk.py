@@ -599,3 +599,39 @@ def test_hostile_decision_input_is_a_form_error_and_logs_nothing(
     )
     garut_request.refresh_from_db()
     assert garut_request.is_pending and not PlatformEvent.objects.exists()
+
+
+def test_request_page_shows_the_register_entry_the_code_names(
+    garut_request, verifier, platform
+):
+    client = host_client("localhost", verifier)
+    html = client.get(f"/operator/verification/{garut_request.pk}/").content.decode()
+    assert "Kabupaten Garut" in html and "32.05" in html
+    assert "matches" in html and "differs from" not in html
+    # A tenant whose code names another region is flagged.
+    admin = make_user("it@palsu.test")
+    impostor = make_tenant(
+        "garut-palsu",
+        "Pemerintah Kabupaten Garut Baru",
+        kind="kota",
+        province="32",
+        region_code="32.73",
+        admin=admin,
+    )
+    request = services.verification_request_create(
+        actor=admin, tenant=impostor, letter=letter()
+    )
+    html = client.get(f"/operator/verification/{request.pk}/").content.decode()
+    assert "Kota Bandung" in html
+    assert "differs from the name given" in html
+    assert "not a government address" in html
+
+
+def test_register_evidence_for_unknown_codes_and_institutions(garut):
+    from tenants.selectors import register_evidence
+
+    garut.region_code = "99.99"
+    assert register_evidence(garut)["region"] is None
+    garut.kind, garut.region_code = "lembaga", "32.05"
+    evidence = register_evidence(garut)
+    assert evidence["region"].code == "32.05" and not evidence["government"]

@@ -29,7 +29,9 @@ BANDUNG_PATH = 'SET search_path = "t_bandung","public"'
 
 
 def _cache():
-    return caches["default"]
+    from django.conf import settings
+
+    return caches[settings.TENANT_ROUTING_CACHE]
 
 
 def routing_queries(captured) -> list[str]:

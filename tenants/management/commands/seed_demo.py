@@ -104,6 +104,37 @@ class Command(BaseCommand):
             "  Sabilulungan: staf@ holds every grant role; applicants pemohon1..12@SLUG.warga.test, "
             "warga1..4@SLUG.warga.test (Bandung, Tangerang)"
         )
+        enrolled = self._enrol_second_factor(operator)
+        self.stdout.write(
+            f"Two-step sign-in: {len(enrolled)} demo accounts (the operator, the "
+            "administrators and the money roles) ask for a code after the password. "
+            "Add a secret to an authenticator app, or print the current code with "
+            "`python manage.py demo_totp EMAIL`:\n"
+            + "".join(
+                f"  {email:<40} {enrolled[email]}\n"
+                for email in (
+                    demo.OPERATOR_EMAIL,
+                    demo.BANDUNG.admin_email,
+                    demo.TANGERANG.admin_email,
+                )
+                if email in enrolled
+            )
+        )
+
+    @staticmethod
+    def _enrol_second_factor(operator: User) -> dict[str, str]:
+        """Enrol every demo account that must use a second factor (tenants/mfa.py)."""
+        from tenants.mfa import demo_enrol, holds_power
+
+        enrolled = {operator.email: demo_enrol(operator)}
+        demo_slugs = [spec.slug for spec in demo.ALL_TENANTS]
+        memberships = Membership.objects.filter(
+            tenant__slug__in=demo_slugs
+        ).select_related("user", "tenant")
+        for membership in memberships:
+            if membership.user.email not in enrolled and holds_power(membership):
+                enrolled[membership.user.email] = demo_enrol(membership.user)
+        return enrolled
 
     @staticmethod
     def _user(

@@ -1,0 +1,187 @@
+"""Who must use a second factor, and the gate that holds them to it.
+
+Required for platform operators (staff users), everywhere; and, in a verified
+tenant whose `mfa_required` setting is on (the default), for its
+administrators and for members holding a role that approves or disburses
+money. Which hosted-app roles those are is each app's business: it registers
+a check with `register_power_roles` in its AppConfig.ready(), so the kernel
+names no app (grants: the head of region's office, who approves, and the
+treasurer, who disburses).
+
+The gate (MfaRequiredMiddleware) lets such a person use nothing but their
+account pages until they have enrolled a TOTP authenticator, and, once
+enrolled, until this session has passed the second factor (allauth records
+it at sign-in, or at re-authentication on a host signed into by hand-off).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .access import membership_for
+
+PowerRoleCheck = Callable[[object], bool]
+_power_role_checks: list[PowerRoleCheck] = []
+
+# Paths a person who still owes the second factor may use: signing in and out,
+# enrolling, the language switch, static files, health.
+EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/auth/handoff/")
+
+
+def register_power_roles(check: PowerRoleCheck) -> None:
+    """A hosted app says which memberships hold a money role (approve, disburse)."""
+    if check not in _power_role_checks:
+        _power_role_checks.append(check)
+
+
+def holds_power(membership) -> bool:
+    return membership.is_admin or any(check(membership) for check in _power_role_checks)
+
+
+def mfa_required(user, tenant) -> bool:
+    """Whether `user` must pass a second factor to work on `tenant`'s host."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff:
+        return True
+    if tenant is None or tenant.is_platform:
+        return False
+    if not (tenant.is_verified and tenant.mfa_required):
+        return False
+    membership = membership_for(user, tenant)
+    return membership is not None and holds_power(membership)
+
+
+def enrolled_at(user):
+    """When `user` enrolled their authenticator app (None: not enrolled)."""
+    from allauth.mfa.models import Authenticator
+
+    return (
+        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+        .values_list("created_at", flat=True)
+        .first()
+    )
+
+
+# The session key holding when this session was sent to enrol.
+ENROLMENT_STARTED = "mfa_enrolment_started_at"
+# Enrolling within this many seconds of being sent counts as this session's factor.
+ENROLMENT_WINDOW = 30 * 60
+
+
+def session_passed_mfa(request, enrolled) -> bool:
+    """Whether this session has shown the second factor: at sign-in or at
+    re-authentication (allauth records "mfa"), or by enrolling after this very
+    session was sent to enrol (the code was checked then)."""
+    from allauth.account.authentication import get_authentication_records
+
+    records = get_authentication_records(request, request.user)
+    if any(record.get("method") == "mfa" for record in records):
+        return True
+    sent = request.session.get(ENROLMENT_STARTED)
+    return (
+        isinstance(sent, int | float)
+        and sent <= enrolled.timestamp() <= sent + ENROLMENT_WINDOW
+    )
+
+
+class MfaRequiredMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.MFA_ENFORCED
+            and not request.path.startswith(EXEMPT_PREFIXES)
+            and mfa_required(request.user, getattr(request, "tenant", None))
+        ):
+            query = urlencode({"next": request.get_full_path()})
+            enrolled = enrolled_at(request.user)
+            if enrolled is None:
+                request.session[ENROLMENT_STARTED] = time.time()
+                messages.info(
+                    request,
+                    _(
+                        "Your role here can approve money or change the platform, so "
+                        "it needs two-step sign-in. Set up an authenticator app now: "
+                        "it takes a minute."
+                    ),
+                )
+                return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+            if not session_passed_mfa(request, enrolled):
+                return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+        return self.get_response(request)
+
+
+def demo_secret(email: str) -> str:
+    """A fixed TOTP secret per demo account (seed_demo prints it; DEBUG only)."""
+    digest = hashlib.sha256(f"bagipakai-demo-totp:{email}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def demo_enrol(user) -> str:
+    """Enrol a demo account with its fixed secret (idempotent)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    secret = demo_secret(user.email)
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, secret)
+    if not Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.RECOVERY_CODES
+    ).exists():
+        RecoveryCodes.activate(user)
+    return secret
+
+
+def mfa_reset(*, actor, user, reason: str) -> int:
+    """An operator removes a person's authenticators after a lost device.
+
+    The person then enrols again at their next sign-in (the gate sends them
+    there). Another operator must do it — nobody resets their own — and it is
+    written to the public platform log; the reason stays private because it
+    may describe the person.
+    """
+    from allauth.mfa.models import Authenticator
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from .models import PlatformEvent
+    from .transparency import platform_event_append
+
+    if not (
+        actor
+        and actor.is_active
+        and actor.is_staff
+        and actor.has_perm("tenants.change_user")
+    ):
+        raise PermissionDenied(_("Only platform operators may do this."))
+    if actor.pk == user.pk:
+        raise ValidationError(
+            _("Another operator must reset your own two-step sign-in.")
+        )
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise ValidationError(
+            {"reason": [_("Say how the person's identity was checked (at least 10 characters).")]}
+        )
+    with transaction.atomic():
+        removed, _by_type = Authenticator.objects.filter(user=user).delete()
+        platform_event_append(
+            kind=PlatformEvent.Kind.MFA_RESET,
+            actor=actor,
+            details={"user_id": user.pk, "authenticators_removed": removed},
+            private={"user_email": user.email, "reason": reason},
+        )
+    return removed

@@ -1,0 +1,287 @@
+"""Garbage in, clean errors out (#12): every URL pattern of the platform and of a
+tenant running Sabilulungan, attacked as anonymous and as each kind of member.
+
+For every pattern (parameters filled with this tenant's ids, the other tenant's
+ids and nonsense), each identity sends a GET with a hostile query string, a
+POST with a malformed body, and a method the page does not expect. Asserted:
+- no response is a 5xx;
+- no response on Bandung's host carries anything of Tangerang's own data, and
+  no response to a visitor who may not see them carries Bandung's private data;
+- a refused write (any 4xx, or a form shown again) changes no row anywhere.
+
+Deterministic (the hostile inputs are a fixed corpus cycled over the URLs), so a
+failure reproduces; bounded to a couple of thousand requests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import make_user
+from tests.grants.conftest import (  # noqa: F401 -- fixtures the scenario uses
+    in_bandung,
+    make_program,
+    officials,
+)
+from tests.grants.test_portal import (  # noqa: F401 -- portal: the Bandung scenario
+    ORGANISATION_ACCOUNT,
+    ORGANISATION_ADDRESS,
+    portal,
+)
+
+pytestmark = pytest.mark.django_db
+
+BANDUNG, TANGERANG, PLATFORM = "bandung.localhost", "tangerang.localhost", "localhost"
+TANGERANG_MARKER = "RAHASIA-TANGERANG-7Q"
+
+HOSTILE_QUERIES = [
+    "q=%00",
+    "page=-1&page=99999999999999999999999",
+    "q=%27%3B%20DROP%20TABLE%20tenants_tenant%3B--",
+    "next=https://evil.example/&next=//evil.example",
+    "q=" + "%F0%9F%98%80" * 300,
+    "q=%C0%AF%E0%80%AF",  # overlong UTF-8
+    "status=%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "year=1e999&amount_min=NaN&program=-0",
+    "sort=__class__&format=xml&lang=zz",
+    "%ZZ=%ZZ&a[b][c]=1&&&=",
+    "q=<script>alert(1)</script>",
+    "id=1&id=2&id=" + "9" * 400,
+]
+FORM_GARBAGE = [
+    {"name": "\x00", "title": "A" * 20000, "amount": "-1", "email": "@@"},
+    {"csrfmiddlewaretoken": "x", "status": "approved", "tenant": "2", "id": "1"},
+    {"note": "<img src=x onerror=alert(1)>", "amount": "1e30", "date": "2026-13-45"},
+    {"file": "not a file", "kind": "../../etc/passwd", "slug": "..%2f"},
+]
+RAW_BODIES = [
+    ("application/json", b'{"status": "approved", "amount": 10'),
+    ("multipart/form-data; boundary=zzz", b"--zzz\r\nContent-Disposition: form-data"),
+    ("application/x-www-form-urlencoded", b"a=%E0%A4%A&b=\xff\xfe&c=%00"),
+    ("text/plain", b"\x00\x01\x02" * 100),
+]
+ODD_METHODS = ["PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+# Rows that may change on any request: sessions, rate-limit counters.
+VOLATILE_TABLES = {"django_session", "core_cache"}
+
+
+def patterns(urlconf: str) -> list[str]:
+    found = []
+
+    def walk(entries, prefix=""):
+        for entry in entries:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                found.append("/" + prefix + str(entry.pattern))
+
+    walk(get_resolver(urlconf).url_patterns)
+    return sorted(set(found))
+
+
+def concrete(pattern: str, values: dict[str, list[str]]) -> Iterator[str]:
+    """The pattern with each parameter filled in turn with every candidate value."""
+    params = re.findall(r"<(?:(\w+):)?(\w+)>", pattern)
+    if not params:
+        yield pattern
+        return
+    choices = [values.get(converter or "str", values["str"]) for converter, _ in params]
+    for combination in itertools.islice(itertools.product(*choices), 4):
+        path = pattern
+        for value in combination:
+            path = re.sub(r"<[^>]+>", value, path, count=1)
+        if "^" not in path and "(?P" not in path:
+            yield path
+
+
+def snapshot() -> dict[str, str]:
+    """A digest of every row of every table the tests can reach."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT table_schema, table_name FROM information_schema.tables
+            WHERE table_schema IN ('public', 't_bandung', 't_tangerang')
+              AND table_type = 'BASE TABLE'
+            """
+        )
+        tables = [
+            (schema, table)
+            for schema, table in cursor.fetchall()
+            if table not in VOLATILE_TABLES
+        ]
+        parts = " UNION ALL ".join(
+            f"SELECT '{schema}.{table}', md5(coalesce(string_agg(x::text, '|' "
+            f'ORDER BY x::text), \'\')) FROM "{schema}"."{table}" x'
+            for schema, table in tables
+        )
+        cursor.execute(parts)
+        return dict(cursor.fetchall())
+
+
+def diff(before: dict, after: dict) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+
+
+@pytest.fixture
+def battlefield(portal, bandung, tangerang):  # noqa: F811 -- portal is the fixture
+    from catalog.models import CatalogApp
+    from tests.catalog.conftest import make_active_adoption
+
+    connection.set_schema_to_public()
+    app = CatalogApp.objects.get(slug="sabilulungan")
+    make_active_adoption(app, tangerang)
+    tangerang_admin = make_user("admin@tangerang.test", tenant=tangerang, role="admin")
+    connection.set_tenant(tangerang)
+    secret_program = make_program(
+        tangerang, tangerang_admin, name=f"Program {TANGERANG_MARKER}"
+    )
+    connection.set_schema_to_public()
+    return {
+        "portal": portal,
+        "tangerang_admin": tangerang_admin,
+        "tangerang_program": secret_program,
+    }
+
+
+def identities(battlefield, bandung) -> dict[str, object]:
+    from tenants.models import Membership
+
+    scenario = battlefield["portal"]
+    members = {
+        m.user.email: m.user
+        for m in Membership.objects.filter(tenant=bandung).select_related("user")
+    }
+    admin = next(u for e, u in members.items() if "admin" in e)
+    staff = [u for e, u in members.items() if u != admin]
+    applicant_id = scenario.closed.applicant.user_id
+    from tenants.models import User
+
+    return {
+        "anonymous": None,
+        "bandung admin": admin,
+        "bandung official": staff[0],
+        "bandung official 2": staff[-1],
+        "applicant": User.objects.get(pk=applicant_id),
+        "tangerang admin": battlefield["tangerang_admin"],
+        "operator": make_user("op@bagipakai.test", is_staff=True, is_superuser=True),
+    }
+
+
+def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung):
+    scenario = battlefield["portal"]
+    connection.set_schema_to_public()
+    ids = [
+        str(scenario.closed.pk),
+        str(scenario.individual.pk),
+        str(battlefield["tangerang_program"].pk),
+        "9223372036854775807",
+    ]
+    values = {
+        "id": ids,
+        "int": ids,
+        "slug": ["sabilulungan", "tidak-ada", "a" * 60],
+        "str": ["ABCDEFGHJK", "..%2F..%2Fetc", "%00", "x" * 300],
+        "path": ["../../etc/passwd", "a/b/c"],
+        "uuid": ["00000000-0000-0000-0000-000000000000"],
+    }
+    tenant_paths = [p for pat in patterns("config.urls_tenant") for p in concrete(pat, values)]
+    platform_paths = [
+        p for pat in patterns("config.urls_public") for p in concrete(pat, values)
+    ]
+    assert len(tenant_paths) > 60 and len(platform_paths) > 30
+
+    who = identities(battlefield, bandung)
+    # What each identity may see of its own: the applicant (an organisation)
+    # sees its address and bank account on its own profile.
+    own = {
+        label: {getattr(user, "email", "")} for label, user in who.items()
+    }
+    own["applicant"] |= {ORGANISATION_ADDRESS, ORGANISATION_ACCOUNT}
+    private = [s for s in scenario.secrets if len(s) >= 6]
+    queries = itertools.cycle(HOSTILE_QUERIES)
+    forms = itertools.cycle(FORM_GARBAGE)
+    raws = itertools.cycle(RAW_BODIES)
+    methods = itertools.cycle(ODD_METHODS)
+    failures: list[str] = []
+    requests = 0
+
+    def check(label, host, method, path, response, *, may_see_private):
+        path = path if len(path) < 120 else path[:117] + "..."
+        raw = (
+            b"".join(response.streaming_content)
+            if response.streaming
+            else response.content
+        )
+        body = raw.decode("utf-8", "replace")
+        if response.status_code >= 500:
+            failures.append(f"{label}: {method} {host}{path} -> {response.status_code}")
+        if host == BANDUNG and TANGERANG_MARKER in body:
+            failures.append(f"{label}: {method} {host}{path} shows Tangerang's data")
+        if not may_see_private:
+            leaked = [s for s in private if s in body and s not in own.get(label, ())]
+            if leaked:
+                failures.append(f"{label}: {method} {host}{path} leaks {leaked[:3]}")
+
+    for label, user in who.items():
+        for host, paths in ((BANDUNG, tenant_paths), (PLATFORM, platform_paths)):
+            client = Client(HTTP_HOST=host, raise_request_exception=False)
+            if user is not None:
+                client.force_login(user)
+            may_see_private = label in {"bandung admin", "bandung official", "bandung official 2", "operator"}
+            for path in paths:
+                if "logout" in path:
+                    continue  # would end this identity's session mid-walk
+                # A hostile query string on a GET.
+                target = f"{path}?{next(queries)}"
+                response = client.get(target)
+                requests += 1
+                check(label, host, "GET", target, response, may_see_private=may_see_private)
+                # A malformed write: refused ones must change nothing.
+                before = snapshot()
+                if requests % 2:
+                    response = client.post(path, next(forms))
+                else:
+                    content_type, raw = next(raws)
+                    response = client.generic("POST", path, raw, content_type=content_type)
+                requests += 1
+                check(label, host, "POST", path, response, may_see_private=may_see_private)
+                refused = response.status_code >= 400 or response.status_code == 200
+                if refused:
+                    changed = diff(before, snapshot())
+                    if changed:
+                        failures.append(
+                            f"{label}: refused POST {host}{path} "
+                            f"({response.status_code}) changed {changed}"
+                        )
+                # A method the page does not expect.
+                method = next(methods)
+                response = client.generic(method, path)
+                requests += 1
+                check(label, host, method, path, response, may_see_private=may_see_private)
+            connection.set_schema_to_public()
+    assert requests > 1000
+    assert not failures, f"{len(failures)} problems in {requests} requests:\n" + "\n".join(
+        failures[:60]
+    )
+
+
+def test_the_snapshot_sees_an_insert_an_update_and_a_delete(bandung):
+    """The state check above would be worthless if it could not see a change."""
+    from tenants.models import Tenant
+
+    before = snapshot()
+    Tenant.objects.filter(pk=bandung.pk).update(description="changed")
+    after_update = snapshot()
+    assert diff(before, after_update) == ["public.tenants_tenant"]
+    user = make_user("someone@example.test")
+    assert "public.tenants_user" in diff(after_update, snapshot())
+    before_delete = snapshot()
+    user.delete()
+    assert "public.tenants_user" in diff(before_delete, snapshot())
