@@ -221,3 +221,18 @@ def test_operators_admin_lists_leave_out_a_deleted_tenant(garut, operator):
         page = client.get(url)
         assert page.status_code == 200, url
         assert "Garut" not in page.content.decode(), url
+
+
+def test_a_deleted_governments_region_can_be_registered_again(garut, operator):
+    delete(garut, operator)
+    founder = make_user("bupati@garutkab.go.id")
+    again = services.tenant_provision(
+        actor=founder,
+        name="Pemerintah Kabupaten Garut",
+        kind="kabupaten",
+        province="32",
+        region_code="32.05",
+        slug="garutkab",
+    )
+    assert again.region_code == "32.05" and again.pk != garut.pk
+    assert Tenant.all_objects.filter(region_code="32.05").count() == 2
