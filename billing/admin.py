@@ -65,6 +65,10 @@ class SubscriptionAdmin(admin.ModelAdmin):
         "stripe_subscription_id",
     ]
     list_select_related = ["tenant"]
+
+    def get_queryset(self, request):
+        # A deleted organisation's row stays as a tombstone; its plan is no one's business.
+        return super().get_queryset(request).filter(tenant__deleted_at__isnull=True)
     readonly_fields = [
         "tenant",
         "effective_plan",

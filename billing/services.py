@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tenants.models import Membership, Tenant, User
+from tenants.access import access_operator
+from tenants.models import Membership, PlatformEvent, Tenant, User
+from tenants.transparency import platform_event_append
 
 from . import gateway, plans
 from .entitlements import billing_enabled
@@ -179,25 +181,39 @@ def portal_start(*, actor: User, tenant: Tenant, return_url: str) -> str:
 
 
 def complimentary_grant(
-    *, actor: User, tenant: Tenant, plan: str, note: str = ""
+    *, actor: User, tenant: Tenant, plan: str, note: str = "", reason: str = ""
 ) -> Subscription:
-    """Give `tenant` a plan free of charge (plan="" takes the grant back)."""
-    if not (
-        actor
-        and actor.is_active
-        and actor.is_staff
-        and actor.has_perm("billing.change_subscription")
-    ):
-        raise PermissionDenied(_("Only platform operators may do this."))
+    """Give `tenant` a plan free of charge (plan="" takes the grant back).
+
+    Written to the platform's transparency log (PLAN_GRANTED, the plan in its
+    details) in the same transaction; `note` is the operators' own and stays
+    private, `reason` is published. Setting the plan it already has writes nothing.
+    """
+    access_operator(actor, "billing.change_subscription")
     if plan and plans.get(plan) is None:
         raise ValidationError({"complimentary_plan": [_("Choose a valid plan.")]})
+    note = note.strip()[:300] if plan else ""
     with transaction.atomic():
         subscription = _locked(tenant)
+        if (
+            subscription.complimentary_plan == plan
+            and subscription.complimentary_note == note
+        ):
+            return subscription
+        previous = subscription.complimentary_plan
         subscription.complimentary_plan = plan
-        subscription.complimentary_note = note.strip()[:300] if plan else ""
+        subscription.complimentary_note = note
         subscription.complimentary_granted_by = actor if plan else None
         subscription.complimentary_granted_at = timezone.now() if plan else None
         subscription.save()
+        platform_event_append(
+            kind=PlatformEvent.Kind.PLAN_GRANTED,
+            actor=actor,
+            tenant=tenant,
+            reason=" ".join(reason.split()),
+            details={"plan": plan, "previous_plan": previous},
+            private={"note": note} if note else None,
+        )
     logger.info(
         "complimentary plan of %s set to %r by %s", tenant.slug, plan, actor.email
     )

@@ -39,6 +39,10 @@ class CatalogAppAdmin(admin.ModelAdmin):
     inlines = [ReleaseInline]
     actions = ["hide", "show"]
 
+    def get_queryset(self, request):
+        # Entries of a deleted organisation (a tombstone) are gone from every list.
+        return super().get_queryset(request).filter(publisher__deleted_at__isnull=True)
+
     def has_add_permission(self, request):
         return False
 

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.entitlements import check_hosted_adoption_allowed
-from tenants.models import Membership, Tenant, User
+from tenants.access import access_operator
+from tenants.models import Membership, PlatformEvent, Tenant, User
+from tenants.transparency import platform_event_append
 
 from . import hosted
 from .models import (
@@ -76,11 +78,6 @@ def _require_admin(actor: User | None, tenant: Tenant) -> None:
         raise PermissionDenied(
             _("Only administrators of %(tenant)s may do this.") % {"tenant": tenant}
         )
-
-
-def _require_operator(actor: User) -> None:
-    if not (actor and actor.is_active and actor.is_staff):
-        raise PermissionDenied(_("Only platform operators may do this."))
 
 
 # --- apps, releases, screenshots -------------------------------------------------
@@ -192,15 +189,37 @@ def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
 
 
 def app_set_hidden(
-    *, actor: User, app: CatalogApp, hidden: bool, reason: str = ""
+    *, actor: User, app: CatalogApp, hidden: bool, reason: str = "", note: str = ""
 ) -> CatalogApp:
-    """Platform operators hide an entry from the public catalog (adoptions are kept)."""
-    _require_operator(actor)
-    if not actor.has_perm("catalog.change_catalogapp"):
-        raise PermissionDenied(_("Only platform operators may do this."))
-    app.is_hidden = hidden
-    app.hidden_reason = reason.strip()[:300] if hidden else ""
-    app.save(update_fields=["is_hidden", "hidden_reason"])
+    """Platform operators hide an entry from the public catalog (adoptions are kept).
+
+    Hiding or showing again is written to the platform's transparency log with
+    the app's name, in the same transaction; saving the same state again with
+    the same reason changes nothing and writes nothing.
+    """
+    access_operator(actor, "catalog.change_catalogapp")
+    reason = " ".join(reason.split())[:300] if hidden else ""
+    with transaction.atomic():
+        app = (
+            CatalogApp.objects.select_for_update()
+            .select_related("publisher")
+            .get(pk=app.pk)
+        )
+        if app.is_hidden == hidden and app.hidden_reason == reason:
+            return app
+        app.is_hidden = hidden
+        app.hidden_reason = reason
+        app.save(update_fields=["is_hidden", "hidden_reason"])
+        platform_event_append(
+            kind=PlatformEvent.Kind.APP_HIDDEN
+            if hidden
+            else PlatformEvent.Kind.APP_SHOWN,
+            actor=actor,
+            tenant=app.publisher,
+            reason=reason,
+            details={"app": app.name, "app_slug": app.slug},
+            private={"note": note.strip()} if note.strip() else None,
+        )
     return app
 
 

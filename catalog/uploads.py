@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+# One PDF check for every app (re-exported for catalog.services).
+from core.uploads import upload_size as _size
+from core.uploads import validate_pdf  # noqa: F401
+
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 MAX_IMAGE_PIXELS = 6000 * 6000
-
-
-def _size(upload) -> int:
-    size = getattr(upload, "size", None)
-    if size is None:
-        upload.seek(0, os.SEEK_END)
-        size = upload.tell()
-        upload.seek(0)
-    return size
 
 
 def validate_image(upload) -> None:
@@ -52,18 +46,3 @@ def validate_image(upload) -> None:
     if width * height > MAX_IMAGE_PIXELS:
         raise ValidationError(_("The image has too many pixels."))
     upload.name = f"{uuid.uuid4().hex}.{IMAGE_FORMATS[kind]}"
-
-
-def validate_pdf(upload) -> None:
-    """A PDF (by its header) within the size limit; renames it to a safe name."""
-    limit = settings.MAX_PDF_UPLOAD_BYTES
-    if _size(upload) > limit:
-        raise ValidationError(
-            _("The PDF is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
-        )
-    upload.seek(0)
-    head = upload.read(1024)
-    upload.seek(0)
-    if not head.lstrip().startswith(b"%PDF-"):
-        raise ValidationError(_("The file is not a PDF document."))
-    upload.name = f"{uuid.uuid4().hex}.pdf"

@@ -72,6 +72,51 @@ def access_invitation(
         raise Http404(_("No such invitation in this organisation.")) from None
 
 
+# --- platform operators -------------------------------------------------------
+
+VERIFY_PERMISSION = "tenants.verify_tenant"
+
+
+def is_operator(user, permission: str) -> bool:
+    """An active staff user holding the Django permission (superusers hold all)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(permission)
+    )
+
+
+def access_operator(user, permission: str):
+    """The user if they are a platform operator with `permission`, else 403.
+
+    The one answer to "may this person act for the platform?": the
+    verification desk, the letter download and every operator service ask it.
+    """
+    if not is_operator(user, permission):
+        raise PermissionDenied(_("Only platform operators may do this."))
+    return user
+
+
+def operator_required(permission: str):
+    """View decorator for the platform's operator pages: anonymous users go to
+    sign in; everyone else without the permission gets 403."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            request.operator = access_operator(request.user, permission)
+            return view(request, *args, **kwargs)
+
+        wrapper.operator_only = permission
+        return wrapper
+
+    return decorator
+
+
 def member_required(roles=READ_ROLES):
     """View decorator: anonymous users go to sign in; outsiders and wrong roles get 403."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +13,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .forms import MfaResetForm, TenantDeleteForm, add_service_errors
+from .forms import (
+    MfaResetForm,
+    OperatorReasonForm,
+    TenantDeleteForm,
+    add_service_errors,
+)
 from .mfa import mfa_reset
 from .models import Domain, Invitation, Membership, Tenant, User
 
@@ -64,6 +70,8 @@ class TenantAdmin(admin.ModelAdmin):
         "verified_at",
         "verified_by",
         "is_active",
+        # Written by tenant_disable with its log entry, never edited by hand.
+        "disabled_reason",
         "disabled_at",
         "disabled_by",
         "created_at",
@@ -148,23 +156,53 @@ class TenantAdmin(admin.ModelAdmin):
             request, queryset, services.tenant_verify, _("%(n)d tenant(s) verified.")
         )
 
+    def _run_with_reason(self, request, queryset, service, done_message, title):
+        """Actions the public reads about ask for a public reason (and a private
+        note) on an intermediate page before they run."""
+        form = OperatorReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            self._run(
+                request,
+                queryset,
+                service,
+                done_message,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "tenants": queryset,
+            "form": form,
+            "action": request.POST.get("action", ""),
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/tenants/tenant/action_reason.html", context)
+
     @admin.action(
         description=_("Mark selected tenants unverified"), permissions=["change"]
     )
     def unverify(self, request, queryset):
-        self._run(
+        return self._run_with_reason(
             request,
             queryset,
             services.tenant_unverify,
             _("%(n)d tenant(s) marked unverified."),
+            _("Withdraw the verification"),
         )
 
     @admin.action(
         description=_("Disable (suspend) selected tenants"), permissions=["change"]
     )
     def disable(self, request, queryset):
-        self._run(
-            request, queryset, services.tenant_disable, _("%(n)d tenant(s) suspended.")
+        return self._run_with_reason(
+            request,
+            queryset,
+            services.tenant_disable,
+            _("%(n)d tenant(s) suspended."),
+            _("Suspend organisations"),
         )
 
     @admin.action(description=_("Enable selected tenants"), permissions=["change"])
@@ -198,13 +236,17 @@ class TenantAdmin(admin.ModelAdmin):
                     actor=request.user,
                     tenant=tenant,
                     confirmation=form.cleaned_data["confirmation"],
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
                 self.message_user(
                     request,
-                    _("Tenant %(name)s and its schema were deleted.")
+                    _(
+                        "Tenant %(name)s and its schema were deleted; its row stays as a tombstone."
+                    )
                     % {"name": tenant.name},
                     messages.SUCCESS,
                 )

@@ -2,7 +2,7 @@ from django.conf import settings
 
 from billing.entitlements import billing_enabled
 
-from .access import request_membership
+from .access import VERIFY_PERMISSION, is_operator, request_membership
 
 
 def platform(request):
@@ -15,4 +15,14 @@ def platform(request):
         "base_domain": settings.BASE_DOMAIN,
         # Read when the page is drawn (the Stripe key may be set without a restart in tests).
         "billing_enabled": billing_enabled(),
+        # Platform operators see the verification desk, with its queue length, in the menu.
+        "desk_count": _desk_count(request) if not on_tenant else None,
     }
+
+
+def _desk_count(request) -> int | None:
+    if not is_operator(getattr(request, "user", None), VERIFY_PERMISSION):
+        return None
+    from .selectors import pending_verification_count
+
+    return pending_verification_count()

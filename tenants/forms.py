@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import Membership, Tenant
 from .regions import PROVINCES, region_code_errors, validate_region_code_format
 from .subdomains import MAX_LENGTH, subdomain_errors
-from .validators import validate_single_line
+from .validators import validate_plain_text, validate_single_line
 
 
 def add_service_errors(form: forms.Form, exc) -> None:
@@ -93,7 +93,8 @@ class OrganisationCreateForm(forms.Form):
         errors = subdomain_errors(slug)
         if errors:
             raise forms.ValidationError(errors)
-        if Tenant.objects.filter(slug=slug).exists():
+        # A deleted tenant's slug stays taken (its tombstone), see tenant_delete.
+        if Tenant.all_objects.filter(slug=slug).exists():
             raise forms.ValidationError(
                 _("“%(slug)s” is already taken.") % {"slug": slug}
             )
@@ -187,12 +188,45 @@ class InvitationSignupForm(forms.Form):
         return data
 
 
+def public_reason_field(required: bool) -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason (public)"),
+        required=required,
+        max_length=500,
+        help_text=_(
+            "Plain words: the organisation reads it, and it is published in the platform's transparency log."
+        ),
+        validators=[validate_plain_text],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+def private_note_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Note for the operators (private)"),
+        required=False,
+        max_length=2000,
+        validators=[validate_plain_text],
+        help_text=_("Kept in the back office, never published."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class OperatorReasonForm(forms.Form):
+    """The public reason and private note of an operator's action in the admin."""
+
+    reason = public_reason_field(required=False)
+    note = private_note_field()
+
+
 class TenantDeleteForm(forms.Form):
     confirmation = forms.CharField(
         label=_("Type the subdomain to confirm"),
         max_length=100,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
     )
+    reason = public_reason_field(required=False)
+    note = private_note_field()
 
     def __init__(self, *args, tenant: Tenant, **kwargs):
         self.tenant = tenant
@@ -206,6 +240,37 @@ class TenantDeleteForm(forms.Form):
                 % {"slug": self.tenant.slug}
             )
         return value
+
+
+class VerificationRequestForm(forms.Form):
+    """A tenant's administrator asks for verification (tenants.services)."""
+
+    letter = forms.FileField(
+        label=_("Official letter (PDF)"),
+        help_text=_(
+            "A signed letter on your organisation's letterhead asking for verification, as a PDF."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    note = forms.CharField(
+        label=_("Note for the operators"),
+        required=False,
+        max_length=1000,
+        validators=[validate_plain_text],
+        help_text=_("Optional: who to call back, anything the operators should know."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class VerificationDecisionForm(forms.Form):
+    """The operators verify (reason optional) or refuse (reason required)."""
+
+    reason = public_reason_field(required=False)
+    note = private_note_field()
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
 
 
 class MfaResetForm(forms.Form):

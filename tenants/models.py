@@ -74,6 +74,15 @@ class User(AbstractUser):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class LiveTenantManager(models.Manager):
+    """Tenants that exist: a deleted tenant's row stays as a tombstone (deleted_at
+    set) that routing, lists, counts and sign-in never see. `Tenant.all_objects`
+    includes tombstones (for the record, and to keep their slugs taken)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Tenant(TenantMixin):
     """A city, regency, province or institution with its own schema and subdomain."""
 
@@ -137,6 +146,15 @@ class Tenant(TenantMixin):
         _("reason for suspension"), max_length=300, blank=True
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # A deleted tenant keeps this row (name, slug, region) as its tombstone:
+    # its schema, domains, members and files are gone, its slug is never reused.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = LiveTenantManager()
+    all_objects = models.Manager()
     mfa_required = models.BooleanField(
         _("two-step sign-in for administrators and money roles"),
         default=True,
@@ -156,6 +174,11 @@ class Tenant(TenantMixin):
         verbose_name = _("tenant")
         verbose_name_plural = _("tenants")
         ordering = ["name"]
+        # Related objects (an old adoption's adopter) still reach a tombstone.
+        base_manager_name = "all_objects"
+        permissions = [
+            ("verify_tenant", _("Can verify organisations (verification desk)")),
+        ]
         indexes = [
             # django-tenants compares a new tenant's schema name with every
             # other ignoring case (schema_name__iexact, i.e. UPPER(...) = UPPER(...));
@@ -172,6 +195,10 @@ class Tenant(TenantMixin):
     @property
     def is_platform(self) -> bool:
         return self.kind == self.Kind.PLATFORM
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
 
     @property
     def is_verified(self) -> bool:
@@ -307,6 +334,78 @@ class LoginHandoff(models.Model):
 
     def __str__(self):
         return f"hand-off of {self.user_id} to {self.tenant_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def verification_letter_path(instance, filename: str) -> str:
+    """Under the platform's own prefix, by tenant id, with a random name."""
+    return f"platform/verification/{instance.tenant_id}/{uuid.uuid4().hex}.pdf"
+
+
+class VerificationRequest(models.Model):
+    """A tenant's administrator asks the platform operators to verify it.
+
+    The official letter (PDF) is evidence for the operators only: it is served
+    through the verification desk behind the operator check, never publicly.
+    One request at a time may be pending; a refused tenant may ask again.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting the operators")
+        VERIFIED = "verified", _("Verified")
+        REFUSED = "refused", _("Refused")
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="verification_requests"
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who asked, as they were named then (the account may be deleted later).
+    requested_by_label = models.CharField(max_length=254, blank=True)
+    letter = models.FileField(
+        _("official letter (PDF)"),
+        upload_to=verification_letter_path,
+        max_length=200,
+        blank=True,
+    )
+    note = models.TextField(_("note for the operators"), blank=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by_label = models.CharField(max_length=254, blank=True)
+    # Told to the tenant and published in the platform log.
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant",
+                condition=models.Q(status="pending"),
+                name="tenants_verification_one_pending",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(status="pending"),
+                name="tenants_verif_queue",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tenant} ({self.status}, {self.created_at:%Y-%m-%d})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class PlatformEvent(models.Model):

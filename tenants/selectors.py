@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import re
 
-from .models import Invitation, Membership, Tenant
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
+from .models import (
+    Invitation,
+    Membership,
+    PlatformEvent,
+    Tenant,
+    VerificationRequest,
+)
 
 
 def platform_stats() -> dict:
@@ -103,3 +112,178 @@ def dashboard_checklist(tenant: Tenant, *, catalog_url: str) -> list[dict]:
             "url": "/dashboard/profile/",
         },
     ]
+
+
+# --- the verification desk (platform operators) ---------------------------------
+
+# Words every government's name shares; left out when looking for similar names.
+_NAME_COMMON_WORDS = frozenset(
+    {
+        "pemerintah",
+        "pemerintahan",
+        "kota",
+        "kabupaten",
+        "kab",
+        "provinsi",
+        "prov",
+        "pemkot",
+        "pemkab",
+        "pemprov",
+        "daerah",
+        "administrasi",
+    }
+)
+
+
+def pending_verification_count() -> int:
+    return VerificationRequest.objects.filter(
+        status=VerificationRequest.Status.PENDING, tenant__deleted_at__isnull=True
+    ).count()
+
+
+def _first_admin_email():
+    return Subquery(
+        Membership.objects.filter(tenant=OuterRef("tenant"), role=Membership.Role.ADMIN)
+        .order_by("created_at", "pk")
+        .values("user__email")[:1]
+    )
+
+
+def verification_queue() -> QuerySet[VerificationRequest]:
+    """Pending requests, oldest first, with what the queue shows of each in one query."""
+    return (
+        VerificationRequest.objects.filter(
+            status=VerificationRequest.Status.PENDING, tenant__deleted_at__isnull=True
+        )
+        .select_related("tenant")
+        .annotate(first_admin_email=_first_admin_email())
+        .order_by("created_at", "pk")
+    )
+
+
+def verification_request_for_desk(request_id: int) -> VerificationRequest | None:
+    return (
+        VerificationRequest.objects.filter(pk=request_id)
+        .select_related("tenant")
+        .annotate(first_admin_email=_first_admin_email())
+        .first()
+    )
+
+
+def distinctive_name(name: str) -> str:
+    """The part of a government's name that tells it apart ("Bandung")."""
+    words = [w for w in re.split(r"[\s.,]+", (name or "").lower()) if w]
+    kept = [w for w in words if w not in _NAME_COMMON_WORDS]
+    return " ".join(kept or words)
+
+
+def register_evidence(tenant: Tenant) -> dict:
+    """The entry of the Kemendagri register the tenant's region code names
+    (tenants.register), and whether its name and kind agree with it.
+
+    For an institution the code names the region it sits in: only a
+    government's name and level must match the entry.
+    """
+    from . import register
+
+    region = register.region(tenant.region_code) if tenant.region_code else None
+    official = register.official_name(region) if region is not None else ""
+    government = tenant.kind in {
+        Tenant.Kind.KOTA,
+        Tenant.Kind.KABUPATEN,
+        Tenant.Kind.PROVINSI,
+    }
+    return {
+        "region": region,
+        "official_name": official,
+        "government": government,
+        "name_matches": bool(official)
+        and distinctive_name(official) == distinctive_name(tenant.name),
+        "level_matches": region is not None and region.level == tenant.kind,
+    }
+
+
+def tenant_conflicts(tenant: Tenant, *, limit: int = 10) -> dict:
+    """Other organisations that claim the same region code or a similar name."""
+    others = Tenant.objects.exclude(pk=tenant.pk).exclude(kind=Tenant.Kind.PLATFORM)
+    same_code = (
+        list(others.filter(region_code=tenant.region_code).order_by("name")[:limit])
+        if tenant.region_code
+        else []
+    )
+    core = distinctive_name(tenant.name)
+    similar = []
+    if core:
+        similar = list(
+            others.filter(name__trigram_word_similar=core)
+            .annotate(similarity=TrigramWordSimilarity(core, "name"))
+            .order_by("-similarity", "name")[:limit]
+        )
+    return {"same_code": same_code, "similar_name": similar}
+
+
+def email_domain_evidence(email: str | None, tenant: Tenant) -> dict:
+    """What the first administrator's e-mail domain says about the tenant.
+
+    Indonesian government addresses end in .go.id (bandung.go.id,
+    jabarprov.go.id); a domain that names the tenant's distinctive name
+    (e.g. "bandung" for Kota Bandung) looks like that region's own.
+    """
+    domain = (email or "").rpartition("@")[2].lower()
+    government = domain == "go.id" or domain.endswith(".go.id")
+    core = distinctive_name(tenant.name).replace(" ", "")
+    labels = domain.removesuffix(".go.id").split(".") if government else []
+    matches = bool(core) and any(
+        core in label.replace("-", "") or label.replace("-", "") in core
+        for label in labels
+        if len(label) >= 4
+    )
+    return {
+        "email": email or "",
+        "domain": domain,
+        "government": government,
+        "matches_region": matches,
+    }
+
+
+def verification_history(tenant: Tenant) -> dict:
+    """Every request of the tenant and every operator decision about it, newest first."""
+    return {
+        "requests": list(
+            VerificationRequest.objects.filter(tenant=tenant).order_by(
+                "-created_at", "-pk"
+            )
+        ),
+        "events": list(
+            PlatformEvent.objects.filter(tenant_id=tenant.pk)
+            .exclude(kind=PlatformEvent.Kind.CHAIN_ANCHORED)
+            .order_by("-seq")[:50]
+        ),
+    }
+
+
+def tenant_verification_requests(tenant: Tenant) -> QuerySet[VerificationRequest]:
+    return VerificationRequest.objects.filter(tenant=tenant).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def verification_pending(tenant: Tenant) -> bool:
+    return VerificationRequest.objects.filter(
+        tenant=tenant, status=VerificationRequest.Status.PENDING
+    ).exists()
+
+
+def tenant_verified_event(tenant: Tenant) -> PlatformEvent | None:
+    """The log entry of the tenant's current verification (for its public page).
+
+    Asked whatever the tenant's status, so the page costs the same query either way.
+    """
+    event = (
+        PlatformEvent.objects.filter(
+            tenant_id=tenant.pk, kind=PlatformEvent.Kind.TENANT_VERIFIED
+        )
+        .order_by("-seq")
+        .first()
+    )
+    return event if tenant.is_verified else None

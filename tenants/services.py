@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
+from core.uploads import validate_pdf
+
 from . import schema as tenant_schema
-from .models import Domain, Invitation, LoginHandoff, Membership, Tenant, User
+from .access import VERIFY_PERMISSION, access_operator
+from .hosts import platform_url, tenant_url
+from .models import (
+    Domain,
+    Invitation,
+    LoginHandoff,
+    Membership,
+    PlatformEvent,
+    Tenant,
+    User,
+    VerificationRequest,
+)
 from .regions import region_code_errors
 from .subdomains import schema_name_for, subdomain_errors
+from .transparency import operator_label, platform_event_append
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +87,8 @@ def _validate_new_tenant(*, name, kind, province, region_code, slug) -> None:
     if kind not in Tenant.Kind.values or kind == Tenant.Kind.PLATFORM:
         errors["kind"] = [_("Choose what kind of organisation this is.")]
     slug_errors = subdomain_errors(slug)
-    if not slug_errors and Tenant.objects.filter(slug=slug).exists():
+    # Tombstones count: a deleted tenant's slug is never given to anyone else.
+    if not slug_errors and Tenant.all_objects.filter(slug=slug).exists():
         slug_errors.append(_("“%(slug)s” is already taken.") % {"slug": slug})
     if slug_errors:
         errors["slug"] = slug_errors
@@ -120,7 +138,7 @@ def tenant_provision(
             subscription_ensure(tenant=tenant)
     except IntegrityError as exc:
         # Two people racing for the same subdomain: the loser gets a form error.
-        if Tenant.objects.filter(slug=slug).exists():
+        if Tenant.all_objects.filter(slug=slug).exists():
             raise ValidationError(
                 {"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}
             ) from exc
@@ -158,50 +176,246 @@ def _provision_domain(tenant: Tenant) -> Domain:
 
 
 # --- operator actions ----------------------------------------------------------
+# Each one checks the operator through tenants.access.access_operator, changes
+# the tenant under a row lock and appends exactly one entry to the platform's
+# transparency log in the same transaction: a refused or rolled-back action
+# leaves no entry, and no entry exists without its change. `reason` is
+# published with the entry; `note` stays private (only its salted digest is
+# published, tenants/transparency.py).
+
+REASON_MAX = 500
 
 
 def _require_operator(actor: User, permission: str = "tenants.change_tenant") -> None:
     """Platform operators with the Django permission for the action (superusers have all)."""
-    if not (
-        actor and actor.is_active and actor.is_staff and actor.has_perm(permission)
-    ):
-        raise PermissionDenied(_("Only platform operators may do this."))
+    access_operator(actor, permission)
 
 
-def tenant_verify(*, actor: User, tenant: Tenant) -> Tenant:
-    _require_operator(actor)
+def _locked_tenant(tenant: Tenant) -> Tenant:
+    """The tenant's row, locked, re-read (a tombstone or another tenant is refused)."""
+    try:
+        return Tenant.objects.select_for_update().get(pk=tenant.pk)
+    except Tenant.DoesNotExist:
+        raise ValidationError(_("This organisation no longer exists.")) from None
+
+
+def _public_reason(reason: str, *, required: bool = False) -> str:
+    reason = " ".join((reason or "").split())
+    if required and not reason:
+        raise ValidationError(
+            {"reason": [_("Give the reason; the organisation and the public see it.")]}
+        )
+    if len(reason) > REASON_MAX:
+        raise ValidationError(
+            {
+                "reason": [
+                    _("Keep the reason under %(n)d characters.") % {"n": REASON_MAX}
+                ]
+            }
+        )
+    return reason
+
+
+def _private(note: str) -> dict:
+    note = (note or "").strip()
+    return {"note": note} if note else {}
+
+
+def _admin_emails(tenant: Tenant) -> list[str]:
+    return sorted(
+        Membership.objects.filter(
+            tenant=tenant, role=Membership.Role.ADMIN, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+def _send_decision_email(tenant: Tenant, *, verified: bool, reason: str) -> None:
+    """Tell the tenant's administrators what the operators decided (after commit)."""
+    recipients = _admin_emails(tenant)
+    if not recipients:
+        return
+    context = {
+        "tenant": tenant,
+        "verified": verified,
+        "reason": reason,
+        "url": tenant_url(tenant, "/dashboard/verification/"),
+    }
+    subject = " ".join(
+        render_to_string(
+            "tenants/email/verification_decided_subject.txt", context
+        ).split()
+    )
+    body = render_to_string("tenants/email/verification_decided.txt", context)
+    send_mail(subject, body, None, recipients)
+
+
+def _close_pending_request(
+    tenant: Tenant, *, actor: User, status: str, reason: str
+) -> VerificationRequest | None:
+    pending = (
+        VerificationRequest.objects.select_for_update()
+        .filter(tenant=tenant, status=VerificationRequest.Status.PENDING)
+        .first()
+    )
+    if pending is None:
+        return None
+    pending.status = status
+    pending.decided_at = timezone.now()
+    pending.decided_by = actor
+    pending.decided_by_label = operator_label(actor)
+    pending.decision_reason = reason
+    pending.save(
+        update_fields=[
+            "status",
+            "decided_at",
+            "decided_by",
+            "decided_by_label",
+            "decision_reason",
+        ]
+    )
+    return pending
+
+
+def tenant_verify(
+    *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
+) -> Tenant:
+    """The operators confirm the tenant is the organisation it names."""
+    access_operator(actor, VERIFY_PERMISSION)
     if tenant.is_platform:
-        return tenant
-    tenant.verification_status = Tenant.Verification.VERIFIED
-    tenant.verified_at = timezone.now()
-    tenant.verified_by = actor
-    tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+        raise ValidationError(_("The platform itself needs no verification."))
+    reason = _public_reason(reason) or _(
+        "Checked against the official register and the letter of the organisation."
+    )
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        if tenant.is_verified:
+            raise ValidationError(
+                _("%(name)s is already verified.") % {"name": tenant.name}
+            )
+        tenant.verification_status = Tenant.Verification.VERIFIED
+        tenant.verified_at = timezone.now()
+        tenant.verified_by = actor
+        tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+        request = _close_pending_request(
+            tenant,
+            actor=actor,
+            status=VerificationRequest.Status.VERIFIED,
+            reason=reason,
+        )
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_VERIFIED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant, request),
+            private=_private(note),
+        )
+        transaction.on_commit(
+            partial(_send_decision_email, tenant, verified=True, reason=reason),
+            robust=True,
+        )
     return tenant
 
 
-def tenant_unverify(*, actor: User, tenant: Tenant) -> Tenant:
-    _require_operator(actor)
+def tenant_refuse_verification(
+    *, actor: User, tenant: Tenant, reason: str, note: str = ""
+) -> VerificationRequest:
+    """The operators refuse a pending request, saying why; the tenant may ask again."""
+    access_operator(actor, VERIFY_PERMISSION)
+    reason = _public_reason(reason, required=True)
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        request = _close_pending_request(
+            tenant,
+            actor=actor,
+            status=VerificationRequest.Status.REFUSED,
+            reason=reason,
+        )
+        if request is None:
+            raise ValidationError(
+                _("%(name)s has no pending verification request.")
+                % {"name": tenant.name}
+            )
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_REFUSED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant, request),
+            private=_private(note),
+        )
+        transaction.on_commit(
+            partial(_send_decision_email, tenant, verified=False, reason=reason),
+            robust=True,
+        )
+    return request
+
+
+def _tenant_details(tenant: Tenant, request: VerificationRequest | None = None) -> dict:
+    """What the public log records of the tenant at the time of the action."""
+    details = {"kind": tenant.kind, "region_code": tenant.region_code}
+    if request is not None:
+        details["request_id"] = request.pk
+    return details
+
+
+def tenant_unverify(
+    *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
+) -> Tenant:
+    access_operator(actor, VERIFY_PERMISSION)
     if tenant.is_platform:
-        return tenant
-    tenant.verification_status = Tenant.Verification.UNVERIFIED
-    tenant.verified_at = None
-    tenant.verified_by = None
-    tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+        raise ValidationError(_("The platform itself needs no verification."))
+    reason = _public_reason(reason) or _("Verification withdrawn by the operators.")
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        if not tenant.is_verified:
+            raise ValidationError(
+                _("%(name)s is not verified.") % {"name": tenant.name}
+            )
+        tenant.verification_status = Tenant.Verification.UNVERIFIED
+        tenant.verified_at = None
+        tenant.verified_by = None
+        tenant.save(update_fields=["verification_status", "verified_at", "verified_by"])
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_UNVERIFIED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant),
+            private=_private(note),
+        )
     return tenant
 
 
-def tenant_disable(*, actor: User, tenant: Tenant, reason: str = "") -> Tenant:
+def tenant_disable(
+    *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
+) -> Tenant:
     _require_operator(actor)
     if tenant.is_platform:
         raise ValidationError(_("The platform itself cannot be disabled."))
-    tenant.is_active = False
-    tenant.disabled_at = timezone.now()
-    tenant.disabled_by = actor
-    tenant.disabled_reason = reason.strip()[:300]
-    tenant.save(
-        update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
-    )
-    _catalog_counts_changed(tenant)
+    reason = _public_reason(reason) or _("Suspended by the operators.")
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        if not tenant.is_active:
+            raise ValidationError(
+                _("%(name)s is already suspended.") % {"name": tenant.name}
+            )
+        tenant.is_active = False
+        tenant.disabled_at = timezone.now()
+        tenant.disabled_by = actor
+        tenant.disabled_reason = reason[:300]
+        tenant.save(
+            update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
+        )
+        _catalog_counts_changed(tenant)
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_SUSPENDED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant),
+            private=_private(note),
+        )
     return tenant
 
 
@@ -212,21 +426,47 @@ def _catalog_counts_changed(tenant: Tenant) -> None:
     adopters_recount(adopter=tenant)
 
 
-def tenant_enable(*, actor: User, tenant: Tenant) -> Tenant:
+def tenant_enable(
+    *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
+) -> Tenant:
     _require_operator(actor)
-    tenant.is_active = True
-    tenant.disabled_at = None
-    tenant.disabled_by = None
-    tenant.disabled_reason = ""
-    tenant.save(
-        update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
-    )
-    _catalog_counts_changed(tenant)
+    reason = _public_reason(reason) or _("Enabled again by the operators.")
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        if tenant.is_active:
+            raise ValidationError(
+                _("%(name)s is not suspended.") % {"name": tenant.name}
+            )
+        tenant.is_active = True
+        tenant.disabled_at = None
+        tenant.disabled_by = None
+        tenant.disabled_reason = ""
+        tenant.save(
+            update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
+        )
+        _catalog_counts_changed(tenant)
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_ENABLED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant),
+            private=_private(note),
+        )
     return tenant
 
 
-def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
-    """Drop the tenant's schema and every public-schema row that belongs to it."""
+def tenant_delete(
+    *, actor: User, tenant: Tenant, confirmation: str, reason: str = "", note: str = ""
+) -> Tenant:
+    """Delete a tenant, leaving its row as a tombstone.
+
+    Its schema is dropped; its domains, memberships, invitations, sign-in
+    hand-offs and its own uploaded files go; its row keeps name, slug, kind
+    and region with deleted_at/deleted_by, so records of other parties that
+    name it stay intact and its slug can never be registered again (nobody can
+    take over its address and impersonate it).
+    """
     _require_operator(actor, "tenants.delete_tenant")
     if tenant.is_platform or tenant.schema_name == get_public_schema_name():
         raise ValidationError(_("The platform itself cannot be deleted."))
@@ -239,16 +479,158 @@ def tenant_delete(*, actor: User, tenant: Tenant, confirmation: str) -> None:
                 ]
             }
         )
+    reason = _public_reason(reason) or _("Deleted by the operators.")
     connection.set_schema_to_public()
     with transaction.atomic():
+        tenant = _locked_tenant(tenant)
         schema = tenant.schema_name
         from catalog.services import tenant_catalog_purge
 
         tenant_catalog_purge(tenant=tenant)
-        # The other rows in public tables point at the tenant with ON DELETE CASCADE.
-        Tenant.objects.filter(pk=tenant.pk).delete()
+        letters = [
+            name
+            for name in VerificationRequest.objects.filter(tenant=tenant)
+            .exclude(letter="")
+            .values_list("letter", flat=True)
+        ]
+        VerificationRequest.objects.filter(tenant=tenant).update(letter="")
+        LoginHandoff.objects.filter(tenant=tenant).delete()
+        Invitation.objects.filter(tenant=tenant).delete()
+        Membership.objects.filter(tenant=tenant).delete()
+        # One by one, so routing forgets each host (tenants/routing.py signals).
+        for domain in Domain.objects.filter(tenant=tenant):
+            domain.delete()
+        tenant.is_active = False
+        tenant.deleted_at = timezone.now()
+        tenant.deleted_by = actor
+        tenant.save(update_fields=["is_active", "deleted_at", "deleted_by"])
         tenant_schema.schema_drop(schema)
+        platform_event_append(
+            kind=PlatformEvent.Kind.TENANT_DELETED,
+            actor=actor,
+            tenant=tenant,
+            reason=reason,
+            details=_tenant_details(tenant),
+            private=_private(note),
+        )
+        # Files cannot roll back: they go once the deletion has committed.
+        transaction.on_commit(
+            partial(_delete_files, schema=schema, names=letters), robust=True
+        )
     logger.warning("tenant %s (%s) deleted by %s", tenant.slug, schema, actor.email)
+    return tenant
+
+
+def _delete_files(*, schema: str, names: list[str]) -> None:
+    """The tenant's own uploads: everything under its schema's prefix, and its letters."""
+    storage = default_storage
+    for name in names:
+        storage.delete(name)
+    _delete_tree(storage, f"tenants/{schema}")
+
+
+def _delete_tree(storage, prefix: str) -> None:
+    try:
+        folders, files = storage.listdir(prefix)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        storage.delete(f"{prefix}/{name}")
+    for folder in folders:
+        _delete_tree(storage, f"{prefix}/{folder}")
+
+
+# --- verification requests (the tenant side) ----------------------------------------
+
+NOTE_MAX = 1000
+
+
+def verification_request_create(
+    *, actor: User, tenant: Tenant, letter, note: str = ""
+) -> VerificationRequest:
+    """A tenant's administrator asks the operators to verify it, with an official letter."""
+    if tenant.is_platform:
+        raise ValidationError(_("The platform itself needs no verification."))
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError(
+            {"note": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}]}
+        )
+    # Who asks is checked before the file is read.
+    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    if letter is None:
+        raise ValidationError(
+            {"letter": [_("Attach the official letter (PDF) of your organisation.")]}
+        )
+    try:
+        validate_pdf(letter, parse=True)
+    except ValidationError as exc:
+        raise ValidationError({"letter": exc.messages}) from None
+    with transaction.atomic():
+        tenant = _locked_tenant(tenant)
+        if tenant.is_verified:
+            raise ValidationError(_("Your organisation is already verified."))
+        if VerificationRequest.objects.filter(
+            tenant=tenant, status=VerificationRequest.Status.PENDING
+        ).exists():
+            raise ValidationError(
+                _("Your request is already with the operators; wait for their answer.")
+            )
+        request = VerificationRequest(
+            tenant=tenant,
+            requested_by=actor,
+            requested_by_label=actor.email,
+            note=note,
+        )
+        request.letter.save(letter.name, letter, save=False)
+        try:
+            request.save()
+        except BaseException as exc:
+            # Nothing half-done: the file goes with the row that failed.
+            default_storage.delete(request.letter.name)
+            if isinstance(exc, IntegrityError):
+                raise ValidationError(
+                    _(
+                        "Your request is already with the operators; wait for their answer."
+                    )
+                ) from None
+            raise
+        transaction.on_commit(partial(_notify_operators, request.pk), robust=True)
+    return request
+
+
+def verification_operators() -> list[str]:
+    """E-mail addresses of the active operators who may verify organisations."""
+    from django.contrib.auth.models import Permission
+
+    permission = Permission.objects.filter(
+        content_type__app_label="tenants", codename="verify_tenant"
+    ).first()
+    operators = User.objects.filter(is_active=True, is_staff=True)
+    holds = Q(is_superuser=True)
+    if permission is not None:
+        holds |= Q(user_permissions=permission) | Q(groups__permissions=permission)
+    return sorted(set(operators.filter(holds).values_list("email", flat=True)))
+
+
+def _notify_operators(request_id: int) -> None:
+    request = VerificationRequest.objects.select_related("tenant").get(pk=request_id)
+    recipients = verification_operators()
+    if not recipients:
+        logger.warning("no operator may verify %s", request.tenant.slug)
+        return
+    context = {
+        "request": request,
+        "tenant": request.tenant,
+        "url": platform_url(f"/operator/verification/{request.pk}/"),
+    }
+    subject = " ".join(
+        render_to_string(
+            "tenants/email/verification_requested_subject.txt", context
+        ).split()
+    )
+    body = render_to_string("tenants/email/verification_requested.txt", context)
+    send_mail(subject, body, None, recipients)
 
 
 # --- the tenant's own profile ---------------------------------------------------

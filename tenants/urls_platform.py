@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_operator as desk
 from . import views_platform as views
 from . import views_transparency
 
@@ -14,4 +15,29 @@ urlpatterns = [
     path(
         "transparency/anchor/", views_transparency.anchor_now, name="transparency_anchor"
     ),
+    # The verification desk (platform operators only, tenants.access.access_operator).
+    path("operator/verification/", desk.queue, name="desk_queue"),
+    path(
+        "operator/verification/<id:request_id>/",
+        desk.request_detail,
+        name="desk_request",
+    ),
+    path(
+        "operator/verification/<id:request_id>/letter/",
+        desk.letter,
+        name="desk_letter",
+    ),
+    path(
+        "operator/verification/<id:request_id>/verify/",
+        desk.verify,
+        name="desk_verify",
+    ),
+    path(
+        "operator/verification/<id:request_id>/refuse/",
+        desk.refuse,
+        name="desk_refuse",
+    ),
 ]
+
+# Every route whose name starts with "desk_" is for operators only;
+# tests/tenants/test_desk.py walks them to prove it.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("dashboard/", views.dashboard, name="tenant_dashboard"),
     path("dashboard/profile/", views.profile, name="tenant_profile"),
+    path("dashboard/verification/", views.verification, name="tenant_verification"),
     path("dashboard/security/", views.security, name="tenant_security"),
     path("dashboard/members/", views.members, name="tenant_members"),
     path("dashboard/members/invite/", views.member_invite, name="tenant_member_invite"),

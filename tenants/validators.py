@@ -13,3 +13,12 @@ def validate_single_line(value: str) -> None:
             _("Use a single line without control characters."),
             code="control_characters",
         )
+
+
+def validate_plain_text(value: str) -> None:
+    """Free text may have line breaks and tabs, but no other control characters."""
+    if any((ord(c) < 32 and c not in "\n\r\t") or ord(c) == 127 for c in value or ""):
+        raise ValidationError(
+            _("Remove the control characters from the text."),
+            code="control_characters",
+        )

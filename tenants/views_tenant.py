@@ -27,6 +27,7 @@ from .forms import (
     RoleForm,
     TenantProfileForm,
     TenantSecurityForm,
+    VerificationRequestForm,
     add_service_errors,
 )
 from .hosts import platform_url, tenant_url
@@ -42,8 +43,17 @@ def _form_errors_to_messages(request, exc: ValidationError) -> None:
 
 @public_page
 def home(request):
-    """The tenant's public page: who they are, whether the platform verified them."""
-    return render(request, "tenants/home.html", {"tenant": request.tenant})
+    """The tenant's public page: who they are, whether the platform verified them
+    (when and by whom, from the platform's transparency log)."""
+    return render(
+        request,
+        "tenants/home.html",
+        {
+            "tenant": request.tenant,
+            "verified_event": selectors.tenant_verified_event(request.tenant),
+            "transparency_url": platform_url("/transparency/", request),
+        },
+    )
 
 
 def handoff(request):
@@ -92,6 +102,7 @@ def dashboard(request):
             "apps_in_use": apps_in_use(tenant),
             "welcome": request.GET.get("welcome") == "1",
             "member_count": selectors.tenant_members(tenant).count(),
+            "verification_pending": selectors.verification_pending(tenant),
         },
     )
 
@@ -117,6 +128,49 @@ def profile(request):
         # An invalid form must not leave half-edited values on request.tenant.
         tenant.refresh_from_db()
     return render(request, "tenants/profile.html", {"tenant": tenant, "form": form})
+
+
+@member_required()
+def verification(request):
+    """Members see where the organisation's verification stands; administrators ask for it."""
+    tenant = request.tenant
+    can_ask = request.membership.role in MANAGE_ROLES
+    requests = list(selectors.tenant_verification_requests(tenant))
+    pending = next((r for r in requests if r.is_pending), None)
+    may_ask = can_ask and not tenant.is_verified and pending is None
+    form = VerificationRequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not can_ask:
+            raise PermissionDenied(_("Only administrators may ask for verification."))
+        if form.is_valid():
+            try:
+                services.verification_request_create(
+                    actor=request.user,
+                    tenant=tenant,
+                    letter=form.cleaned_data["letter"],
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your request was sent to the platform operators. You will get an e-mail with their answer."
+                    ),
+                )
+                return redirect("tenant_verification")
+    return render(
+        request,
+        "tenants/verification.html",
+        {
+            "tenant": tenant,
+            "requests": requests,
+            "pending": pending,
+            "form": form if may_ask or request.method == "POST" else None,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @member_required(roles=MANAGE_ROLES)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.db import connection
 
 from tenants import services
@@ -73,10 +72,17 @@ def test_unverified_tenant_works_for_its_members(garut):
 def test_disabled_tenant_shows_suspended_page_and_keeps_data(garut, operator_client):
     admin = Membership.objects.get(tenant=garut, role="admin").user
     operator_client.post(
-        "/admin/tenants/tenant/", {"action": "disable", "_selected_action": [garut.pk]}
+        "/admin/tenants/tenant/",
+        {
+            "action": "disable",
+            "_selected_action": [garut.pk],
+            "apply": "1",
+            "reason": "Laporan penyalahgunaan sedang diperiksa.",
+        },
     )
     garut.refresh_from_db()
     assert not garut.is_active
+    assert garut.disabled_reason == "Laporan penyalahgunaan sedang diperiksa."
     for path in ("/", "/dashboard/", "/accounts/login/"):
         response = host_client("garut.localhost", admin).get(path)
         assert response.status_code == 503
@@ -100,10 +106,11 @@ def test_delete_requires_typing_the_subdomain(garut, operator_client):
     assert Tenant.objects.filter(pk=garut.pk).exists() and schema_exists("t_garut")
 
 
-def test_delete_drops_schema_and_every_public_row(garut, tangerang, operator_client):
+def test_delete_drops_schema_and_leaves_a_tombstone(garut, tangerang, operator_client):
     # Catalog rows on both sides: Garut publishes an app Tangerang uses, and uses
     # one of Tangerang's, each under an agreement.
-    from catalog.models import Adoption, Agreement, CatalogApp
+    from catalog.models import Adoption, CatalogApp
+    from tenants.models import Domain, LoginHandoff
     from tests.catalog.conftest import make_active_adoption, make_app
 
     make_active_adoption(make_app(garut, slug="garut-app"), tangerang)
@@ -115,17 +122,22 @@ def test_delete_drops_schema_and_every_public_row(garut, tangerang, operator_cli
     )
     assert response.status_code == 302
     assert not schema_exists("t_garut")
+    # The row stays as a tombstone that no list sees.
     assert not Tenant.objects.filter(pk=pk).exists()
-    # Every model with a foreign key to Tenant, found by introspection.
-    for model in apps.get_models():
-        for field in model._meta.get_fields():
-            if getattr(field, "related_model", None) is Tenant and field.many_to_one:
-                assert not model.objects.filter(**{field.name: pk}).exists(), model
+    tombstone = Tenant.all_objects.get(pk=pk)
+    assert tombstone.deleted_at is not None and not tombstone.is_active
+    assert tombstone.deleted_by.email == "operator@bagipakai.test"
+    assert (tombstone.name, tombstone.slug, tombstone.region_code) == (
+        "Pemerintah Kabupaten Garut",
+        "garut",
+        "32.05",
+    )
+    for model in (Domain, Membership, Invitation, LoginHandoff):
+        assert not model.objects.filter(tenant_id=pk).exists(), model
     assert host_client("garut.localhost").get("/").status_code == 404
     # Tangerang's own entry survives, with its adoption by Garut gone.
     assert CatalogApp.objects.filter(pk=tangerang_app.pk).exists()
     assert not Adoption.objects.filter(app=tangerang_app).exists()
-    assert not Agreement.objects.filter(second_party_id=pk).exists()
     tangerang_app.refresh_from_db()
     assert tangerang_app.active_adopters == 0
 

@@ -97,7 +97,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo accounts (password for all: "
             f"{demo.DEMO_PASSWORD}):\n"
-            f"  platform operator  {demo.OPERATOR_EMAIL}  (Django admin at /admin/)\n"
+            f"  platform operator  {demo.OPERATOR_EMAIL}  (verification desk at /operator/verification/, Django admin at /admin/)\n"
             f"  Kota Bandung       {demo.BANDUNG.admin_email} / {demo.BANDUNG.staff_email}\n"
             f"  Kota Tangerang     {demo.TANGERANG.admin_email} / {demo.TANGERANG.staff_email}\n"
             "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test\n"
