@@ -85,8 +85,8 @@ class AdoptionEventInline(admin.TabularInline):
         "action",
         "from_status",
         "to_status",
-        "actor",
-        "actor_tenant",
+        "actor_name",
+        "actor_tenant_name",
         "note",
     ]
     readonly_fields = fields
