@@ -85,7 +85,7 @@ class CatalogQuery:
 PUBLIC_ADOPTION = Q(
     status=Adoption.Status.ACTIVE,
     adopter__is_active=True,
-    adopter__is_verified=True,
+    adopter__verification_status=Tenant.Verification.VERIFIED,
     agreement__version__gt=0,
 )
 
