@@ -1017,11 +1017,8 @@ def adoption_activate(
     """The adopter starts using the app; for hosted apps the module switches on.
     Only under an agreement both parties confirmed."""
     _check_usage(adoption, usage, release)
-    agreement = (
-        Agreement.objects.filter(pk=adoption.agreement_id).first()
-        if adoption.agreement_id
-        else None
-    )
+    # Read from the database: the caller's copy may predate the approval.
+    agreement = Agreement.objects.filter(adoptions__pk=adoption.pk).first()
     if agreement is None or not agreement.is_binding:
         raise ValidationError(
             _(

@@ -142,14 +142,17 @@ def test_full_adoption_of_a_hosted_app(
     agreement.refresh_from_db()
     assert agreement.state == "awaiting"
     verify(tangerang)
-    assert "Agreements to confirm" in tangerang_client.get("/dashboard/").content.decode()
+    assert (
+        "Agreements to confirm" in tangerang_client.get("/dashboard/").content.decode()
+    )
     response = post(tangerang_client, f"{parts.path}do/confirm/", {})
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.state == "confirmed" and agreement.version == 1
-    assert "Agreements to confirm" not in tangerang_client.get(
-        "/dashboard/"
-    ).content.decode()
+    assert (
+        "Agreements to confirm"
+        not in tangerang_client.get("/dashboard/").content.decode()
+    )
     confirmation = agreement.events.get(action="confirm")
     assert (
         confirmation.actor_id,

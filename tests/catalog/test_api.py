@@ -21,13 +21,13 @@ from catalog.models import Adoption, AdoptionEvent, Agreement, CatalogApp, Relea
 from catalog.publiccode import export_publiccode
 from catalog.services import adopters_recount, app_create
 from tenants.models import Tenant
+from tests.catalog.conftest import make_agreement as catalog_make_agreement
 from tests.conftest import (
     PLATFORM_HOST,
     assert_statements,
     host_client,
     is_search_path,
 )
-from tests.catalog.conftest import make_agreement as catalog_make_agreement
 from tests.factories import make_tenant
 
 SCHEMA_URL = "/api/v1/schema/?format=json"
@@ -564,9 +564,7 @@ def test_detail_has_releases_and_active_adopters_without_personal_data(
 
 
 @pytest.mark.django_db
-def test_adopter_without_activation_event_or_release_shows_nulls(
-    api, catalog, bandung
-):
+def test_adopter_without_activation_event_or_release_shows_nulls(api, catalog, bandung):
     adoption = make_adoption(catalog["laksa"], bandung, usage="")
     Adoption.objects.filter(pk=adoption.pk).update(
         updated_at=dt.datetime(2024, 2, 3, 4, 5, tzinfo=dt.UTC)
