@@ -387,13 +387,18 @@ def agreement_events(agreement: Agreement) -> QuerySet[AgreementEvent]:
     return agreement.events.order_by("at", "pk")
 
 
+def agreement_proposal(agreement: Agreement, version: int) -> AgreementEvent | None:
+    """Version `version` of the agreement as it was proposed."""
+    return agreement.events.filter(
+        action=AgreementEvent.Action.PROPOSE, version=version
+    ).first()
+
+
 def agreement_pending_terms(agreement: Agreement) -> AgreementEvent | None:
     """The proposal waiting for confirmation, if any."""
     if agreement.pending_version is None:
         return None
-    return agreement.events.filter(
-        action=AgreementEvent.Action.PROPOSE, version=agreement.pending_version
-    ).first()
+    return agreement_proposal(agreement, agreement.pending_version)
 
 
 def agreements_awaiting(tenant: Tenant) -> QuerySet[Agreement]:

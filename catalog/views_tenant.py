@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -404,19 +405,29 @@ def agreement_action(request, agreement_id, action):
 
 @member_required()
 def agreement_document(request, agreement_id):
-    """The signed PDF, for members of the two parties only."""
+    """The signed PDF in force, or with ?version=N that of version N (an amendment
+    to check before confirming it), for members of the two parties only."""
     agreement = access_agreement(request, agreement_id)
-    if not agreement.document:
+    name = agreement.document.name if agreement.document else ""
+    version = request.GET.get("version", "")
+    if version:
+        if not version.isdigit() or len(version) > 6:
+            raise Http404
+        proposal = selectors.agreement_proposal(agreement, int(version))
+        if proposal is None:
+            raise Http404
+        name = proposal.document
+    if not name:
         raise Http404
     try:
-        handle = agreement.document.open("rb")
+        handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
         handle,
         content_type="application/pdf",
         as_attachment=True,
-        filename=f"agreement-{agreement.pk}.pdf",
+        filename=f"agreement-{agreement.pk}{f'-v{version}' if version else ''}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

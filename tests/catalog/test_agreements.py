@@ -496,3 +496,34 @@ def test_tenant_purge_keeps_other_parties_records(bandung, tangerang, garut, app
     # Two events were added, none removed or changed.
     assert AdoptionEvent.objects.count() == events_before + 2
     assert "Tangerang" not in public_pages(app.slug)
+
+
+def test_amendment_document_is_readable_by_the_parties_before_confirming(
+    bandung, tangerang, bandung_client, tangerang_client, garut_client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    agreement = make_agreement(bandung, tangerang)
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response = post(
+        bandung_client,
+        f"/apps/agreements/{agreement.pk}/do/amend/",
+        {
+            **TERMS,
+            "document": SimpleUploadedFile(
+                "adendum.pdf", pdf, content_type="application/pdf"
+            ),
+        },
+    )
+    assert response.status_code == 302
+    url = f"/apps/agreements/{agreement.pk}/document/"
+    page = tangerang_client.get(f"/apps/agreements/{agreement.pk}/").content.decode()
+    assert f"{url}?version=2" in page
+    response = tangerang_client.get(f"{url}?version=2")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == pdf
+    # Nothing in force yet, nothing for outsiders, nothing for bad versions.
+    assert tangerang_client.get(url).status_code == 404
+    assert garut_client.get(f"{url}?version=2").status_code == 404
+    for bad in ("abc", "9", "1" * 40, "-1"):
+        assert tangerang_client.get(f"{url}?version={bad}").status_code == 404
