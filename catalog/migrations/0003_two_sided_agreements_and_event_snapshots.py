@@ -42,6 +42,12 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.RunPython(snapshot_events, migrations.RunPython.noop),
+        # Run the foreign-key checks the rows above queued, so the table may be
+        # altered in this transaction (PostgreSQL refuses with pending trigger events).
+        migrations.RunSQL(
+            "SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED",
+            migrations.RunSQL.noop,
+        ),
         migrations.AlterField(
             model_name="adoptionevent",
             name="actor",

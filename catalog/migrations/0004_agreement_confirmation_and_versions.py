@@ -152,5 +152,11 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('action__in', ['propose', 'confirm', 'decline', 'end'])), name='catalog_agreementevent_action'),
         ),
         migrations.RunPython(agreements_awaiting, migrations.RunPython.noop),
+        # Run the foreign-key checks the rows above queued, so the table may be
+        # altered in this transaction (PostgreSQL refuses with pending trigger events).
+        migrations.RunSQL(
+            "SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED",
+            migrations.RunSQL.noop,
+        ),
         core.db.AppendOnly("AgreementEvent"),
     ]
