@@ -451,9 +451,8 @@ def agreement_amend(
         stored = ""
         if document:
             validate_pdf(document)
-            stored = default_storage.save(
-                f"catalog/agreements/{document.name}", document
-            )
+            # The storage adds a random suffix; the uploaded name is not trusted.
+            stored = default_storage.save("catalog/agreements/amendment.pdf", document)
         version = _last_version(agreement) + 1
         AgreementEvent.objects.create(
             agreement=agreement,
