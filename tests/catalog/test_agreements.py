@@ -527,3 +527,32 @@ def test_amendment_document_is_readable_by_the_parties_before_confirming(
     assert garut_client.get(f"{url}?version=2").status_code == 404
     for bad in ("abc", "9", "1" * 40, "-1"):
         assert tangerang_client.get(f"{url}?version={bad}").status_code == 404
+
+
+def test_hostile_input_on_the_agreement_forms_is_a_form_error(
+    bandung, tangerang, bandung_client, tangerang_client
+):
+    agreement = make_agreement(bandung, tangerang)
+    url = f"/apps/agreements/{agreement.pk}/do/"
+    cases = [
+        ("end", {"ended_on": "2026-13-45", "reason": "x"}),
+        ("end", {"ended_on": ["2026-03-01", "2026-03-02"], "reason": "x" * 5000}),
+        ("end", {"ended_on": "2020-01-01", "reason": "sebelum berlaku"}),
+        ("amend", {**TERMS, "signed_on": "kemarin", "title": "t" * 400}),
+    ]
+    for action, data in cases:
+        response = tangerang_client.post(f"{url}{action}/", data)
+        assert response.status_code == 400, (action, data)
+    # The input is kept on the page that says why.
+    response = tangerang_client.post(
+        f"{url}end/", {"ended_on": "2020-01-01", "reason": "sebelum berlaku"}
+    )
+    html = response.content.decode()
+    assert "cannot end before it starts" in html and "sebelum berlaku" in html
+    assert tangerang_client.post(f"{url}unknown/", {}).status_code == 404
+    assert tangerang_client.get(f"{url}confirm/").status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.state == "confirmed" and agreement.events.count() == 2
+    # Nothing waits for anyone: confirming or declining is refused with a message.
+    response = tangerang_client.post(f"{url}confirm/", {}, follow=True)
+    assert "Nothing is waiting for confirmation" in response.content.decode()
