@@ -433,7 +433,10 @@ class AgreementEvent(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     # For a proposal: the version's terms (dates as ISO strings) and its document.
     terms = models.JSONField(default=dict, blank=True)
-    document = models.CharField(max_length=300, blank=True)
+    # A FileField so that cleanup_uploads (core.files) sees every version's PDF.
+    document = models.FileField(
+        max_length=300, upload_to="catalog/agreements/", blank=True
+    )
     reason = models.TextField(blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_name = models.CharField(max_length=200, blank=True)

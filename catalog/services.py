@@ -508,7 +508,7 @@ def agreement_confirm(
         )
         for name, value in _terms_from_json(proposal.terms).items():
             setattr(agreement, name, value)
-        agreement.document.name = proposal.document or None
+        agreement.document.name = proposal.document.name or None
         agreement.version = agreement.pending_version
         agreement.pending_version = None
         agreement.awaiting_party = None

@@ -416,7 +416,7 @@ def agreement_document(request, agreement_id):
         proposal = selectors.agreement_proposal(agreement, int(version))
         if proposal is None:
             raise Http404
-        name = proposal.document
+        name = proposal.document.name
     if not name:
         raise Http404
     try:

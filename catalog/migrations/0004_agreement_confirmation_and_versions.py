@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('version', models.PositiveIntegerField()),
                 ('action', models.CharField(choices=[('propose', 'Proposed'), ('confirm', 'Confirmed'), ('decline', 'Declined'), ('end', 'Ended')], max_length=20)),
                 ('terms', models.JSONField(blank=True, default=dict)),
-                ('document', models.CharField(blank=True, max_length=300)),
+                ('document', models.FileField(blank=True, max_length=300, upload_to='catalog/agreements/')),
                 ('reason', models.TextField(blank=True)),
                 ('actor_id', models.BigIntegerField(blank=True, null=True)),
                 ('actor_name', models.CharField(blank=True, max_length=200)),

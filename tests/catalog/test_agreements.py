@@ -527,6 +527,11 @@ def test_amendment_document_is_readable_by_the_parties_before_confirming(
     assert garut_client.get(f"{url}?version=2").status_code == 404
     for bad in ("abc", "9", "1" * 40, "-1"):
         assert tangerang_client.get(f"{url}?version={bad}").status_code == 404
+    # Every version's PDF is named by a row: cleanup_uploads keeps it.
+    from core.files import referenced_names
+
+    proposal = agreement.events.get(version=2, action="propose")
+    assert proposal.document.name in referenced_names()
 
 
 def test_hostile_input_on_the_agreement_forms_is_a_form_error(
