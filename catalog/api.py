@@ -179,6 +179,9 @@ class AgreementSummarySerializer(serializers.Serializer):
         help_text="When a party recorded that the agreement ended; the adoption "
         "then ends after a grace period unless a new agreement replaces it.",
     )
+    end_reason = serializers.CharField(
+        help_text="Why the agreement ended, as the party that recorded it wrote it."
+    )
 
 
 class AdopterSerializer(serializers.Serializer):

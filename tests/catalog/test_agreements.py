@@ -397,7 +397,9 @@ def test_ending_flags_adoptions_and_they_lapse_after_the_grace_period(
     for client in (tangerang_client, bandung_client):
         page = client.get(f"/apps/adoptions/{adoption.pk}/").content.decode()
         assert "ends on 30 May 2026 unless a new agreement" in page
-    assert "use ends on 30 May 2026" in public_pages(app.slug)
+    public = public_pages(app.slug)
+    assert "use ends on 30 May 2026" in public and "Tidak diperpanjang" in public
+    assert '"ended_on":"2026-03-01"' in public.replace(" ", "")
     assert "ends on 30 May 2026" in tangerang_client.get("/dashboard/").content.decode()
 
     # Garut's agreement ends too, but a new confirmed one replaces it.

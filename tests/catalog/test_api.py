@@ -555,6 +555,7 @@ def test_detail_has_releases_and_active_adopters_without_personal_data(
                 "number": "119/MoU-Diskominfo/2017",
                 "signed_on": "2017-08-14",
                 "ended_on": None,
+                "end_reason": "",
             },
             "ends_on": None,
         }
