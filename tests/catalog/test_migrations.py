@@ -13,8 +13,8 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-BEFORE = [("catalog", "0002_app_active_adopters")]
-AFTER = [("catalog", "0004_agreement_confirmation_and_versions")]
+BEFORE = [("catalog", "0003_publiccode_document_and_contractors")]
+AFTER = [("catalog", "0005_agreement_confirmation_and_versions")]
 
 
 def test_existing_rows_get_snapshots_and_agreements_await_confirmation(

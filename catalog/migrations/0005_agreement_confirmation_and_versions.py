@@ -60,7 +60,7 @@ def agreements_awaiting(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_two_sided_agreements_and_event_snapshots'),
+        ('catalog', '0004_two_sided_agreements_and_event_snapshots'),
         ('tenants', '0007_tenant_mfa_required_and_mfa_reset_event'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

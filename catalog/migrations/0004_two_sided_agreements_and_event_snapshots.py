@@ -24,7 +24,7 @@ def snapshot_events(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0002_app_active_adopters"),
+        ("catalog", "0003_publiccode_document_and_contractors"),
         ("core", "0001_refuse_change_function"),
         ("tenants", "0007_tenant_mfa_required_and_mfa_reset_event"),
     ]
