@@ -563,3 +563,15 @@ def test_hostile_input_on_the_agreement_forms_is_a_form_error(
     # Nothing waits for anyone: confirming or declining is refused with a message.
     response = tangerang_client.post(f"{url}confirm/", {}, follow=True)
     assert "Nothing is waiting for confirmation" in response.content.decode()
+
+
+def test_lapsed_adoptions_are_ended_by_a_daily_job():
+    from core.jobs import periodic_jobs
+
+    (job,) = [j for j in periodic_jobs() if j.name == "adoption_end_lapsed"]
+    assert job.func == "catalog.services.adoption_end_lapsed"
+    assert job.cron == "15 1 * * *"
+    module, _, name = job.func.rpartition(".")
+    assert getattr(__import__(module, fromlist=[name]), name) is (
+        services.adoption_end_lapsed
+    )
