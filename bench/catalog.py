@@ -853,6 +853,10 @@ def _agreement_for(seed: Seed, publisher, adopter) -> int:
             else None,
             first_signatory=f"Wali Kota {_city(publisher)}",
             second_signatory=f"Wali Kota {_city(adopter)}",
+            # Bulk data: confirmed by both parties, as public adoptions need.
+            state=Agreement.State.CONFIRMED,
+            version=1,
+            pending_version=None,
         )
         seed.agreements[key] = agreement.pk
     return seed.agreements[key]

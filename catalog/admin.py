@@ -85,8 +85,8 @@ class AdoptionEventInline(admin.TabularInline):
         "action",
         "from_status",
         "to_status",
-        "actor",
-        "actor_tenant",
+        "actor_name",
+        "actor_tenant_name",
         "note",
     ]
     readonly_fields = fields
@@ -119,7 +119,14 @@ class AdoptionAdmin(ReadOnlyAdmin):
 
 @admin.register(Agreement)
 class AgreementAdmin(ReadOnlyAdmin):
-    list_display = ["number", "kind", "first_party", "second_party", "signed_on"]
-    list_filter = ["kind"]
+    list_display = [
+        "number",
+        "kind",
+        "first_party",
+        "second_party",
+        "signed_on",
+        "state",
+    ]
+    list_filter = ["kind", "state"]
     search_fields = ["number", "title", "first_party__name", "second_party__name"]
     list_select_related = ["first_party", "second_party"]

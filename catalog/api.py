@@ -169,9 +169,19 @@ class ReleaseSerializer(serializers.Serializer):
 
 
 class AgreementSummarySerializer(serializers.Serializer):
+    """The version both parties confirmed (only confirmed agreements are public)."""
+
     kind = serializers.ChoiceField(choices=Agreement.Kind.choices)
     number = serializers.CharField()
     signed_on = serializers.DateField()
+    ended_on = serializers.DateField(
+        allow_null=True,
+        help_text="When a party recorded that the agreement ended; the adoption "
+        "then ends after a grace period unless a new agreement replaces it.",
+    )
+    end_reason = serializers.CharField(
+        help_text="Why the agreement ended, as the party that recorded it wrote it."
+    )
 
 
 class AdopterSerializer(serializers.Serializer):
@@ -194,6 +204,11 @@ class AdopterSerializer(serializers.Serializer):
     )
     agreement = AgreementSummarySerializer(
         allow_null=True, help_text="The MoU or PKS the app is used under."
+    )
+    ends_on = serializers.DateField(
+        source="lapses_on",
+        allow_null=True,
+        help_text="When the adoption ends because its agreement ended, if it did.",
     )
 
     @extend_schema_field(

@@ -7,3 +7,14 @@ class CatalogConfig(AppConfig):
 
     name = "catalog"
     verbose_name = _("App catalog")
+
+    def ready(self):
+        from core.jobs import periodic_register
+
+        # Daily (UTC; 08:15 in Jakarta): adoptions whose agreement ended more
+        # than AGREEMENT_END_GRACE_DAYS ago, and was not replaced, end.
+        periodic_register(
+            "adoption_end_lapsed",
+            func="catalog.services.adoption_end_lapsed",
+            cron="15 1 * * *",
+        )

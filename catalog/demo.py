@@ -9,8 +9,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.test import override_settings
 
-from tenants.models import Tenant, User
+from tenants.models import Membership, Tenant, User
 
 from . import services
 from .models import Adoption, AdoptionEvent, Agreement, CatalogApp
@@ -359,7 +360,13 @@ def seed_catalog(*, operator: User) -> dict:
                     notes=notes,
                 )
 
-    with transaction.atomic():
+    # The confirmation requests would print a hundred e-mails: keep them in memory.
+    with (
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ),
+        transaction.atomic(),
+    ):
         bandung, tangerang = tenants["bandung"], tenants["tangerang"]
         mou = _agreement(
             first=bandung,
@@ -418,6 +425,17 @@ def seed_catalog(*, operator: User) -> dict:
     }
 
 
+def _admin(tenant):
+    """The tenant's first administrator: the person who acts for it in the demo."""
+    membership = (
+        Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership else None
+
+
 def _agreement(
     *,
     first,
@@ -431,24 +449,30 @@ def _agreement(
     second_signatory,
     operator,
 ):
+    """The first party records the agreement, the second confirms it: both sides
+    act through the services, as in real use (demo tenants are verified by
+    seed_demo before this runs)."""
     agreement = Agreement.objects.filter(
         first_party=first, second_party=second, number=number
     ).first()
     if agreement is None:
-        agreement = Agreement.objects.create(
+        agreement = services.agreement_create(
+            actor=_admin(first),
+            tenant=first,
+            counterparty=second,
             kind=kind,
             number=number,
             title=title,
-            first_party=first,
-            second_party=second,
             signed_on=signed_on,
             signed_at_place=place,
             valid_from=signed_on,
             valid_until=date(signed_on.year + 10, signed_on.month, signed_on.day),
             first_signatory=first_signatory,
             second_signatory=second_signatory,
-            created_by=operator,
-            created_at=_at(signed_on),
+        )
+    if agreement.awaiting_party_id == second.pk:
+        agreement = services.agreement_confirm(
+            actor=_admin(second), tenant=second, agreement=agreement
         )
     return agreement
 
@@ -475,12 +499,19 @@ def _adoption(*, app, adopter, agreement, usage, release, day, purpose):
         ("activate", "approved", "active"),
     ]
     for action, before, after in steps:
+        acting = app.publisher if action == "approve" else adopter
         AdoptionEvent.objects.create(
             adoption=adoption,
             action=action,
             from_status=before,
             to_status=after,
-            actor_tenant=app.publisher if action == "approve" else adopter,
+            actor_tenant_id=acting.pk,
+            actor_tenant_name=acting.name,
+            actor_name=_user_name(_admin(acting)),
             note="Data demo",
             at=_at(day),
         )
+
+
+def _user_name(user) -> str:
+    return (user.full_name or user.email) if user else ""

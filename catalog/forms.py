@@ -109,8 +109,49 @@ class AgreementForm(AgreementFieldsForm):
         self.fields["counterparty"].queryset = (
             Tenant.objects.exclude(pk=tenant.pk)
             .exclude(kind=Tenant.Kind.PLATFORM)
+            .filter(is_active=True)
             .order_by("name")
         )
+
+
+class AgreementAmendForm(AgreementFieldsForm):
+    """New terms for a confirmed agreement, starting from the terms in force."""
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        kwargs.setdefault(
+            "initial", {name: getattr(agreement, name) for name in Agreement.TERMS}
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["first_signatory"].label = _("Signatory for %(party)s") % {
+            "party": agreement.first_party.name
+        }
+        self.fields["first_signatory"].help_text = ""
+        self.fields["second_signatory"].label = _("Signatory for %(party)s") % {
+            "party": agreement.second_party.name
+        }
+        self.fields["document"].label = _(
+            "Signed document of the amendment (PDF, optional)"
+        )
+        self.fields["document"].help_text = _(
+            "Leave empty to keep the document in force."
+        )
+
+
+class AgreementEndForm(forms.Form):
+    ended_on = forms.DateField(label=_("Ended on"), widget=DATE_WIDGET)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReplaceAgreementForm(forms.Form):
+    agreement = forms.ModelChoiceField(
+        label=_("New agreement"), queryset=Agreement.objects.none()
+    )
+
+    def __init__(self, *args, agreements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = agreements
 
 
 class ApproveForm(AgreementFieldsForm):
@@ -121,7 +162,7 @@ class ApproveForm(AgreementFieldsForm):
         queryset=Agreement.objects.none(),
         required=False,
         help_text=_(
-            "Choose an agreement already signed with this organisation, or fill in a new one below."
+            "Choose an agreement both organisations confirmed, or fill in a new one below: the other organisation will be asked to confirm it before the app can be used."
         ),
     )
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
+from tenants.access import request_membership
+
 from . import hosted, selectors
 
 
@@ -39,15 +41,28 @@ class HostedModuleMiddleware:
         return self.get_response(request)
 
 
+def _awaiting_confirmation(request) -> tuple:
+    """Agreements waiting for this tenant's administrators to confirm (admins only)."""
+    membership = request_membership(request)
+    if membership is None or membership.role != membership.Role.ADMIN:
+        return ()
+    return tuple(selectors.agreements_awaiting(request.tenant))
+
+
 def menu(request):
-    """Context processor: the menu entries of this tenant's hosted modules."""
+    """Context processor: the menu entries of this tenant's hosted modules, and
+    the agreements its administrators are asked to confirm (on the dashboard).
+    Both lazy: a page that shows neither queries nothing."""
     tenant = getattr(request, "tenant", None)
     if tenant is None or tenant.is_platform:
-        return {"module_menu": ()}
+        return {"module_menu": (), "agreements_to_confirm": ()}
     return {
         "module_menu": SimpleLazyObject(
             lambda: tuple(
                 m for m in hosted.modules() if m.key in enabled_modules(request)
             )
-        )
+        ),
+        "agreements_to_confirm": SimpleLazyObject(
+            lambda: _awaiting_confirmation(request)
+        ),
     }

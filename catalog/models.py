@@ -286,21 +286,45 @@ class Agreement(models.Model):
     """A cooperation agreement between two governments (MoU or PKS).
 
     One agreement may cover several adoptions, e.g. an MoU signed first and
-    the apps adopted under it later.
+    the apps adopted under it later. It is recorded by one party (always the
+    first party) and binds nobody until an administrator of the other party
+    confirms it. The row holds the terms in force: the last confirmed version,
+    or the first proposal while nothing has been confirmed. Every proposal,
+    confirmation, refusal and ending is kept in AgreementEvent; a pending
+    amendment's terms live in its proposal event until the other side confirms.
     """
 
     class Kind(models.TextChoices):
         MOU = "mou", _("Memorandum of understanding (MoU / nota kesepahaman)")
         PKS = "pks", _("Cooperation agreement (PKS / perjanjian kerja sama)")
 
+    class State(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed by both parties")
+        DECLINED = "declined", _("Declined by the other party")
+        ENDED = "ended", _("Ended")
+
+    # The terms an amendment may change (and each version records).
+    TERMS = (
+        "kind",
+        "number",
+        "title",
+        "signed_on",
+        "signed_at_place",
+        "valid_from",
+        "valid_until",
+        "first_signatory",
+        "second_signatory",
+    )
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     number = models.CharField(_("number"), max_length=120)
     title = models.CharField(_("title"), max_length=300)
     first_party = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="agreements_as_first_party"
+        Tenant, on_delete=models.PROTECT, related_name="agreements_as_first_party"
     )
     second_party = models.ForeignKey(
-        Tenant, on_delete=models.CASCADE, related_name="agreements_as_second_party"
+        Tenant, on_delete=models.PROTECT, related_name="agreements_as_second_party"
     )
     signed_on = models.DateField(_("signed on"))
     signed_at_place = models.CharField(_("place of signing"), max_length=200)
@@ -319,6 +343,19 @@ class Agreement(models.Model):
     document = models.FileField(
         _("signed document (PDF)"), upload_to="catalog/agreements/", blank=True
     )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.AWAITING
+    )
+    # The version in force (confirmed), 0 while none has been confirmed.
+    version = models.PositiveIntegerField(default=0)
+    # The version waiting for `awaiting_party` to confirm it, if any.
+    pending_version = models.PositiveIntegerField(null=True, blank=True)
+    awaiting_party = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.TextField(_("reason for ending"), blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -338,6 +375,19 @@ class Agreement(models.Model):
                 | models.Q(valid_until__gte=models.F("valid_from")),
                 name="catalog_agreement_valid_period",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    state__in=["awaiting", "confirmed", "declined", "ended"]
+                ),
+                name="catalog_agreement_state",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["awaiting_party"],
+                condition=models.Q(awaiting_party__isnull=False),
+                name="catalog_agreement_awaiting",
+            ),
         ]
 
     def __str__(self):
@@ -345,6 +395,69 @@ class Agreement(models.Model):
 
     def involves(self, tenant) -> bool:
         return tenant.pk in (self.first_party_id, self.second_party_id)
+
+    def other_party_id(self, tenant_id: int) -> int:
+        return (
+            self.second_party_id
+            if tenant_id == self.first_party_id
+            else self.first_party_id
+        )
+
+    @property
+    def is_binding(self) -> bool:
+        """Both parties confirmed it and nobody recorded its end."""
+        return self.state == self.State.CONFIRMED
+
+    @property
+    def was_confirmed(self) -> bool:
+        """Some version was confirmed by both parties (it may have ended since)."""
+        return self.version > 0
+
+
+class AgreementEvent(models.Model):
+    """One step in an agreement's life: a version proposed, confirmed or declined,
+    or the agreement ended. Append-only (a database trigger refuses UPDATE and
+    DELETE); who acted is kept as a snapshot, so deleting a user or a tenant
+    never touches it."""
+
+    class Action(models.TextChoices):
+        PROPOSE = "propose", _("Proposed")
+        CONFIRM = "confirm", _("Confirmed")
+        DECLINE = "decline", _("Declined")
+        END = "end", _("Ended")
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.PROTECT, related_name="events"
+    )
+    version = models.PositiveIntegerField()
+    action = models.CharField(max_length=20, choices=Action.choices)
+    # For a proposal: the version's terms (dates as ISO strings) and its document.
+    terms = models.JSONField(default=dict, blank=True)
+    # A FileField so that cleanup_uploads (core.files) sees every version's PDF.
+    document = models.FileField(
+        max_length=300, upload_to="catalog/agreements/", blank=True
+    )
+    reason = models.TextField(blank=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_name = models.CharField(max_length=200, blank=True)
+    actor_tenant_id = models.BigIntegerField(null=True, blank=True)
+    actor_tenant_name = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["agreement", "version"], name="catalog_agrevent_ver"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["propose", "confirm", "decline", "end"]),
+                name="catalog_agreementevent_action",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action} v{self.version} by {self.actor_name}"
 
 
 class Adoption(models.Model):
@@ -415,6 +528,37 @@ class Adoption(models.Model):
     def __str__(self):
         return f"{self.adopter} → {self.app} ({self.status})"
 
+    @property
+    def waits_for_agreement(self) -> bool:
+        """Approved under an agreement the other side has not confirmed yet."""
+        return (
+            self.status == self.Status.APPROVED
+            and self.agreement_id is not None
+            and not self.agreement.was_confirmed
+        )
+
+    @property
+    def agreement_ended(self) -> bool:
+        """Still live although the agreement it rests on was ended."""
+        return (
+            self.status in self.LIVE_STATUSES
+            and self.agreement_id is not None
+            and self.agreement.state == Agreement.State.ENDED
+        )
+
+    @property
+    def lapses_on(self):
+        """The day a live adoption ends because its agreement ended, if it did."""
+        if not self.agreement_ended or self.agreement.ended_on is None:
+            return None
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        return self.agreement.ended_on + timedelta(
+            days=settings.AGREEMENT_END_GRACE_DAYS
+        )
+
 
 class AdoptionEvent(models.Model):
     """Who did what to an adoption, and when. Append-only."""
@@ -426,20 +570,23 @@ class AdoptionEvent(models.Model):
         REJECT = "reject", _("Rejected")
         ACTIVATE = "activate", _("Activated")
         UPDATE = "update", _("Usage changed")
+        AGREEMENT = "agreement", _("Agreement replaced")
         END = "end", _("Ended")
 
     adoption = models.ForeignKey(
-        Adoption, on_delete=models.CASCADE, related_name="events"
+        Adoption, on_delete=models.PROTECT, related_name="events"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    # Snapshots, not foreign keys: deleting a user or a tenant never touches
+    # another party's history (the table refuses UPDATE and DELETE anyway).
+    actor_id = models.BigIntegerField(null=True, blank=True, db_column="actor_id")
+    actor_name = models.CharField(max_length=200, blank=True)
+    actor_tenant_id = models.BigIntegerField(
+        null=True, blank=True, db_column="actor_tenant_id"
     )
-    actor_tenant = models.ForeignKey(
-        Tenant, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
+    actor_tenant_name = models.CharField(max_length=200, blank=True)
     note = models.TextField(blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -27,7 +27,14 @@ from tenants.models import Tenant
 from tenants.selectors import clean_param
 
 from . import hosted
-from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from .models import (
+    Adoption,
+    AdoptionEvent,
+    Agreement,
+    AgreementEvent,
+    CatalogApp,
+    Release,
+)
 from .vocabularies import label
 
 SORTS = {
@@ -72,15 +79,22 @@ class CatalogQuery:
         return self.sort or ("relevance" if self.q else "adopted")
 
 
+# What the public may count and see of an adoption: active, by a verified
+# organisation whose site is live, under an agreement both parties confirmed
+# (it may have ended since: the adoption is then flagged until it lapses).
+PUBLIC_ADOPTION = Q(
+    status=Adoption.Status.ACTIVE,
+    adopter__is_active=True,
+    adopter__verification_status=Tenant.Verification.VERIFIED,
+    agreement__version__gt=0,
+)
+
+
 def active_adopters_count():
-    """Active adoptions of the outer app by organisations whose sites are live."""
+    """Adoptions of the outer app that the public sees (PUBLIC_ADOPTION)."""
     return Coalesce(
         Subquery(
-            Adoption.objects.filter(
-                app=OuterRef("pk"),
-                status=Adoption.Status.ACTIVE,
-                adopter__is_active=True,
-            )
+            Adoption.objects.filter(PUBLIC_ADOPTION, app=OuterRef("pk"))
             .values("app")
             .annotate(n=Count("pk"))
             .values("n")[:1]
@@ -258,9 +272,7 @@ def app_detail(slug: str, *, with_adopters: bool = True) -> CatalogApp | None:
 def app_adopters(app: CatalogApp | None) -> QuerySet[Adoption]:
     """Who uses `app` now, by name: active adoptions by organisations whose sites
     are live (what "used by" counts). `None`: of any app, for a prefetch."""
-    adoptions = Adoption.objects.filter(
-        status=Adoption.Status.ACTIVE, adopter__is_active=True
-    )
+    adoptions = Adoption.objects.filter(PUBLIC_ADOPTION)
     if app is not None:
         adoptions = adoptions.filter(app=app)
     return (
@@ -358,10 +370,41 @@ def tenant_agreements(tenant: Tenant) -> QuerySet[Agreement]:
 
 
 def agreements_between(a: Tenant, b: Tenant) -> QuerySet[Agreement]:
+    """Agreements between a and b that can back an adoption: confirmed by both."""
     return Agreement.objects.filter(
-        Q(first_party=a, second_party=b) | Q(first_party=b, second_party=a)
+        Q(first_party=a, second_party=b) | Q(first_party=b, second_party=a),
+        state=Agreement.State.CONFIRMED,
     ).order_by("-signed_on")
 
 
 def adoption_events(adoption: Adoption) -> QuerySet[AdoptionEvent]:
-    return adoption.events.select_related("actor", "actor_tenant").order_by("at", "pk")
+    return adoption.events.order_by("at", "pk")
+
+
+def agreement_events(agreement: Agreement) -> QuerySet[AgreementEvent]:
+    """The agreement's history, oldest first: every version proposed, and what
+    the other party decided."""
+    return agreement.events.order_by("at", "pk")
+
+
+def agreement_proposal(agreement: Agreement, version: int) -> AgreementEvent | None:
+    """Version `version` of the agreement as it was proposed."""
+    return agreement.events.filter(
+        action=AgreementEvent.Action.PROPOSE, version=version
+    ).first()
+
+
+def agreement_pending_terms(agreement: Agreement) -> AgreementEvent | None:
+    """The proposal waiting for confirmation, if any."""
+    if agreement.pending_version is None:
+        return None
+    return agreement_proposal(agreement, agreement.pending_version)
+
+
+def agreements_awaiting(tenant: Tenant) -> QuerySet[Agreement]:
+    """Agreements and amendments waiting for `tenant` to confirm or decline."""
+    return (
+        Agreement.objects.filter(awaiting_party=tenant)
+        .select_related("first_party", "second_party")
+        .order_by("created_at", "pk")
+    )

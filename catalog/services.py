@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.entitlements import check_hosted_adoption_allowed
 from tenants.access import access_operator
+from tenants.hosts import tenant_url
 from tenants.models import Membership, PlatformEvent, Tenant, User
 from tenants.transparency import platform_event_append
 
@@ -24,6 +28,7 @@ from .models import (
     Adoption,
     AdoptionEvent,
     Agreement,
+    AgreementEvent,
     CatalogApp,
     Contractor,
     Release,
@@ -291,58 +296,348 @@ def screenshot_remove(*, actor: User, screenshot: Screenshot) -> None:
 
 
 # --- agreements ---------------------------------------------------------------------
+#
+# An agreement binds nobody until an administrator of the other party confirms
+# it. Each proposal (the first recording, then every amendment) is a version in
+# AgreementEvent, which nobody can rewrite; the Agreement row holds the terms in
+# force, so a declined amendment leaves the confirmed version as it was.
 
 
-def agreement_create(
-    *,
-    actor: User,
-    tenant: Tenant,
-    counterparty: Tenant,
-    kind: str,
-    number: str,
-    title: str,
-    signed_on: date,
-    signed_at_place: str,
-    valid_from: date,
-    valid_until: date | None,
-    first_signatory: str,
-    second_signatory: str,
-    document=None,
-) -> Agreement:
-    """Record an agreement between `tenant` (the actor's side) and `counterparty`."""
-    _require_admin(actor, tenant)
-    if counterparty.pk == tenant.pk or counterparty.is_platform:
-        raise ValidationError(
-            {"counterparty": [_("Choose the other party of the agreement.")]}
+def _actor_snapshot(actor: User | None, tenant: Tenant | None) -> dict:
+    """Who acted, as text that outlives the user and the tenant."""
+    return {
+        "actor_id": actor.pk if actor else None,
+        "actor_name": (actor.full_name or actor.email)[:200]
+        if actor
+        else _("BagiPakai platform")[:200],
+        "actor_tenant_id": tenant.pk if tenant else None,
+        "actor_tenant_name": tenant.name[:200] if tenant else "",
+    }
+
+
+def _require_verified(tenant: Tenant) -> None:
+    if not tenant.is_verified:
+        raise PermissionDenied(
+            _(
+                "Only verified organisations can record or confirm agreements. The platform team verifies new organisations."
+            )
         )
-    agreement = Agreement(
-        kind=kind,
-        number=number.strip(),
-        title=title.strip(),
-        first_party=tenant,
-        second_party=counterparty,
-        signed_on=signed_on,
-        signed_at_place=signed_at_place.strip(),
-        valid_from=valid_from,
-        valid_until=valid_until,
-        first_signatory=first_signatory.strip(),
-        second_signatory=second_signatory.strip(),
-        created_by=actor,
-    )
+
+
+def _validated_terms(agreement: Agreement, terms: dict) -> dict:
+    """Apply `terms` to `agreement` (unsaved) and check them; returns them cleaned."""
+    cleaned = {}
+    for name in Agreement.TERMS:
+        value = terms[name]
+        cleaned[name] = value.strip() if isinstance(value, str) else value
+        setattr(agreement, name, cleaned[name])
     errors = {}
-    if valid_until and valid_until < valid_from:
+    if cleaned["valid_until"] and cleaned["valid_until"] < cleaned["valid_from"]:
         errors["valid_until"] = [_("The agreement cannot end before it starts.")]
     try:
-        agreement.full_clean(exclude=["document", "created_by"])
+        agreement.full_clean(
+            exclude=["document", "created_by", "first_party", "second_party"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
+    return cleaned
+
+
+def _terms_json(terms: dict) -> dict:
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in terms.items()
+    }
+
+
+def _terms_from_json(data: dict) -> dict:
+    terms = dict(data)
+    for name in ("signed_on", "valid_from", "valid_until"):
+        if terms.get(name):
+            terms[name] = date.fromisoformat(terms[name])
+    return terms
+
+
+def agreement_create(
+    *,
+    actor: User | None,
+    tenant: Tenant,
+    counterparty: Tenant,
+    document=None,
+    **terms,
+) -> Agreement:
+    """Record an agreement between `tenant` (the actor's side) and `counterparty`.
+
+    It waits for an administrator of `counterparty` to confirm it; until then
+    only the two parties see it and it backs no adoption.
+    """
+    _require_admin(actor, tenant)
+    _require_verified(tenant)
+    if (
+        counterparty.pk == tenant.pk
+        or counterparty.is_platform
+        or not counterparty.is_active
+    ):
+        raise ValidationError(
+            {"counterparty": [_("Choose the other party of the agreement.")]}
+        )
+    unknown = set(terms) - set(Agreement.TERMS)
+    if unknown:
+        raise ValueError(f"not agreement terms: {sorted(unknown)}")
+    agreement = Agreement(
+        first_party=tenant,
+        second_party=counterparty,
+        created_by=actor,
+        state=Agreement.State.AWAITING,
+        pending_version=1,
+        awaiting_party=counterparty,
+    )
+    cleaned = _validated_terms(agreement, terms)
     if document:
         validate_pdf(document)
         agreement.document = document
-    agreement.save()
+    with transaction.atomic():
+        agreement.save()
+        AgreementEvent.objects.create(
+            agreement=agreement,
+            version=1,
+            action=AgreementEvent.Action.PROPOSE,
+            terms=_terms_json(cleaned),
+            document=agreement.document.name if agreement.document else "",
+            **_actor_snapshot(actor, tenant),
+        )
+        _ask_confirmation(agreement)
     return agreement
+
+
+def _locked_agreement(agreement: Agreement) -> Agreement:
+    return (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("first_party", "second_party", "awaiting_party")
+        .get(pk=agreement.pk)
+    )
+
+
+def agreement_amend(
+    *, actor: User | None, tenant: Tenant, agreement: Agreement, document=None, **terms
+) -> Agreement:
+    """Propose new terms for a confirmed agreement. The other party confirms them
+    again; until it does, the confirmed version stays in force."""
+    _require_admin(actor, tenant)
+    _require_verified(tenant)
+    with transaction.atomic():
+        agreement = _locked_agreement(agreement)
+        if not agreement.involves(tenant):
+            raise PermissionDenied(_("Your organisation is not a party to it."))
+        if agreement.state != Agreement.State.CONFIRMED:
+            raise ValidationError(
+                _("Only an agreement both parties confirmed can be amended.")
+            )
+        if agreement.pending_version is not None:
+            raise ValidationError(
+                _(
+                    "An amendment is already waiting for confirmation; it must be confirmed or declined first."
+                )
+            )
+        # Check the new terms on a copy: the row keeps the version in force.
+        draft = Agreement(
+            first_party=agreement.first_party, second_party=agreement.second_party
+        )
+        cleaned = _validated_terms(draft, {**_current_terms(agreement), **terms})
+        stored = ""
+        if document:
+            validate_pdf(document)
+            # The storage adds a random suffix; the uploaded name is not trusted.
+            stored = default_storage.save("catalog/agreements/amendment.pdf", document)
+        version = _last_version(agreement) + 1
+        AgreementEvent.objects.create(
+            agreement=agreement,
+            version=version,
+            action=AgreementEvent.Action.PROPOSE,
+            terms=_terms_json(cleaned),
+            document=stored or (agreement.document.name if agreement.document else ""),
+            **_actor_snapshot(actor, tenant),
+        )
+        agreement.pending_version = version
+        agreement.awaiting_party_id = agreement.other_party_id(tenant.pk)
+        agreement.save(update_fields=["pending_version", "awaiting_party"])
+        _ask_confirmation(agreement)
+    return agreement
+
+
+def _current_terms(agreement: Agreement) -> dict:
+    return {name: getattr(agreement, name) for name in Agreement.TERMS}
+
+
+def _last_version(agreement: Agreement) -> int:
+    last = (
+        agreement.events.filter(action=AgreementEvent.Action.PROPOSE)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+    return last or 0
+
+
+def _check_decider(actor: User | None, tenant: Tenant, agreement: Agreement) -> None:
+    _require_admin(actor, tenant)
+    if agreement.pending_version is None:
+        raise ValidationError(_("Nothing is waiting for confirmation."))
+    if agreement.awaiting_party_id != tenant.pk:
+        raise PermissionDenied(
+            _(
+                "The other party confirms what your organisation recorded; your organisation cannot confirm it itself."
+            )
+        )
+    _require_verified(tenant)
+
+
+def agreement_confirm(
+    *, actor: User | None, tenant: Tenant, agreement: Agreement
+) -> Agreement:
+    """The other party confirms the version waiting for it; it comes into force."""
+    with transaction.atomic():
+        agreement = _locked_agreement(agreement)
+        _check_decider(actor, tenant, agreement)
+        proposal = agreement.events.get(
+            action=AgreementEvent.Action.PROPOSE, version=agreement.pending_version
+        )
+        for name, value in _terms_from_json(proposal.terms).items():
+            setattr(agreement, name, value)
+        agreement.document.name = proposal.document.name or None
+        agreement.version = agreement.pending_version
+        agreement.pending_version = None
+        agreement.awaiting_party = None
+        if agreement.state != Agreement.State.ENDED:
+            agreement.state = Agreement.State.CONFIRMED
+        agreement.confirmed_at = timezone.now()
+        agreement.save()
+        AgreementEvent.objects.create(
+            agreement=agreement,
+            version=agreement.version,
+            action=AgreementEvent.Action.CONFIRM,
+            **_actor_snapshot(actor, tenant),
+        )
+    return agreement
+
+
+def agreement_decline(
+    *, actor: User | None, tenant: Tenant, agreement: Agreement, reason: str
+) -> Agreement:
+    """The other party refuses the version waiting for it. A refused amendment
+    leaves the confirmed version in force; a refused first version binds nobody."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for declining.")]})
+    with transaction.atomic():
+        agreement = _locked_agreement(agreement)
+        _check_decider(actor, tenant, agreement)
+        version = agreement.pending_version
+        agreement.pending_version = None
+        agreement.awaiting_party = None
+        if not agreement.was_confirmed:
+            agreement.state = Agreement.State.DECLINED
+        agreement.save(update_fields=["pending_version", "awaiting_party", "state"])
+        AgreementEvent.objects.create(
+            agreement=agreement,
+            version=version,
+            action=AgreementEvent.Action.DECLINE,
+            reason=reason.strip(),
+            **_actor_snapshot(actor, tenant),
+        )
+    return agreement
+
+
+def agreement_end(
+    *,
+    actor: User | None,
+    tenant: Tenant,
+    agreement: Agreement,
+    ended_on: date,
+    reason: str,
+) -> Agreement:
+    """Either party records that a confirmed agreement ended (public). The live
+    adoptions it backs end AGREEMENT_END_GRACE_DAYS later unless a new confirmed
+    agreement replaces it (adoption_end_lapsed)."""
+    _require_admin(actor, tenant)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason the agreement ended.")]})
+    with transaction.atomic():
+        agreement = _locked_agreement(agreement)
+        if not agreement.involves(tenant):
+            raise PermissionDenied(_("Your organisation is not a party to it."))
+        if agreement.state != Agreement.State.CONFIRMED:
+            raise ValidationError(
+                _("Only an agreement both parties confirmed can be ended.")
+            )
+        if ended_on < agreement.valid_from:
+            raise ValidationError(
+                {"ended_on": [_("The agreement cannot end before it starts.")]}
+            )
+        agreement.state = Agreement.State.ENDED
+        agreement.ended_on = ended_on
+        agreement.end_reason = reason.strip()
+        # An amendment still waiting has nothing left to amend.
+        agreement.pending_version = None
+        agreement.awaiting_party = None
+        agreement.save(
+            update_fields=[
+                "state",
+                "ended_on",
+                "end_reason",
+                "pending_version",
+                "awaiting_party",
+            ]
+        )
+        AgreementEvent.objects.create(
+            agreement=agreement,
+            version=agreement.version,
+            action=AgreementEvent.Action.END,
+            reason=reason.strip(),
+            terms={"ended_on": ended_on.isoformat()},
+            **_actor_snapshot(actor, tenant),
+        )
+    return agreement
+
+
+def _ask_confirmation(agreement: Agreement) -> None:
+    """E-mail the administrators of the party asked to confirm, with a direct link
+    to the agreement on that party's own host, once the proposal has committed."""
+    agreement_id = agreement.pk
+
+    def send():
+        fresh = Agreement.objects.select_related(
+            "first_party", "second_party", "awaiting_party"
+        ).get(pk=agreement_id)
+        party = fresh.awaiting_party
+        if party is None:
+            return
+        recipients = sorted(set(_admin_emails(party)))
+        if not recipients:
+            return
+        proposer = Tenant.objects.get(pk=fresh.other_party_id(party.pk))
+        link = tenant_url(
+            Tenant.objects.prefetch_related("domains").get(pk=party.pk),
+            reverse(
+                "catalog_agreement", args=[fresh.pk], urlconf=settings.ROOT_URLCONF
+            ),
+        )
+        context = {
+            "agreement": fresh,
+            "party": party,
+            "proposer": proposer,
+            "link": link,
+        }
+        subject = " ".join(
+            render_to_string("catalog/email/agreement_subject.txt", context).split()
+        )
+        body = render_to_string("catalog/email/agreement_confirm.txt", context)
+        send_mail(subject, body, None, recipients)
+
+    transaction.on_commit(send, robust=True)
 
 
 # --- the adoption workflow ------------------------------------------------------------
@@ -371,14 +666,46 @@ def adopters_recount(*, app_ids=None, adopter: Tenant | None = None) -> None:
     )
 
 
-def tenant_catalog_purge(*, tenant: Tenant) -> None:
-    """Before a tenant is deleted: its adoptions both ways go (agreements are
-    protected while adoptions cite them), and the apps it used count one user less."""
-    used = list(
-        Adoption.objects.filter(adopter=tenant).values_list("app_id", flat=True)
+def tenant_catalog_purge(*, tenant: Tenant, reason: str = "") -> None:
+    """Before a tenant is deleted (its row stays as a tombstone): other parties'
+    records stay. Its live adoptions both ways end with the reason recorded, its
+    published apps leave the catalog, and agreements and every event are kept."""
+    reason = reason.strip() or _("The organisation %(tenant)s was deleted.") % {
+        "tenant": tenant.name
+    }
+    with transaction.atomic():
+        live = list(
+            Adoption.objects.select_for_update(of=("self",))
+            .filter(Q(adopter=tenant) | Q(app__publisher=tenant))
+            .filter(status__in=Adoption.LIVE_STATUSES)
+        )
+        for adoption in live:
+            _system_close(adoption, reason=reason)
+        CatalogApp.objects.filter(publisher=tenant).update(
+            is_hidden=True, hidden_reason=reason[:300]
+        )
+        Agreement.objects.filter(awaiting_party=tenant).update(
+            pending_version=None, awaiting_party=None
+        )
+        adopters_recount(app_ids={a.app_id for a in live})
+
+
+def _system_close(adoption: Adoption, *, reason: str) -> None:
+    """The platform ends (or, before approval, withdraws) a live adoption."""
+    from_status = adoption.status
+    to_status = Status.ENDED if from_status != Status.REQUESTED else Status.WITHDRAWN
+    adoption.status = to_status
+    adoption.decision_reason = reason
+    adoption.updated_at = timezone.now()
+    adoption.save(update_fields=["status", "decision_reason", "updated_at"])
+    AdoptionEvent.objects.create(
+        adoption=adoption,
+        action="end" if to_status == Status.ENDED else "withdraw",
+        from_status=from_status,
+        to_status=to_status,
+        note=reason,
+        **_actor_snapshot(None, None),
     )
-    Adoption.objects.filter(Q(adopter=tenant) | Q(app__publisher=tenant)).delete()
-    adopters_recount(app_ids=used)
 
 
 def _admin_emails(tenant: Tenant) -> list[str]:
@@ -460,9 +787,8 @@ def _transition(
             action=action,
             from_status=from_status,
             to_status=to_status,
-            actor=actor,
-            actor_tenant=acting_tenant,
             note=note,
+            **_actor_snapshot(actor, acting_tenant),
         )
         if Status.ACTIVE in (from_status, to_status):
             adopters_recount(app_ids=[adoption.app_id])
@@ -514,9 +840,8 @@ def adoption_request(
             adoption=adoption,
             action="request",
             to_status=Status.REQUESTED,
-            actor=actor,
-            actor_tenant=adopter,
             note=purpose.strip(),
+            **_actor_snapshot(actor, adopter),
         )
         _notify(adoption, "request")
     return adoption
@@ -540,10 +865,8 @@ def adoption_reject(*, actor: User, adoption: Adoption, reason: str) -> Adoption
     )
 
 
-def adoption_approve(
-    *, actor: User, adoption: Adoption, agreement: Agreement, note: str = ""
-) -> Adoption:
-    """Approve under a recorded agreement between publisher and adopter."""
+def _check_backing(adoption: Adoption, agreement: Agreement) -> None:
+    """`agreement` can back `adoption`: between its two parties, confirmed by both."""
     pair = {adoption.app.publisher_id, adoption.adopter_id}
     if {agreement.first_party_id, agreement.second_party_id} != pair:
         raise ValidationError(
@@ -555,8 +878,25 @@ def adoption_approve(
                 ]
             }
         )
+    if not agreement.is_binding:
+        raise ValidationError(
+            {
+                "agreement": [
+                    _(
+                        "Only an agreement both parties confirmed, and not ended, can back an adoption."
+                    )
+                ]
+            }
+        )
     if agreement.valid_until and agreement.valid_until < timezone.localdate():
         raise ValidationError({"agreement": [_("That agreement has expired.")]})
+
+
+def adoption_approve(
+    *, actor: User, adoption: Adoption, agreement: Agreement, note: str = ""
+) -> Adoption:
+    """Approve under an agreement both publisher and adopter confirmed."""
+    _check_backing(adoption, agreement)
     return _transition(
         actor=actor,
         adoption=adoption,
@@ -567,11 +907,123 @@ def adoption_approve(
     )
 
 
+def adoption_approve_with_new_agreement(
+    *, actor: User, adoption: Adoption, note: str = "", document=None, **terms
+) -> Adoption:
+    """Approve and propose a new agreement to the adopter in one step. The
+    adoption is approved but cannot be activated until the adopter's
+    administrators confirm the agreement (Adoption.waits_for_agreement)."""
+    with transaction.atomic():
+        agreement = agreement_create(
+            actor=actor,
+            tenant=adoption.app.publisher,
+            counterparty=adoption.adopter,
+            document=document,
+            **terms,
+        )
+        return _transition(
+            actor=actor,
+            adoption=adoption,
+            action="approve",
+            note=note.strip(),
+            agreement=agreement,
+            decision_reason=note.strip(),
+        )
+
+
+def adoption_agreement_replace(
+    *, actor: User, adoption: Adoption, agreement: Agreement
+) -> Adoption:
+    """Either party puts a live adoption under another agreement both confirmed,
+    e.g. the new one signed after the old one ended; the adoption no longer lapses."""
+    _check_backing(adoption, agreement)
+    with transaction.atomic():
+        adoption = (
+            Adoption.objects.select_for_update(of=("self",))
+            .select_related("app__publisher", "adopter", "agreement")
+            .get(pk=adoption.pk)
+        )
+        acting = next(
+            (
+                t
+                for t in (adoption.adopter, adoption.app.publisher)
+                if actor is not None
+                and Membership.objects.filter(
+                    user=actor, tenant=t, role=Membership.Role.ADMIN
+                ).exists()
+            ),
+            None,
+        )
+        if acting is None:
+            raise PermissionDenied(
+                _("Your organisation's administrators cannot take this step.")
+            )
+        if adoption.status not in (Status.APPROVED, Status.ACTIVE):
+            raise ValidationError(_("Only a live adoption changes its agreement."))
+        previous = adoption.agreement
+        adoption.agreement = agreement
+        adoption.updated_at = timezone.now()
+        adoption.save(update_fields=["agreement", "updated_at"])
+        AdoptionEvent.objects.create(
+            adoption=adoption,
+            action="agreement",
+            from_status=adoption.status,
+            to_status=adoption.status,
+            note=f"{previous or '-'} → {agreement}",
+            **_actor_snapshot(actor, acting),
+        )
+        _notify(adoption, "agreement")
+    return adoption
+
+
+def adoption_end_lapsed(*, now=None) -> int:
+    """End the live adoptions whose agreement was recorded as ended more than
+    AGREEMENT_END_GRACE_DAYS ago and that no confirmed agreement replaced.
+    Returns how many ended. Run daily (management command end_lapsed_adoptions)."""
+    today = timezone.localdate(now or timezone.now())
+    cutoff = today - timedelta(days=settings.AGREEMENT_END_GRACE_DAYS)
+    ended = 0
+    with transaction.atomic():
+        lapsed = list(
+            Adoption.objects.select_for_update(of=("self",))
+            .select_related("agreement", "app__publisher", "adopter")
+            .filter(
+                status__in=(Status.APPROVED, Status.ACTIVE),
+                agreement__state=Agreement.State.ENDED,
+                agreement__ended_on__lte=cutoff,
+            )
+            .order_by("pk")
+        )
+        for adoption in lapsed:
+            reason = _(
+                "The agreement %(agreement)s ended on %(day)s and no new agreement replaced it within %(days)s days."
+            ) % {
+                "agreement": adoption.agreement,
+                "day": adoption.agreement.ended_on.isoformat(),
+                "days": settings.AGREEMENT_END_GRACE_DAYS,
+            }
+            _system_close(adoption, reason=reason)
+            _notify(adoption, "end", reason)
+            ended += 1
+        if lapsed:
+            adopters_recount(app_ids={a.app_id for a in lapsed})
+    return ended
+
+
 def adoption_activate(
     *, actor: User, adoption: Adoption, usage: str, release: Release | None
 ) -> Adoption:
-    """The adopter starts using the app; for hosted apps the module switches on."""
+    """The adopter starts using the app; for hosted apps the module switches on.
+    Only under an agreement both parties confirmed."""
     _check_usage(adoption, usage, release)
+    # Read from the database: the caller's copy may predate the approval.
+    agreement = Agreement.objects.filter(adoptions__pk=adoption.pk).first()
+    if agreement is None or not agreement.is_binding:
+        raise ValidationError(
+            _(
+                "The agreement for this adoption must be confirmed by both parties before the app can be used."
+            )
+        )
     with transaction.atomic():
         check_hosted_adoption_allowed(
             adoption.adopter, app=adoption.app, adoption=adoption
@@ -605,9 +1057,8 @@ def adoption_update_usage(
             action="update",
             from_status=Status.ACTIVE,
             to_status=Status.ACTIVE,
-            actor=actor,
-            actor_tenant=adoption.adopter,
             note=note,
+            **_actor_snapshot(actor, adoption.adopter),
         )
     return adoption
 

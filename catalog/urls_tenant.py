@@ -24,6 +24,11 @@ urlpatterns = [
         name="catalog_agreement",
     ),
     path(
+        "apps/agreements/<id:agreement_id>/do/<slug:action>/",
+        views.agreement_action,
+        name="catalog_agreement_action",
+    ),
+    path(
         "apps/agreements/<id:agreement_id>/document/",
         views.agreement_document,
         name="catalog_agreement_document",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,6 +18,8 @@ from . import selectors, services
 from .access import access_adoption, access_agreement, access_own_app
 from .forms import (
     AdoptionRequestForm,
+    AgreementAmendForm,
+    AgreementEndForm,
     AgreementForm,
     ApproveForm,
     CatalogAppForm,
@@ -24,10 +27,11 @@ from .forms import (
     PubliccodeUploadForm,
     ReasonForm,
     ReleaseForm,
+    ReplaceAgreementForm,
     ScreenshotForm,
     UsageForm,
 )
-from .models import Adoption
+from .models import Adoption, Agreement
 
 
 def _is_admin(request) -> bool:
@@ -115,6 +119,12 @@ def adoption_detail(request, adoption_id):
             )
         if adoption.status in (Status.APPROVED, Status.ACTIVE):
             context["end_form"] = ReasonForm()
+        if adoption.agreement_ended:
+            context["agreement_form"] = ReplaceAgreementForm(
+                agreements=selectors.agreements_between(
+                    adoption.adopter, adoption.app.publisher
+                )
+            )
     return render(request, "catalog/tenant/adoption.html", context)
 
 
@@ -126,6 +136,7 @@ ACTION_SIDES = {
     "activate": "adopter",
     "usage": "adopter",
     "end": "either",
+    "agreement": "either",
 }
 
 
@@ -152,36 +163,13 @@ def adoption_action(request, adoption_id, action):
             if form.is_valid():
                 agreement = form.cleaned_data["existing"]
                 if agreement is None:
-                    data = {
-                        k: form.cleaned_data[k]
-                        for k in (
-                            "kind",
-                            "number",
-                            "title",
-                            "signed_on",
-                            "signed_at_place",
-                            "valid_from",
-                            "valid_until",
-                            "first_signatory",
-                            "second_signatory",
-                        )
-                    }
-                    from django.db import transaction
-
-                    with transaction.atomic():
-                        agreement = services.agreement_create(
-                            actor=request.user,
-                            tenant=request.tenant,
-                            counterparty=adoption.adopter,
-                            document=form.cleaned_data.get("document") or None,
-                            **data,
-                        )
-                        services.adoption_approve(
-                            actor=request.user,
-                            adoption=adoption,
-                            agreement=agreement,
-                            note=form.cleaned_data["note"],
-                        )
+                    services.adoption_approve_with_new_agreement(
+                        actor=request.user,
+                        adoption=adoption,
+                        note=form.cleaned_data["note"],
+                        document=form.cleaned_data.get("document") or None,
+                        **{k: form.cleaned_data[k] for k in Agreement.TERMS},
+                    )
                 else:
                     services.adoption_approve(
                         actor=request.user,
@@ -189,6 +177,19 @@ def adoption_action(request, adoption_id, action):
                         agreement=agreement,
                         note=form.cleaned_data["note"],
                     )
+        elif action == "agreement":
+            form = ReplaceAgreementForm(
+                request.POST,
+                agreements=selectors.agreements_between(
+                    adoption.adopter, adoption.app.publisher
+                ),
+            )
+            if form.is_valid():
+                services.adoption_agreement_replace(
+                    actor=request.user,
+                    adoption=adoption,
+                    agreement=form.cleaned_data["agreement"],
+                )
         elif action in ("reject", "end"):
             form = ReasonForm(request.POST)
             if form.is_valid():
@@ -272,12 +273,49 @@ def agreement_new(request):
             agreement = services.agreement_create(
                 actor=request.user, tenant=request.tenant, **data
             )
+        except PermissionDenied as exc:
+            form.add_error(None, exception_text(exc))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The agreement was recorded."))
+            messages.success(
+                request,
+                _(
+                    "The agreement was recorded. It binds nobody until %(party)s confirms it."
+                )
+                % {"party": agreement.second_party.name},
+            )
             return redirect("catalog_agreement", agreement.pk)
     return render(request, "catalog/tenant/agreement_form.html", {"form": form})
+
+
+def _agreement_context(request, agreement, **forms) -> dict:
+    tenant = request.tenant
+    is_admin = _is_admin(request)
+    context = {
+        "agreement": agreement,
+        "adoptions": agreement.adoptions.select_related("app", "adopter"),
+        "events": selectors.agreement_events(agreement),
+        "pending": selectors.agreement_pending_terms(agreement),
+        "is_admin": is_admin,
+        "our_turn": agreement.awaiting_party_id == tenant.pk,
+        "can_confirm": is_admin
+        and agreement.awaiting_party_id == tenant.pk
+        and tenant.is_verified,
+    }
+    if context["can_confirm"]:
+        context["decline_form"] = forms.get("decline_form") or ReasonForm()
+    if (
+        is_admin
+        and agreement.state == Agreement.State.CONFIRMED
+        and agreement.pending_version is None
+    ):
+        context["amend_form"] = forms.get("amend_form") or AgreementAmendForm(
+            agreement=agreement
+        )
+    if is_admin and agreement.state == Agreement.State.CONFIRMED:
+        context["end_form"] = forms.get("end_form") or AgreementEndForm()
+    return context
 
 
 @member_required()
@@ -286,28 +324,110 @@ def agreement_detail(request, agreement_id):
     return render(
         request,
         "catalog/tenant/agreement.html",
-        {
-            "agreement": agreement,
-            "adoptions": agreement.adoptions.select_related("app", "adopter"),
-        },
+        _agreement_context(request, agreement),
     )
+
+
+AGREEMENT_ACTIONS = ("confirm", "decline", "amend", "end")
+
+
+@body_limit("UPLOAD_BODY_LIMIT")
+@member_required(roles=MANAGE_ROLES)
+def agreement_action(request, agreement_id, action):
+    """POST confirm, decline, amend or end; the service decides whether this side may."""
+    agreement = access_agreement(request, agreement_id)
+    if action not in AGREEMENT_ACTIONS:
+        raise Http404
+    if request.method != "POST":
+        return redirect("catalog_agreement", agreement.pk)
+    tenant = request.tenant
+    form = None
+    try:
+        if action == "confirm":
+            services.agreement_confirm(
+                actor=request.user, tenant=tenant, agreement=agreement
+            )
+        elif action == "decline":
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                services.agreement_decline(
+                    actor=request.user,
+                    tenant=tenant,
+                    agreement=agreement,
+                    reason=form.cleaned_data["reason"],
+                )
+        elif action == "amend":
+            form = AgreementAmendForm(request.POST, request.FILES, agreement=agreement)
+            if form.is_valid():
+                services.agreement_amend(
+                    actor=request.user,
+                    tenant=tenant,
+                    agreement=agreement,
+                    document=form.cleaned_data.get("document") or None,
+                    **{k: form.cleaned_data[k] for k in Agreement.TERMS},
+                )
+        else:
+            form = AgreementEndForm(request.POST)
+            if form.is_valid():
+                services.agreement_end(
+                    actor=request.user,
+                    tenant=tenant,
+                    agreement=agreement,
+                    **form.cleaned_data,
+                )
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, exception_text(exc))
+            return redirect("catalog_agreement", agreement.pk)
+        add_service_errors(form, exc)
+    except PermissionDenied as exc:
+        messages.error(request, exception_text(exc))
+        return redirect("catalog_agreement", agreement.pk)
+    if form is not None and form.errors:
+        agreement.refresh_from_db()
+        return render(
+            request,
+            "catalog/tenant/agreement.html",
+            _agreement_context(request, agreement, **{f"{action}_form": form}),
+            status=400,
+        )
+    messages.success(
+        request,
+        {
+            "confirm": _("The agreement was confirmed."),
+            "decline": _("The agreement was declined."),
+            "amend": _("The amendment was sent to the other party to confirm."),
+            "end": _("The end of the agreement was recorded."),
+        }[action],
+    )
+    return redirect("catalog_agreement", agreement.pk)
 
 
 @member_required()
 def agreement_document(request, agreement_id):
-    """The signed PDF, for members of the two parties only."""
+    """The signed PDF in force, or with ?version=N that of version N (an amendment
+    to check before confirming it), for members of the two parties only."""
     agreement = access_agreement(request, agreement_id)
-    if not agreement.document:
+    name = agreement.document.name if agreement.document else ""
+    version = request.GET.get("version", "")
+    if version:
+        if not version.isdigit() or len(version) > 6:
+            raise Http404
+        proposal = selectors.agreement_proposal(agreement, int(version))
+        if proposal is None:
+            raise Http404
+        name = proposal.document.name
+    if not name:
         raise Http404
     try:
-        handle = agreement.document.open("rb")
+        handle = default_storage.open(name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(
         handle,
         content_type="application/pdf",
         as_attachment=True,
-        filename=f"agreement-{agreement.pk}.pdf",
+        filename=f"agreement-{agreement.pk}{f'-v{version}' if version else ''}.pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

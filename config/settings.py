@@ -427,6 +427,8 @@ REST_FRAMEWORK = {
 }
 # Requests an anonymous API client may make (DRF's rate syntax: N/second|minute|hour|day).
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/min")
+# Days an adoption stays live after its agreement is recorded as ended (catalog.services.adoption_end_lapsed).
+AGREEMENT_END_GRACE_DAYS = int(os.environ.get("AGREEMENT_END_GRACE_DAYS", "90"))
 # Off only for the test suite and benchmarks (DISABLE_RATE_LIMITS), never a weaker rate.
 API_THROTTLE_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
 SPECTACULAR_SETTINGS = {

@@ -45,22 +45,32 @@ def make_app(publisher: Tenant, **fields) -> CatalogApp:
     return services.app_create(actor=None, publisher=publisher, **defaults)
 
 
-def make_agreement(first: Tenant, second: Tenant, **fields) -> Agreement:
+def make_agreement(
+    first: Tenant, second: Tenant, *, confirmed: bool = True, **fields
+) -> Agreement:
+    """An agreement `first` records through the service (first is verified for it)
+    and, unless `confirmed=False`, `second` confirms (second is verified too)."""
     n = next(_n)
-    defaults = {
+    terms = {
         "kind": "pks",
         "number": f"PKS/{n}/2026",
         "title": "Perjanjian kerja sama",
-        "first_party": first,
-        "second_party": second,
         "signed_on": date(2026, 1, 5),
         "signed_at_place": "Balai Kota",
         "valid_from": date(2026, 1, 5),
+        "valid_until": None,
         "first_signatory": "Wali Kota",
         "second_signatory": "Bupati",
     }
-    defaults.update(fields)
-    return Agreement.objects.create(**defaults)
+    terms.update(fields)
+    agreement = services.agreement_create(
+        actor=None, tenant=verify(first), counterparty=second, **terms
+    )
+    if confirmed:
+        agreement = services.agreement_confirm(
+            actor=None, tenant=verify(second), agreement=agreement
+        )
+    return agreement
 
 
 def make_active_adoption(app: CatalogApp, adopter: Tenant, **fields) -> Adoption:

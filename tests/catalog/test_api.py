@@ -21,6 +21,7 @@ from catalog.models import Adoption, AdoptionEvent, Agreement, CatalogApp, Relea
 from catalog.publiccode import export_publiccode
 from catalog.services import adopters_recount, app_create
 from tenants.models import Tenant
+from tests.catalog.conftest import make_agreement as catalog_make_agreement
 from tests.conftest import (
     PLATFORM_HOST,
     assert_statements,
@@ -88,7 +89,8 @@ def make_agreement(first: Tenant, second: Tenant, **fields) -> Agreement:
         "second_signatory": "Wali Kota Tangerang",
         **fields,
     }
-    return Agreement.objects.create(first_party=first, second_party=second, **values)
+    # Both parties act: only a confirmed agreement is public.
+    return catalog_make_agreement(first, second, **values)
 
 
 def make_adoption(
@@ -101,6 +103,9 @@ def make_adoption(
     usage: str = "production",
     activated_at: dt.datetime | None = None,
 ) -> Adoption:
+    if agreement is None and status == Adoption.Status.ACTIVE:
+        # Only an agreement both parties confirmed backs a public adoption.
+        agreement = make_agreement(app.publisher, adopter)
     adoption = Adoption.objects.create(
         app=app,
         adopter=adopter,
@@ -119,7 +124,8 @@ def make_adoption(
             action="activate",
             from_status="approved",
             to_status="active",
-            actor_tenant=adopter,
+            actor_tenant_id=adopter.pk,
+            actor_tenant_name=adopter.name,
             at=activated_at,
         )
     return adoption
@@ -548,7 +554,10 @@ def test_detail_has_releases_and_active_adopters_without_personal_data(
                 "kind": "mou",
                 "number": "119/MoU-Diskominfo/2017",
                 "signed_on": "2017-08-14",
+                "ended_on": None,
+                "end_reason": "",
             },
+            "ends_on": None,
         }
     ]
     assert b"siti" not in api.client.get("/api/v1/apps/sabilulungan/").content.lower()
@@ -556,9 +565,7 @@ def test_detail_has_releases_and_active_adopters_without_personal_data(
 
 
 @pytest.mark.django_db
-def test_adopter_without_activation_event_or_agreement_shows_nulls(
-    api, catalog, bandung
-):
+def test_adopter_without_activation_event_or_release_shows_nulls(api, catalog, bandung):
     adoption = make_adoption(catalog["laksa"], bandung, usage="")
     Adoption.objects.filter(pk=adoption.pk).update(
         updated_at=dt.datetime(2024, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -567,7 +574,18 @@ def test_adopter_without_activation_event_or_agreement_shows_nulls(
     assert adopter["since"] == "2024-02-03"
     assert adopter["usage"] is None
     assert adopter["release"] is None
-    assert adopter["agreement"] is None
+    assert adopter["agreement"]["number"] == adoption.agreement.number
+    assert adopter["agreement"]["ended_on"] is None and adopter["ends_on"] is None
+
+
+@pytest.mark.django_db
+def test_adoption_without_a_confirmed_agreement_is_not_public(api, catalog, bandung):
+    adoption = make_adoption(catalog["laksa"], bandung)
+    # An adoption left from before agreements were confirmed by both parties.
+    Adoption.objects.filter(pk=adoption.pk).update(agreement=None)
+    adopters_recount(app_ids=[catalog["laksa"].pk])
+    body = api.get("/api/v1/apps/laksa/").json()
+    assert body["adopters"] == [] and body["adopters_count"] == 0
 
 
 @pytest.mark.django_db

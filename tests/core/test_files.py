@@ -43,13 +43,19 @@ def make_agreement_with_document(bandung, tangerang):
 
 
 def test_a_deleted_row_takes_its_file_once_the_deletion_commits(
-    bandung, tangerang, django_capture_on_commit_callbacks
+    bandung, django_capture_on_commit_callbacks
 ):
-    agreement = make_agreement_with_document(bandung, tangerang)
-    name = agreement.document.name
+    # A screenshot, not an agreement: agreements are records both parties rely
+    # on and are never deleted (their history is append-only, issue 11).
+    from catalog.models import Screenshot
+    from tests.catalog.conftest import make_app
+
+    screenshot = Screenshot(app=make_app(bandung))
+    screenshot.image.save("layar.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+    name = screenshot.image.name
     assert default_storage.exists(name)
     with django_capture_on_commit_callbacks(execute=True):
-        agreement.delete()
+        screenshot.delete()
     assert not default_storage.exists(name)
 
 

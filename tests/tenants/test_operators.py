@@ -135,9 +135,14 @@ def test_delete_drops_schema_and_leaves_a_tombstone(garut, tangerang, operator_c
     for model in (Domain, Membership, Invitation, LoginHandoff):
         assert not model.objects.filter(tenant_id=pk).exists(), model
     assert host_client("garut.localhost").get("/").status_code == 404
-    # Tangerang's own entry survives, with its adoption by Garut gone.
+    # Tangerang's own entry survives. Its adoption by Garut is Tangerang's record
+    # too (issue 11): it stays, ended with the reason, its history untouched;
+    # Garut's own app leaves the catalog.
     assert CatalogApp.objects.filter(pk=tangerang_app.pk).exists()
-    assert not Adoption.objects.filter(app=tangerang_app).exists()
+    (by_garut,) = Adoption.objects.filter(app=tangerang_app)
+    assert by_garut.status == "ended" and "was deleted" in by_garut.decision_reason
+    assert by_garut.events.filter(action="end").exists()
+    assert CatalogApp.objects.get(slug="garut-app").is_hidden
     tangerang_app.refresh_from_db()
     assert tangerang_app.active_adopters == 0
 
