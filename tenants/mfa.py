@@ -136,9 +136,7 @@ def demo_enrol(user) -> str:
     from allauth.mfa.totp.internal.auth import TOTP
 
     secret = demo_secret(user.email)
-    if not Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists():
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, secret)
     if not Authenticator.objects.filter(
         user=user, type=Authenticator.Type.RECOVERY_CODES
@@ -176,13 +174,7 @@ def mfa_reset(*, actor, user, reason: str) -> int:
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError(
-            {
-                "reason": [
-                    _(
-                        "Say how the person's identity was checked (at least 10 characters)."
-                    )
-                ]
-            }
+            {"reason": [_("Say how the person's identity was checked (at least 10 characters).")]}
         )
     with transaction.atomic():
         removed, _by_type = Authenticator.objects.filter(user=user).delete()

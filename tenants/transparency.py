@@ -80,9 +80,7 @@ def platform_event_append(
     if kind not in PlatformEvent.Kind.values:
         raise ValueError(f"unknown platform event kind {kind!r}")
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError(
-            "platform events are appended inside the change's transaction"
-        )
+        raise RuntimeError("platform events are appended inside the change's transaction")
     chain.lock(PLATFORM_LOG_LOCK)
     last = PlatformEvent.objects.order_by("-seq").values("seq", "hash").first()
     private = dict(private or {})
@@ -113,7 +111,9 @@ def stored_records(*, after_seq: int = 0, chunk: int = 2000) -> Iterator[dict]:
     """Every entry after `after_seq`, in order, without loading them all at once."""
     last = after_seq
     while True:
-        batch = list(PlatformEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        batch = list(
+            PlatformEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk]
+        )
         if not batch:
             return
         for event in batch:

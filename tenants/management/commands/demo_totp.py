@@ -26,14 +26,14 @@ class Command(BaseCommand):
             raise CommandError("demo_totp is for the demo (DEBUG=1) only.")
         user = User.objects.filter(email__iexact=email.strip()).first()
         totp = (
-            Authenticator.objects.filter(
-                user=user, type=Authenticator.Type.TOTP
-            ).first()
+            Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
             if user
             else None
         )
         secret = demo_secret(user.email) if user else ""
         if totp is None or decrypt(totp.data["secret"]) != secret:
-            raise CommandError(f"{email} is not a demo account enrolled by seed_demo.")
+            raise CommandError(
+                f"{email} is not a demo account enrolled by seed_demo."
+            )
         counter = int(time.time()) // app_settings.TOTP_PERIOD
         self.stdout.write(format_hotp_value(hotp_value(secret, counter)))
