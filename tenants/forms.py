@@ -4,8 +4,8 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, Tenant
 from . import register
+from .models import Membership, Tenant
 from .regions import GOVERNMENT_KINDS
 from .subdomains import MAX_LENGTH, subdomain_errors
 from .validators import validate_single_line
@@ -270,7 +270,19 @@ class TenantAdminForm(forms.ModelForm):
 
     class Meta:
         model = Tenant
-        fields = "__all__"
+        fields = [
+            "name",
+            "kind",
+            "region_code",
+            "seat_region_code",
+            "description",
+            "address",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "disabled_reason",
+        ]
 
     def clean(self):
         from .regions import identity_errors

@@ -15,10 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
-from . import schema as tenant_schema
-from .models import Domain, Invitation, LoginHandoff, Membership, Tenant, User
 from . import register
-from .models import PlatformEvent
+from . import schema as tenant_schema
+from .models import (
+    Domain,
+    Invitation,
+    LoginHandoff,
+    Membership,
+    PlatformEvent,
+    Tenant,
+    User,
+)
 from .regions import GOVERNMENT_KINDS, identity_errors
 from .subdomains import schema_name_for, subdomain_errors
 

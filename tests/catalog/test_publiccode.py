@@ -227,7 +227,7 @@ description:
       - Letters
 legal:
   license: GPL-3.0-only
-  repoOwner: Pemerintah Kota Tangerang
+  repoOwner: Kota Tangerang
 maintenance:
   type: internal
   contacts:

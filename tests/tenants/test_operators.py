@@ -29,7 +29,7 @@ def garut(platform):
     admin = make_user("admin@garut.test")
     tenant = make_tenant(
         "garut",
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
         kind="kabupaten",
         province="32",
         region_code="32.05",
