@@ -118,7 +118,8 @@ def _validate_new_tenant(*, identity, slug) -> None:
     kind = identity["kind"]
     if kind not in Tenant.Kind.values or kind == Tenant.Kind.PLATFORM:
         errors["kind"] = [_("Choose what kind of organisation this is.")]
-    elif not identity["name"]:
+    elif not identity["name"] and kind not in GOVERNMENT_KINDS:
+        # A city's, regency's or province's name comes from the register.
         errors["name"] = [_("Enter the organisation's name.")]
     slug_errors = subdomain_errors(slug)
     if not slug_errors and Tenant.objects.filter(slug=slug).exists():
