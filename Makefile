@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run serve test install db migrate seed stop-db lint messages check-deploy bench bench-routing bench-scale clean
+.PHONY: run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -32,20 +32,31 @@ run: seed
 	@echo "  Platform:        http://localhost:$(PORT)/"
 	@echo "  Kota Tangerang:  http://tangerang.localhost:$(PORT)/"
 	@echo "  Kota Bandung:    http://bandung.localhost:$(PORT)/"
+	@echo "  Background jobs: manage.py jobs_worker (stops with the server)"
 	@echo ""
-	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@$(RUN_ENV) $(PY) manage.py jobs_worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # As production runs: gunicorn with several worker processes (config/gunicorn.py),
 # DEBUG off, static files collected; plain HTTP on localhost.
 serve: seed
 	DEBUG=0 HTTPS=0 $(PY) manage.py collectstatic --noinput -v 0
-	DEBUG=0 HTTPS=0 PORT=$(PORT) $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
+	@DEBUG=0 HTTPS=0 $(PY) manage.py jobs_worker & worker=$$!; \
+	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  DEBUG=0 HTTPS=0 PORT=$(PORT) $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Record the publiccode.yml reference validator's verdict on every corpus file
+# (tests/catalog/publiccode_corpus/expectations.json); PUBLICCODE_PARSER overrides
+# ../shared/tools/publiccode-parser/publiccode-parser.
+publiccode-verdicts:
+	$(PYTHON) tests/catalog/publiccode_corpus/refresh.py
 
 # Regenerate and compile translations (needs GNU gettext; compiled .mo files are committed).
 messages: install
@@ -66,8 +77,17 @@ bench-routing: install
 	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 	$(PY) bench/routing.py
 
+# The public pages under load against /healthz (gunicorn as configured, Redis, wrk).
+bench-load: install
+	@command -v wrk >/dev/null 2>&1 || { echo "installing wrk"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(PY) bench/load.py
+
 # 10,000 tenants in one database (about 9 GB of disk, 15-20 minutes on 2 CPUs);
 # TENANTS=300 for a quick run.
+# Verifying an audit chain from its last anchored head vs in full (docs/audit.md).
+bench-verify: install
+	$(PY) bench/verify_chain.py --events $${EVENTS:-200000}
+
 bench-scale: install
 	$(PY) bench/scale.py --tenants $${TENANTS:-10000}
 

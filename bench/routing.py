@@ -379,7 +379,12 @@ _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
 def run_wrk(
-    wrk: str, server: Server, path: str, seconds: int, connections: int
+    wrk: str,
+    server: Server,
+    path: str,
+    seconds: int,
+    connections: int,
+    host: str = HOST,
 ) -> Round:
     out = subprocess.run(
         [
@@ -390,7 +395,7 @@ def run_wrk(
             f"--duration={seconds}s",
             "--timeout=10s",
             "-H",
-            f"Host: {HOST}",
+            f"Host: {host}",
             server.url + path,
         ],
         capture_output=True,

@@ -42,6 +42,12 @@ APPS = [
             "Portal transparansi publik dan data terbuka 360Giving",
             "Jejak audit yang tidak dapat diubah diam-diam",
         ],
+        "features_en": [
+            "Online grant and social aid proposals",
+            "Verification steps set per programme",
+            "Public transparency portal and 360Giving open data",
+            "An audit trail that cannot be changed quietly",
+        ],
         "categories": [
             "grant-management",
             "workflow-management",
@@ -57,7 +63,7 @@ APPS = [
         "documentation_url": "https://code.bagipakai.test/bandung/sabilulungan/wiki",
         "landing_url": "https://sabilulungan.bandung.go.id",
         "platforms": ["web"],
-        "languages": ["id"],
+        "languages": ["id", "en"],
         "maintenance_type": "internal",
         "contacts": [
             {
@@ -76,8 +82,21 @@ APPS = [
         "name": "E-office",
         "short_description_id": "Naskah dinas elektronik: surat masuk, disposisi, dan surat keluar bertanda tangan elektronik.",
         "short_description_en": "Electronic official correspondence: incoming letters, dispositions and e-signed outgoing letters.",
-        "long_description_id": "E-office Kota Tangerang menggantikan surat kertas dengan naskah dinas elektronik, disposisi berjenjang, dan arsip digital.",
-        "long_description_en": "Kota Tangerang's E-office replaces paper letters with electronic official documents, tiered dispositions and a digital archive.",
+        "long_description_id": "E-office Kota Tangerang menggantikan surat kertas dengan naskah dinas elektronik. Surat masuk dicatat sekali, didisposisikan secara berjenjang dari pimpinan ke staf, dan surat keluar ditandatangani secara elektronik dengan sertifikat BSrE. Semua naskah tersimpan dalam arsip digital yang dapat dicari.",
+        "long_description_en": "Kota Tangerang's E-office replaces paper letters with electronic official documents. Incoming letters are registered once, passed down the chain of command as tiered dispositions, and outgoing letters are signed electronically with a BSrE certificate. Every document is kept in a searchable digital archive.",
+        "features": [
+            "Pencatatan surat masuk dan keluar",
+            "Disposisi berjenjang dari pimpinan ke staf",
+            "Tanda tangan elektronik tersertifikasi BSrE",
+            "Arsip digital yang dapat dicari",
+        ],
+        "features_en": [
+            "Registration of incoming and outgoing letters",
+            "Tiered dispositions from heads of office to staff",
+            "BSrE-certified electronic signatures",
+            "Searchable digital archive",
+        ],
+        "languages": ["id", "en"],
         "categories": ["document-management", "workflow-management", "e-signature"],
         "scope": ["government", "local-authorities"],
         "development_status": "stable",
@@ -94,8 +113,21 @@ APPS = [
         "name": "Laksa",
         "short_description_id": "Layanan aspirasi dan pengaduan warga yang dilacak sampai tuntas.",
         "short_description_en": "Citizens' aspirations and complaints, tracked until resolved.",
-        "long_description_id": "Laksa menerima aspirasi dan pengaduan warga dari web dan ponsel, meneruskannya ke OPD, dan menampilkan status penanganannya.",
-        "long_description_en": "Laksa takes citizens' aspirations and complaints from the web and phones, routes them to the right office and shows how each is handled.",
+        "long_description_id": "Laksa (Layanan Aspirasi dan Kotak Saran) menerima aspirasi dan pengaduan warga dari web dan ponsel, meneruskannya ke OPD yang berwenang, dan menampilkan status penanganannya kepada pelapor. Setiap pengaduan punya nomor lacak dan tenggat jawaban, sehingga tidak ada laporan yang terlupakan.",
+        "long_description_en": "Laksa takes citizens' aspirations and complaints from the web and phones, routes each one to the office responsible and shows the person who reported it how it is being handled. Every complaint gets a tracking number and a deadline for an answer, so no report is forgotten.",
+        "features": [
+            "Pengaduan dari web dan aplikasi Android",
+            "Penerusan otomatis ke OPD yang berwenang",
+            "Nomor lacak dan tenggat jawaban",
+            "Statistik penanganan yang terbuka untuk publik",
+        ],
+        "features_en": [
+            "Complaints from the web and an Android app",
+            "Automatic routing to the responsible office",
+            "Tracking numbers and answer deadlines",
+            "Handling statistics open to the public",
+        ],
+        "languages": ["id", "en"],
         "categories": [
             "customer-service-and-support",
             "feedback-and-reviews-management",
@@ -115,8 +147,19 @@ APPS = [
         "name": "SIAP",
         "short_description_id": "Sistem informasi absensi pegawai dengan lokasi dan swafoto.",
         "short_description_en": "Staff attendance with location and selfie check-in.",
-        "long_description_id": "SIAP mencatat kehadiran aparatur sipil negara melalui ponsel dan menyajikan rekap untuk tunjangan kinerja.",
-        "long_description_en": "SIAP records civil servants' attendance from their phones and summarises it for performance allowances.",
+        "long_description_id": "SIAP (Sistem Informasi Absensi Pegawai) mencatat kehadiran aparatur sipil negara melalui ponsel dengan lokasi dan swafoto, memeriksa apakah pegawai berada di kantor atau lokasi dinas, lalu menyajikan rekap bulanan yang dipakai untuk menghitung tunjangan kinerja.",
+        "long_description_en": "SIAP (staff attendance information system) records civil servants' attendance from their phones with location and a selfie, checks that they are at the office or on an official assignment, and produces the monthly summary used to calculate performance allowances.",
+        "features": [
+            "Absen dari ponsel dengan lokasi dan swafoto",
+            "Pengecekan lokasi kantor dan tugas luar",
+            "Rekap bulanan untuk tunjangan kinerja",
+        ],
+        "features_en": [
+            "Phone check-in with location and a selfie",
+            "Checks for office and field-assignment locations",
+            "Monthly summaries for performance allowances",
+        ],
+        "languages": ["id", "en"],
         "categories": ["employee-management", "time-tracking", "hr"],
         "scope": ["government"],
         "development_status": "stable",
@@ -132,8 +175,21 @@ APPS = [
         "name": "PPDB Online",
         "short_description_id": "Penerimaan peserta didik baru secara daring dengan zonasi, afirmasi, dan prestasi.",
         "short_description_en": "Online school admissions by zone, affirmation and merit.",
-        "long_description_id": "PPDB Online melayani pendaftaran, verifikasi berkas, dan pengumuman hasil seleksi sekolah dasar dan menengah pertama.",
-        "long_description_en": "PPDB Online handles registration, document checks and results for primary and junior secondary schools.",
+        "long_description_id": "PPDB Online melayani penerimaan peserta didik baru sekolah dasar dan sekolah menengah pertama negeri: pendaftaran oleh orang tua, verifikasi berkas oleh sekolah, seleksi menurut jalur zonasi, afirmasi, prestasi dan mutasi orang tua, serta pengumuman hasil yang dapat diperiksa setiap pendaftar.",
+        "long_description_en": "PPDB Online runs the admission of new pupils to state primary and junior secondary schools: registration by parents, document checks by the schools, selection by zone, affirmation, merit and parents' transfer, and results that every applicant can check.",
+        "features": [
+            "Pendaftaran daring oleh orang tua",
+            "Jalur zonasi, afirmasi, prestasi dan mutasi",
+            "Verifikasi berkas oleh sekolah",
+            "Pengumuman hasil seleksi yang terbuka",
+        ],
+        "features_en": [
+            "Online registration by parents",
+            "Zone, affirmation, merit and transfer tracks",
+            "Document checks by schools",
+            "Open announcement of results",
+        ],
+        "languages": ["id", "en"],
         "categories": ["applicant-tracking", "data-collection"],
         "scope": ["education", "government"],
         "development_status": "stable",
@@ -148,8 +204,19 @@ APPS = [
         "name": "E-Plesiran",
         "short_description_id": "Informasi dan pemesanan wisata kota dalam satu aplikasi.",
         "short_description_en": "City tourism information and bookings in one app.",
-        "long_description_id": "E-Plesiran memuat destinasi wisata, agenda kota, dan pemesanan tiket fasilitas milik pemerintah daerah.",
-        "long_description_en": "E-Plesiran lists destinations, city events and tickets for facilities run by the local government.",
+        "long_description_id": "E-Plesiran memuat destinasi wisata, kuliner dan agenda budaya Kota Tangerang dalam satu aplikasi, lengkap dengan peta dan jam buka. Warga dan wisatawan dapat memesan tiket fasilitas milik pemerintah daerah, seperti taman tematik dan gedung pertunjukan, tanpa antre di loket.",
+        "long_description_en": "E-Plesiran brings Kota Tangerang's tourist sights, food and cultural events together in one app, with maps and opening hours. Residents and visitors can book tickets for facilities run by the local government, such as themed parks and performance halls, without queueing at the counter.",
+        "features": [
+            "Destinasi wisata dan agenda kota",
+            "Peta dan jam buka",
+            "Pemesanan tiket fasilitas pemerintah daerah",
+        ],
+        "features_en": [
+            "Tourist sights and city events",
+            "Maps and opening hours",
+            "Tickets for local government facilities",
+        ],
+        "languages": ["id", "en"],
         "categories": ["online-booking", "event-management"],
         "scope": ["tourism", "culture"],
         "development_status": "beta",
@@ -165,8 +232,19 @@ APPS = [
         "name": "Sikda",
         "short_description_id": "Sistem informasi kesehatan daerah untuk puskesmas dan dinas kesehatan.",
         "short_description_en": "Regional health information system for community health centres and the health office.",
-        "long_description_id": "Sikda menghubungkan pendaftaran pasien, rekam medis, farmasi, dan pelaporan puskesmas ke dinas kesehatan.",
-        "long_description_en": "Sikda links patient registration, medical records, pharmacy and reporting from health centres to the health office.",
+        "long_description_id": "Sikda (Sistem Informasi Kesehatan Daerah) menghubungkan pendaftaran pasien, rekam medis elektronik, farmasi dan laboratorium di puskesmas, lalu mengirim laporan bulanan ke dinas kesehatan secara otomatis, sehingga petugas tidak lagi menyalin data yang sama ke banyak formulir.",
+        "long_description_en": "Sikda (regional health information system) links patient registration, electronic medical records, pharmacy and laboratory in community health centres, and sends the monthly reports to the health office automatically, so staff no longer copy the same data into many forms.",
+        "features": [
+            "Pendaftaran pasien dan rekam medis elektronik",
+            "Farmasi dan laboratorium puskesmas",
+            "Laporan bulanan otomatis ke dinas kesehatan",
+        ],
+        "features_en": [
+            "Patient registration and electronic medical records",
+            "Health-centre pharmacy and laboratory",
+            "Automatic monthly reports to the health office",
+        ],
+        "languages": ["id", "en"],
         "categories": ["data-collection", "data-analytics"],
         "scope": ["healthcare", "government"],
         "development_status": "stable",
@@ -266,6 +344,11 @@ def seed_catalog(*, operator: User) -> dict:
         if app is None:
             app = services.app_create(actor=None, publisher=publisher, **spec)
             created += 1
+        else:
+            # Demo entries follow the demo's text, so an older demo database
+            # gets entries written to the publiccode.yml standard too.
+            spec.pop("slug")
+            app = services.app_update(actor=None, app=app, **spec)
         for version, released_on, notes in releases:
             if not app.releases.filter(version=version).exists():
                 services.release_add(

@@ -344,3 +344,11 @@ class PubliccodeUploadForm(forms.Form):
         help_text=_("At most %(kb)d KB.")
         % {"kb": settings.MAX_PUBLICCODE_BYTES // 1024},
     )
+    confirm_publisher_change = forms.BooleanField(
+        label=_("I confirm the change of publishing organisation"),
+        required=False,
+        help_text=_(
+            "Tick this only when the file names another publishing organisation "
+            "than your entry's current file and that change is intended."
+        ),
+    )

@@ -54,6 +54,7 @@ class CatalogApp(models.Model):
     long_description_id = models.TextField(_("description (Indonesian)"), blank=True)
     long_description_en = models.TextField(_("description (English)"), blank=True)
     features = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    features_en = ArrayField(models.CharField(max_length=200), default=list, blank=True)
     categories = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     scope = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     development_status = models.CharField(
@@ -84,7 +85,7 @@ class CatalogApp(models.Model):
     landing_url = models.URLField(_("website or demo"), max_length=300, blank=True)
     logo = models.ImageField(_("logo"), upload_to="catalog/logos/", blank=True)
     platforms = ArrayField(models.CharField(max_length=20), default=list, blank=True)
-    languages = ArrayField(models.CharField(max_length=10), default=list, blank=True)
+    languages = ArrayField(models.CharField(max_length=35), default=list, blank=True)
     maintenance_type = models.CharField(
         _("maintenance"), max_length=20, choices=Maintenance.choices, default="internal"
     )
@@ -93,6 +94,30 @@ class CatalogApp(models.Model):
         default=list,
         blank=True,
         help_text=_("List of {name, email, phone, affiliation}."),
+    )
+    # publiccode.yml: the whole document as last imported, so every field of the
+    # standard survives export even where the catalog has no column for it
+    # (dependsOn, fundedBy, country sections, other languages' descriptions…).
+    publiccode = models.JSONField(
+        _("publiccode.yml document"), default=dict, blank=True
+    )
+    publiccode_version = models.CharField(
+        _("publiccode.yml version"), max_length=10, blank=True
+    )
+    description_language = models.CharField(
+        _("language of the main description"),
+        max_length=35,
+        default="id",
+        help_text=_(
+            "The publiccode.yml language whose texts fill the main description "
+            "fields (id unless the file has no Indonesian text)."
+        ),
+    )
+    localisation_ready = models.BooleanField(
+        _("ready for translation"), null=True, blank=True
+    )
+    logo_url = models.CharField(
+        _("logo (path or web address)"), max_length=500, blank=True
     )
     is_hidden = models.BooleanField(_("hidden by operators"), default=False)
     # Active adoptions by live organisations, kept by catalog.services so the
@@ -136,17 +161,62 @@ class CatalogApp(models.Model):
     def __str__(self):
         return self.name
 
+    def _description(self, key: str, own: str, english: str) -> str:
+        """The visitor's language if described, else Indonesian, else English, else any."""
+        language = (get_language() or "id").split("-")[0]
+        if language == "en" and english:
+            return english
+        if language == self.description_language.split("-")[0] and own:
+            return own
+        blocks = (self.publiccode or {}).get("description") or {}
+        for code, block in blocks.items():
+            if code.split("-")[0].lower() == language and isinstance(block, dict):
+                if block.get(key):
+                    return str(block[key]).strip()
+        return own or english
+
     @property
     def short_description(self) -> str:
-        if get_language() == "en" and self.short_description_en:
-            return self.short_description_en
-        return self.short_description_id or self.short_description_en
+        return self._description(
+            "shortDescription", self.short_description_id, self.short_description_en
+        )
 
     @property
     def long_description(self) -> str:
-        if get_language() == "en" and self.long_description_en:
-            return self.long_description_en
-        return self.long_description_id or self.long_description_en
+        return self._description(
+            "longDescription", self.long_description_id, self.long_description_en
+        )
+
+    @property
+    def visitor_features(self) -> list[str]:
+        """The features in the visitor's language, else the main ones."""
+        language = (get_language() or "id").split("-")[0]
+        if language == "en" and self.features_en:
+            return self.features_en
+        if language != self.description_language.split("-")[0]:
+            blocks = (self.publiccode or {}).get("description") or {}
+            for code, block in blocks.items():
+                if code.split("-")[0].lower() == language and isinstance(block, dict):
+                    if block.get("features"):
+                        return [str(item) for item in block["features"]]
+        return self.features
+
+    @property
+    def screenshot_links(self) -> list[str]:
+        """Screenshots of the publiccode.yml given as web addresses (shown as links)."""
+        links = []
+        for block in ((self.publiccode or {}).get("description") or {}).values():
+            for item in (block or {}).get("screenshots") or []:
+                if isinstance(item, str) and item.startswith(("https://", "http://")):
+                    if item not in links:
+                        links.append(item)
+        return links
+
+    @property
+    def logo_link(self) -> str:
+        return (
+            self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
+        )
 
     @property
     def is_hosted(self) -> bool:
@@ -174,6 +244,27 @@ class Release(models.Model):
 
     def __str__(self):
         return f"{self.app} {self.version}"
+
+
+class Contractor(models.Model):
+    """A company that maintains an app under contract (publiccode.yml maintenance.contractors)."""
+
+    app = models.ForeignKey(
+        CatalogApp, on_delete=models.CASCADE, related_name="contractors"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.CharField(_("e-mail"), max_length=254, blank=True)
+    website = models.CharField(_("website"), max_length=500, blank=True)
+    until = models.DateField(_("contract ends"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("contractor")
+        verbose_name_plural = _("contractors")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
 
 
 class Screenshot(models.Model):

@@ -18,7 +18,15 @@ from billing.entitlements import check_hosted_adoption_allowed
 from tenants.models import Membership, Tenant, User
 
 from . import hosted
-from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release, Screenshot
+from .models import (
+    Adoption,
+    AdoptionEvent,
+    Agreement,
+    CatalogApp,
+    Contractor,
+    Release,
+    Screenshot,
+)
 from .uploads import validate_image, validate_pdf
 
 logger = logging.getLogger(__name__)
@@ -32,6 +40,7 @@ APP_FIELDS = (
     "long_description_id",
     "long_description_en",
     "features",
+    "features_en",
     "categories",
     "scope",
     "development_status",
@@ -46,6 +55,11 @@ APP_FIELDS = (
     "languages",
     "maintenance_type",
     "contacts",
+    "publiccode",
+    "publiccode_version",
+    "description_language",
+    "localisation_ready",
+    "logo_url",
 )
 
 
@@ -188,6 +202,32 @@ def app_set_hidden(
     app.hidden_reason = reason.strip()[:300] if hidden else ""
     app.save(update_fields=["is_hidden", "hidden_reason"])
     return app
+
+
+def app_contractors_replace(
+    *, actor: User | None, app: CatalogApp, contractors: list[dict]
+) -> list[Contractor]:
+    """Set who maintains `app` under contract ({name, until, email, website} each).
+
+    A contract needs at least one contractor, as publiccode.yml requires.
+    """
+    _require_admin(actor, app.publisher)
+    if app.maintenance_type == CatalogApp.Maintenance.CONTRACT and not contractors:
+        raise ValidationError(
+            {"contractors": _("Name the contractors when maintenance is by contract.")}
+        )
+    rows = [
+        Contractor(app=app, position=index, **contractor)
+        for index, contractor in enumerate(contractors)
+    ]
+    for row in rows:
+        try:
+            row.full_clean(exclude=["app"])
+        except ValidationError as exc:
+            raise ValidationError({"contractors": exc.messages}) from exc
+    with transaction.atomic():
+        app.contractors.all().delete()
+        return Contractor.objects.bulk_create(rows)
 
 
 def release_add(

@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
+from core.pagecache import public_page
 from tenants.models import Membership
 from tenants.selectors import memberships_of
 
@@ -18,6 +19,7 @@ PAGE_SIZE = 20
 ADOPTERS_PER_PAGE = 20
 
 
+@public_page
 def catalog_list(request):
     query = selectors.CatalogQuery.from_params(request.GET)
     paginator = Paginator(selectors.catalog_search(query), PAGE_SIZE)
@@ -37,6 +39,7 @@ def catalog_list(request):
     )
 
 
+@public_page
 def catalog_detail(request, slug):
     app = selectors.app_detail(slug, with_adopters=False)
     if app is None:

@@ -447,7 +447,12 @@ def publiccode_import(request):
         else:
             try:
                 result = import_publiccode(
-                    actor=request.user, publisher=request.tenant, data=upload.read()
+                    actor=request.user,
+                    publisher=request.tenant,
+                    data=upload.read(),
+                    confirm_publisher_change=form.cleaned_data[
+                        "confirm_publisher_change"
+                    ],
                 )
             except PubliccodeError as exc:
                 issues = exc.issues

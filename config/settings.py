@@ -63,6 +63,9 @@ HTTPS = env_bool("HTTPS", not DEBUG)
 SHARED_APPS = [
     # Shared machinery below every app (no models of its own).
     "core",
+    # The task queue (a table in the public schema, no other server; worker:
+    # `manage.py qcluster`, docs/deploy.md).
+    "django_q",
     # Our tenants app first so its migrate_schemas (which also keeps the
     # template schema current) wins over django-tenants' own command.
     "tenants",
@@ -120,6 +123,8 @@ MIDDLEWARE = [
     # Host → tenant from the cache, not a query per request (tenants/routing.py).
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETag on every page and 304 to a matching If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -221,6 +226,28 @@ else:
         "routes": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     }
     TENANT_ROUTING_CACHE = "routes"
+# Anonymous public pages (the transparency portal, the catalog) are served from
+# this cache for up to this long; every committed write to a schema invalidates
+# its pages at once (core/pagecache.py), so the time only bounds memory. 0: off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Tables whose rows never show on a public page: writing them invalidates nothing.
+PAGE_CACHE_IGNORED_TABLES = frozenset(
+    {
+        "django_session",
+        "core_cache",
+        # last_login on every sign-in; names on public pages are snapshots.
+        "tenants_user",
+        "tenants_loginhandoff",
+        "account_emailaddress",
+        "account_emailconfirmation",
+        "mfa_authenticator",
+        "django_admin_log",
+        # The task queue: every queued e-mail and every worker poll writes here.
+        "django_q_ormq",
+        "django_q_task",
+        "django_q_schedule",
+    }
+)
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
 # in a shared cache for every process: each process's own memory gets a short time.
 TENANT_ROUTING_CACHE_TIMEOUT = int(
@@ -357,6 +384,31 @@ else:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Every message is queued as a background job (core/mail.py) and the worker
+# sends it with EMAIL_DELIVERY_BACKEND, retrying on failure: a mail server
+# that is down never fails the action that sent the message.
+# EMAIL_QUEUED=0 sends at once with EMAIL_DELIVERY_BACKEND instead.
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
+if env_bool("EMAIL_QUEUED", True):
+    EMAIL_BACKEND = "core.mail.QueuedEmailBackend"
+# Attempts of one message before the job is marked failed (then visible in
+# the admin's procrastinate jobs list); waits grow exponentially from 10 s.
+EMAIL_DELIVERY_ATTEMPTS = int(os.environ.get("EMAIL_DELIVERY_ATTEMPTS", "8"))
+
+
+# Background jobs (django-q2, PostgreSQL broker through the ORM; core/jobs.py).
+# A job not acknowledged within `retry` seconds (a worker died) runs again.
+Q_CLUSTER = {
+    "name": "bagipakai",
+    "orm": "default",
+    "workers": int(os.environ.get("JOB_WORKERS", "2")),
+    "timeout": 300,
+    "retry": 360,
+    "max_attempts": 3,
+    "catch_up": False,
+    "save_limit": 1000,
+    "label": "Background jobs",
+}
 
 # The public read API (catalog): anonymous, read-only, documented by OpenAPI.
 REST_FRAMEWORK = {

@@ -3,9 +3,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.i18n import set_language_anywhere
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("i18n/setlang/", set_language_anywhere, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("catalog.urls_api")),
     path("billing/", include("billing.urls_platform")),

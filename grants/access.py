@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from tenants.access import request_membership
 from tenants.models import Membership
 
-from .models import Applicant, Proposal, ProposalDocument
+from .models import Applicant, Proposal, ProposalDocument, RecipientAmendment
 
 # Members who work in the back office (auditors read everything there).
 STAFF_ROLES = frozenset(
@@ -81,6 +81,16 @@ def access_staff_proposal(request, proposal_id: int) -> Proposal:
     if proposal is None:
         raise Http404(_("No such proposal."))
     return proposal
+
+
+def access_amendment(proposal: Proposal, amendment_id: int) -> RecipientAmendment:
+    """An amendment of this proposal's recipient (after access_staff_proposal); 404 otherwise."""
+    amendment = RecipientAmendment.objects.filter(
+        pk=amendment_id, applicant_id=proposal.applicant_id
+    ).first()
+    if amendment is None:
+        raise Http404(_("No such change of the recipient's data."))
+    return amendment
 
 
 def access_document(request, document_id: int) -> ProposalDocument:

@@ -9,11 +9,23 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Sabilulungan (grants and social aid)")
 
     def ready(self):
+        from tenants.chains import register_chain
         from tenants.mfa import register_power_roles
 
+        from . import audit
+        from .models import AuditEvent
         from .roles import MONEY_ROLES
 
         # Who approves or disburses money signs in with a second factor.
         register_power_roles(
             lambda membership: bool(MONEY_ROLES & set(membership.grant_roles))
+        )
+        # The audit chain is anchored into the platform log and verified by the kernel.
+        register_chain(
+            "grants",
+            label=_("Grants and social aid audit history"),
+            head=audit.stored_head,
+            records=lambda after_seq: audit.stored_records(after_seq=after_seq),
+            body=audit.body,
+            table=AuditEvent._meta.db_table,
         )

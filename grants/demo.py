@@ -91,20 +91,63 @@ HIBAH_PATHS = [
 ]
 BANSOS_PATHS = ["in_review:1", "approved", "disbursed", "closed"]
 
+# One person per Sabilulungan role (separation of duties: whoever recommends an
+# amount does not approve it, whoever approves does not disburse). The program
+# manager is the tenant's demo administrator.
+ROLE_PEOPLE = [
+    (GrantRole.TATA_USAHA, "tu", "Tata Usaha"),
+    (GrantRole.KEPALA_DAERAH, "kepala", "Kepala Bagian Kesra"),
+    (GrantRole.TIM_PERTIMBANGAN, "timpertimbangan", "Tim Pertimbangan"),
+    (GrantRole.OPD, "opd", "Evaluator OPD"),
+    (GrantRole.TAPD, "tapd", "Anggota TAPD"),
+    (GrantRole.TREASURER, "bendahara", "Bendahara"),
+]
+
+
+def role_email(tenant_slug: str, local: str) -> str:
+    return f"{local}@{tenant_slug}.bagipakai.test"
+
+
+def _grant_people(tenant: Tenant, admin: User, password_hash: str) -> dict:
+    """The demo officials of a tenant, one per role, as staff members."""
+    from allauth.account.models import EmailAddress
+
+    people = {GrantRole.PROGRAM_MANAGER: admin}
+    for role, local, title in ROLE_PEOPLE:
+        email = role_email(tenant.slug, local)
+        user, _ = User.objects.get_or_create(
+            email=email,
+            defaults={
+                "password": password_hash,
+                "full_name": f"{title} {_city_name(tenant)}",
+            },
+        )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        Membership.objects.get_or_create(
+            user=user, tenant=tenant, defaults={"role": Membership.Role.STAFF}
+        )
+        Membership.objects.filter(user=user, tenant=tenant).update(grant_roles=[role])
+        people[role] = user
+    return people
+
 
 def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str) -> int:
-    """Programs and proposals for one tenant. Returns how many proposals were created."""
+    """Programs and proposals for one tenant. Returns how many proposals were created.
+
+    Each Sabilulungan role has its own demo person (ROLE_PEOPLE); the general
+    staff account reads the back office without a grant role.
+    """
     Membership.objects.filter(user=admin, tenant=tenant).update(
         grant_roles=[GrantRole.PROGRAM_MANAGER]
     )
-    # The demo staff account holds every role, so one login walks a whole grant.
-    Membership.objects.filter(user=staff, tenant=tenant).update(
-        grant_roles=sorted(GrantRole.values)
-    )
+    Membership.objects.filter(user=staff, tenant=tenant).update(grant_roles=[])
+    people = _grant_people(tenant, admin, password_hash)
     with tenant_context(tenant):
         _seed_pages(tenant, admin)
         if Program.objects.exists():
-            _seed_reports(tenant, staff)
+            _seed_reports(tenant, people[GrantRole.TATA_USAHA])
             return 0
         year = timezone.localdate().year
         today = timezone.localdate()
@@ -183,7 +226,7 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
                 tenant,
                 hibah,
                 user,
-                staff,
+                people,
                 path,
                 amount=25_000_000 + 5_000_000 * index,
                 kecamatan=kecamatan,
@@ -211,14 +254,15 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
                 tenant,
                 bansos,
                 user,
-                staff,
+                people,
                 path,
                 amount=20_000_000,
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
             )
             created += 1
-        _seed_reports(tenant, staff)
+        _seed_bank_change(tenant, hibah)
+        _seed_reports(tenant, people[GrantRole.TATA_USAHA])
         return created
 
 
@@ -319,6 +363,30 @@ def _seed_reports(tenant: Tenant, staff: User) -> None:
     )
 
 
+def _seed_bank_change(tenant: Tenant, program: Program) -> None:
+    """The recipient of the signed agreement changes its bank account: the change
+    waits for the treasurer's confirmation before the first payment."""
+    proposal = (
+        Proposal.objects.filter(
+            program=program, status=Proposal.Status.AGREEMENT_SIGNED
+        )
+        .select_related("applicant")
+        .first()
+    )
+    if proposal is None:
+        return
+    applicant = proposal.applicant
+    services.applicant_save(
+        user=applicant.user,
+        **{
+            field.name: getattr(applicant, field.name)
+            for field in applicant._meta.fields
+            if field.name not in ("id", "user_id", "created_at")
+        }
+        | {"bank_name": "Bank Mandiri", "bank_account": "1300012345678"},
+    )
+
+
 def _applicant_user(tenant: Tenant, local: str, password_hash: str) -> User:
     from allauth.account.models import EmailAddress
 
@@ -349,14 +417,15 @@ def _walk(
     tenant,
     program,
     user,
-    staff,
+    people,
     path: str,
     *,
     amount: int,
     kecamatan: str,
     kelurahan: str,
 ) -> None:
-    """Take a proposal as far as `path` says, through the services."""
+    """Take a proposal as far as `path` says, through the services, each step by
+    the person holding its role."""
     target, _, stage_number = path.partition(":")
     proposal = services.proposal_save_draft(
         user=user,
@@ -390,10 +459,18 @@ def _walk(
         step(user, "withdraw")
         return
     if target == "rejected":
-        step(staff, "reject", note="Organisasi belum berbadan hukum tiga tahun.")
+        step(
+            people[proposal.stage.role],
+            "reject",
+            note="Organisasi belum berbadan hukum tiga tahun.",
+        )
         return
     if target == "revision":
-        step(staff, "return", note="Lengkapi rincian anggaran dengan penawaran harga.")
+        step(
+            people[proposal.stage.role],
+            "return",
+            note="Lengkapi rincian anggaran dengan penawaran harga.",
+        )
         return
     wanted_stage = int(stage_number) if stage_number else None
     recommended = amount * 9 // 10
@@ -401,21 +478,43 @@ def _walk(
         if wanted_stage is not None and proposal.stage.position >= wanted_stage:
             return
         stage = proposal.stage
+        if (
+            stage.sets_amount
+            and stage.role == GrantRole.OPD
+            and program.kind == "hibah"
+        ):
+            # The evaluator corrects the labour line; the public budget table
+            # shows the request and the correction side by side.
+            labour = proposal.lines.order_by("position").last()
+            services.budget_lines_correct(
+                tenant=tenant,
+                actor_user=people[stage.role],
+                proposal=proposal,
+                corrections={labour.pk: (None, labour.unit_cost * 3 // 4)},
+            )
+        recommended = min(recommended, services.amount_ceiling(proposal))
         proposal = step(
-            staff,
+            people[stage.role],
             "pass",
             checklist={item: True for item in stage.checklist},
             unit="Dinas Sosial" if stage.assigns_unit else "",
             amount=recommended if stage.sets_amount else None,
+            # One public note and one kept in the back office, per proposal.
+            note=(
+                "Berkas lengkap dan sesuai."
+                if stage.position == 1
+                else "Catatan internal: cek ulang harga satuan saat monitoring."
+            ),
+            note_public=stage.position == 1,
         )
     if target == "awaiting_approval":
         return
-    proposal = step(staff, "approve", amount=recommended)
+    proposal = step(people[GrantRole.KEPALA_DAERAH], "approve", amount=recommended)
     if target == "approved":
         return
-    _attach(proposal, "nphd", uploader=staff.pk)
+    _attach(proposal, "nphd", uploader=people[GrantRole.TATA_USAHA].pk)
     proposal = step(
-        staff,
+        people[GrantRole.TATA_USAHA],
         "sign_agreement",
         nphd_number=f"NPHD/{proposal.pk:04d}/{program.fiscal_year}",
         nphd_date=timezone.localdate(),
@@ -423,7 +522,7 @@ def _walk(
     if target == "agreement_signed":
         return
     proposal = step(
-        staff,
+        people[GrantRole.TREASURER],
         "disburse",
         amount=recommended,
         paid_on=timezone.localdate(),
@@ -439,7 +538,13 @@ def _walk(
         "report",
         spent_amount=recommended - 250_000,
         note="Kegiatan selesai; sisa dana dikembalikan ke kas daerah.",
+        note_public=True,
     )
     if target == "reported":
         return
-    step(staff, "close", note="LPJ diverifikasi lengkap.")
+    step(
+        people[GrantRole.OPD],
+        "close",
+        note="LPJ diverifikasi lengkap.",
+        note_public=True,
+    )

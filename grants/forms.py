@@ -110,7 +110,12 @@ class ReasonForm(forms.Form):
 class PassForm(forms.Form):
     """Pass a review stage: tick its checklist, and assign or recommend where it asks to."""
 
-    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    note_public = forms.BooleanField(
+        label=_("Show this note on the public timeline"),
+        required=False,
+        help_text=_("Unticked, the note stays in the back office."),
+    )
 
     def __init__(self, *args, stage, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,6 +135,7 @@ class PassForm(forms.Form):
         data = self.cleaned_data
         return {
             "note": data.get("note", ""),
+            "note_public": bool(data.get("note_public")),
             "checklist": {
                 item: bool(data.get(f"check_{index}"))
                 for index, item in enumerate(self.stage.checklist)
@@ -141,7 +147,12 @@ class PassForm(forms.Form):
 
 class ApproveForm(forms.Form):
     amount = rupiah_field(_("Approved amount (Rp)"))
-    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    note_public = forms.BooleanField(
+        label=_("Show this note on the public timeline"),
+        required=False,
+        help_text=_("Unticked, the note stays in the back office."),
+    )
 
 
 class AgreementForm(forms.Form):
@@ -169,7 +180,12 @@ class ReportForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note (public)"), max_length=2000, required=False)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+    note_public = forms.BooleanField(
+        label=_("Show this note on the public timeline"),
+        required=False,
+        help_text=_("Unticked, the note stays in the back office."),
+    )
 
 
 class ProgramForm(forms.ModelForm):
@@ -191,6 +207,7 @@ class ProgramForm(forms.ModelForm):
             "opens_on",
             "closes_on",
             "eligibility",
+            "separation_of_duties",
         ]
         widgets = {
             "opens_on": DATE_WIDGET,
@@ -404,3 +421,14 @@ class TrackingCodeForm(forms.Form):
                 _("A tracking code has 10 letters and digits, e.g. K7QX-M2PA-9T.")
             )
         return code
+
+
+class AmendmentDecisionForm(forms.Form):
+    """Confirm or decline a change of a recipient's bank account."""
+
+    reason = forms.CharField(
+        label=_("Reason (kept in the back office)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

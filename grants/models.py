@@ -57,6 +57,14 @@ class Program(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT
     )
+    separation_of_duties = models.BooleanField(
+        _("separation of duties"),
+        default=True,
+        help_text=_(
+            "Whoever recommends or corrects an amount may not approve the proposal, "
+            "and whoever approves it may not record its disbursement."
+        ),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -308,6 +316,8 @@ class BudgetLine(models.Model):
     unit_cost = models.BigIntegerField(_("unit cost (rupiah)"))
     corrected_quantity = models.PositiveIntegerField(null=True, blank=True)
     corrected_unit_cost = models.BigIntegerField(null=True, blank=True)
+    # The review stage whose reviewer made the last correction (public).
+    corrected_stage = models.CharField(max_length=200, blank=True, db_default="")
 
     class Meta:
         ordering = ["proposal", "position", "pk"]
@@ -323,6 +333,12 @@ class BudgetLine(models.Model):
     @property
     def total(self) -> int:
         return self.quantity * self.unit_cost
+
+    @property
+    def is_corrected(self) -> bool:
+        return (
+            self.corrected_quantity is not None or self.corrected_unit_cost is not None
+        )
 
     @property
     def corrected_total(self) -> int:
@@ -367,11 +383,14 @@ class Disbursement(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Append-only, hash-chained record of every step (public part only).
+    """Append-only, hash-chained record of every step (see grants/audit.py).
 
-    hash = SHA-256(prev_hash + canonical JSON of the public fields), so anyone
-    who downloads /open-data/audit.jsonl can recompute the chain and find the
-    first row that was altered, inserted or deleted.
+    Scheme v1 (events written before private parts existed): hash = SHA-256(
+    prev_hash + canonical JSON of the public fields). Scheme v2: the public
+    fields plus `v` and `private_digest`, a salted digest of the private part
+    (back-office notes, recipient data, who acted), whose salt and content are
+    stored here and never published. Anyone who downloads
+    /open-data/audit.jsonl can recompute the chain either way.
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -398,6 +417,15 @@ class AuditEvent(models.Model):
     note = models.TextField(blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # The hashing scheme. Rows written before v2 existed stay v1 and are never
+    # rehashed; grants.audit.append writes v2.
+    v = models.PositiveSmallIntegerField(default=1, db_default=1)
+    # Private part (v2): never published; covered through private_digest.
+    private = models.JSONField(default=dict, blank=True, db_default={})
+    salt = models.CharField(max_length=64, blank=True, db_default="")
+    private_digest = models.CharField(max_length=64, blank=True, db_default="")
+    # The user (public schema, by id) who acted; also in the private part.
+    actor_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["seq"]
@@ -407,6 +435,77 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.action}"
+
+    @property
+    def staff_note(self) -> str:
+        """The note as the back office sees it: the public one, else the private one."""
+        private = self.private if isinstance(self.private, dict) else {}
+        return self.note or private.get("note", "")
+
+    @property
+    def note_is_public(self) -> bool:
+        return bool(self.note)
+
+
+class RecipientAmendment(models.Model):
+    """A change to a recipient's identity or bank account after an award.
+
+    Kept with the values before and after, for the back office only (never
+    public, never in open data). A bank-account change is applied at once but
+    blocks further disbursements until a second member confirms it; declining
+    it restores the previous account.
+    """
+
+    class Kind(models.TextChoices):
+        IDENTITY = "identity", _("Identity (name, registration number, NIK)")
+        BANK = "bank", _("Bank account")
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("Recorded")
+        PENDING = "pending", _("Awaiting confirmation by a second member")
+        CONFIRMED = "confirmed", _("Confirmed")
+        DECLINED = "declined", _("Declined; the previous account was restored")
+
+    applicant = models.ForeignKey(
+        Applicant, on_delete=models.PROTECT, related_name="amendments"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    # Users of the public schema, by id (see Applicant.user_id).
+    requested_by_id = models.BigIntegerField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by_id = models.BigIntegerField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["applicant", "status"], name="grants_amendment_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.applicant_id} {self.kind} {self.status}"
+
+    @property
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(field label, before, after) for each field that changed."""
+        labels = {
+            "name": _("name"),
+            "registration_number": _("registration number"),
+            "nik": _("NIK"),
+            "bank_name": _("bank"),
+            "bank_account": _("bank account number"),
+            "bank_account_name": _("account holder"),
+        }
+        return [
+            (str(labels.get(key, key)), self.before.get(key, ""), value)
+            for key, value in self.after.items()
+        ]
 
 
 def upload_path(instance, filename: str) -> str:

@@ -520,6 +520,9 @@ ACTION_LABELS = {
     "report": _("Accountability report (LPJ) submitted"),
     "close": _("Closed"),
     "correct_budget": _("Budget corrected by the reviewer"),
+    "recipient_amended": _("Recipient data amended"),
+    "recipient_confirmed": _("Recipient's new bank account confirmed"),
+    "recipient_declined": _("Recipient's new bank account declined"),
 }
 AMOUNT_LABELS = {
     "requested": _("Requested"),
@@ -531,8 +534,10 @@ AMOUNT_LABELS = {
     "disbursed_total": _("Disbursed so far"),
     "spent": _("Spent (LPJ)"),
 }
-# The events whose note is the public reason (Proposal.public_reason). Other
-# notes are reviewers' remarks, kept for staff (StageReview) and not shown here.
+# Scheme v2 events publish only notes their author marked public (the others
+# are in the private part). Of the v1 events written before, only the public
+# reasons (Proposal.public_reason) are shown here; their other notes stay in
+# audit.jsonl, where they were already published.
 PUBLIC_NOTE_ACTIONS = frozenset({"return", "reject", "reject_approval"})
 
 
@@ -574,7 +579,7 @@ def _timeline_entry(event: AuditEvent) -> TimelineEntry:
             if isinstance(amounts.get(key), int)
         ],
         tranche=tranche if isinstance(tranche, int) else None,
-        note=event.note if event.action in PUBLIC_NOTE_ACTIONS else "",
+        note=event.note if event.v >= 2 or event.action in PUBLIC_NOTE_ACTIONS else "",
     )
 
 
@@ -620,7 +625,15 @@ def proposal_detail(proposal_id: int) -> ProposalDetail | None:
         .order_by("position")
     )
     events = AuditEvent.objects.filter(proposal_id=proposal.pk).only(
-        "seq", "at", "action", "stage", "actor_role", "actor_label", "amounts", "note"
+        "seq",
+        "at",
+        "action",
+        "stage",
+        "actor_role",
+        "actor_label",
+        "amounts",
+        "note",
+        "v",
     )
     is_organisation = proposal.applicant.kind == proposal.applicant.Kind.ORGANISATION
     # An individual's budget lines, free text and village may single them out
@@ -628,7 +641,14 @@ def proposal_detail(proposal_id: int) -> ProposalDetail | None:
     lines = (
         list(
             BudgetLine.objects.filter(proposal_id=proposal.pk).only(
-                "id", "position", "item", "quantity", "unit_cost"
+                "id",
+                "position",
+                "item",
+                "quantity",
+                "unit_cost",
+                "corrected_quantity",
+                "corrected_unit_cost",
+                "corrected_stage",
             )
         )
         if is_organisation

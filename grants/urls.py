@@ -31,6 +31,11 @@ urlpatterns = [
         name="grants_staff_proposal",
     ),
     path(
+        "staff/proposals/<id:proposal_id>/recipient-changes/<id:amendment_id>/",
+        staff.amendment_decide,
+        name="grants_staff_amendment",
+    ),
+    path(
         "staff/proposals/<id:proposal_id>/<slug:action>/",
         staff.proposal_action,
         name="grants_staff_proposal_action",

@@ -61,7 +61,15 @@ def profile(request):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("Your applicant profile was saved."))
+            messages.success(
+                request,
+                _(
+                    "Your applicant profile was saved. After an award, changes to your "
+                    "name, registration number, NIK or bank account are recorded, and a "
+                    "new bank account is confirmed by a second official before the next "
+                    "payment."
+                ),
+            )
             return redirect("grants_my")
     return render(request, "grants/applicant/profile.html", {"form": form})
 
@@ -205,7 +213,8 @@ def proposal_action(request, proposal_id, action):
                 request, " ".join(e for errors in form.errors.values() for e in errors)
             )
             return redirect("grants_my_proposal", proposal.pk)
-        kwargs = form.cleaned_data
+        # The applicant's summary of the LPJ is public (the form says so).
+        kwargs = {**form.cleaned_data, "note_public": True}
     try:
         with transaction.atomic():
             services.proposal_transition(

@@ -9,12 +9,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.pagecache import public_page
 from tenants.forms import add_service_errors
 
 from . import selectors, services
 from .forms import CitizenReportForm, TrackingCodeForm
 
 
+@public_page
 def portal(request):
     return render(
         request,
@@ -23,6 +25,7 @@ def portal(request):
     )
 
 
+@public_page
 def program_public(request, program_id):
     detail = selectors.program_detail(program_id)
     if detail is None:
@@ -30,6 +33,7 @@ def program_public(request, program_id):
     return render(request, "grants/public/program.html", {"detail": detail})
 
 
+@public_page
 def proposals_public(request):
     filters = selectors.ProposalFilters.from_params(request.GET)
     return render(
@@ -44,6 +48,7 @@ def proposals_public(request):
     )
 
 
+@public_page
 def proposal_public(request, proposal_id):
     detail = selectors.proposal_detail(proposal_id)
     if detail is None:
@@ -54,6 +59,7 @@ def proposal_public(request, proposal_id):
 # --- announcements, regulations, statistics ---------------------------------------------
 
 
+@public_page
 def announcements(request):
     return render(
         request,
@@ -62,6 +68,7 @@ def announcements(request):
     )
 
 
+@public_page
 def regulations(request):
     return render(
         request,
@@ -70,6 +77,7 @@ def regulations(request):
     )
 
 
+@public_page
 def statistics(request):
     return render(
         request,

@@ -24,9 +24,10 @@ from tenants.models import User
 from tenants.selectors import clean_param
 
 from . import selectors, services
-from .access import access_staff_proposal, staff_required
+from .access import access_amendment, access_staff_proposal, staff_required
 from .forms import (
     AgreementForm,
+    AmendmentDecisionForm,
     AnnouncementForm,
     ApproveForm,
     DisburseForm,
@@ -325,7 +326,9 @@ def _forms_for(proposal, actions, data=None, files=None, failed=None):
 
 
 @staff_required
-def proposal_detail(request, proposal_id, *, failed=None, failed_form=None):
+def proposal_detail(
+    request, proposal_id, *, failed=None, failed_form=None, failed_amendment=None
+):
     proposal = access_staff_proposal(request, proposal_id)
     actor = _actor(request)
     actions = [
@@ -333,7 +336,9 @@ def proposal_detail(request, proposal_id, *, failed=None, failed_form=None):
         for a in services.allowed_actions(actor=actor, proposal=proposal)
         if a != "withdraw"
     ]
-    forms = _forms_for(proposal, actions)
+    # Steps separation of duties forbids this member are explained, not offered.
+    conflicts = services.duty_conflicts(actor=actor, proposal=proposal, actions=actions)
+    forms = _forms_for(proposal, [a for a in actions if a not in conflicts])
     if failed and failed_form is not None:
         forms[failed] = failed_form
     can_correct = (
@@ -355,10 +360,71 @@ def proposal_detail(request, proposal_id, *, failed=None, failed_form=None):
             "events": proposal.events.order_by("seq"),
             "disbursements": proposal.disbursements.all(),
             "forms": forms,
+            "duty_conflicts": conflicts,
+            "amendments": _amendments(actor, proposal, failed_amendment),
             "stages": proposal.program.stages.order_by("position"),
         },
-        status=400 if failed else 200,
+        status=400 if failed or failed_amendment else 200,
     )
+
+
+def _amendments(actor, proposal, failed=None):
+    """The recipient's amendments after the award, with who may decide the pending ones."""
+    items = []
+    for amendment in proposal.applicant.amendments.order_by("-requested_at", "-pk"):
+        form = None
+        if failed is not None and failed[0] == amendment.pk:
+            form = failed[1]
+        items.append(
+            {
+                "amendment": amendment,
+                "refusal": services.amendment_decision_refusal(
+                    actor=actor, amendment=amendment
+                ),
+                "form": form or AmendmentDecisionForm(),
+            }
+        )
+    return items
+
+
+@staff_required
+def amendment_decide(request, proposal_id, amendment_id):
+    """A second member confirms or declines a change of the recipient's bank account."""
+    proposal = access_staff_proposal(request, proposal_id)
+    amendment = access_amendment(proposal, amendment_id)
+    if request.method != "POST":
+        return redirect("grants_staff_proposal", proposal.pk)
+    form = AmendmentDecisionForm(request.POST)
+    decision = clean_param(request.POST.get("decision", ""), 10)
+    if decision not in ("confirm", "decline") or not form.is_valid():
+        form.is_valid()
+        form.add_error(None, _("Choose to confirm or to decline the change."))
+        return proposal_detail(
+            request, proposal.pk, failed_amendment=(amendment.pk, form)
+        )
+    try:
+        services.recipient_amendment_decide(
+            tenant=request.tenant,
+            actor_user=request.user,
+            amendment=amendment,
+            confirm=decision == "confirm",
+            reason=form.cleaned_data["reason"],
+        )
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("grants_staff_proposal", proposal.pk)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return proposal_detail(
+            request, proposal.pk, failed_amendment=(amendment.pk, form)
+        )
+    messages.success(
+        request,
+        _("The new bank account was confirmed.")
+        if decision == "confirm"
+        else _("The change was declined; the previous account is in force again."),
+    )
+    return redirect("grants_staff_proposal", proposal.pk)
 
 
 @body_limit("UPLOAD_BODY_LIMIT")

@@ -87,3 +87,26 @@ def member_required(roles=READ_ROLES):
         return wrapper
 
     return decorator
+
+
+ANCHOR_PERMISSION = "tenants.anchor_chains"
+
+
+def may_anchor_chains(user) -> bool:
+    """Platform staff holding the permission may anchor the chains on demand."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_staff
+        and user.has_perm(ANCHOR_PERMISSION)
+    )
+
+
+def access_anchor_chains(request: HttpRequest):
+    """The operator who anchors now; sign-in first, refused for anyone else."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Sign in as a platform operator to do this."))
+    if not may_anchor_chains(request.user):
+        raise PermissionDenied(
+            _("Only platform operators may anchor the audit histories.")
+        )
+    return request.user

@@ -14,3 +14,13 @@ class TenantsConfig(AppConfig):
 
         # <id:...> in every URLconf: database ids that cannot overflow a bigint.
         register_converter(RowIdConverter, "id")
+
+        from core.jobs import periodic_register
+
+        # Background jobs of the kernel (core/jobs.py; UTC).
+        periodic_register(
+            "chains_anchor", func="tenants.tasks.chains_anchor_job", cron="5 * * * *"
+        )
+        periodic_register(
+            "chain_heads_mail", func="tenants.tasks.chain_heads_mail_job", cron="30 22 * * *"
+        )

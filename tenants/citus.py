@@ -48,6 +48,13 @@ from django_tenants.utils import get_public_schema_name
 # together with the create_reference_table() step of the runbook.
 REFERENCE_TABLE_CANDIDATES: frozenset[str] = frozenset()
 
+# Functions of the public schema that tenant objects may call. The append-only
+# trigger of every audit table (core/db.py) calls public.core_refuse_change():
+# Citus propagates CREATE FUNCTION to every node (and create_distributed_function
+# is not needed for a trigger function that touches no table), so a tenant's
+# node finds it locally, and a schema dump restores it from core's migration.
+SHARED_FUNCTIONS: frozenset[str] = frozenset({"function public.core_refuse_change()"})
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -316,6 +323,7 @@ def _outside_dependencies(cursor, schemas: list[str]) -> list[Problem]:
     return [
         Problem(schema, "depends on another schema", f"{obj} uses {ref}")
         for schema, obj, ref in cursor.fetchall()
+        if ref not in SHARED_FUNCTIONS
     ]
 
 

@@ -301,3 +301,20 @@ class TenantAdminForm(forms.ModelForm):
             if field not in self.errors:
                 self.add_error(field, errors)
         return data
+
+
+class SavedHeadForm(forms.Form):
+    """A head kept elsewhere (the daily e-mail, a download): event number and fingerprint."""
+
+    seq = forms.IntegerField(label=_("Event number"), min_value=1, max_value=2**62)
+    hash = forms.CharField(
+        label=_("Fingerprint (64 characters)"), min_length=64, max_length=64, strip=True
+    )
+
+    def clean_hash(self):
+        value = self.cleaned_data["hash"].lower()
+        if not set(value) <= set("0123456789abcdef"):
+            raise forms.ValidationError(
+                _("A fingerprint has only the digits 0-9 and the letters a-f.")
+            )
+        return value

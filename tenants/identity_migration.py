@@ -1,4 +1,4 @@
-"""Existing tenants matched to the register of regions (used by migration 0008).
+"""Existing tenants matched to the register of regions (used by migration 0009).
 
 Kept out of the migration file so it can be tested. Never raises for bad data:
 every tenant that does not fit is reported in the returned lines.

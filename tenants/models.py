@@ -426,3 +426,39 @@ class PlatformEvent(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.kind} {self.tenant_slug}"
+
+
+class ChainAnchor(models.Model):
+    """One tenant chain's head as the platform saw it (append-only).
+
+    Written by the anchoring job (tenants/anchoring.py) for every chain whose
+    head changed since its last anchor, all rows of a run under one
+    PlatformEvent(kind=CHAIN_ANCHORED) whose published details carry the
+    digest of the run's anchors: the anchors are covered by the platform log's
+    chain. Tenant snapshots, not foreign keys, like the log itself.
+    """
+
+    tenant_id = models.BigIntegerField()
+    tenant_slug = models.CharField(max_length=63)
+    chain = models.CharField(max_length=40)
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    # The seq of the PlatformEvent that published this anchor's batch.
+    batch_seq = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("anchored chain head")
+        verbose_name_plural = _("anchored chain heads")
+        permissions = [("anchor_chains", _("Can anchor the audit chains on demand"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "chain", "seq"], name="tenants_anchor_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch_seq"], name="tenants_anchor_batch"),
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_slug} {self.chain} #{self.seq}"

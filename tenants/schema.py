@@ -9,9 +9,12 @@ provisioning rolls the schema back too (DESIGN invariant 2).
 The copy keeps every table, column default, identity, check, primary-key,
 unique and foreign-key constraint and index *under the same names* as in the
 template, so later migrations that refer to them by name work on clones
-exactly as on migrated schemas. Objects the clone does not know how to copy
-(views, functions, triggers, plain sequences) make it fail loudly instead of
-producing an incomplete schema.
+exactly as on migrated schemas. Triggers are copied too (an audit table's
+append-only trigger, core/db.py), provided they call a function of another
+schema (the shared public.core_refuse_change). Objects the clone does not know
+how to copy (views, functions, triggers calling a function of the template
+itself, plain sequences) make it fail loudly instead of producing an
+incomplete schema.
 """
 
 from __future__ import annotations
@@ -214,9 +217,10 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
         SELECT p.proname, 'function' FROM pg_proc p
         JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = %s
         UNION ALL
-        SELECT t.tgname, 'trigger' FROM pg_trigger t
+        SELECT t.tgname, 'trigger calling a function of the template' FROM pg_trigger t
         JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = %s AND NOT t.tgisinternal
+        JOIN pg_proc p ON p.oid = t.tgfoid
+        WHERE n.nspname = %s AND NOT t.tgisinternal AND p.pronamespace = n.oid
         UNION ALL
         SELECT s.relname, 'sequence' FROM pg_class s
         JOIN pg_namespace n ON n.oid = s.relnamespace
@@ -282,6 +286,17 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
         [template],
     )
     indexes = [row[0] for row in cursor.fetchall()]
+    # Triggers (calling shared functions, checked above), with the table's
+    # schema swapped like every other definition.
+    cursor.execute(
+        """
+        SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t
+        JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND NOT t.tgisinternal ORDER BY c.relname, t.tgname
+        """,
+        [template],
+    )
+    triggers = [row[0] for row in cursor.fetchall()]
     cursor.execute("SELECT set_config('search_path', %s, true)", [saved_search_path])
 
     own_ref = re.compile(rf"\b{re.escape(template)}\.")
@@ -297,6 +312,10 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
             own_ref.sub("{schema}.", indexdef.replace("{", "{{").replace("}", "}}"))
         )
     statements.extend(fks)
+    for triggerdef in triggers:
+        statements.append(
+            own_ref.sub("{schema}.", triggerdef.replace("{", "{{").replace("}", "}}"))
+        )
 
     # Data the template holds (its migration records, any default rows);
     # generated columns are computed again, not copied.

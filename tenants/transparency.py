@@ -80,7 +80,9 @@ def platform_event_append(
     if kind not in PlatformEvent.Kind.values:
         raise ValueError(f"unknown platform event kind {kind!r}")
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("platform events are appended inside the change's transaction")
+        raise RuntimeError(
+            "platform events are appended inside the change's transaction"
+        )
     chain.lock(PLATFORM_LOG_LOCK)
     last = PlatformEvent.objects.order_by("-seq").values("seq", "hash").first()
     private = dict(private or {})
@@ -111,9 +113,7 @@ def stored_records(*, after_seq: int = 0, chunk: int = 2000) -> Iterator[dict]:
     """Every entry after `after_seq`, in order, without loading them all at once."""
     last = after_seq
     while True:
-        batch = list(
-            PlatformEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk]
-        )
+        batch = list(PlatformEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
         if not batch:
             return
         for event in batch:
@@ -123,3 +123,50 @@ def stored_records(*, after_seq: int = 0, chunk: int = 2000) -> Iterator[dict]:
 
 def verify_stored() -> chain.ChainReport:
     return chain.verify(stored_records(), body=body)
+
+
+# The operators' public actions shown on /transparency/ (anchoring batches are
+# shown too, as counts; their anchors are listed in log.json).
+LOG_JSON_FORMAT = 1
+LOG_JSON_MAX = 1000
+
+
+def anchors_public(batch_seqs) -> dict[int, list[dict]]:
+    """The published anchors of the given CHAIN_ANCHORED entries, by entry seq."""
+    from .anchoring import anchor_public
+    from .models import ChainAnchor
+
+    result: dict[int, list[dict]] = {}
+    rows = (
+        ChainAnchor.objects.filter(batch_seq__in=list(batch_seqs))
+        .order_by("batch_seq", "tenant_id", "chain")
+        .values("batch_seq", "tenant_id", "tenant_slug", "chain", "seq", "hash")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        result.setdefault(row["batch_seq"], []).append(anchor_public(row))
+    return result
+
+
+def log_json_page(*, after: int = 0, limit: int = 500) -> dict:
+    """One page of the published log: entries after `after`, and the anchors of
+    its anchoring entries by entry seq (kept apart from the entries, so that
+    each entry is exactly what its hash covers); `next_after` is None on the
+    last page."""
+    limit = max(1, min(limit, LOG_JSON_MAX))
+    events = list(
+        PlatformEvent.objects.filter(seq__gt=after).order_by("seq")[: limit + 1]
+    )
+    more = len(events) > limit
+    events = events[:limit]
+    anchors = anchors_public(
+        e.seq for e in events if e.kind == PlatformEvent.Kind.CHAIN_ANCHORED
+    )
+    records = [public_record(event) for event in events]
+    head = PlatformEvent.objects.order_by("-seq").values("seq", "hash").first()
+    return {
+        "format": LOG_JSON_FORMAT,
+        "head": head or {"seq": 0, "hash": chain.GENESIS},
+        "records": records,
+        "anchors": {str(seq): rows for seq, rows in anchors.items()},
+        "next_after": events[-1].seq if more else None,
+    }

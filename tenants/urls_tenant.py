@@ -3,6 +3,7 @@ from django.urls import include, path
 from grants import urls as grants_urls
 from grants import urls_open_data as grants_open_data
 
+from . import views_chains
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
@@ -44,11 +45,23 @@ urlpatterns = [
     path("", include("catalog.urls_tenant")),
     path("billing/", include("billing.urls_tenant")),
     path("grants/", include("grants.urls")),
+    path("verify/", views_chains.chain_verify_page, name="chain_verify"),
+    path(
+        "verify/<slug:key>/head.json",
+        views_chains.chain_head_download,
+        name="chain_head_download",
+    ),
     path("open-data/", include("grants.urls_open_data")),
 ]
 
 PUBLIC_TENANT_ROUTES = frozenset(
-    {"tenant_home", "tenant_handoff", "invitation_accept"}
+    {
+        "tenant_home",
+        "tenant_handoff",
+        "invitation_accept",
+        "chain_verify",
+        "chain_head_download",
+    }
     | grants_urls.PUBLIC_ROUTES
     | grants_open_data.PUBLIC_ROUTES
 )

@@ -13,17 +13,21 @@ from django.urls import set_urlconf
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.pagecache import public_page
+
 from . import selectors, services
 from .forms import OrganisationCreateForm, add_service_errors
 from .hosts import platform_url, tenant_url
 
 
+@public_page
 def landing(request):
     return render(
         request, "platform/landing.html", {"stats": selectors.platform_stats()}
     )
 
 
+@public_page
 def directory(request):
     paginator = Paginator(
         selectors.tenant_directory(query=request.GET.get("q", "")), 30

@@ -12,6 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.pagecache import public_page
+
 from . import selectors, services
 from .access import (
     MANAGE_ROLES,
@@ -38,6 +40,7 @@ def _form_errors_to_messages(request, exc: ValidationError) -> None:
         messages.error(request, message)
 
 
+@public_page
 def home(request):
     """The tenant's public page: who they are, whether the platform verified them."""
     return render(request, "tenants/home.html", {"tenant": request.tenant})

@@ -24,6 +24,10 @@ ACTIONS = {
     "program_update": _("Program changed"),
     "program_stages": _("Review stages changed"),
     "program_status": _("Program status changed"),
+    "recipient_amended": _("Recipient data amended"),
+    "recipient_confirmed": _("Recipient's new bank account confirmed"),
+    "recipient_declined": _("Recipient's new bank account declined"),
+    "program_duties": _("Separation of duties changed"),
 }
 AMOUNTS = {
     "requested": _("Requested"),

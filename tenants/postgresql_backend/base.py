@@ -23,6 +23,8 @@ from django_tenants.postgresql_backend.base import (
 from django_tenants.utils import get_limit_set_calls
 from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
+from core import pagecache
+
 
 class DatabaseWrapper(TenantDatabaseWrapper):
     def __init__(self, *args, **kwargs):
@@ -30,6 +32,8 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         # when unknown.
         self.server_search_path = None
         super().__init__(*args, **kwargs)
+        # Committed writes invalidate the cached public pages of their schema.
+        self.execute_wrappers.append(pagecache.track_writes)
 
     def _handle_search_path(self, cursor=None):
         if self._setting_search_path or not get_limit_set_calls():
@@ -81,6 +85,7 @@ class DatabaseWrapper(TenantDatabaseWrapper):
     @async_unsafe
     def rollback(self):
         self.server_search_path = None
+        pagecache.after_rollback(self)
         super().rollback()
 
     @async_unsafe
@@ -89,3 +94,4 @@ class DatabaseWrapper(TenantDatabaseWrapper):
             super().savepoint_rollback(sid)
         finally:
             self.server_search_path = None
+        pagecache.after_savepoint_rollback(self)

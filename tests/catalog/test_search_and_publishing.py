@@ -375,7 +375,11 @@ def test_publiccode_upload_form(tangerang, tangerang_admin):
 
     verify(tangerang)
     client = host_client("tangerang.localhost", tangerang_admin)
-    example = (Path(__file__).parent / "data" / "publiccode.yml").read_bytes()
+    example = (
+        (Path(__file__).parent / "data" / "publiccode.yml")
+        .read_bytes()
+        .replace(b"https://youtube.com/xxxxxxxx", b"https://youtu.be/dQw4w9WgXcQ")
+    )
     response = client.post(
         "/apps/published/import/",
         {"file": SimpleUploadedFile("publiccode.yml", example)},

@@ -157,3 +157,16 @@ def applicant_user(in_bandung):
 
 def today() -> date:
     return timezone.localdate()
+
+
+@pytest.fixture
+def module_on(bandung):
+    connection.set_schema_to_public()
+    from tests.catalog.conftest import make_app
+
+    make_app(
+        bandung, slug="sabilulungan", delivery_mode="hosted", hosted_module="grants"
+    )
+    connection.set_tenant(bandung)
+    yield bandung
+    connection.set_schema_to_public()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import TestCase
 
 from grants.models import Applicant, Proposal, ProposalDocument
@@ -15,19 +14,6 @@ from tests.grants.conftest import PDF, make_program
 pytestmark = pytest.mark.django_db
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def module_on(bandung):
-    connection.set_schema_to_public()
-    from tests.catalog.conftest import make_app
-
-    make_app(
-        bandung, slug="sabilulungan", delivery_mode="hosted", hosted_module="grants"
-    )
-    connection.set_tenant(bandung)
-    yield bandung
-    connection.set_schema_to_public()
 
 
 def post(client, path, data):

@@ -31,6 +31,8 @@ def tenant_routes():
                 isinstance(entry, URLPattern)
                 and entry.name not in PUBLIC_TENANT_ROUTES
                 and entry.name not in APPLICANT_ROUTES
+                # The language switch (config/i18n.py), like Django's i18n URLs.
+                and not str(entry.pattern).startswith("i18n/")
             ):
                 found.append((entry.name, prefix + str(entry.pattern)))
 
@@ -116,9 +118,21 @@ def _tangerang_grants(tangerang, admin):
             number="Peraturan Wali Kota Tangerang Nomor 1 Tahun 2024",
             year=2024,
         )
+        from grants.models import RecipientAmendment
+
+        # A pending bank-account change of the recipient (as if after an award).
+        amendment = RecipientAmendment.objects.create(
+            applicant=proposal.applicant,
+            kind="bank",
+            before={"bank_account": "0012345678901"},
+            after={"bank_account": "9998887776"},
+            status="pending",
+            requested_by_id=applicant.pk,
+        )
         return {
             "program_id": program.pk,
             "proposal_id": proposal.pk,
+            "amendment_id": amendment.pk,
             "document_id": document.pk,
             "report_id": report.pk,
             "announcement_id": announcement.pk,
@@ -205,6 +219,12 @@ def test_other_signed_in_people_cannot_reach_an_applicants_proposal(
         assert (
             Proposal.objects.get(pk=tangerang_objects["proposal_id"]).status
             == "in_review"
+        )
+        from grants.models import RecipientAmendment
+
+        assert (
+            RecipientAmendment.objects.get(pk=tangerang_objects["amendment_id"]).status
+            == "pending"
         )
 
 

@@ -1,10 +1,13 @@
 """Import publiccode.yml files into the catalog for one publisher.
 
     python manage.py import_publiccode FILE [FILE...] --publisher SLUG
+        [--confirm-publisher-change]
 
 Each file is imported on its own: a file with problems imports nothing and
 is reported with every problem, the others still go in. The command exits
-non-zero if any file was not imported. It runs as the platform itself
+non-zero if any file was not imported. A file that names another publishing
+organisation than the entry's current file is refused unless
+--confirm-publisher-change is given. It runs as the platform itself
 (operators with shell access), so it needs no account.
 """
 
@@ -34,8 +37,13 @@ class Command(BaseCommand):
             metavar="SLUG",
             help="Subdomain of the organisation that publishes the apps.",
         )
+        parser.add_argument(
+            "--confirm-publisher-change",
+            action="store_true",
+            help="Accept files that change the publishing organisation of an entry.",
+        )
 
-    def handle(self, *args, files, publisher, **options):
+    def handle(self, *args, files, publisher, confirm_publisher_change, **options):
         connection.set_schema_to_public()
         tenant = Tenant.objects.filter(slug=publisher).first()
         if tenant is None:
@@ -51,12 +59,21 @@ class Command(BaseCommand):
                 self.stderr.write(f"{path}: not imported: {exc.strerror or exc}")
                 continue
             try:
-                result = import_publiccode(actor=None, publisher=tenant, data=data)
+                result = import_publiccode(
+                    actor=None,
+                    publisher=tenant,
+                    data=data,
+                    confirm_publisher_change=confirm_publisher_change,
+                )
             except PubliccodeError as exc:
                 failed += 1
                 self.stderr.write(f"{path}: not imported:")
                 for issue in exc.issues:
                     self.stderr.write(f"  {issue}")
+                if any(issue.path == "organisation" for issue in exc.issues):
+                    self.stderr.write(
+                        "  (run again with --confirm-publisher-change to accept it)"
+                    )
                 continue
             except PermissionDenied as exc:
                 failed += 1

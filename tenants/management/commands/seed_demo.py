@@ -100,8 +100,10 @@ class Command(BaseCommand):
             f"  Kota Bandung       {demo.BANDUNG.admin_email} / {demo.BANDUNG.staff_email}\n"
             f"  Kota Tangerang     {demo.TANGERANG.admin_email} / {demo.TANGERANG.staff_email}\n"
             "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test\n"
-            "  Sabilulungan: staf@ holds every grant role; applicants pemohon1..12@SLUG.warga.test, "
-            "warga1..4@SLUG.warga.test (Bandung, Tangerang)"
+            "  Sabilulungan (Bandung, Tangerang): one person per role, "
+            "tu@ (Tata Usaha), kepala@ (approval), timpertimbangan@, opd@, tapd@, "
+            "bendahara@ (treasurer) at SLUG.bagipakai.test; admin@ is the program "
+            "manager; applicants pemohon1..12@SLUG.warga.test, warga1..4@SLUG.warga.test"
         )
         enrolled = self._enrol_second_factor(operator)
         self.stdout.write(

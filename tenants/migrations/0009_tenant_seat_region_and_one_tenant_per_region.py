@@ -14,7 +14,7 @@ def match_tenants_to_register(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0007_tenant_mfa_required_and_mfa_reset_event'),
+        ('tenants', '0008_chain_anchor'),
     ]
 
     operations = [

@@ -1,0 +1,24 @@
+"""What a refused file is told: every problem, each with the path of its field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a file: where (`legal.license`, empty for the whole file) and why."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+class PubliccodeError(Exception):
+    """A file that cannot be imported; `issues` says every reason found."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = list(issues)
+        super().__init__("; ".join(str(issue) for issue in self.issues))

@@ -1,0 +1,203 @@
+"""Anonymous public pages served from the shared cache, invalidated by the writes
+themselves.
+
+A transparency portal is read far more than it is written, and read all at once
+when a grant is in the news. A view decorated `@public_page` answers anonymous
+GETs from the shared cache (Redis, or PostgreSQL without it: every worker sees
+the same entries). Nothing is ever stale, because every entry's key includes a
+*generation* of each schema the page reads (the public schema, and the tenant's
+own for a tenant host), and every committed write to a table of a schema
+replaces that schema's generation:
+
+- the database wrapper (tenants/postgresql_backend) runs `track_writes` around
+  every statement; an INSERT, UPDATE or DELETE of a table marks its schema;
+- the mark becomes a new generation when the transaction commits (at once in
+  autocommit); a rollback forgets it.
+
+So the ORM, `QuerySet.update()`, bulk writes and raw SQL all invalidate, with no
+list of signals to keep in step with the models. Tables whose rows never reach a
+public page (sessions, the cache itself, sign-in records: `PAGE_CACHE_IGNORED_TABLES`)
+do not count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from functools import wraps
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?(\w+)"?\.)?"?(\w+)"?',
+    re.IGNORECASE,
+)
+PUBLIC = "public"
+GENERATION_PREFIX = "pagegen:"
+PAGE_PREFIX = "page:"
+_tables: dict[str, bool] | None = None
+
+
+def _tenant_tables() -> dict[str, bool]:
+    """db_table -> True for tables in each tenant's schema, False for public ones."""
+    global _tables
+    if _tables is None:
+        tenant_labels = {app.rsplit(".", 1)[-1] for app in settings.TENANT_APPS}
+        _tables = {
+            model._meta.db_table: model._meta.app_label in tenant_labels
+            for model in apps.get_models(include_auto_created=True)
+        }
+    return _tables
+
+
+def written_schema(sql: str, current_schema: str | None) -> str | None:
+    """The schema whose pages a statement may change, or None for none."""
+    match = _WRITE.match(sql)
+    if match is None:
+        return None
+    schema, table = match.groups()
+    if table in settings.PAGE_CACHE_IGNORED_TABLES:
+        return None
+    if schema:
+        return schema
+    in_tenant = _tenant_tables().get(table)
+    if in_tenant is None:
+        return None  # not a table of the project's models (e.g. the task queue)
+    return (current_schema or PUBLIC) if in_tenant else PUBLIC
+
+
+def track_writes(execute, sql, params, many, context):
+    """Database execute wrapper: note which schemas a write changed."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str):
+        connection = context["connection"]
+        schema = written_schema(sql, getattr(connection, "schema_name", None))
+        if schema is not None:
+            _written(connection, schema)
+    return result
+
+
+def _written(connection, schema: str) -> None:
+    if not connection.in_atomic_block:
+        bump([schema])
+        return
+    pending = connection.__dict__.get("page_cache_pending")
+    if pending is None:
+        pending = connection.__dict__["page_cache_pending"] = set()
+        connection.on_commit(lambda: flush_pending(connection))
+    pending.add(schema)
+
+
+def flush_pending(connection) -> None:
+    pending = connection.__dict__.pop("page_cache_pending", None)
+    if pending:
+        bump(pending)
+
+
+def after_rollback(connection) -> None:
+    """The transaction's commit callbacks are gone: so are its marks."""
+    connection.__dict__.pop("page_cache_pending", None)
+
+
+def after_savepoint_rollback(connection) -> None:
+    """Callbacks registered inside the savepoint are gone, perhaps the flush:
+    register it again (an extra flush finds nothing to do)."""
+    if connection.__dict__.get("page_cache_pending") and connection.in_atomic_block:
+        connection.on_commit(lambda: flush_pending(connection))
+
+
+def bump(schemas) -> None:
+    try:
+        cache.set_many(
+            {GENERATION_PREFIX + s: uuid.uuid4().hex for s in schemas}, None
+        )
+    except Exception:  # noqa: BLE001 -- a cache outage must not fail the write
+        pass
+
+
+def generations(schemas: list[str]) -> list[str]:
+    keys = [GENERATION_PREFIX + s for s in schemas]
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, uuid.uuid4().hex, None)
+            found[key] = cache.get(key)
+    return [str(found[key]) for key in keys]
+
+
+def _cacheable_request(request) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not request.user.is_authenticated
+        and "messages" not in request.COOKIES
+        and not (hasattr(request, "session") and request.session.get("_messages"))
+    )
+
+
+def _storable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not (hasattr(request, "session") and request.session.modified)
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def _key(request) -> str:
+    tenant = getattr(request, "tenant", None)
+    schemas = [PUBLIC]
+    if tenant is not None and tenant.schema_name != PUBLIC:
+        schemas.append(tenant.schema_name)
+    raw = "|".join(
+        [
+            request.get_host(),
+            request.get_full_path(),
+            getattr(request, "LANGUAGE_CODE", ""),
+            *generations(schemas),
+        ]
+    )
+    return PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def public_page(view):
+    """Serve this view's anonymous GETs from the shared cache (see the module)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not _cacheable_request(request):
+            return view(request, *args, **kwargs)
+        try:
+            key = _key(request)
+            hit = cache.get(key)
+        except Exception:  # noqa: BLE001 -- without the cache, just render
+            return view(request, *args, **kwargs)
+        if hit is not None:
+            content, headers = hit
+            response = HttpResponse(content)
+            for name, value in headers.items():
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            response.render()
+        if _storable(request, response):
+            try:
+                cache.set(
+                    key,
+                    (response.content, dict(response.headers)),
+                    settings.PAGE_CACHE_SECONDS,
+                )
+            except Exception:  # noqa: BLE001
+                pass
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    return wrapped

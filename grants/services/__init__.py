@@ -1,0 +1,58 @@
+"""Every write to Sabilulungan, one module per aggregate; import them from here.
+
+Each proposal step goes through proposal_transition (proposals.py); amendments of a
+recipient's data after an award go through recipients.py.
+"""
+
+from .actors import (  # noqa: F401
+    Actor,
+    actor_in,
+    program_manager_check,
+)
+from .content import announcement_save, regulation_save  # noqa: F401
+from .programs import (  # noqa: F401
+    PROGRAM_FLOW,
+    SABILULUNGAN_STAGES,
+    committed_amount,
+    program_create,
+    program_set_stages,
+    program_set_status,
+    program_update,
+)
+from .proposals import (  # noqa: F401
+    STEPS,
+    UPLOAD_RULES,
+    Step,
+    allowed_actions,
+    amount_ceiling,
+    amount_setters,
+    approvers,
+    budget_lines_correct,
+    document_upload,
+    duty_conflict,
+    duty_conflicts,
+    proposal_save_draft,
+    proposal_transition,
+)
+from .recipients import (  # noqa: F401
+    amendment_decision_refusal,
+    applicant_save,
+    pending_bank_change,
+    recipient_amendment_decide,
+)
+from .reports import (  # noqa: F401
+    ANSWER_MAX_LENGTH,
+    RATE_LIMITED,
+    REPORT_ANSWER_DAYS,
+    REPORT_LOCK,
+    REPORT_MAX_LENGTH,
+    REPORTS_PER_HOUR,
+    REPORTS_PER_PROPOSAL_PER_DAY,
+    TRACKING_ALPHABET,
+    TRACKING_CODE_LENGTH,
+    citizen_report_answer,
+    citizen_report_submit,
+    client_fingerprint,
+    new_tracking_code,
+    normalise_tracking_code,
+)

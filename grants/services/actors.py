@@ -1,0 +1,79 @@
+"""Who is acting: a member's Sabilulungan roles in a tenant, and shared checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from tenants.models import Membership, Tenant, User
+
+from ..roles import GrantRole
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A user acting in a tenant, with the Sabilulungan roles they hold there."""
+
+    user: User
+    roles: frozenset[str]
+    is_admin: bool
+
+    @property
+    def label(self) -> str:
+        """How the official appears in the public chain: their name, never their e-mail."""
+        return self.user.full_name.strip() or _("an official")
+
+
+def actor_in(tenant: Tenant, user: User) -> Actor:
+    if connection.schema_name != tenant.schema_name:
+        raise RuntimeError("grants services run on the tenant's own schema")
+    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    if membership is None:
+        return Actor(user=user, roles=frozenset(), is_admin=False)
+    # Auditors and viewers read; only administrators and staff take steps.
+    acting = membership.role in (Membership.Role.ADMIN, Membership.Role.STAFF)
+    return Actor(
+        user=user,
+        roles=frozenset(membership.grant_roles) if acting else frozenset(),
+        is_admin=membership.role == Membership.Role.ADMIN,
+    )
+
+
+def _require_role(actor: Actor, role: str) -> None:
+    if role not in actor.roles:
+        raise PermissionDenied(
+            _("This step needs the role “%(role)s”.") % {"role": GrantRole(role).label}
+        )
+
+
+def _require_program_manager(actor: Actor) -> None:
+    if not (actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles):
+        raise PermissionDenied(
+            _("Only program managers and administrators may do this.")
+        )
+
+
+def _stripped(fields: dict) -> dict:
+    return {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in fields.items()
+    }
+
+
+def _refuse_nul(**values: str) -> None:
+    """PostgreSQL text cannot hold NUL; say so next to the field instead of failing."""
+    bad = [name for name, value in values.items() if "\x00" in (value or "")]
+    if bad:
+        raise ValidationError(
+            {name: [_("Remove the invisible control characters.")] for name in bad}
+        )
+
+
+def program_manager_check(*, tenant: Tenant, actor_user: User) -> Actor:
+    """The actor, when they may manage Sabilulungan's programs and public pages."""
+    actor = actor_in(tenant, actor_user)
+    _require_program_manager(actor)
+    return actor

@@ -1,0 +1,305 @@
+"""Citizens' reports (lapor / pengaduan) about public proposals, and their answers."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.crypto import get_random_string, salted_hmac
+from django.utils.translation import gettext as _
+
+from tenants.models import Membership, Tenant, User
+
+from ..models import CitizenReport, Proposal
+from ..roles import GrantRole
+from .actors import _refuse_nul, _stripped, actor_in
+
+# Tracking codes: no 0/O or 1/I, so a code read out over the phone survives.
+# 32 symbols ** 10 = 2**50 codes; guessing one is hopeless.
+TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+TRACKING_CODE_LENGTH = 10
+REPORT_MAX_LENGTH = 2000
+ANSWER_MAX_LENGTH = 4000
+# Staff answer within this many days of receipt (the public sees the due date).
+REPORT_ANSWER_DAYS = 14
+# Limits per sender (client fingerprint), counted in the database so they hold
+# across gunicorn workers and hosts.
+REPORTS_PER_HOUR = 5
+REPORTS_PER_PROPOSAL_PER_DAY = 3
+# First key of pg_advisory_xact_lock(int, int) serialising one sender's
+# submissions (audit.AUDIT_LOCK is 0x5AB1); the second key is the sender.
+REPORT_LOCK = 0x5AB2
+# The code of the ValidationError a sender over their limit gets (views answer 429).
+RATE_LIMITED = "rate_limited"
+
+
+def new_tracking_code() -> str:
+    return get_random_string(TRACKING_CODE_LENGTH, TRACKING_ALPHABET)
+
+
+def normalise_tracking_code(value: str) -> str:
+    """What a person types ('abcd-efgh 23') → the stored form, or '' when it cannot be one."""
+    if not isinstance(value, str):
+        return ""
+    code = "".join(value.split()).replace("-", "").upper()
+    if len(code) != TRACKING_CODE_LENGTH or any(
+        c not in TRACKING_ALPHABET for c in code
+    ):
+        return ""
+    return code
+
+
+def client_fingerprint(client_ip: str) -> str:
+    """A keyed hash of the sender's network, for rate limits: never the address itself.
+
+    IPv6 senders count by their /64, which one subscriber usually holds whole
+    (they could otherwise take a new address per report). The key includes the
+    tenant's schema, so fingerprints cannot be matched across tenants, and
+    SECRET_KEY, so nobody can reverse them by hashing every address.
+    """
+    try:
+        address = ipaddress.ip_address((client_ip or "").strip())
+    except ValueError:
+        network = "unknown"
+    else:
+        if address.version == 6 and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        if address.version == 6:
+            network = str(ipaddress.ip_network(f"{address}/64", strict=False))
+        else:
+            network = str(address)
+    return salted_hmac(
+        f"grants.citizen_report.{connection.schema_name}",
+        network,
+        algorithm="sha256",
+    ).hexdigest()
+
+
+def _lock_sender(fingerprint: str) -> None:
+    key = int.from_bytes(bytes.fromhex(fingerprint[:8]), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REPORT_LOCK, key])
+
+
+def citizen_report_submit(
+    *,
+    proposal: Proposal,
+    message: str,
+    reporter_name: str = "",
+    reporter_contact: str = "",
+    client_ip: str,
+) -> CitizenReport:
+    """Receive a citizen's report about a public proposal; returns it with its tracking code.
+
+    Anyone may report, so the sender is rate limited by a fingerprint of their
+    address. Not an audit event: a report changes nothing of the grant.
+    """
+    from ..selectors import public_proposals
+
+    tenant = connection.tenant
+    if not isinstance(tenant, Tenant) or tenant.schema_name == "public":
+        raise RuntimeError("citizen reports are received on a tenant's schema")
+    fields = _stripped(
+        {
+            "message": message or "",
+            "reporter_name": reporter_name or "",
+            "reporter_contact": reporter_contact or "",
+        }
+    )
+    _refuse_nul(**fields)
+    if not fields["message"]:
+        raise ValidationError({"message": [_("Write what you want to report.")]})
+    if len(fields["message"]) > REPORT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "message": [
+                    _("Keep the report under %(n)d characters.")
+                    % {"n": REPORT_MAX_LENGTH}
+                ]
+            }
+        )
+    fingerprint = client_fingerprint(client_ip)
+    now = timezone.now()
+    with transaction.atomic():
+        proposal = (
+            public_proposals().select_related("stage").filter(pk=proposal.pk).first()
+        )
+        if proposal is None:
+            raise ValidationError(
+                _("Reports can only be made about proposals shown in public.")
+            )
+        # One sender's submissions wait for each other, so two at once cannot
+        # both pass the count below.
+        _lock_sender(fingerprint)
+        recent = CitizenReport.objects.filter(client_fingerprint=fingerprint)
+        if (
+            recent.filter(created_at__gte=now - timedelta(hours=1)).count()
+            >= REPORTS_PER_HOUR
+        ):
+            raise ValidationError(
+                _(
+                    "You have sent %(n)d reports in the last hour, the most we accept. "
+                    "Please try again in an hour; what you wrote is still in the form."
+                )
+                % {"n": REPORTS_PER_HOUR},
+                code=RATE_LIMITED,
+            )
+        if (
+            recent.filter(
+                proposal=proposal, created_at__gte=now - timedelta(days=1)
+            ).count()
+            >= REPORTS_PER_PROPOSAL_PER_DAY
+        ):
+            raise ValidationError(
+                _(
+                    "You have sent %(n)d reports about this proposal today, the most "
+                    "we accept. Please wait for the answer, or try again tomorrow."
+                )
+                % {"n": REPORTS_PER_PROPOSAL_PER_DAY},
+                code=RATE_LIMITED,
+            )
+        report = CitizenReport(
+            proposal=proposal,
+            due_on=timezone.localdate() + timedelta(days=REPORT_ANSWER_DAYS),
+            created_at=now,
+            client_fingerprint=fingerprint,
+            **fields,
+        )
+        report.tracking_code = new_tracking_code()
+        # The proposal was just loaded; the code is checked by the insert itself.
+        report.full_clean(exclude=["proposal", "tracking_code"])
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    report.save()
+            except IntegrityError:
+                report.pk = None
+                report.tracking_code = new_tracking_code()
+            else:
+                break
+        else:
+            raise RuntimeError("no free tracking code after five tries")
+        _notify_report(tenant, report, proposal)
+    return report
+
+
+def _report_recipients(tenant: Tenant, proposal: Proposal) -> list[str]:
+    """Who acts on the proposal now (its stage's role, else Tata Usaha); admins if nobody."""
+    role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
+    members = Membership.objects.filter(tenant=tenant)
+    emails = list(
+        members.filter(grant_roles__contains=[role]).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not emails:
+        emails = list(
+            members.filter(role=Membership.Role.ADMIN).values_list(
+                "user__email", flat=True
+            )
+        )
+    return sorted(set(emails))
+
+
+def _notify_report(tenant: Tenant, report: CitizenReport, proposal: Proposal) -> None:
+    """Tell the staff who act on the proposal; the reporter's name and contact stay out."""
+    recipients = _report_recipients(tenant, proposal)
+    if not recipients:
+        return
+    subject = " ".join(
+        (
+            _("[Sabilulungan] Citizen report %(code)s on “%(title)s”")
+            % {"code": report.tracking_code, "title": proposal.title[:80]}
+        ).split()
+    )
+    body = _(
+        "A citizen sent a report about the proposal “%(title)s”.\n\n%(message)s\n\n"
+        "Tracking code: %(code)s\nAnswer by: %(due)s\n"
+        "Answer it in the Sabilulungan back office of %(tenant)s, under Citizen reports; "
+        "the answer is public."
+    ) % {
+        "title": proposal.title,
+        "message": report.message,
+        "code": report.tracking_code,
+        "due": report.due_on.isoformat(),
+        "tenant": tenant.name,
+    }
+    transaction.on_commit(
+        lambda: send_mail(subject, body, None, recipients), robust=True
+    )
+
+
+def citizen_report_answer(
+    *,
+    tenant: Tenant,
+    actor_user: User,
+    report: CitizenReport,
+    response: str,
+    close: bool = False,
+) -> CitizenReport:
+    """Answer a report in public (any Sabilulungan role, or an administrator).
+
+    A report may be answered again to add to the answer; `close` ends it, after
+    which it stays as it is.
+    """
+    actor = actor_in(tenant, actor_user)
+    if not (actor.roles or actor.is_admin):
+        raise PermissionDenied(
+            _("Only staff with a Sabilulungan role or administrators answer reports.")
+        )
+    response = (response or "").strip()
+    _refuse_nul(response=response)
+    if not response:
+        raise ValidationError({"response": [_("Write the answer; it is public.")]})
+    if len(response) > ANSWER_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "response": [
+                    _("Keep the answer under %(n)d characters.")
+                    % {"n": ANSWER_MAX_LENGTH}
+                ]
+            }
+        )
+    with transaction.atomic():
+        report = CitizenReport.objects.select_for_update().get(pk=report.pk)
+        if report.status == CitizenReport.Status.CLOSED:
+            raise ValidationError(_("This report is closed."))
+        report.response = response
+        report.status = (
+            CitizenReport.Status.CLOSED if close else CitizenReport.Status.ANSWERED
+        )
+        report.answered_at = report.answered_at or timezone.now()
+        report.answered_by_id = actor_user.pk
+        report.save(
+            update_fields=["response", "status", "answered_at", "answered_by_id"]
+        )
+        _notify_reporter(tenant, report)
+    return report
+
+
+def _notify_reporter(tenant: Tenant, report: CitizenReport) -> None:
+    """When the reporter left an e-mail address, send them the answer."""
+    contact = report.reporter_contact
+    try:
+        validate_email(contact)
+    except ValidationError:
+        return
+    subject = _("[Sabilulungan] Your report %(code)s was answered") % {
+        "code": report.tracking_code
+    }
+    body = _(
+        "%(tenant)s answered your report %(code)s:\n\n%(response)s\n\n"
+        "The answer is also shown on the report's page of the transparency portal."
+    ) % {
+        "tenant": tenant.name,
+        "code": report.tracking_code,
+        "response": report.response,
+    }
+    transaction.on_commit(
+        lambda: send_mail(subject, body, None, [contact]), robust=True
+    )

@@ -1,0 +1,17 @@
+"""The kernel's periodic jobs (registered in TenantsConfig.ready(), core/jobs.py)."""
+
+from __future__ import annotations
+
+
+def chains_anchor_job() -> int:
+    """Hourly: anchor every changed tenant chain head into the platform log."""
+    from .anchoring import chains_anchor
+
+    return len(chains_anchor().anchors)
+
+
+def chain_heads_mail_job() -> int:
+    """Daily: send each tenant's administrators the day's head of each changed chain."""
+    from .heads import chain_heads_mail
+
+    return chain_heads_mail()

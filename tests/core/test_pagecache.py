@@ -1,0 +1,186 @@
+"""Anonymous public pages from the shared cache, invalidated by every committed write
+(#12, core/pagecache.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from tests.conftest import BANDUNG_HOST, PLATFORM_HOST, TANGERANG_HOST, host_client
+from tests.factories import make_user
+from tests.grants.conftest import make_program
+from tests.grants.test_portal import publish_sabilulungan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def caching(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
+def portal_program(in_bandung, officials):
+    publish_sabilulungan(in_bandung)
+    program = make_program(in_bandung, officials["admin"], name="Hibah Posyandu")
+    connection.set_schema_to_public()
+    committed()
+    return program
+
+
+def committed():
+    """What the commit of the set-up would have done (a test never commits)."""
+    from django.db import connections
+
+    from core.pagecache import flush_pending
+
+    flush_pending(connections["default"])
+
+
+def get(host, path="/", **extra):
+    return host_client(host).get(path, **extra)
+
+
+def test_the_second_anonymous_visit_is_served_from_the_cache(
+    portal_program, django_assert_max_num_queries
+):
+    first = get(BANDUNG_HOST, "/grants/")
+    assert first["X-Page-Cache"] == "miss" and "Hibah Posyandu" in first.content.decode()
+    with django_assert_max_num_queries(3):  # the route, the cache, nothing of the page
+        second = get(BANDUNG_HOST, "/grants/")
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+@pytest.mark.parametrize("how", ["save", "update", "raw sql"])
+def test_a_committed_write_in_the_tenant_schema_shows_at_once(
+    portal_program, in_bandung, django_capture_on_commit_callbacks, how
+):
+    get(BANDUNG_HOST, "/grants/")
+    assert get(BANDUNG_HOST, "/grants/")["X-Page-Cache"] == "hit"
+    connection.set_tenant(in_bandung)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            if how == "save":
+                portal_program.name = "Hibah Posyandu Terpadu"
+                portal_program.save(update_fields=["name"])
+            elif how == "update":
+                type(portal_program).objects.filter(pk=portal_program.pk).update(
+                    name="Hibah Posyandu Terpadu"
+                )
+            else:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "UPDATE grants_program SET name = %s WHERE id = %s",
+                        ["Hibah Posyandu Terpadu", portal_program.pk],
+                    )
+    connection.set_schema_to_public()
+    page = get(BANDUNG_HOST, "/grants/")
+    assert page["X-Page-Cache"] == "miss"
+    assert "Hibah Posyandu Terpadu" in page.content.decode()
+
+
+def test_a_rolled_back_write_never_shows(
+    portal_program, in_bandung, django_capture_on_commit_callbacks
+):
+    get(BANDUNG_HOST, "/grants/")
+    connection.set_tenant(in_bandung)
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                portal_program.name = "Tidak jadi"
+                portal_program.save(update_fields=["name"])
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+    connection.set_schema_to_public()
+    # (A rolled-back savepoint may cost one extra render, never a wrong page.)
+    page = get(BANDUNG_HOST, "/grants/").content.decode()
+    assert "Hibah Posyandu" in page and "Tidak jadi" not in page
+
+
+def test_a_public_write_refreshes_tenant_and_platform_pages(
+    bandung, django_capture_on_commit_callbacks
+):
+    committed()
+    get(BANDUNG_HOST, "/")
+    get(PLATFORM_HOST, "/organisations/")
+    with django_capture_on_commit_callbacks(execute=True):
+        bandung.description = "Kota kembang, ibu kota Jawa Barat."
+        bandung.save(update_fields=["description"])
+    home = get(BANDUNG_HOST, "/")
+    assert home["X-Page-Cache"] == "miss"
+    assert "Kota kembang" in home.content.decode()
+    assert get(PLATFORM_HOST, "/organisations/")["X-Page-Cache"] == "miss"
+
+
+def test_another_tenants_write_leaves_this_tenants_pages_cached(
+    portal_program, tangerang, django_capture_on_commit_callbacks
+):
+    get(BANDUNG_HOST, "/grants/")
+    assert get(BANDUNG_HOST, "/grants/")["X-Page-Cache"] == "hit"
+    connection.set_tenant(tangerang)
+    with django_capture_on_commit_callbacks(execute=True):
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE grants_program SET name = name")
+    connection.set_schema_to_public()
+    assert get(BANDUNG_HOST, "/grants/")["X-Page-Cache"] == "hit"
+
+
+def test_signed_in_visitors_never_get_or_leave_a_cached_page(bandung):
+    member = make_user("staf@bandung.test", tenant=bandung, role="staff")
+    get(BANDUNG_HOST, "/")  # an anonymous copy is cached
+    client = host_client(BANDUNG_HOST, member)
+    page = client.get("/")
+    assert "X-Page-Cache" not in page
+    assert "Dashboard" in page.content.decode()  # the member's own menu
+    assert "Dashboard" not in get(BANDUNG_HOST, "/").content.decode()
+
+
+def test_each_language_has_its_own_copy(bandung):
+    english = get(BANDUNG_HOST, "/")
+    indonesian = host_client(BANDUNG_HOST, language="id").get("/")
+    assert indonesian["X-Page-Cache"] == "miss"
+    assert english.content != indonesian.content
+    assert host_client(BANDUNG_HOST, language="id").get("/")["X-Page-Cache"] == "hit"
+
+
+def test_a_page_with_a_message_for_this_visitor_is_neither_served_nor_kept(bandung):
+    get(BANDUNG_HOST, "/")
+    client = host_client(BANDUNG_HOST)
+    client.cookies["messages"] = "x"
+    page = client.get("/")
+    assert "X-Page-Cache" not in page
+
+
+def test_sessions_and_cache_writes_invalidate_nothing(
+    bandung, django_capture_on_commit_callbacks
+):
+    committed()
+    get(BANDUNG_HOST, "/")
+    with django_capture_on_commit_callbacks(execute=True):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO django_session (session_key, session_data, expire_date) "
+                "VALUES ('k', 'd', now())"
+            )
+    assert get(BANDUNG_HOST, "/")["X-Page-Cache"] == "hit"
+
+
+def test_pages_answer_304_to_a_matching_etag(bandung):
+    first = get(BANDUNG_HOST, "/")
+    etag = first["ETag"]
+    assert etag
+    again = get(BANDUNG_HOST, "/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_pages_carry_no_csrf_token_so_they_can_be_shared(bandung):
+    page = get(BANDUNG_HOST, "/")
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert not page.cookies
+    # The language switch works without one.
+    switched = host_client(TANGERANG_HOST).post(
+        "/i18n/setlang/", {"language": "en", "next": "/"}
+    )
+    assert switched.status_code == 302
