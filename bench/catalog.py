@@ -634,7 +634,7 @@ def seed_tenants(rng: random.Random) -> Seed:
     tenants = Tenant.objects.bulk_create(
         Tenant(
             schema_name=f"t_bench{i:02d}",
-            name=f"Pemerintah Kota {city}",
+            name=f"Kota {city}",
             slug=city.lower().replace(" ", "-"),
             kind=Tenant.Kind.KOTA,
             province=province,

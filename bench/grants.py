@@ -841,7 +841,6 @@ def setup_tenant(seed_value: int):
         actor=admin,
         name="Pemerintah Kota Bandung",
         kind="kota",
-        province="32",
         region_code="32.73",
         slug=SLUG,
     )

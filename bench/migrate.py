@@ -153,10 +153,10 @@ def provision(count: int, prefix: str) -> None:
     for i, (slug, admin) in enumerate(zip(slugs, admins, strict=True), start=1):
         tenant_provision(
             actor=admin,
-            name=f"Pemerintah Kota Bench {prefix.upper()} {i}",
-            kind="kota",
-            province="32",
-            region_code="32.73",
+            # Institutions: one tenant per city is the rule, and there are ~514.
+            name=f"Lembaga Bench {prefix.upper()} {i}",
+            kind="lembaga",
+            seat_region_code="32.73",
             slug=slug,
         )
 

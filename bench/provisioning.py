@@ -177,10 +177,10 @@ def measure_project_path(count: int) -> tuple[Stats, list[str]]:
             started = time.perf_counter()
             tenant = tenant_provision(
                 actor=admin,
-                name=f"Pemerintah Kota Bench {i}",
-                kind="kota",
-                province="32",
-                region_code="32.73",
+                # Institutions: one tenant per city is the rule, and there are ~514.
+                name=f"Lembaga Bench {i}",
+                kind="lembaga",
+                seat_region_code="32.73",
                 slug=_slug("p", i),
             )
             durations.append(time.perf_counter() - started)
@@ -215,11 +215,11 @@ def measure_default_path(count: int) -> tuple[Stats, list[str]]:
         started = time.perf_counter()
         tenant = Tenant.objects.create(
             schema_name=schema_name_for(slug),
-            name=f"Pemerintah Kota Default {i}",
+            name=f"Lembaga Default {i}",
             slug=slug,
-            kind="kota",
+            kind="lembaga",
             province="32",
-            region_code="32.73",
+            seat_region_code="32.73",
         )
         # TenantMixin.create_schema() without a base schema.
         with connection.cursor() as cursor:

@@ -188,7 +188,6 @@ def seed() -> None:
         actor=admin,
         name=TENANT_NAME,
         kind="kota",
-        province="32",
         region_code="32.73",
         slug=SLUG,
     )

@@ -263,7 +263,6 @@ def setup_world() -> World:
             actor=admin,
             name=spec.name,
             kind=spec.kind,
-            province=spec.province,
             region_code=spec.region_code,
             slug=spec.slug,
         )
@@ -398,10 +397,10 @@ def grow(world: World, target: int) -> None:
             started = time.perf_counter()
             tenant = tenant_provision(
                 actor=admin,
-                name=f"Pemerintah Kota Bench {i}",
-                kind="kota",
-                province="32",
-                region_code="32.73",
+                # Institutions: one tenant per city is the rule, and there are ~514.
+                name=f"Lembaga Bench {i}",
+                kind="lembaga",
+                seat_region_code="32.73",
                 slug=f"{SLUG_PREFIX}{i}",
             )
             world.provisioning.append(time.perf_counter() - started)

@@ -108,8 +108,7 @@ def main() -> None:
             actor=admin,
             name="RSUD Bench",
             kind="lembaga",
-            province="32",
-            region_code="",
+            seat_region_code="32.73",
             slug="bench",
         )
         started = time.perf_counter()

@@ -16,6 +16,7 @@ from . import services
 from .forms import (
     MfaResetForm,
     OperatorReasonForm,
+    TenantAdminForm,
     TenantDeleteForm,
     add_service_errors,
 )
@@ -64,8 +65,7 @@ class TenantAdmin(admin.ModelAdmin):
     readonly_fields = [
         "schema_name",
         "slug",
-        # Changing the kind to or from "platform" would break routing.
-        "kind",
+        "province",
         "verification_status",
         "verified_at",
         "verified_by",
@@ -87,6 +87,7 @@ class TenantAdmin(admin.ModelAdmin):
                     "kind",
                     "province",
                     "region_code",
+                    "seat_region_code",
                 ]
             },
         ),
@@ -122,8 +123,27 @@ class TenantAdmin(admin.ModelAdmin):
     inlines = [DomainInline, MembershipInline]
     actions = ["verify", "unverify", "disable", "enable"]
 
+    form = TenantAdminForm
+
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(kind=Tenant.Kind.PLATFORM)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_government:
+            # A city's, regency's or province's name is the register's.
+            fields.append("name")
+        return fields
+
+    def save_model(self, request, obj, form, change):
+        """Through services.tenant_save, like every other path: an identity change
+        withdraws the verification and is written to the platform log."""
+        services.tenant_save(
+            actor=request.user,
+            tenant=obj,
+            fields=form.changed_data,
+            reason=_("Changed by a platform operator."),
+        )
 
     def has_add_permission(self, request):
         # Tenants are created by onboarding (tenant_provision), which builds the schema.

@@ -33,7 +33,7 @@ class DemoTenant:
 
 BANDUNG = DemoTenant(
     slug="bandung",
-    name="Pemerintah Kota Bandung",
+    name="Kota Bandung",
     kind="kota",
     province="32",
     region_code="32.73",
@@ -47,7 +47,7 @@ BANDUNG = DemoTenant(
 )
 TANGERANG = DemoTenant(
     slug="tangerang",
-    name="Pemerintah Kota Tangerang",
+    name="Kota Tangerang",
     kind="kota",
     province="36",
     region_code="36.71",
@@ -62,43 +62,37 @@ TANGERANG = DemoTenant(
 
 # Institutions that use Kota Tangerang's apps (slug, name, kind, province, code).
 PARTNERS = [
-    DemoTenant(
-        "kab-tangerang", "Pemerintah Kabupaten Tangerang", "kabupaten", "36", "36.03"
-    ),
-    DemoTenant("tangsel", "Pemerintah Kota Tangerang Selatan", "kota", "36", "36.74"),
-    DemoTenant("serang", "Pemerintah Kota Serang", "kota", "36", "36.73"),
-    DemoTenant("cilegon", "Pemerintah Kota Cilegon", "kota", "36", "36.72"),
-    DemoTenant("kab-serang", "Pemerintah Kabupaten Serang", "kabupaten", "36", "36.04"),
-    DemoTenant("lebak", "Pemerintah Kabupaten Lebak", "kabupaten", "36", "36.02"),
-    DemoTenant(
-        "pandeglang", "Pemerintah Kabupaten Pandeglang", "kabupaten", "36", "36.01"
-    ),
-    DemoTenant("banten", "Pemerintah Provinsi Banten", "provinsi", "36", "36"),
-    DemoTenant("bekasi", "Pemerintah Kota Bekasi", "kota", "32", "32.75"),
-    DemoTenant("depok", "Pemerintah Kota Depok", "kota", "32", "32.76"),
-    DemoTenant("bogor", "Pemerintah Kota Bogor", "kota", "32", "32.71"),
-    DemoTenant("kab-bogor", "Pemerintah Kabupaten Bogor", "kabupaten", "32", "32.01"),
-    DemoTenant("cimahi", "Pemerintah Kota Cimahi", "kota", "32", "32.77"),
-    DemoTenant("sukabumi", "Pemerintah Kota Sukabumi", "kota", "32", "32.72"),
-    DemoTenant("cirebon", "Pemerintah Kota Cirebon", "kota", "32", "32.74"),
-    DemoTenant("tasikmalaya", "Pemerintah Kota Tasikmalaya", "kota", "32", "32.78"),
-    DemoTenant("banjar", "Pemerintah Kota Banjar", "kota", "32", "32.79"),
-    DemoTenant(
-        "kab-bandung", "Pemerintah Kabupaten Bandung", "kabupaten", "32", "32.04"
-    ),
-    DemoTenant("semarang", "Pemerintah Kota Semarang", "kota", "33", "33.74"),
-    DemoTenant("surakarta", "Pemerintah Kota Surakarta", "kota", "33", "33.72"),
-    DemoTenant("yogyakarta", "Pemerintah Kota Yogyakarta", "kota", "34", "34.71"),
-    DemoTenant("surabaya", "Pemerintah Kota Surabaya", "kota", "35", "35.78"),
-    DemoTenant("malang", "Pemerintah Kota Malang", "kota", "35", "35.73"),
-    DemoTenant("denpasar", "Pemerintah Kota Denpasar", "kota", "51", "51.71"),
-    DemoTenant("makassar", "Pemerintah Kota Makassar", "kota", "73", "73.71"),
-    DemoTenant("medan", "Pemerintah Kota Medan", "kota", "12", "12.75"),
-    DemoTenant("palembang", "Pemerintah Kota Palembang", "kota", "16", "16.71"),
-    DemoTenant("pekanbaru", "Pemerintah Kota Pekanbaru", "kota", "14", "14.71"),
-    DemoTenant("balikpapan", "Pemerintah Kota Balikpapan", "kota", "64", "64.71"),
-    DemoTenant("padang", "Pemerintah Kota Padang", "kota", "13", "13.71"),
-    DemoTenant("batam", "Pemerintah Kota Batam", "kota", "21", "21.71"),
+    DemoTenant("kab-tangerang", "Kabupaten Tangerang", "kabupaten", "36", "36.03"),
+    DemoTenant("tangsel", "Kota Tangerang Selatan", "kota", "36", "36.74"),
+    DemoTenant("serang", "Kota Serang", "kota", "36", "36.73"),
+    DemoTenant("cilegon", "Kota Cilegon", "kota", "36", "36.72"),
+    DemoTenant("kab-serang", "Kabupaten Serang", "kabupaten", "36", "36.04"),
+    DemoTenant("lebak", "Kabupaten Lebak", "kabupaten", "36", "36.02"),
+    DemoTenant("pandeglang", "Kabupaten Pandeglang", "kabupaten", "36", "36.01"),
+    DemoTenant("banten", "Provinsi Banten", "provinsi", "36", "36"),
+    DemoTenant("bekasi", "Kota Bekasi", "kota", "32", "32.75"),
+    DemoTenant("depok", "Kota Depok", "kota", "32", "32.76"),
+    DemoTenant("bogor", "Kota Bogor", "kota", "32", "32.71"),
+    DemoTenant("kab-bogor", "Kabupaten Bogor", "kabupaten", "32", "32.01"),
+    DemoTenant("cimahi", "Kota Cimahi", "kota", "32", "32.77"),
+    DemoTenant("sukabumi", "Kota Sukabumi", "kota", "32", "32.72"),
+    DemoTenant("cirebon", "Kota Cirebon", "kota", "32", "32.74"),
+    DemoTenant("tasikmalaya", "Kota Tasikmalaya", "kota", "32", "32.78"),
+    DemoTenant("banjar", "Kota Banjar", "kota", "32", "32.79"),
+    DemoTenant("kab-bandung", "Kabupaten Bandung", "kabupaten", "32", "32.04"),
+    DemoTenant("semarang", "Kota Semarang", "kota", "33", "33.74"),
+    DemoTenant("surakarta", "Kota Surakarta", "kota", "33", "33.72"),
+    DemoTenant("yogyakarta", "Kota Yogyakarta", "kota", "34", "34.71"),
+    DemoTenant("surabaya", "Kota Surabaya", "kota", "35", "35.78"),
+    DemoTenant("malang", "Kota Malang", "kota", "35", "35.73"),
+    DemoTenant("denpasar", "Kota Denpasar", "kota", "51", "51.71"),
+    DemoTenant("makassar", "Kota Makassar", "kota", "73", "73.71"),
+    DemoTenant("medan", "Kota Medan", "kota", "12", "12.71"),
+    DemoTenant("palembang", "Kota Palembang", "kota", "16", "16.71"),
+    DemoTenant("pekanbaru", "Kota Pekanbaru", "kota", "14", "14.71"),
+    DemoTenant("balikpapan", "Kota Balikpapan", "kota", "64", "64.71"),
+    DemoTenant("padang", "Kota Padang", "kota", "13", "13.71"),
+    DemoTenant("batam", "Kota Batam", "kota", "21", "21.71"),
 ]
 
 ALL_TENANTS = [BANDUNG, TANGERANG, *PARTNERS]

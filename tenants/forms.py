@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from . import register
 from .models import Membership, Tenant
-from .regions import PROVINCES, region_code_errors, validate_region_code_format
+from .regions import GOVERNMENT_KINDS
 from .subdomains import MAX_LENGTH, subdomain_errors
 from .validators import validate_plain_text, validate_single_line
 
@@ -45,25 +46,48 @@ KIND_CHOICES = [
 ]
 
 
+def region_choices() -> list:
+    """Provinces with their cities and regencies, from the register, for a plain <select>.
+
+    Grouped by province (the province itself first), so it works without JavaScript.
+    """
+    groups = []
+    for province in register.provinces():
+        options = [(province.code, register.official_name(province))]
+        options += [
+            (place.code, register.official_name(place))
+            for place in register.children(province.code)
+        ]
+        groups.append((province.name, options))
+    return [("", _("— choose from the register —"))] + groups
+
+
 class OrganisationCreateForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name of the organisation"),
-        max_length=200,
-        validators=[validate_single_line],
-        help_text=_("As written in official letters, e.g. Pemerintah Kota Bandung."),
-    )
     kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
-    province = forms.ChoiceField(
-        label=_("Province"), choices=[("", _("— choose a province —"))] + PROVINCES
-    )
-    region_code = forms.CharField(
-        label=_("Region code (kode wilayah Kemendagri)"),
-        max_length=13,
-        validators=[validate_region_code_format],
+    region_code = forms.ChoiceField(
+        label=_("Region (city, regency or province)"),
+        choices=region_choices,
+        required=False,
         help_text=_(
-            "e.g. 32.73 for Kota Bandung, 36.71 for Kota Tangerang, 32 for Provinsi Jawa Barat."
+            "For a city, regency or province: the region you govern. Its name on "
+            "BagiPakai is the one in the Ministry of Home Affairs' register."
         ),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "32.73"}),
+    )
+    name = forms.CharField(
+        label=_("Name of the institution"),
+        max_length=200,
+        required=False,
+        validators=[validate_single_line],
+        help_text=_(
+            "Only for an institution, as written in official letters, e.g. "
+            "Dinas Kesehatan Kota Bandung."
+        ),
+    )
+    seat_region_code = forms.ChoiceField(
+        label=_("Where the institution sits"),
+        choices=region_choices,
+        required=False,
+        help_text=_("Only for an institution: its city, regency or province."),
     )
     slug = forms.CharField(
         label=_("Subdomain"),
@@ -85,9 +109,6 @@ class OrganisationCreateForm(forms.Form):
     def clean_name(self):
         return self.cleaned_data["name"].strip()
 
-    def clean_region_code(self):
-        return self.cleaned_data["region_code"].strip()
-
     def clean_slug(self):
         slug = self.cleaned_data["slug"].strip()
         errors = subdomain_errors(slug)
@@ -102,15 +123,31 @@ class OrganisationCreateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if {"region_code", "kind", "province"} <= data.keys():
-            for error in region_code_errors(
-                code=data["region_code"], kind=data["kind"], province=data["province"]
-            ):
-                self.add_error("region_code", error)
+        kind = data.get("kind")
+        if kind in GOVERNMENT_KINDS:
+            # The register names a region: what was typed as a name does not count.
+            data["name"] = ""
+            data["seat_region_code"] = ""
+        elif kind == Tenant.Kind.LEMBAGA:
+            data["region_code"] = ""
+            if "name" in data and not data["name"]:
+                self.add_error("name", _("Enter the institution's name."))
         return data
 
 
 class TenantProfileForm(forms.ModelForm):
+    """The tenant's own profile; a city's, regency's or province's name is the register's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.kind in GOVERNMENT_KINDS:
+            del self.fields["name"]
+        else:
+            self.fields["name"].help_text = _(
+                "Renaming a verified institution sends it back to the platform "
+                "team for verification."
+            )
+
     class Meta:
         model = Tenant
         fields = [
@@ -289,6 +326,56 @@ class TenantSecurityForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = ["mfa_required"]
+
+
+class TenantAdminForm(forms.ModelForm):
+    """The operators' change form: the same register rules as sign-up."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=KIND_CHOICES)
+
+    class Meta:
+        model = Tenant
+        fields = [
+            "name",
+            "kind",
+            "region_code",
+            "seat_region_code",
+            "description",
+            "address",
+            "website",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "disabled_reason",
+        ]
+
+    def clean(self):
+        from .regions import identity_errors
+
+        data = super().clean()
+        kind = data.get("kind", self.instance.kind)
+        region_code = data.get("region_code", self.instance.region_code) or ""
+        seat = data.get("seat_region_code", self.instance.seat_region_code) or ""
+        if kind in GOVERNMENT_KINDS:
+            seat = data["seat_region_code"] = ""
+        else:
+            region_code = data["region_code"] = ""
+        for field, errors in identity_errors(
+            kind=kind, region_code=region_code, seat_region_code=seat
+        ).items():
+            if field not in self.errors:
+                self.add_error(field, errors)
+        # One tenant per region, asked here: the model's constraint also names
+        # deleted_at, which a ModelForm leaves out of its own validation.
+        from .services import region_taken, region_taken_error
+
+        if (
+            kind in GOVERNMENT_KINDS
+            and "region_code" not in self.errors
+            and region_taken(region_code=region_code, exclude_pk=self.instance.pk)
+        ):
+            self.add_error("region_code", region_taken_error(region_code))
+        return data
 
 
 class SavedHeadForm(forms.Form):

@@ -12,7 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .regions import PROVINCES, validate_region_code_format
+from .regions import (
+    GOVERNMENT_KINDS,
+    PROVINCES,
+    validate_region_code_format,
+)
 from .subdomains import validate_subdomain
 from .validators import validate_single_line
 
@@ -114,6 +118,15 @@ class Tenant(TenantMixin):
         validators=[validate_region_code_format],
         help_text=_("Kode wilayah Kemendagri, e.g. 32.73 for Kota Bandung."),
     )
+    # An institution (lembaga) is not a region: it names the kota, kabupaten or
+    # province of the register it sits in (tenants/register.py).
+    seat_region_code = models.CharField(
+        _("seat region (Kemendagri code)"),
+        max_length=13,
+        blank=True,
+        validators=[validate_region_code_format],
+        help_text=_("For an institution: the city, regency or province it sits in."),
+    )
     description = models.TextField(_("about"), blank=True)
     address = models.CharField(_("office address"), max_length=300, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -188,9 +201,37 @@ class Tenant(TenantMixin):
             # without it, every page sorts all of them.
             models.Index(fields=["name"], name="tenants_tenant_name"),
         ]
+        constraints = [
+            # One tenant per region of the register for cities, regencies and
+            # provinces (institutions are many per region).
+            models.UniqueConstraint(
+                fields=["region_code"],
+                # A deleted government's tombstone leaves its region free.
+                condition=models.Q(kind__in=GOVERNMENT_KINDS, deleted_at__isnull=True),
+                name="tenants_tenant_one_per_region",
+                violation_error_message=_(
+                    "Another organisation is already registered for this region."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_government(self) -> bool:
+        return self.kind in GOVERNMENT_KINDS
+
+    @property
+    def seat_region(self):
+        """The register's region this tenant governs or (an institution) sits in."""
+        from . import register
+
+        return register.region(
+            self.seat_region_code
+            if self.kind == self.Kind.LEMBAGA
+            else self.region_code
+        )
 
     @property
     def is_platform(self) -> bool:

@@ -56,7 +56,7 @@ PROVINCES: list[tuple[str, str]] = [
 ]
 PROVINCE_NAMES = dict(PROVINCES)
 
-REGION_CODE_RE = re.compile(r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$")
+REGION_CODE_RE = re.compile(r"\A\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?\Z")
 
 
 def validate_region_code_format(value: str) -> None:
@@ -70,34 +70,70 @@ def validate_region_code_format(value: str) -> None:
         )
 
 
-def region_code_errors(*, code: str, kind: str, province: str) -> list[str]:
-    """Why `code` does not fit a tenant of this kind in this province ([] if it fits)."""
-    errors: list[str] = []
-    if not REGION_CODE_RE.match(code or ""):
-        return []  # the format validator already reports it
-    parts = code.split(".")
-    if parts[0] not in PROVINCE_NAMES:
-        errors.append(_("%(code)s is not a province code.") % {"code": parts[0]})
-    elif province and parts[0] != province:
-        errors.append(
-            _("The code must start with %(province)s, the code of %(name)s.")
-            % {"province": province, "name": PROVINCE_NAMES.get(province, province)}
-        )
-    if kind == "provinsi" and len(parts) != 1:
-        errors.append(_("A province's code has two digits only, e.g. 32."))
-    elif kind in {"kota", "kabupaten"}:
-        if len(parts) != 2:
-            errors.append(_("A city's or regency's code has the form 32.73."))
-        else:
-            number = int(parts[1])
-            if kind == "kota" and not 71 <= number <= 99:
-                errors.append(
-                    _("City (kota) codes are numbered 71 to 99 within a province.")
-                )
-            if kind == "kabupaten" and not 1 <= number <= 69:
-                errors.append(
-                    _(
-                        "Regency (kabupaten) codes are numbered 01 to 69 within a province."
-                    )
-                )
+GOVERNMENT_KINDS = ("kota", "kabupaten", "provinsi")
+# Where an institution (lembaga) may say it sits.
+SEAT_LEVELS = frozenset(GOVERNMENT_KINDS)
+
+LEVEL_LABELS = {
+    "provinsi": _("a province"),
+    "kabupaten": _("a regency (kabupaten)"),
+    "kota": _("a city (kota)"),
+    "kecamatan": _("a district (kecamatan)"),
+    "kelurahan": _("an urban village (kelurahan)"),
+    "desa": _("a village (desa)"),
+}
+
+
+def _unknown(code: str) -> str:
+    from . import register
+
+    return _(
+        "The register of regions (%(year)s) has no region with the code %(code)s."
+    ) % {"year": register.DATA_YEAR, "code": code}
+
+
+def identity_errors(
+    *, kind: str, region_code: str, seat_region_code: str = ""
+) -> dict[str, list[str]]:
+    """Why a tenant's kind and region codes do not fit the register ({} if they do).
+
+    A city, regency or province is a region of the register, of that level.
+    An institution names the city, regency or province it sits in.
+    Malformed codes are left to the format validator.
+    """
+    from . import register
+
+    errors: dict[str, list[str]] = {}
+    if kind in GOVERNMENT_KINDS:
+        place = register.region(region_code)
+        if not region_code:
+            errors["region_code"] = [_("Choose the region from the register.")]
+        elif not REGION_CODE_RE.match(region_code):
+            pass
+        elif place is None:
+            errors["region_code"] = [_unknown(region_code)]
+        elif place.level != kind:
+            errors["region_code"] = [
+                _("%(name)s is %(level)s, not %(kind)s.")
+                % {
+                    "name": register.official_name(place),
+                    "level": LEVEL_LABELS[place.level],
+                    "kind": LEVEL_LABELS[kind],
+                }
+            ]
+    elif kind == "lembaga":
+        place = register.region(seat_region_code)
+        if not seat_region_code:
+            errors["seat_region_code"] = [
+                _("Name the city, regency or province the institution sits in.")
+            ]
+        elif not REGION_CODE_RE.match(seat_region_code):
+            pass
+        elif place is None:
+            errors["seat_region_code"] = [_unknown(seat_region_code)]
+        elif place.level not in SEAT_LEVELS:
+            errors["seat_region_code"] = [
+                _("Choose a city, regency or province, not %(level)s.")
+                % {"level": LEVEL_LABELS[place.level]}
+            ]
     return errors

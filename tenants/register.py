@@ -215,3 +215,39 @@ def within(code: str, ancestor: str) -> bool:
         and region(ancestor) is not None
         and (code == ancestor or code.startswith(ancestor + "."))
     )
+
+
+_TIER_PREFIX = re.compile(
+    r"^(kecamatan|kec|distrik|kelurahan|kel|desa|ds|kabupaten|kab|kota|provinsi|prov)\b\.?\s*"
+)
+
+
+def _bare(text: str) -> str:
+    return _TIER_PREFIX.sub("", normalise(text), count=1).strip()
+
+
+def match_child(parent_code: str, text: str) -> Region | None:
+    """The child of `parent_code` whose name is `text`, or None.
+
+    Matching ignores case, spacing, punctuation and a tier word in front
+    ("Kec. Coblong", "kelurahan  DAGO"); only an unambiguous exact match
+    counts. For moving old free-text kecamatan/kelurahan to register codes.
+    """
+    wanted = _bare(text)
+    if not wanted:
+        return None
+    found = [r for r in children(parent_code) if _bare(r.name) == wanted]
+    return found[0] if len(found) == 1 else None
+
+
+def match_place(
+    home_code: str, kecamatan: str, kelurahan: str = ""
+) -> tuple[Region | None, Region | None]:
+    """Free-text kecamatan and kelurahan matched inside a kota/kabupaten.
+
+    Returns (kecamatan, kelurahan); the kelurahan is only looked for inside
+    the matched kecamatan, so a village of another kecamatan or city never matches.
+    """
+    district = match_child(home_code, kecamatan)
+    village = match_child(district.code, kelurahan) if district and kelurahan else None
+    return district, village

@@ -186,7 +186,8 @@ def register_evidence(tenant: Tenant) -> dict:
     """
     from . import register
 
-    region = register.region(tenant.region_code) if tenant.region_code else None
+    code = tenant.region_code or tenant.seat_region_code
+    region = register.region(code) if code else None
     official = register.official_name(region) if region is not None else ""
     government = tenant.kind in {
         Tenant.Kind.KOTA,
@@ -204,11 +205,17 @@ def register_evidence(tenant: Tenant) -> dict:
 
 
 def tenant_conflicts(tenant: Tenant, *, limit: int = 10) -> dict:
-    """Other organisations that claim the same region code or a similar name."""
+    """Other organisations of the same region (a government's code, or an
+    institution seated there) or with a similar name."""
     others = Tenant.objects.exclude(pk=tenant.pk).exclude(kind=Tenant.Kind.PLATFORM)
+    code = tenant.region_code or tenant.seat_region_code
     same_code = (
-        list(others.filter(region_code=tenant.region_code).order_by("name")[:limit])
-        if tenant.region_code
+        list(
+            others.filter(Q(region_code=code) | Q(seat_region_code=code)).order_by(
+                "name"
+            )[:limit]
+        )
+        if code
         else []
     )
     core = distinctive_name(tenant.name)

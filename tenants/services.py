@@ -20,6 +20,7 @@ from django_tenants.utils import get_public_schema_name
 
 from core.uploads import validate_pdf
 
+from . import register
 from . import schema as tenant_schema
 from .access import VERIFY_PERMISSION, access_operator
 from .hosts import platform_url, tenant_url
@@ -33,7 +34,7 @@ from .models import (
     User,
     VerificationRequest,
 )
-from .regions import region_code_errors
+from .regions import GOVERNMENT_KINDS, identity_errors
 from .subdomains import schema_name_for, subdomain_errors
 from .transparency import operator_label, platform_event_append
 
@@ -80,21 +81,74 @@ def platform_ensure() -> Tenant:
 # --- provisioning ------------------------------------------------------------
 
 
-def _validate_new_tenant(*, name, kind, province, region_code, slug) -> None:
+def _identity(*, name, kind, region_code, seat_region_code) -> dict:
+    """A tenant's identity fields as the register has them.
+
+    Cities, regencies and provinces take their name from the register; an
+    institution keeps its own name and only names its seat region. The
+    province always follows the region's code.
+    """
+    region_code = (region_code or "").strip()
+    seat_region_code = (seat_region_code or "").strip()
+    if kind in GOVERNMENT_KINDS:
+        seat_region_code = ""
+        place = register.region(region_code)
+        if place is not None and place.level == kind:
+            name = register.official_name(place)
+        home = region_code
+    else:
+        region_code = ""
+        home = seat_region_code
+    return {
+        "name": (name or "").strip(),
+        "kind": kind,
+        "region_code": region_code,
+        "seat_region_code": seat_region_code,
+        "province": home[:2] if register.region(home[:2]) else "",
+    }
+
+
+def region_taken_error(region_code: str) -> str:
+    return _(
+        "%(name)s is already registered on BagiPakai. If you work there, ask "
+        "its administrator to invite you."
+    ) % {"name": register.official_name(register.region(region_code))}
+
+
+def region_taken(*, region_code: str, exclude_pk=None) -> bool:
+    queryset = Tenant.objects.filter(kind__in=GOVERNMENT_KINDS, region_code=region_code)
+    if exclude_pk is not None:
+        queryset = queryset.exclude(pk=exclude_pk)
+    return bool(region_code) and queryset.exists()
+
+
+def _validate_new_tenant(*, identity, slug) -> None:
     errors: dict[str, list[str]] = {}
-    if not name.strip():
-        errors["name"] = [_("Enter the organisation's name.")]
+    kind = identity["kind"]
     if kind not in Tenant.Kind.values or kind == Tenant.Kind.PLATFORM:
         errors["kind"] = [_("Choose what kind of organisation this is.")]
+    elif not identity["name"] and kind not in GOVERNMENT_KINDS:
+        # A city's, regency's or province's name comes from the register.
+        errors["name"] = [_("Enter the organisation's name.")]
     slug_errors = subdomain_errors(slug)
     # Tombstones count: a deleted tenant's slug is never given to anyone else.
     if not slug_errors and Tenant.all_objects.filter(slug=slug).exists():
         slug_errors.append(_("“%(slug)s” is already taken.") % {"slug": slug})
     if slug_errors:
         errors["slug"] = slug_errors
-    code_errors = region_code_errors(code=region_code, kind=kind, province=province)
-    if code_errors:
-        errors["region_code"] = code_errors
+    errors.update(
+        identity_errors(
+            kind=kind,
+            region_code=identity["region_code"],
+            seat_region_code=identity["seat_region_code"],
+        )
+    )
+    if (
+        "region_code" not in errors
+        and kind in GOVERNMENT_KINDS
+        and region_taken(region_code=identity["region_code"])
+    ):
+        errors["region_code"] = [region_taken_error(identity["region_code"])]
     if errors:
         raise ValidationError(errors)
 
@@ -102,29 +156,31 @@ def _validate_new_tenant(*, name, kind, province, region_code, slug) -> None:
 def tenant_provision(
     *,
     actor: User,
-    name: str,
     kind: str,
-    province: str,
-    region_code: str,
     slug: str,
+    region_code: str = "",
+    seat_region_code: str = "",
+    name: str = "",
     contact_email: str = "",
 ) -> Tenant:
-    """Create a tenant completely — schema, domain, first admin — or not at all."""
+    """Create a tenant completely — schema, domain, first admin — or not at all.
+
+    A city, regency or province is named by the register (`name` is ignored
+    for them); an institution gives its name and its seat region.
+    """
     if connection.schema_name != get_public_schema_name():
         raise RuntimeError("tenants are provisioned from the public schema only")
-    _validate_new_tenant(
-        name=name, kind=kind, province=province, region_code=region_code, slug=slug
+    identity = _identity(
+        name=name, kind=kind, region_code=region_code, seat_region_code=seat_region_code
     )
+    _validate_new_tenant(identity=identity, slug=slug)
     tenant_schema.template_ensure_current()
     try:
         with transaction.atomic():
             tenant = Tenant.objects.create(
                 schema_name=schema_name_for(slug),
-                name=name.strip(),
                 slug=slug,
-                kind=kind,
-                province=province,
-                region_code=region_code,
+                **identity,
                 # Public on the tenant's home page: only what the admin chose to publish.
                 contact_email=contact_email,
             )
@@ -137,10 +193,16 @@ def tenant_provision(
 
             subscription_ensure(tenant=tenant)
     except IntegrityError as exc:
-        # Two people racing for the same subdomain: the loser gets a form error.
+        # Two people racing for the same subdomain or region: the loser gets a form error.
         if Tenant.all_objects.filter(slug=slug).exists():
             raise ValidationError(
                 {"slug": [_("“%(slug)s” is already taken.") % {"slug": slug}]}
+            ) from exc
+        if kind in GOVERNMENT_KINDS and region_taken(
+            region_code=identity["region_code"]
+        ):
+            raise ValidationError(
+                {"region_code": [region_taken_error(identity["region_code"])]}
             ) from exc
         raise
     except ProgrammingError as exc:
@@ -644,17 +706,97 @@ PROFILE_FIELDS = (
     "contact_email",
     "contact_phone",
 )
+# What the verification vouches for: changing any of them withdraws it.
+IDENTITY_FIELDS = ("name", "kind", "region_code", "seat_region_code")
+
+
+def profile_fields_for(tenant: Tenant) -> tuple[str, ...]:
+    """What a tenant's own administrators may edit: a region's name is the register's."""
+    if tenant.kind in GOVERNMENT_KINDS:
+        return tuple(f for f in PROFILE_FIELDS if f != "name")
+    return PROFILE_FIELDS
 
 
 def tenant_profile_update(*, actor: User, tenant: Tenant, **fields) -> Tenant:
     _require_role(actor, tenant, {Membership.Role.ADMIN})
-    unknown = set(fields) - set(PROFILE_FIELDS)
+    unknown = set(fields) - set(profile_fields_for(tenant))
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     for name, value in fields.items():
         setattr(tenant, name, value.strip() if isinstance(value, str) else value)
+    return tenant_save(
+        actor=actor,
+        tenant=tenant,
+        fields=list(fields),
+        reason=_("Changed by the organisation's administrator."),
+    )
+
+
+def tenant_save(
+    *, actor: User, tenant: Tenant, fields: list[str], reason: str = ""
+) -> Tenant:
+    """Save changed fields of an existing tenant: the one way every path does it.
+
+    The profile page, the operators' admin and any service go through here. A
+    city's, regency's or province's name follows the register; when a
+    verified tenant's name, kind or region changes, its verification is
+    withdrawn (back to the operators' queue, badge gone) and the platform log
+    records why.
+    """
+    fields = list(fields)
+    if tenant.kind != Tenant.Kind.PLATFORM and set(fields) & set(IDENTITY_FIELDS):
+        identity = _identity(
+            name=tenant.name,
+            kind=tenant.kind,
+            region_code=tenant.region_code,
+            seat_region_code=tenant.seat_region_code,
+        )
+        for name, value in identity.items():
+            setattr(tenant, name, value)
+        fields = list(dict.fromkeys([*fields, *identity]))
+        errors = identity_errors(
+            kind=tenant.kind,
+            region_code=tenant.region_code,
+            seat_region_code=tenant.seat_region_code,
+        )
+        if errors:
+            raise ValidationError(errors)
     tenant.full_clean(exclude=["schema_name", "slug"])
-    tenant.save(update_fields=list(fields))
+    with transaction.atomic():
+        before = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        changed = [
+            f for f in IDENTITY_FIELDS if getattr(before, f) != getattr(tenant, f)
+        ]
+        if changed and before.is_verified:
+            from .transparency import platform_event_append
+
+            tenant.verification_status = Tenant.Verification.UNVERIFIED
+            tenant.verified_at = None
+            tenant.verified_by = None
+            fields += ["verification_status", "verified_at", "verified_by"]
+            platform_event_append(
+                kind=PlatformEvent.Kind.TENANT_UNVERIFIED,
+                actor=actor,
+                # An organisation's own administrator is not named in the public log.
+                actor_label=None
+                if getattr(actor, "is_staff", False)
+                else _("the organisation's administrator"),
+                tenant=tenant,
+                reason=reason or _("The organisation's identity changed."),
+                details={
+                    "changed": changed,
+                    "before": {f: getattr(before, f) for f in changed},
+                    "after": {f: getattr(tenant, f) for f in changed},
+                },
+            )
+        try:
+            tenant.save(update_fields=list(dict.fromkeys(fields)))
+        except IntegrityError as exc:
+            if region_taken(region_code=tenant.region_code, exclude_pk=tenant.pk):
+                raise ValidationError(
+                    {"region_code": [region_taken_error(tenant.region_code)]}
+                ) from exc
+            raise
     return tenant
 
 

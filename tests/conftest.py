@@ -21,12 +21,12 @@ PLATFORM_HOST = "localhost"
 
 CITIES = {
     "bandung": {
-        "name": "Pemerintah Kota Bandung",
+        "name": "Kota Bandung",
         "region_code": "32.73",
         "province": "32",
     },
     "tangerang": {
-        "name": "Pemerintah Kota Tangerang",
+        "name": "Kota Tangerang",
         "region_code": "36.71",
         "province": "36",
     },

@@ -55,11 +55,20 @@ def make_tenant(
     slug: str,
     name: str | None = None,
     *,
-    kind: str = "kota",
-    province: str = "32",
-    region_code: str = "32.73",
+    kind: str | None = None,
+    province: str = "",
+    region_code: str = "",
+    seat_region_code: str = "32.73",
     admin=None,
 ):
+    """A tenant made like a real sign-up.
+
+    With a region_code: that city, regency or province of the register (its
+    kind from the register unless given; one tenant per code). Without: an
+    institution seated in Kota Bandung, so tests can make as many as they like.
+    `province` is accepted for old call sites; it follows the code.
+    """
+    from tenants import register
     from tenants.models import Tenant
     from tenants.services import tenant_provision
 
@@ -73,11 +82,14 @@ def make_tenant(
     # A transactional test may have flushed the row but left the schema behind.
     schema_drop(schema_name_for(slug))
     admin = admin or make_user(f"founder@{slug}.test")
+    if region_code and kind is None:
+        kind = register.region(region_code).level
+    kind = kind or "lembaga"
     return tenant_provision(
         actor=admin,
-        name=name or f"Pemerintah Kota {slug.title()}",
+        name=name or f"Lembaga {slug.title()}",
         kind=kind,
-        province=province,
         region_code=region_code,
+        seat_region_code=seat_region_code if kind == "lembaga" else "",
         slug=slug,
     )

@@ -71,7 +71,7 @@ def test_admin_picks_a_plan_and_is_sent_to_checkout(
 
     [customer] = stripe_answers.calls("POST", "/v1/customers")
     assert customer["params"] == {
-        "name": "Pemerintah Kota Bandung",
+        "name": "Kota Bandung",
         "email": "admin@bandung.test",
         "metadata": {"tenant_id": str(bandung.pk), "tenant_slug": "bandung"},
     }

@@ -95,7 +95,7 @@ def third(platform):
     from tests.factories import make_tenant
 
     return make_tenant(
-        "garut", "Pemerintah Kabupaten Garut", kind="kabupaten", region_code="32.05"
+        "garut", "Kabupaten Garut", kind="kabupaten", region_code="32.05"
     )
 
 

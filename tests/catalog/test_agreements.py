@@ -438,13 +438,13 @@ def test_ending_flags_adoptions_and_they_lapse_after_the_grace_period(
 def test_unverified_adopter_is_not_public(bandung, tangerang, app):
     agreement = make_agreement(bandung, tangerang)
     active_adoption(app, tangerang, agreement)
-    assert "Pemerintah Kota Tangerang" in public_pages(app.slug)
+    assert "Kota Tangerang" in public_pages(app.slug)
     Tenant.objects.filter(pk=tangerang.pk).update(
         verification_status=Tenant.Verification.UNVERIFIED
     )
     services.adopters_recount(app_ids=[app.pk])
     public = public_pages(app.slug)
-    assert "Pemerintah Kota Tangerang" not in public
+    assert "Kota Tangerang" not in public
     assert '"adopters_count":0' in public.replace(" ", "")
 
 

@@ -358,7 +358,7 @@ def test_list_shows_visible_apps_with_publisher_links_and_counts(api, catalog):
     }
     assert first["publisher"] == {
         "slug": "bandung",
-        "name": "Pemerintah Kota Bandung",
+        "name": "Kota Bandung",
         "url": "http://bandung.localhost/",
     }
     assert first["categories"] == ["grant-management", "workflow-management"]
@@ -543,7 +543,7 @@ def test_detail_has_releases_and_active_adopters_without_personal_data(
     assert body["adopters"] == [
         {
             "slug": "tangerang",
-            "name": "Pemerintah Kota Tangerang",
+            "name": "Kota Tangerang",
             "kind": "kota",
             "region_code": "36.71",
             "usage": "production",
@@ -670,7 +670,7 @@ def test_detail_queries_do_not_grow_with_more_adopters_and_releases(
     few = _queries(api.client, "/api/v1/apps/laksa/")
     assert few == DETAIL_QUERIES
     garut = make_tenant(
-        "garut", "Pemerintah Kabupaten Garut", kind="kabupaten", region_code="32.05"
+        "garut", "Kabupaten Garut", kind="kabupaten", region_code="32.05"
     )
     for n in range(5):
         make_release(laksa, f"1.{n}", dt.date(2024, 1, 1 + n))

@@ -23,10 +23,11 @@ def make_adopters(app, count: int, *, start: int = 1) -> list[Tenant]:
         tenant = Tenant.objects.create(
             schema_name=f"t_pemakai_{i}",
             slug=f"pemakai-{i}",
-            name=f"Pemerintah Kabupaten Pemakai {i:03d}",
-            kind="kabupaten",
+            # Institutions: only ~514 cities and regencies exist, one tenant each.
+            name=f"Lembaga Pemakai {i:03d}",
+            kind="lembaga",
             province="32",
-            region_code="32.01",
+            seat_region_code="32.01",
         )
         Domain.objects.create(
             domain=f"pemakai-{i}.localhost", tenant=tenant, is_primary=True

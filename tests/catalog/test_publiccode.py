@@ -269,7 +269,7 @@ description:
       - Letters
 legal:
   license: GPL-3.0-only
-  repoOwner: Pemerintah Kota Tangerang
+  repoOwner: Kota Tangerang
 maintenance:
   type: internal
   contacts:
@@ -332,7 +332,7 @@ def test_a_0_2_file_with_an_italian_section_and_indonesian_text_imports(publishe
         "open": [{"name": "PostgreSQL", "versionMin": "12", "version": ""}]
     }
     assert doc["intendedAudience"]["countries"] == ["id"]
-    assert doc["legal"]["repoOwner"] == "Pemerintah Kota Tangerang"
+    assert doc["legal"]["repoOwner"] == "Kota Tangerang"
 
 
 def _described(languages: dict) -> dict:

@@ -218,7 +218,7 @@ def test_json_is_a_valid_360giving_package_of_the_awarded_grants(
         f"360G-bagipakai-bandung-{aid.pk}",
     ]
     to_org, to_person = package["grants"]
-    assert package["publisher"]["name"] == "Pemerintah Kota Bandung"
+    assert package["publisher"]["name"] == "Kota Bandung"
     assert package["license"].startswith("https://creativecommons.org/")
 
     assert to_org["currency"] == "IDR"
@@ -236,7 +236,7 @@ def test_json_is_a_valid_360giving_package_of_the_awarded_grants(
         }
     ]
     assert "recipientIndividual" not in to_org
-    assert to_org["fundingOrganization"][0]["name"] == "Pemerintah Kota Bandung"
+    assert to_org["fundingOrganization"][0]["name"] == "Kota Bandung"
     assert to_org["grantProgramme"][0]["title"] == "Hibah Balai Warga"
     assert to_org["beneficiaryLocation"] == [
         {"name": "Braga, Sumur Bandung", "countryCode": "ID"}
@@ -288,7 +288,7 @@ def test_csv_carries_the_same_rows(grants_in_bandung):
         assert row["Amount Disbursed"] == str(grant["amountDisbursed"])
         assert row["Award Date"] == grant["awardDate"]
         assert row["Currency"] == "IDR"
-        assert row["Funding Org:Name"] == "Pemerintah Kota Bandung"
+        assert row["Funding Org:Name"] == "Kota Bandung"
     to_org, to_person = rows
     assert to_org["Recipient Org:Name"] == "Yayasan Sabilulungan Mandiri"
     assert to_org["Recipient Ind:Name"] == ""
@@ -367,7 +367,7 @@ def test_each_tenant_exports_only_its_own_grants(grants_in_bandung, tangerang):
     (tangerang_grant,) = json.loads(tangerang_text)["grants"]
     assert tangerang_grant["id"].startswith("360G-bagipakai-tangerang-")
     assert tangerang_grant["fundingOrganization"][0]["name"] == (
-        "Pemerintah Kota Tangerang"
+        "Kota Tangerang"
     )
     assert "Hibah Tangerang" not in bandung_text
     assert "tangerang" not in bandung_text.lower()

@@ -339,7 +339,7 @@ def test_viewer_and_auditor_cannot_manage(bandung, tangerang_objects):
             == 403
         )
         assert client.post("/dashboard/profile/", {"name": "Diubah"}).status_code == 403
-    assert Tenant.objects.get(slug="bandung").name == "Pemerintah Kota Bandung"
+    assert Tenant.objects.get(slug="bandung").name == "Kota Bandung"
     assert not Invitation.objects.filter(email="a@b.test").exists()
 
 

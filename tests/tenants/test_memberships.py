@@ -119,7 +119,7 @@ def test_profile_edit_by_admin_and_errors_keep_input(admin_client, bandung):
     response = admin_client.post(
         "/dashboard/profile/",
         {
-            "name": "Pemerintah Kota Bandung",
+            "name": "Kota Bandung",
             "website": "bukan url",
             "contact_email": "salah",
             "address": "Jl. Wastukencana 2",
@@ -134,7 +134,7 @@ def test_profile_edit_by_admin_and_errors_keep_input(admin_client, bandung):
     ok = admin_client.post(
         "/dashboard/profile/",
         {
-            "name": "Pemerintah Kota Bandung",
+            "name": "Kota Bandung",
             "website": "https://bandung.go.id",
             "address": "Jl. Wastukencana 2",
             "description": "Kota kembang",

@@ -85,7 +85,7 @@ def release(settings, release_package):
 def make_throwaway_tenants(count: int) -> list[str]:
     suffix = uuid.uuid4().hex[:6]
     return [
-        make_tenant(f"mig-{suffix}-{i}", name=f"Pemerintah Kota Uji {i}").schema_name
+        make_tenant(f"mig-{suffix}-{i}", name=f"Kota Uji {i}").schema_name
         for i in range(count)
     ]
 
@@ -258,11 +258,11 @@ def test_a_schema_without_migration_records_is_migrated_the_standard_way(
 ):
     Tenant.objects.create(
         schema_name="t_mig_empty",
-        name="Pemerintah Kota Kosong",
+        name="Lembaga Kosong",
         slug="mig-empty",
-        kind="kota",
+        kind="lembaga",
         province="32",
-        region_code="32.73",
+        seat_region_code="32.73",
     )
     with connection.cursor() as cursor:
         cursor.execute('CREATE SCHEMA "t_mig_empty"')

@@ -14,7 +14,7 @@ from tests.conftest import host_client, links_in
 pytestmark = pytest.mark.django_db
 
 ORG = {
-    "name": "Pemerintah Kota Cimahi",
+    "name": "Kota Cimahi",
     "kind": "kota",
     "province": "32",
     "region_code": "32.77",
@@ -92,7 +92,7 @@ def test_signup_verify_create_organisation_and_land_on_tenant_as_admin(platform_
     dashboard = tenant_client.get(response["Location"])
     assert dashboard.status_code == 200
     html = dashboard.content.decode()
-    assert "Pemerintah Kota Cimahi" in html
+    assert "Kota Cimahi" in html
     assert "Invite your staff" in html and "Complete the organisation" in html
     assert "Administrator" in html
     # The hand-off ticket works once only.
@@ -128,7 +128,7 @@ def test_my_organisations_lists_every_membership_and_hands_off(bandung, tangeran
     make_user("dua.kota@example.test", tenant=tangerang, role="auditor")
     client = host_client("localhost", user)
     page = client.get("/orgs/").content.decode()
-    assert "Pemerintah Kota Bandung" in page and "Pemerintah Kota Tangerang" in page
+    assert "Kota Bandung" in page and "Kota Tangerang" in page
     assert "Auditor" in page and "Staff" in page
 
     response = client.post("/orgs/tangerang/go/")

@@ -133,7 +133,7 @@ def test_each_operator_action_writes_exactly_one_entry(action, garut, operator):
     assert (event.tenant_id, event.tenant_slug, event.tenant_name) == (
         garut.pk,
         "garut",
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
     )
     assert event.at is not None
     if action in {"hide", "show"}:
@@ -260,7 +260,7 @@ def test_suspending_or_unverifying_in_the_admin_asks_for_the_reason_first(
     )
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Reason (public)" in html and "Pemerintah Kabupaten Garut" in html
+    assert "Reason (public)" in html and "Kabupaten Garut" in html
     garut.refresh_from_db()
     assert garut.is_active and garut.is_verified
     assert not PlatformEvent.objects.exists()

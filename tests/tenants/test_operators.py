@@ -28,7 +28,7 @@ def garut(platform):
     admin = make_user("admin@garut.test")
     tenant = make_tenant(
         "garut",
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
         kind="kabupaten",
         province="32",
         region_code="32.05",
@@ -128,7 +128,7 @@ def test_delete_drops_schema_and_leaves_a_tombstone(garut, tangerang, operator_c
     assert tombstone.deleted_at is not None and not tombstone.is_active
     assert tombstone.deleted_by.email == "operator@bagipakai.test"
     assert (tombstone.name, tombstone.slug, tombstone.region_code) == (
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
         "garut",
         "32.05",
     )

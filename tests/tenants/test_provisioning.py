@@ -14,9 +14,8 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 VALID = {
-    "name": "Pemerintah Kota Depok",
+    "name": "Kota Depok",
     "kind": "kota",
-    "province": "32",
     "region_code": "32.76",
     "slug": "depok",
 }
@@ -58,10 +57,10 @@ def test_refused_subdomain_keeps_what_was_typed(founder_client, bandung, slug, m
     html = response.content.decode()
     assert message in html
     # Everything typed is still in the form.
-    assert 'value="Pemerintah Kota Depok"' in html
-    assert 'value="32.76"' in html
+    assert 'value="Kota Depok"' in html
+    assert 'value="32.76" selected' in html
     assert f'value="{slug}"' in html
-    assert not Tenant.objects.filter(name="Pemerintah Kota Depok").exists()
+    assert not Tenant.objects.filter(name="Kota Depok").exists()
 
 
 def test_leading_dash_is_named_as_such(founder_client):
@@ -74,18 +73,26 @@ def test_leading_dash_is_named_as_such(founder_client):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"region_code": "3276"}, "Enter a Kemendagri region code"),
-        ({"region_code": "33.76"}, "must start with 32"),
-        ({"region_code": "32.06"}, "City (kota) codes are numbered 71 to 99"),
+        ({"region_code": "3276"}, "Select a valid choice"),
+        ({"region_code": ""}, "Choose the region from the register."),
         (
             {"kind": "kabupaten", "region_code": "32.76"},
-            "Regency (kabupaten) codes are numbered 01 to 69",
+            "Kota Depok is a city (kota), not a regency (kabupaten).",
         ),
-        ({"kind": "provinsi", "region_code": "32.76"}, "two digits only"),
-        ({"province": "99"}, "Select a valid choice"),
+        (
+            {"kind": "provinsi", "region_code": "32.76"},
+            "Kota Depok is a city (kota), not a province.",
+        ),
         ({"kind": "platform"}, "Select a valid choice"),
-        ({"name": ""}, "This field is required"),
-        ({"name": "x" * 5000}, "at most 200 characters"),
+        ({"kind": "lembaga", "name": ""}, "Enter the institution&#x27;s name."),
+        (
+            {"kind": "lembaga", "name": "Dinas Kesehatan"},
+            "Name the city, regency or province the institution sits in.",
+        ),
+        (
+            {"kind": "lembaga", "name": "x" * 5000, "seat_region_code": "32.76"},
+            "at most 200 characters",
+        ),
     ],
 )
 def test_invalid_organisation_details_get_clear_messages(
@@ -93,7 +100,11 @@ def test_invalid_organisation_details_get_clear_messages(
 ):
     response = founder_client.post("/orgs/new/", {**VALID, **fields})
     assert response.status_code == 200
-    assert message in response.content.decode()
+    html = response.content.decode()
+    assert message in html
+    if fields.get("kind") != "lembaga":
+        # A region's name is the register's: never asked for.
+        assert "Enter the organisation" not in html
     assert not Tenant.objects.filter(slug="depok").exists()
 
 
@@ -106,6 +117,15 @@ def test_hostile_form_input_is_refused_not_a_500(founder_client):
     ):
         response = founder_client.post("/orgs/new/", {**VALID, **payload})
         assert response.status_code == 200
+    # The register's codes: anything but one of its choices is refused by name.
+    for code in ("../", "32.73; DROP", "32.7\x003", "3" * 5000, "32.76\n", "32.76.01"):
+        for payload in (
+            {"region_code": code},
+            {"kind": "lembaga", "name": "Dinas", "seat_region_code": code},
+        ):
+            response = founder_client.post("/orgs/new/", {**VALID, **payload})
+            assert response.status_code == 200
+            assert "Select a valid choice" in response.content.decode()
     assert not Tenant.objects.filter(slug="depok").exists()
     assert schema_exists("public")
 
@@ -223,9 +243,8 @@ def test_template_is_rebuilt_when_stale(platform):
 def test_schema_names_are_derived_never_raw(platform):
     tenant = services.tenant_provision(
         actor=make_user("x@kab-bandung-barat.test"),
-        name="Pemerintah Kabupaten Bandung Barat",
+        name="Kabupaten Bandung Barat",
         kind="kabupaten",
-        province="32",
         region_code="32.17",
         slug="kab-bandung-barat",
     )

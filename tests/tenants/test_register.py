@@ -80,3 +80,24 @@ def test_normalise_ignores_case_spacing_and_punctuation():
     )
     assert register.within("32.73.02.1004", "32.73")
     assert not register.within("32.73.02.1004", "32.71")
+
+
+@pytest.mark.parametrize(
+    ("kecamatan", "kelurahan", "expected"),
+    [
+        ("Coblong", "Dago", ("32.73.02", "32.73.02.1004")),
+        ("  coblong ", "DAGO", ("32.73.02", "32.73.02.1004")),
+        ("Kec. Coblong", "Kel. Dago", ("32.73.02", "32.73.02.1004")),
+        ("kecamatan   bandung  wetan", "", ("32.73.09", None)),
+        ("Coblong", "Cihapit", ("32.73.02", None)),  # Cihapit is in Bandung Wetan
+        ("Cibinong", "", (None, None)),  # a kecamatan of Kabupaten Bogor, not Bandung
+        ("Atlantis", "Dago", (None, None)),
+        ("", "", (None, None)),
+        ("../\x00", "32.73; DROP", (None, None)),
+    ],
+)
+def test_free_text_places_match_the_register_inside_the_city(
+    kecamatan, kelurahan, expected
+):
+    district, village = register.match_place("32.73", kecamatan, kelurahan)
+    assert (district and district.code, village and village.code) == expected

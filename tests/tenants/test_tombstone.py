@@ -88,7 +88,7 @@ def test_deleted_tenant_is_absent_from_directory_counts_and_sign_in(
     assert after["cities"] == before["cities"] - 1
     platform = host_client("localhost")
     directory = platform.get("/organisations/").content.decode()
-    assert "Pemerintah Kota Bandung" in directory and "Garut" not in directory
+    assert "Kota Bandung" in directory and "Garut" not in directory
     assert "Garut" not in platform.get("/organisations/?q=garut").content.decode()
     assert "Garut" not in platform.get("/").content.decode()
     # Its former administrator has no way in.
@@ -118,7 +118,6 @@ def test_slug_of_a_deleted_tenant_cannot_be_registered_again(garut, operator):
             actor=impostor,
             name="Pemerintah Kabupaten Garut",
             kind="kabupaten",
-            province="32",
             region_code="32.05",
             slug="garut",
         )
@@ -145,7 +144,7 @@ def test_tombstone_keeps_the_record_and_other_parties_records_stay(
     delete(garut, operator)
     tombstone = Tenant.all_objects.get(pk=garut.pk)
     assert (tombstone.name, tombstone.slug, tombstone.kind, tombstone.region_code) == (
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
         "garut",
         "kabupaten",
         "32.05",
@@ -153,7 +152,7 @@ def test_tombstone_keeps_the_record_and_other_parties_records_stay(
     assert tombstone.deleted_by == operator and not tombstone.is_active
     # Tangerang's agreement that names Garut is intact and still names it.
     kept = Agreement.objects.get(pk=agreement.pk)
-    assert kept.second_party.name == "Pemerintah Kabupaten Garut"
+    assert kept.second_party.name == "Kabupaten Garut"
     # The platform log keeps the whole story.
     kinds = list(
         PlatformEvent.objects.filter(tenant_id=garut.pk).values_list("kind", flat=True)
@@ -162,7 +161,7 @@ def test_tombstone_keeps_the_record_and_other_parties_records_stay(
     deleted = PlatformEvent.objects.get(kind="tenant_deleted")
     assert (deleted.tenant_slug, deleted.tenant_name, deleted.reason) == (
         "garut",
-        "Pemerintah Kabupaten Garut",
+        "Kabupaten Garut",
         "Uji.",
     )
 
@@ -230,7 +229,6 @@ def test_a_deleted_governments_region_can_be_registered_again(garut, operator):
         actor=founder,
         name="Pemerintah Kabupaten Garut",
         kind="kabupaten",
-        province="32",
         region_code="32.05",
         slug="garutkab",
     )

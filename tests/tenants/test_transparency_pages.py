@@ -52,7 +52,7 @@ def test_transparency_page_shows_actions_and_anchors_never_private(bandung, oper
     html = page.content.decode()
     assert page.status_code == 200
     assert "Organisation suspended" in html and "Dokumen verifikasi palsu" in html
-    assert "Ibu Operator" in html and "Pemerintah Kota Bandung" in html
+    assert "Ibu Operator" in html and "Kota Bandung" in html
     assert "up to event 2" in html and "the platform (automatic)" in html
     assert "RAHASIA" not in html
     # Anonymous visitors get no anchor button.

@@ -48,7 +48,6 @@ class Command(BaseCommand):
                     actor=admin,
                     name=spec.name,
                     kind=spec.kind,
-                    province=spec.province,
                     region_code=spec.region_code,
                     slug=spec.slug,
                 )
