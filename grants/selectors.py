@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from tenants import register
 from tenants.selectors import clean_param
 
 from .models import (
@@ -92,6 +93,15 @@ _GROUP_SUMS = {
 def _grouped(proposals: QuerySet[Proposal], *keys: str) -> list[dict]:
     """Rows of (keys…, status) with counts and sums: few rows whatever the proposals."""
     return list(proposals.order_by().values(*keys, "status").annotate(**_GROUP_SUMS))
+
+
+def kecamatan_name(code: str, text: str) -> str:
+    """The register's name of a kecamatan code; the old free text where there is no code.
+
+    Tables group by this, so every spelling of one kecamatan counts under its
+    register name (and its link filters the proposal list by that name)."""
+    district = register.region(code) if code else None
+    return district.name if district is not None else text
 
 
 def _totals_of(rows) -> dict:
@@ -164,7 +174,11 @@ def program_detail(program_id: int) -> ProgramDetail | None:
     program = public_programs().filter(pk=program_id).first()
     if program is None:
         return None
-    rows = _grouped(public_proposals().filter(program=program), "kecamatan")
+    rows = _grouped(
+        public_proposals().filter(program=program), "kecamatan_code", "kecamatan"
+    )
+    for row in rows:
+        row["kecamatan"] = kecamatan_name(row["kecamatan_code"], row["kecamatan"])
     for key, value in _totals_of(rows).items():
         setattr(program, key, value)
     statuses = _by(rows, "status")
@@ -708,7 +722,7 @@ def portal_statistics() -> Statistics:
     number of proposals), one for the programs' year and kind; the three tables
     and the grand totals are added up from those rows.
     """
-    rows = _grouped(public_proposals(), "program_id", "kecamatan")
+    rows = _grouped(public_proposals(), "program_id", "kecamatan_code", "kecamatan")
     programs = {p["pk"]: p for p in Program.objects.values("pk", "fiscal_year", "kind")}
     kinds = dict(Program.Kind.choices)
 
@@ -737,7 +751,7 @@ def portal_statistics() -> Statistics:
         lambda r: r["group"],
     )
     by_kecamatan = table(
-        lambda row: row["kecamatan"],
+        lambda row: kecamatan_name(row["kecamatan_code"], row["kecamatan"]),
         lambda g: g,
         lambda r: (-r["proposal_count"], r["group"]),
     )
