@@ -140,6 +140,19 @@ class ProposalForm(PlaceFieldsMixin, forms.Form):
         return data
 
 
+class PlaceFixForm(PlaceFieldsMixin, forms.Form):
+    """Staff choose the register kecamatan/kelurahan of an old record."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_place_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.clean_places(data)
+        return data
+
+
 class BudgetLineForm(forms.Form):
     item = forms.CharField(label=_("Item"), max_length=200)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
