@@ -15,7 +15,7 @@ from grants import selectors, services
 from grants.forms import ProposalForm
 from grants.models import Applicant, AuditEvent, Proposal
 from tests.conftest import assert_statements
-from tests.grants.conftest import make_applicant, make_program, place
+from tests.grants.conftest import make_applicant, make_program
 from tests.grants.test_pages import post
 from tests.grants.test_portal import propose, publish_sabilulungan
 from tests.grants.test_reports_and_pages import client, html_of, table_cells
