@@ -840,6 +840,9 @@ def test_outsiders_get_403_on_the_staff_pages(city, tangerang_admin):
         "/grants/staff/regulations/",
         "/grants/staff/regulations/new/",
         f"/grants/staff/regulations/{regulation.pk}/edit/",
+        "/grants/staff/places/",
+        f"/grants/staff/places/proposal/{city.approved.pk}/",
+        f"/grants/staff/places/applicant/{city.approved.applicant_id}/",
     ]
     applicant = make_applicant("Pemohon Biasa")
     connection.set_tenant(city.tenant)
