@@ -35,13 +35,19 @@ class PlaceFieldsMixin:
         self.fields["kecamatan_code"] = forms.CharField(
             label=_("Kecamatan (district)"),
             max_length=13,
-            widget=forms.Select(choices=choose + places.kecamatan_choices(self.home)),
+            widget=forms.Select(
+                choices=choose + places.kecamatan_choices(self.home),
+                attrs={"class": "place-kecamatan"},
+            ),
         )
         self.fields["kelurahan_code"] = forms.CharField(
             label=_("Kelurahan or desa (village)"),
             max_length=13,
             help_text=_("Grouped by kecamatan: choose one in the kecamatan above."),
-            widget=forms.Select(choices=choose + places.kelurahan_choices(self.home)),
+            widget=forms.Select(
+                choices=choose + places.kelurahan_choices(self.home),
+                attrs={"class": "place-kelurahan"},
+            ),
         )
 
     def clean_places(self, data: dict) -> None:

@@ -73,6 +73,9 @@ def test_choices_come_from_the_tenants_own_region(portal, officials, tangerang):
     assert re.search(
         r'<optgroup label="Sumur Bandung">.*?value="32\.73\.19\.1001"', html, re.S
     )
+    # An external script narrows the list to the chosen kecamatan; without it
+    # every group stays listed (the server checks the pair).
+    assert 'src="/static/js/places.js"' in html
     profile = html_of(client(applicant).get("/grants/my/profile/"))
     assert options(profile, "id_kecamatan_code") == kecamatan
 
