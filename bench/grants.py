@@ -95,6 +95,7 @@ from __future__ import annotations
 import argparse
 import array
 import csv
+import functools
 import gc
 import heapq
 import io
@@ -233,6 +234,18 @@ ORG_KINDS = (
     ("Sanggar Tari Rineka", "Sanggar"),
 )
 BANKS = ("Bank BJB", "Bank BRI", "Bank BNI", "Bank Mandiri", "BSI")
+
+@functools.cache
+def _codes(kecamatan: str, kelurahan: str) -> dict:
+    """Kota Bandung's register codes of a kecamatan and kelurahan named above."""
+    from tenants import register
+
+    district, village = register.match_place("32.73", kecamatan, kelurahan)
+    return {
+        "kecamatan_code": district.code if district else "",
+        "kelurahan_code": village.code if village and district else "",
+    }
+
 
 # (title, background, purpose) templates; {place} is the kelurahan, {rw} a RW.
 ORG_ACTIVITIES = (
@@ -749,6 +762,7 @@ def build(pid: int, ctx: Context, cycles: int = 0, corrections: int = 0) -> Buil
         "applicant_id": applicant.id,
         "kecamatan": kecamatan,
         "kelurahan": kelurahan,
+        **_codes(kecamatan, kelurahan),
         "requested_amount": requested,
         "recommended_amount": state["recommended"],
         "approved_amount": state["approved"],
@@ -969,6 +983,7 @@ def seed_applicants(rng: random.Random, count: int) -> tuple[list, list]:
                 address=f"Jl. {rng.choice(LAST_NAMES)} No. {rng.randint(1, 200)}, RT {rng.randint(1, 12):02d}/RW {rng.randint(1, 15):02d}",
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
+                **_codes(kecamatan, kelurahan),
                 bank_name=rng.choice(BANKS),
                 bank_account=f"{rng.randrange(10**13):013d}",
                 bank_account_name=name,
@@ -1041,6 +1056,8 @@ PROPOSAL_COLUMNS = (
     "purpose",
     "kecamatan",
     "kelurahan",
+    "kecamatan_code",
+    "kelurahan_code",
     "requested_amount",
     "recommended_amount",
     "approved_amount",

@@ -105,3 +105,16 @@ def access_document(request, document_id: int) -> ProposalDocument:
     if document.proposal.applicant.user_id == request.user.pk or is_staff(request):
         return document
     raise Http404
+
+
+PLACE_RECORDS = {"applicant": Applicant, "proposal": Proposal}
+
+
+def access_place_record(request, kind: str, record_id: int) -> Applicant | Proposal:
+    """An applicant or proposal of this tenant whose place a staff member may look at."""
+    access_staff(request)
+    model = PLACE_RECORDS.get(kind)
+    record = model.objects.filter(pk=record_id).first() if model else None
+    if record is None:
+        raise Http404(_("No such applicant or proposal."))
+    return record

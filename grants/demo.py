@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from tenants import register
 from tenants.models import Membership, Tenant, User
 
 from . import services
@@ -72,6 +73,18 @@ LOCATIONS = {
         ("Batuceper", "Poris Gaga"),
     ],
 }
+
+
+def _place(tenant: Tenant, kecamatan: str, kelurahan: str) -> dict:
+    """Register codes of a demo place; in a city without demo places, its first ones."""
+    home = tenant.seat_region
+    district, village = register.match_place(home.code, kecamatan, kelurahan)
+    if district is None or village is None:
+        district = register.children(home.code)[0]
+        village = register.children(district.code)[0]
+    return {"kecamatan_code": district.code, "kelurahan_code": village.code}
+
+
 NIK_PREFIX = {"bandung": "3273", "tangerang": "3671"}
 
 # (how far each proposal gets) for the hibah program: covers every state.
@@ -216,8 +229,7 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
                 name=f"{name} {index + 1}" if index >= len(ORGANISATIONS) else name,
                 legal_form=form,
                 address=f"Jl. {kelurahan} No. {index + 3}",
-                kecamatan=kecamatan,
-                kelurahan=kelurahan,
+                **_place(tenant, kecamatan, kelurahan),
                 bank_name="Bank BJB",
                 bank_account=f"00{index + 1:02d}88776655",
                 bank_account_name=name,
@@ -244,8 +256,7 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
                 name=name,
                 nik=nik,
                 address=f"Gg. Melati No. {index + 7}",
-                kecamatan=kecamatan,
-                kelurahan=kelurahan,
+                **_place(tenant, kecamatan, kelurahan),
                 bank_name="Bank BJB",
                 bank_account=f"01{index + 1:02d}55443322",
                 bank_account_name=name,
@@ -433,8 +444,7 @@ def _walk(
         title=f"{'Renovasi sarana' if program.kind == 'hibah' else 'Rehabilitasi rumah'} {kelurahan}",
         background=f"Kebutuhan warga {kelurahan}, Kecamatan {kecamatan}.",
         purpose="Meningkatkan kesejahteraan dan kegiatan warga.",
-        kecamatan=kecamatan,
-        kelurahan=kelurahan,
+        **_place(tenant, kecamatan, kelurahan),
         lines=[
             {"item": "Bahan bangunan", "quantity": 1, "unit_cost": amount * 3 // 5},
             {

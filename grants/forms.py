@@ -3,11 +3,14 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from tenants import register
 from tenants.validators import validate_single_line
 
+from . import places
 from .models import Announcement, Applicant, Program, Regulation
 from .roles import GrantRole
 
@@ -22,7 +25,59 @@ def rupiah_field(label, **kwargs) -> forms.IntegerField:
     )
 
 
-class ApplicantForm(forms.ModelForm):
+class PlaceFieldsMixin:
+    """A kecamatan <select> of the tenant's region and a kelurahan <select>
+    grouped by kecamatan; clean() checks the pair against the register."""
+
+    def add_place_fields(self) -> None:
+        self.home = places.home_region()
+        choose = [("", _("— choose —"))]
+        self.fields["kecamatan_code"] = forms.CharField(
+            label=_("Kecamatan (district)"),
+            max_length=13,
+            widget=forms.Select(
+                choices=choose + places.kecamatan_choices(self.home),
+                attrs={"class": "place-kecamatan"},
+            ),
+        )
+        self.fields["kelurahan_code"] = forms.CharField(
+            label=_("Kelurahan or desa (village)"),
+            max_length=13,
+            help_text=_("Grouped by kecamatan: choose one in the kecamatan above."),
+            widget=forms.Select(
+                choices=choose + places.kelurahan_choices(self.home),
+                attrs={"class": "place-kelurahan"},
+            ),
+        )
+
+    def clean_places(self, data: dict) -> None:
+        if self.has_error("kecamatan_code") or self.has_error("kelurahan_code"):
+            return
+        try:
+            places.place_check(
+                self.home, data.get("kecamatan_code"), data.get("kelurahan_code")
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    self.add_error(field, errors)
+                    self._keep_choice(field)
+            else:
+                self.add_error(None, exc.messages)
+
+    def _keep_choice(self, field: str) -> None:
+        """A refused register place stays selected, named in full, so the person sees it."""
+        value = self.data.get(self.add_prefix(field), "")
+        place = register.region(value)
+        widget = self.fields[field].widget
+        known = set()
+        for code, label in widget.choices:
+            known |= {c for c, _name in label} if isinstance(label, list) else {code}
+        if place is not None and value not in known:
+            widget.choices = [*widget.choices, (value, register.path(place))]
+
+
+class ApplicantForm(PlaceFieldsMixin, forms.ModelForm):
     class Meta:
         model = Applicant
         fields = [
@@ -33,13 +88,17 @@ class ApplicantForm(forms.ModelForm):
             "npwp",
             "nik",
             "address",
-            "kecamatan",
-            "kelurahan",
+            "kecamatan_code",
+            "kelurahan_code",
             "bank_name",
             "bank_account",
             "bank_account_name",
         ]
         widgets = {"kind": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_place_fields()
 
     def clean_name(self):
         value = self.cleaned_data["name"].strip()
@@ -60,10 +119,11 @@ class ApplicantForm(forms.ModelForm):
             "legal_form"
         ):
             self.add_error("legal_form", _("Say what kind of organisation this is."))
+        self.clean_places(data)
         return data
 
 
-class ProposalForm(forms.Form):
+class ProposalForm(PlaceFieldsMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=300, validators=[validate_single_line]
     )
@@ -75,8 +135,28 @@ class ProposalForm(forms.Form):
     purpose = forms.CharField(
         label=_("Purpose"), widget=forms.Textarea(attrs={"rows": 4}), max_length=10000
     )
-    kecamatan = forms.CharField(label=_("Kecamatan (district)"), max_length=100)
-    kelurahan = forms.CharField(label=_("Kelurahan (village)"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_place_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.clean_places(data)
+        return data
+
+
+class PlaceFixForm(PlaceFieldsMixin, forms.Form):
+    """Staff choose the register kecamatan/kelurahan of an old record."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_place_fields()
+
+    def clean(self):
+        data = super().clean()
+        self.clean_places(data)
+        return data
 
 
 class BudgetLineForm(forms.Form):

@@ -141,6 +141,15 @@ class Applicant(models.Model):
     address = models.CharField(_("address"), max_length=300)
     kecamatan = models.CharField(_("kecamatan (district)"), max_length=100)
     kelurahan = models.CharField(_("kelurahan (village)"), max_length=100)
+    # Kemendagri register codes of the two (tenants/register.py); the names
+    # above are the register's. Empty only for old free text no register name
+    # matched, until staff fix it (grants/staff/places/).
+    kecamatan_code = models.CharField(
+        _("kecamatan code"), max_length=13, blank=True, default=""
+    )
+    kelurahan_code = models.CharField(
+        _("kelurahan code"), max_length=13, blank=True, default=""
+    )
     bank_name = models.CharField(_("bank"), max_length=100, blank=True)
     bank_account = models.CharField(_("bank account number"), max_length=40, blank=True)
     bank_account_name = models.CharField(
@@ -220,6 +229,15 @@ class Proposal(models.Model):
     purpose = models.TextField(_("purpose"))
     kecamatan = models.CharField(_("kecamatan (district)"), max_length=100)
     kelurahan = models.CharField(_("kelurahan (village)"), max_length=100)
+    # Kemendagri register codes of the two (tenants/register.py); the names
+    # above are the register's. Empty only for old free text no register name
+    # matched, until staff fix it (grants/staff/places/).
+    kecamatan_code = models.CharField(
+        _("kecamatan code"), max_length=13, blank=True, default=""
+    )
+    kelurahan_code = models.CharField(
+        _("kelurahan code"), max_length=13, blank=True, default=""
+    )
     requested_amount = models.BigIntegerField(_("requested amount (rupiah)"), default=0)
     recommended_amount = models.BigIntegerField(null=True, blank=True)
     approved_amount = models.BigIntegerField(null=True, blank=True)

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from tenants import register
 from tenants.selectors import clean_param
 
 from .models import (
@@ -92,6 +93,15 @@ _GROUP_SUMS = {
 def _grouped(proposals: QuerySet[Proposal], *keys: str) -> list[dict]:
     """Rows of (keys…, status) with counts and sums: few rows whatever the proposals."""
     return list(proposals.order_by().values(*keys, "status").annotate(**_GROUP_SUMS))
+
+
+def kecamatan_name(code: str, text: str) -> str:
+    """The register's name of a kecamatan code; the old free text where there is no code.
+
+    Tables group by this, so every spelling of one kecamatan counts under its
+    register name (and its link filters the proposal list by that name)."""
+    district = register.region(code) if code else None
+    return district.name if district is not None else text
 
 
 def _totals_of(rows) -> dict:
@@ -164,7 +174,11 @@ def program_detail(program_id: int) -> ProgramDetail | None:
     program = public_programs().filter(pk=program_id).first()
     if program is None:
         return None
-    rows = _grouped(public_proposals().filter(program=program), "kecamatan")
+    rows = _grouped(
+        public_proposals().filter(program=program), "kecamatan_code", "kecamatan"
+    )
+    for row in rows:
+        row["kecamatan"] = kecamatan_name(row["kecamatan_code"], row["kecamatan"])
     for key, value in _totals_of(rows).items():
         setattr(program, key, value)
     statuses = _by(rows, "status")
@@ -523,6 +537,7 @@ ACTION_LABELS = {
     "recipient_amended": _("Recipient data amended"),
     "recipient_confirmed": _("Recipient's new bank account confirmed"),
     "recipient_declined": _("Recipient's new bank account declined"),
+    "place_fixed": _("Kecamatan/kelurahan set from the register"),
 }
 AMOUNT_LABELS = {
     "requested": _("Requested"),
@@ -708,7 +723,7 @@ def portal_statistics() -> Statistics:
     number of proposals), one for the programs' year and kind; the three tables
     and the grand totals are added up from those rows.
     """
-    rows = _grouped(public_proposals(), "program_id", "kecamatan")
+    rows = _grouped(public_proposals(), "program_id", "kecamatan_code", "kecamatan")
     programs = {p["pk"]: p for p in Program.objects.values("pk", "fiscal_year", "kind")}
     kinds = dict(Program.Kind.choices)
 
@@ -737,7 +752,7 @@ def portal_statistics() -> Statistics:
         lambda r: r["group"],
     )
     by_kecamatan = table(
-        lambda row: row["kecamatan"],
+        lambda row: kecamatan_name(row["kecamatan_code"], row["kecamatan"]),
         lambda g: g,
         lambda r: (-r["proposal_count"], r["group"]),
     )
@@ -826,3 +841,49 @@ def report_summary() -> dict:
         waiting=Count("pk", filter=waiting),
         overdue=Count("pk", filter=waiting & Q(due_on__lt=timezone.localdate())),
     )
+
+
+# --- kecamatan/kelurahan to fix --------------------------------------------------
+
+# The fix page lists at most this many records of each kind (oldest first).
+MAX_PLACES_TO_FIX = 200
+
+
+def _unplaced(queryset):
+    return queryset.filter(Q(kecamatan_code="") | Q(kelurahan_code=""))
+
+
+def places_to_fix() -> dict:
+    """Applicants and proposals without register codes (old free text): two queries."""
+    applicants = list(
+        _unplaced(Applicant.objects)
+        .only("pk", "kind", "name", "kecamatan", "kelurahan", "kecamatan_code")
+        .order_by("pk")[:MAX_PLACES_TO_FIX]
+    )
+    proposals = list(
+        _unplaced(Proposal.objects)
+        .select_related("applicant", "program")
+        .only(
+            "pk",
+            "title",
+            "kecamatan",
+            "kelurahan",
+            "kecamatan_code",
+            "applicant__name",
+            "program__name",
+        )
+        .order_by("pk")[:MAX_PLACES_TO_FIX]
+    )
+    return {"applicants": applicants, "proposals": proposals}
+
+
+def places_to_fix_count() -> int:
+    """How many applicants and proposals wait for a register kecamatan/kelurahan (one query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM grants_applicant"
+            "        WHERE kecamatan_code = '' OR kelurahan_code = '')"
+            " + (SELECT count(*) FROM grants_proposal"
+            "    WHERE kecamatan_code = '' OR kelurahan_code = '')"
+        )
+        return cursor.fetchone()[0]

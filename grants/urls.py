@@ -23,6 +23,12 @@ urlpatterns = [
         staff.program_status,
         name="grants_staff_program_status",
     ),
+    path("staff/places/", staff.places, name="grants_staff_places"),
+    path(
+        "staff/places/<slug:kind>/<id:record_id>/",
+        staff.place_fix,
+        name="grants_staff_place_fix",
+    ),
     path("staff/proposals/", staff.proposals, name="grants_staff_proposals"),
     path("staff/proposals.csv", staff.proposals_csv, name="grants_staff_proposals_csv"),
     path(

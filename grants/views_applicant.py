@@ -88,7 +88,13 @@ def _proposal_form(request, *, program, proposal=None):
     initial = (
         {
             name: getattr(proposal, name)
-            for name in ("title", "background", "purpose", "kecamatan", "kelurahan")
+            for name in (
+                "title",
+                "background",
+                "purpose",
+                "kecamatan_code",
+                "kelurahan_code",
+            )
         }
         if proposal
         else {}

@@ -24,7 +24,12 @@ from tenants.models import User
 from tenants.selectors import clean_param
 
 from . import selectors, services
-from .access import access_amendment, access_staff_proposal, staff_required
+from .access import (
+    access_amendment,
+    access_place_record,
+    access_staff_proposal,
+    staff_required,
+)
 from .forms import (
     AgreementForm,
     AmendmentDecisionForm,
@@ -34,6 +39,7 @@ from .forms import (
     LineCorrectionForm,
     NoteForm,
     PassForm,
+    PlaceFixForm,
     ProgramForm,
     ReasonForm,
     RegulationForm,
@@ -105,6 +111,54 @@ def home(request):
             ).order_by("-fiscal_year", "name")[:20],
             "can_manage": actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles,
             "report_summary": selectors.report_summary(),
+            "places_to_fix": selectors.places_to_fix_count(),
+        },
+    )
+
+
+@staff_required
+def places(request):
+    """Applicants and proposals whose kecamatan/kelurahan no register name matched."""
+    return render(
+        request,
+        "grants/staff/places.html",
+        {**selectors.places_to_fix(), "limit": selectors.MAX_PLACES_TO_FIX},
+    )
+
+
+@staff_required
+def place_fix(request, kind, record_id):
+    record = access_place_record(request, kind, record_id)
+    form = PlaceFixForm(
+        request.POST or None,
+        initial={
+            "kecamatan_code": record.kecamatan_code,
+            "kelurahan_code": record.kelurahan_code,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.place_fix(
+                tenant=request.tenant,
+                actor_user=request.user,
+                record=record,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, exception_text(exc))
+        else:
+            messages.success(request, _("The kecamatan and kelurahan were saved."))
+            return redirect("grants_staff_places")
+    return render(
+        request,
+        "grants/staff/place_fix.html",
+        {
+            "form": form,
+            "record": record,
+            "kind": kind,
+            "can_fix": services.can_fix_places(_actor(request)),
         },
     )
 

@@ -10,6 +10,7 @@ from .actors import (  # noqa: F401
     program_manager_check,
 )
 from .content import announcement_save, regulation_save  # noqa: F401
+from .place_fixes import can_fix_places, place_fix  # noqa: F401
 from .programs import (  # noqa: F401
     PROGRAM_FLOW,
     SABILULUNGAN_STAGES,

@@ -27,6 +27,7 @@ from ..models import (
     ProposalDocument,
     StageReview,
 )
+from ..places import home_region, place_fields
 from ..roles import GrantRole
 from .actors import Actor, _require_role, actor_in
 from .recipients import pending_bank_change
@@ -57,6 +58,11 @@ def proposal_save_draft(
                 raise ValidationError(
                     _("Only drafts and returned proposals can be edited.")
                 )
+        fields |= place_fields(
+            home_region(),
+            fields.pop("kecamatan_code", proposal.kecamatan_code),
+            fields.pop("kelurahan_code", proposal.kelurahan_code),
+        )
         for name, value in fields.items():
             setattr(proposal, name, value.strip() if isinstance(value, str) else value)
         if not lines:

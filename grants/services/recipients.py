@@ -21,6 +21,7 @@ from tenants.models import Membership, Tenant, User
 
 from .. import audit
 from ..models import Applicant, Proposal, RecipientAmendment
+from ..places import home_region, place_fields
 from ..roles import GrantRole
 from .actors import _refuse_nul, actor_in
 
@@ -66,6 +67,11 @@ def applicant_save(*, user: User, **fields) -> Applicant:
         existed = applicant.pk is not None
         tracked = IDENTITY_FIELDS + BANK_FIELDS
         before = {name: getattr(applicant, name) for name in tracked}
+        fields |= place_fields(
+            home_region(),
+            fields.pop("kecamatan_code", applicant.kecamatan_code),
+            fields.pop("kelurahan_code", applicant.kelurahan_code),
+        )
         for name, value in fields.items():
             setattr(applicant, name, value.strip() if isinstance(value, str) else value)
         if applicant.kind == Applicant.Kind.INDIVIDUAL and not applicant.nik:

@@ -27,6 +27,7 @@ ACTIONS = {
     "recipient_amended": _("Recipient data amended"),
     "recipient_confirmed": _("Recipient's new bank account confirmed"),
     "recipient_declined": _("Recipient's new bank account declined"),
+    "place_fixed": _("Kecamatan/kelurahan set from the register"),
     "program_duties": _("Separation of duties changed"),
 }
 AMOUNTS = {

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django.utils import timezone
 
-from grants import services
+from grants import places, services
 from grants.models import ProposalDocument
 from grants.roles import GrantRole
 from tenants.models import Membership
@@ -71,21 +71,43 @@ def make_program(
     return program
 
 
+def place(kecamatan: str = "", kelurahan: str = "") -> dict:
+    """Register codes of a kecamatan and kelurahan of the current tenant's region, by name.
+
+    Without names: Sumur Bandung/Braga in Bandung, the first ones elsewhere; a
+    kecamatan without a kelurahan: its first kelurahan."""
+    from tenants import register
+
+    home = places.home_region()
+    districts = places.districts(home)
+    names = {d.name: d for d in districts}
+    district = (
+        names[kecamatan] if kecamatan else names.get("Sumur Bandung", districts[0])
+    )
+    villages = {v.name: v for v in register.children(district.code)}
+    village = (
+        villages[kelurahan]
+        if kelurahan
+        else villages.get("Braga", register.children(district.code)[0])
+    )
+    return {"kecamatan_code": district.code, "kelurahan_code": village.code}
+
+
 def make_applicant(name="Yayasan Sabilulungan Mandiri", kind="organisation", **fields):
     user = make_user(f"pemohon{next(_n)}@example.test")
     defaults = {
         "kind": kind,
         "name": name,
         "address": "Jl. Asia Afrika No. 1",
-        "kecamatan": "Sumur Bandung",
-        "kelurahan": "Braga",
         "bank_name": "Bank BJB",
         "bank_account": "0012345678901",
         "bank_account_name": name,
     }
     if kind == "individual":
         defaults["nik"] = "3273010101900001"
-    defaults.update(fields)
+    defaults.update(
+        place(fields.pop("kecamatan", ""), fields.pop("kelurahan", "")), **fields
+    )
     services.applicant_save(user=user, **defaults)
     return user
 
@@ -99,8 +121,7 @@ def make_proposal(
         title=f"Renovasi balai warga {next(_n)}",
         background="Balai warga rusak.",
         purpose="Kegiatan warga.",
-        kecamatan="Sumur Bandung",
-        kelurahan="Braga",
+        **place(),
         lines=[{"item": "Material", "quantity": 1, "unit_cost": amount}],
     )
     for requirement in program.required_documents:

@@ -41,8 +41,8 @@ def test_a_grant_from_profile_to_closing(module_on, officials):
             "legal_form": "Perkumpulan",
             "npwp": "01.234.567.8-901.000",
             "address": "Jl. Braga 10",
-            "kecamatan": "Sumur Bandung",
-            "kelurahan": "Braga",
+            "kecamatan_code": "32.73.19",
+            "kelurahan_code": "32.73.19.1001",
             "bank_name": "Bank BJB",
             "bank_account": "0099887766",
             "bank_account_name": "Karang Taruna Braga",
@@ -67,8 +67,8 @@ def test_a_grant_from_profile_to_closing(module_on, officials):
         "title": "Festival Braga",
         "background": "Kegiatan pemuda",
         "purpose": "Ekonomi kreatif",
-        "kecamatan": "Sumur Bandung",
-        "kelurahan": "Braga",
+        "kecamatan_code": "32.73.19",
+        "kelurahan_code": "32.73.19.1001",
         **lines,
     }
     response = post(applicant, f"/grants/my/programs/{program.pk}/apply/", data)

@@ -21,6 +21,7 @@ from tests.grants.conftest import (
     checklist_for,
     make_applicant,
     make_program,
+    place,
     through_review,
     today,
 )
@@ -78,8 +79,7 @@ def propose(
         title=title or f"Renovasi balai warga {next(_n)}",
         background="Balai warga rusak.",
         purpose="Kegiatan warga.",
-        kecamatan=kecamatan,
-        kelurahan="Braga",
+        **place(kecamatan),
         lines=[{"item": "Material", "quantity": 1, "unit_cost": amount}],
     )
     for requirement in program.required_documents:

@@ -16,6 +16,7 @@ from tests.grants.conftest import (
     make_program,
     make_proposal,
     pass_stage,
+    place,
     through_review,
     today,
 )
@@ -231,8 +232,7 @@ def test_return_for_revision_goes_back_into_the_same_stage(
         title="Judul baru",
         background="b",
         purpose="p",
-        kecamatan="Sumur Bandung",
-        kelurahan="Braga",
+        **place("Sumur Bandung", "Braga"),
         lines=[{"item": "Material", "quantity": 2, "unit_cost": 4_000_000}],
     )
     proposal = step(tenant, applicant_user, proposal, "submit")
@@ -474,8 +474,7 @@ def test_approval_never_exceeds_the_request_or_the_reviewers_correction(
         title="t",
         background="b",
         purpose="p",
-        kecamatan="Sumur Bandung",
-        kelurahan="Braga",
+        **place("Sumur Bandung", "Braga"),
         lines=[{"item": "Material", "quantity": 1, "unit_cost": 1_000_000}],
     )
     proposal = step(tenant, applicant_user, proposal, "submit")
@@ -508,8 +507,7 @@ def test_officials_cannot_decide_their_own_proposal(in_bandung, officials):
         name="Koperasi Pegawai",
         legal_form="Koperasi",
         address="Jl. Wastukencana 2",
-        kecamatan="Sumur Bandung",
-        kelurahan="Babakan Ciamis",
+        **place("Sumur Bandung", "Babakan Ciamis"),
     )
     assert Applicant.objects.filter(user_id=insider.pk).exists()
     proposal = make_proposal(program, insider, tenant=tenant)

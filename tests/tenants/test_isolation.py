@@ -137,6 +137,9 @@ def _tangerang_grants(tangerang, admin):
             "report_id": report.pk,
             "announcement_id": announcement.pk,
             "regulation_id": regulation.pk,
+            # The kecamatan/kelurahan fix page of Tangerang's proposal.
+            "kind": "proposal",
+            "record_id": proposal.pk,
             "applicant": applicant,
         }
     finally:
@@ -158,6 +161,8 @@ def test_route_list_covers_the_member_pages():
         "grants_home",
         "grants_staff_proposal",
         "grants_staff_proposal_action",
+        "grants_staff_places",
+        "grants_staff_place_fix",
         "grants_staff_proposals_csv",
         "grants_staff_program",
         "grants_staff_reports",
