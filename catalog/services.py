@@ -897,6 +897,12 @@ def adoption_approve(
 ) -> Adoption:
     """Approve under an agreement both publisher and adopter confirmed."""
     _check_backing(adoption, agreement)
+    return _approve(actor=actor, adoption=adoption, agreement=agreement, note=note)
+
+
+def _approve(
+    *, actor: User, adoption: Adoption, agreement: Agreement, note: str
+) -> Adoption:
     return _transition(
         actor=actor,
         adoption=adoption,
@@ -921,14 +927,7 @@ def adoption_approve_with_new_agreement(
             document=document,
             **terms,
         )
-        return _transition(
-            actor=actor,
-            adoption=adoption,
-            action="approve",
-            note=note.strip(),
-            agreement=agreement,
-            decision_reason=note.strip(),
-        )
+        return _approve(actor=actor, adoption=adoption, agreement=agreement, note=note)
 
 
 def adoption_agreement_replace(
