@@ -2,9 +2,10 @@
 themselves.
 
 A transparency portal is read far more than it is written, and read all at once
-when a grant is in the news. A view decorated `@public_page` answers anonymous
-GETs from the shared cache (Redis, or PostgreSQL without it: every worker sees
-the same entries). Nothing is ever stale, because every entry's key includes a
+when a grant is in the news. The page of a view decorated `@public_page` is
+kept in the shared cache (Redis, or PostgreSQL without it: every worker sees the
+same entries), and `PageCacheMiddleware` answers the next anonymous GET from it
+before any session, user or tenant check is looked up. Nothing is ever stale, because every entry's key includes a
 *generation* of each schema the page reads (the public schema, and the tenant's
 own for a tenant host), and every committed write to a table of a schema
 replaces that schema's generation:
@@ -31,6 +32,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils import translation
 
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?(\w+)"?\.)?"?(\w+)"?',
@@ -129,21 +131,26 @@ def generations(schemas: list[str]) -> list[str]:
     return [str(found[key]) for key in keys]
 
 
-def _cacheable_request(request) -> bool:
+def _servable(request) -> bool:
+    """An anonymous GET that no inner middleware could answer differently: no
+    session (so no user, no messages in it), no message cookie, no credentials."""
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and not request.user.is_authenticated
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and not (hasattr(request, "session") and request.session.get("_messages"))
+        and "HTTP_AUTHORIZATION" not in request.META
     )
 
 
 def _storable(request, response) -> bool:
+    user = getattr(request, "user", None)
     return (
-        response.status_code == 200
+        getattr(response, "public_page", False)
+        and response.status_code == 200
         and not response.streaming
         and not response.cookies
+        and not (user is not None and user.is_authenticated)
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         and not (hasattr(request, "session") and request.session.modified)
         and "private" not in response.get("Cache-Control", "")
@@ -159,7 +166,9 @@ def _key(request) -> str:
         [
             request.get_host(),
             request.get_full_path(),
-            getattr(request, "LANGUAGE_CODE", ""),
+            # What LocaleMiddleware (further in) will choose for a visitor
+            # without a session: the language cookie or Accept-Language.
+            translation.get_language_from_request(request),
             *generations(schemas),
         ]
     )
@@ -167,28 +176,50 @@ def _key(request) -> str:
 
 
 def public_page(view):
-    """Serve this view's anonymous GETs from the shared cache (see the module)."""
+    """This view's page is the same for every anonymous visitor: PageCacheMiddleware
+    may keep it and serve it to the next one (see the module)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        try:
-            key = _key(request)
-            hit = cache.get(key)
-        except Exception:  # noqa: BLE001 -- without the cache, just render
-            return view(request, *args, **kwargs)
-        if hit is not None:
-            content, headers = hit
-            response = HttpResponse(content)
-            for name, value in headers.items():
-                response[name] = value
-            response["X-Page-Cache"] = "hit"
-            return response
         response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-            response.render()
-        if _storable(request, response):
+        response.public_page = True
+        return response
+
+    return wrapped
+
+
+class PageCacheMiddleware:
+    """Serves a kept page before sessions, users, CSRF and the tenant's own checks
+    run, and keeps what a `@public_page` view answered once those have run.
+
+    It stands after the routing middleware (the key needs the tenant) and inside
+    the security, CSP, Permissions-Policy and conditional-GET middleware, so a kept
+    page gets their headers and its ETag on every answer. What the middleware
+    between it and the view adds (Vary, Content-Language, X-Frame-Options) is
+    kept with the page. Generations are read *before* the view runs, so a write
+    that commits while a page renders leaves that page under the old key.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = None
+        if _servable(request):
+            try:
+                key = _key(request)
+                hit = cache.get(key)
+            except Exception:  # noqa: BLE001 -- without the cache, just render
+                key = hit = None
+            if hit is not None:
+                content, headers = hit
+                response = HttpResponse(content)
+                for name, value in headers.items():
+                    response[name] = value
+                response["X-Page-Cache"] = "hit"
+                return response
+        response = self.get_response(request)
+        if key is not None and _storable(request, response):
             try:
                 cache.set(
                     key,
@@ -199,5 +230,3 @@ def public_page(view):
                 pass
             response["X-Page-Cache"] = "miss"
         return response
-
-    return wrapped

@@ -184,3 +184,28 @@ def test_pages_carry_no_csrf_token_so_they_can_be_shared(bandung):
         "/i18n/setlang/", {"language": "en", "next": "/"}
     )
     assert switched.status_code == 302
+
+
+def test_a_kept_page_answers_with_every_header_a_rendered_one_has(portal_program):
+    rendered = get(BANDUNG_HOST, "/grants/")
+    kept = get(BANDUNG_HOST, "/grants/")
+    assert kept["X-Page-Cache"] == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "X-Content-Type-Options",
+        "Content-Language",
+        "Vary",
+        "ETag",
+    ):
+        assert kept[header] == rendered[header], header
+
+
+def test_a_visitor_with_a_session_is_answered_by_the_view(portal_program):
+    get(BANDUNG_HOST, "/grants/")
+    client = host_client(BANDUNG_HOST)
+    client.cookies["sessionid"] = "not-a-session"
+    page = client.get("/grants/")
+    assert page.status_code == 200 and "X-Page-Cache" not in page
+    assert "Hibah Posyandu" in page.content.decode()
