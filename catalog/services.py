@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.entitlements import check_hosted_adoption_allowed
+from core.files import remember_stored
 from tenants.access import access_operator
 from tenants.hosts import tenant_url
 from tenants.models import Membership, PlatformEvent, Tenant, User
@@ -453,6 +454,7 @@ def agreement_amend(
             validate_pdf(document)
             # The storage adds a random suffix; the uploaded name is not trusted.
             stored = default_storage.save("catalog/agreements/amendment.pdf", document)
+            remember_stored(default_storage, stored)
         version = _last_version(agreement) + 1
         AgreementEvent.objects.create(
             agreement=agreement,

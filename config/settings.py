@@ -138,6 +138,8 @@ MIDDLEWARE = [
     # Refuses oversized bodies unread; must stand before CsrfViewMiddleware,
     # whose process_view reads the form (core/limits.py).
     "core.limits.RequestLimitsMiddleware",
+    # Files stored by a write that was refused or rolled back go (core/files.py).
+    "core.files.UploadsOfRefusedWritesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

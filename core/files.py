@@ -2,8 +2,12 @@
 
 A file is stored before the row that names it is committed, so a write that is
 refused or rolls back leaves its file behind, and a deleted row leaves its file
-too unless someone removes it. Two mechanisms, both knowing no app by name:
+too unless someone removes it. Three mechanisms, all knowing no app by name:
 
+- `UploadsOfRefusedWritesMiddleware`: every file a request stored (through a
+  FileField, or named to `remember_stored` by code that saves to a storage
+  itself) that no row names once the request is over — the write was refused
+  or rolled back — is removed before the response leaves;
 - `remove_files_of_deleted_rows`, connected to every model's post_delete: the
   files of a deleted row go once the deletion commits;
 - `orphans()`, behind `manage.py cleanup_uploads`: every stored file older than
@@ -13,8 +17,11 @@ too unless someone removes it. Two mechanisms, both knowing no app by name:
 
 from __future__ import annotations
 
+import contextvars
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cache
 
 from django.apps import apps
 from django.conf import settings
@@ -27,9 +34,100 @@ from django_tenants.utils import (
     schema_context,
 )
 
+logger = logging.getLogger(__name__)
 
+
+@cache
 def file_fields(model) -> list[models.FileField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, models.FileField)]
+
+
+# (storage, name, schema) of each file the current request stored; None outside
+# a request that writes.
+_stored: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "core_files_stored", default=None
+)
+
+
+def remember_stored(storage, name: str) -> None:
+    """Code that saves to a storage itself (not through a FileField) names the
+    file here, so that it goes if no row names it when the request is over."""
+    pending = _stored.get()
+    if pending is not None and name:
+        pending.append((storage, name, getattr(connection, "schema_name", None)))
+
+
+def note_new_files(sender, instance, **kwargs) -> None:
+    """pre_save: the FileFields about to store a new upload."""
+    if _stored.get() is None:
+        return
+    new = [
+        field
+        for field in file_fields(sender)
+        if (value := getattr(instance, field.attname))
+        and not getattr(value, "_committed", True)
+    ]
+    if new:
+        instance.__dict__["_core_new_file_fields"] = new
+
+
+def remember_new_files(sender, instance, **kwargs) -> None:
+    """post_save: the names the storage gave those uploads."""
+    for field in instance.__dict__.pop("_core_new_file_fields", ()):
+        remember_stored(field.storage, getattr(instance, field.attname).name)
+
+
+def _named_anywhere(name: str, schema: str | None) -> bool:
+    """Does a FileField of a row name this file, in the public schema or `schema`?"""
+    public = get_public_schema_name()
+
+    def named(models_) -> bool:
+        return any(
+            model._base_manager.filter(**{field.attname: name}).exists()
+            for model in models_
+            for field in file_fields(model)
+        )
+
+    with schema_context(public):
+        if named(_models_with_files(tenant_apps=False)):
+            return True
+    if schema and schema != public:
+        with schema_context(schema):
+            return named(_models_with_files(tenant_apps=True))
+    return False
+
+
+class UploadsOfRefusedWritesMiddleware:
+    """Removes what a refused or rolled-back write of this request stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.get_response(request)
+        token = _stored.set([])
+        try:
+            return self.get_response(request)
+        finally:
+            pending = _stored.get()
+            _stored.reset(token)
+            if pending:
+                self._remove_unnamed(pending)
+
+    @staticmethod
+    def _remove_unnamed(pending) -> None:
+        previous = connection.schema_name
+        try:
+            for storage, name, schema in pending:
+                if not _named_anywhere(name, schema):
+                    storage.delete(name)
+                    logger.info("removed %s: its write was refused", name)
+        except Exception:  # noqa: BLE001 -- cleanup_uploads catches what is left
+            logger.exception("could not remove the uploads of a refused write")
+        finally:
+            if connection.schema_name != previous:
+                connection.set_schema(previous)
 
 
 def _models_with_files(*, tenant_apps: bool) -> list[type[models.Model]]:

@@ -98,3 +98,95 @@ def test_files_named_in_a_tenant_schema_are_kept(in_bandung, officials):
     connection.set_schema_to_public()
     assert name in referenced_names()
     assert name not in orphans(older_than=timedelta(hours=24))
+
+
+# --- what a refused write stored goes with the request --------------------------
+
+
+def _through_middleware(view):
+    from django.test import RequestFactory
+
+    from core.files import UploadsOfRefusedWritesMiddleware
+
+    request = RequestFactory().post("/", {})
+    return UploadsOfRefusedWritesMiddleware(view)(request)
+
+
+def test_the_upload_of_a_refused_write_is_removed_before_the_response(bandung):
+    from django.db import transaction
+    from django.http import HttpResponse
+
+    from catalog.models import Screenshot
+    from tests.catalog.conftest import make_app
+
+    app = make_app(bandung)
+    stored = []
+
+    def view(request):
+        try:
+            with transaction.atomic():
+                screenshot = Screenshot(app=app)
+                screenshot.image.save("ditolak.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+                stored.append(screenshot.image.name)
+                assert default_storage.exists(stored[0])
+                raise ValueError("refused after the file was stored")
+        except ValueError:
+            return HttpResponse(status=400)
+
+    assert _through_middleware(view).status_code == 400
+    assert stored and not default_storage.exists(stored[0])
+
+
+def test_the_upload_of_a_write_that_holds_is_kept(bandung):
+    from django.http import HttpResponse
+
+    from catalog.models import Screenshot
+    from tests.catalog.conftest import make_app
+
+    app = make_app(bandung)
+    kept = []
+
+    def view(request):
+        screenshot = Screenshot(app=app)
+        screenshot.image.save("diterima.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+        kept.append(screenshot.image.name)
+        return HttpResponse(status=302)
+
+    _through_middleware(view)
+    assert default_storage.exists(kept[0])
+
+
+def test_a_file_saved_to_the_storage_directly_and_named_nowhere_goes(bandung):
+    from django.http import HttpResponse
+
+    from core.files import remember_stored
+
+    names = []
+
+    def view(request):
+        name = default_storage.save("catalog/agreements/amendment.pdf", ContentFile(PDF))
+        remember_stored(default_storage, name)
+        names.append(name)
+        return HttpResponse(status=400)
+
+    _through_middleware(view)
+    assert not default_storage.exists(names[0])
+
+
+def test_a_file_a_tenant_row_names_is_kept(in_bandung, officials):
+    """The row is in the tenant's schema: the check looks there, not only in public."""
+    from django.http import HttpResponse
+
+    from grants.models import ProposalDocument
+    from tests.grants.conftest import make_applicant, make_program, make_proposal
+
+    program = make_program(in_bandung, officials["admin"])
+
+    def view(request):
+        make_proposal(program, make_applicant(), submit=False)
+        return HttpResponse(status=302)
+
+    _through_middleware(view)
+    name = ProposalDocument.objects.get().file.name
+    assert name.startswith(f"tenants/{in_bandung.schema_name}/grants/")
+    assert default_storage.exists(name)
