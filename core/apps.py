@@ -7,19 +7,14 @@ class CoreConfig(AppConfig):
     verbose_name = _("Shared machinery")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save, pre_save
+        from django.db.models.signals import post_delete, post_save
 
-        from .files import (
-            note_new_files,
-            remember_new_files,
-            remove_files_of_deleted_rows,
-        )
+        from .files import remember_saved_files, remove_files_of_deleted_rows
         from .text import refuse_control_characters_in_forms
 
         # Any model's deleted row takes its uploaded files with it (on commit).
         post_delete.connect(remove_files_of_deleted_rows, dispatch_uid="core_files")
         # What a request stores and no row names at its end is removed.
-        pre_save.connect(note_new_files, dispatch_uid="core_files_new")
-        post_save.connect(remember_new_files, dispatch_uid="core_files_stored")
+        post_save.connect(remember_saved_files, dispatch_uid="core_files_stored")
         # Every form's text fields refuse control characters (core/text.py).
         refuse_control_characters_in_forms()

@@ -4,10 +4,10 @@ A file is stored before the row that names it is committed, so a write that is
 refused or rolls back leaves its file behind, and a deleted row leaves its file
 too unless someone removes it. Three mechanisms, all knowing no app by name:
 
-- `UploadsOfRefusedWritesMiddleware`: every file a request stored (through a
-  FileField, or named to `remember_stored` by code that saves to a storage
-  itself) that no row names once the request is over — the write was refused
-  or rolled back — is removed before the response leaves;
+- `UploadsOfRefusedWritesMiddleware`: every file a request's saved rows named
+  (or that code saving to a storage itself named to `remember_stored`) that no
+  row names once the request is over — the write was refused or rolled back —
+  is removed before the response leaves;
 - `remove_files_of_deleted_rows`, connected to every model's post_delete: the
   files of a deleted row go once the deletion commits;
 - `orphans()`, behind `manage.py cleanup_uploads`: every stored file older than
@@ -57,24 +57,16 @@ def remember_stored(storage, name: str) -> None:
         pending.append((storage, name, getattr(connection, "schema_name", None)))
 
 
-def note_new_files(sender, instance, **kwargs) -> None:
-    """pre_save: the FileFields about to store a new upload."""
+def remember_saved_files(sender, instance, **kwargs) -> None:
+    """post_save: the files a saved row names. Which of them are new is not known
+    here (a FieldFile stores before the row saves); a name that was there before
+    is still named by the row at the end, unless the row went, and is kept."""
     if _stored.get() is None:
         return
-    new = [
-        field
-        for field in file_fields(sender)
-        if (value := getattr(instance, field.attname))
-        and not getattr(value, "_committed", True)
-    ]
-    if new:
-        instance.__dict__["_core_new_file_fields"] = new
-
-
-def remember_new_files(sender, instance, **kwargs) -> None:
-    """post_save: the names the storage gave those uploads."""
-    for field in instance.__dict__.pop("_core_new_file_fields", ()):
-        remember_stored(field.storage, getattr(instance, field.attname).name)
+    for field in file_fields(sender):
+        value = getattr(instance, field.attname)
+        if value:
+            remember_stored(field.storage, value.name)
 
 
 def _named_anywhere(name: str, schema: str | None) -> bool:
