@@ -25,6 +25,8 @@ class HostedModule:
     menu_path: str
     # Its public front page, linked from the tenant's home page ("" for none).
     public_path: str = ""
+    # The menu entry's text, short enough for the header ("" for the label).
+    menu_label: str | Promise = ""
 
 
 _REGISTRY: dict[str, HostedModule] = {}
@@ -58,5 +60,6 @@ GRANTS = register(
         url_prefixes=("/grants/", "/open-data/"),
         menu_path="/grants/staff/",
         public_path="/grants/",
+        menu_label=_("Sabilulungan"),
     )
 )
