@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
@@ -19,6 +20,53 @@ def rupiah(value) -> str:
         return "—"
     sign = "-" if amount < 0 else ""
     return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+
+
+# The amounts a statistics chart can draw, in the order they happen.
+_CHART_SERIES = {
+    "requested": gettext_lazy("Requested"),
+    "approved": gettext_lazy("Approved"),
+    "disbursed": gettext_lazy("Disbursed"),
+}
+
+
+@register.inclusion_tag("grants/public/_figures_chart.html")
+def figures_chart(
+    rows, series="requested approved disbursed", caption="", rank_by="", limit=0
+):
+    """Bars of each group's amounts (statistics rows: label and the figures), the
+    numbers written beside them, all scaled to the largest amount drawn.
+
+    `rank_by` orders the groups by that amount, largest first (a ranked chart);
+    otherwise they keep the rows' order; `limit` keeps the first groups only. The
+    same numbers, every group, are in the table below the chart, for those who
+    cannot see it.
+    """
+    keys = [key for key in series.split() if key in _CHART_SERIES]
+    if rank_by in _CHART_SERIES:
+        rows = sorted(rows, key=lambda row: -int(row.get(rank_by) or 0))
+    if limit:
+        rows = rows[: int(limit)]
+    largest = max((int(row.get(key) or 0) for row in rows for key in keys), default=0)
+    largest = largest or 1
+    return {
+        "caption": caption,
+        "groups": [
+            {
+                "label": row["label"],
+                "bars": [
+                    {
+                        "key": key,
+                        "label": _CHART_SERIES[key],
+                        "value": int(row.get(key) or 0),
+                        "width": f"{int(row.get(key) or 0) * 100 / largest:.1f}",
+                    }
+                    for key in keys
+                ],
+            }
+            for row in rows
+        ],
+    }
 
 
 @register.inclusion_tag("grants/public/_budget_chart.html")

@@ -372,6 +372,47 @@ def test_statistics_by_year_kind_and_kecamatan(city):
     assert "/grants/proposals/?kecamatan=Coblong" in html
 
 
+def chart_bars(html: str, caption: str) -> list[tuple[str, str, str, str]]:
+    """(group, series, bar width %, value) for each bar of the chart with that caption."""
+    figure = html.split(caption, 1)[1].split("</figure>", 1)[0]
+    rows = []
+    for group in re.findall(r"<tbody>(.*?)</tbody>", figure, re.S):
+        name = re.search(r'class="chart-group">([^<]+)<', group).group(1)
+        for series, width, value in re.findall(
+            r'<th scope="row">([^<]+)</th>.*?<rect width="([\d.]+)".*?'
+            r'class="bar-value">([^<]+)<',
+            group,
+            re.S,
+        ):
+            rows.append((name, series, width, value))
+    return rows
+
+
+def test_statistics_draw_their_figures_as_bars(city):
+    this, last = today().year, today().year - 1
+    html = html_of(client().get("/grants/statistics/"))
+    # Scaled to the largest amount drawn (27.5M requested this year).
+    assert chart_bars(html, "Requested, approved and disbursed, by fiscal year") == [
+        (str(this), "Requested", "100.0", "Rp 27.500.000"),
+        (str(this), "Approved", "63.6", "Rp 17.500.000"),
+        (str(this), "Disbursed", "36.4", "Rp 10.000.000"),
+        (str(last), "Requested", "29.1", "Rp 8.000.000"),
+        (str(last), "Approved", "0.0", "Rp 0"),
+        (str(last), "Disbursed", "0.0", "Rp 0"),
+    ]
+    # Ranked by the approved amount, largest first.
+    assert chart_bars(html, "the twenty largest approved amounts") == [
+        ("Coblong", "Approved", "100.0", "Rp 15.000.000"),
+        ("Coblong", "Disbursed", "66.7", "Rp 10.000.000"),
+        ("Andir", "Approved", "16.7", "Rp 2.500.000"),
+        ("Andir", "Disbursed", "0.0", "Rp 0"),
+    ]
+    # Drawn without inline style, and hidden from screen readers only where the
+    # written value beside it says the same.
+    assert "style=" not in html
+    assert html.count('class="bar-cell" aria-hidden="true"') == 10
+
+
 # The statistics page (not counting SET search_path): the catalog gate's
 # query, the proposals grouped by program, kecamatan and status, and the
 # programs' year and kind (the tenant comes from the warm route cache).
