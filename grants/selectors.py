@@ -793,9 +793,9 @@ def report_counts() -> dict:
 
 
 def report_public(code: str) -> CitizenReport | None:
-    """A report by its tracking code, with only what the public may see.
-
-    Neither the message nor the reporter's name or contact is loaded.
+    """A report by its tracking code, for whoever holds the code: the sender's
+    own message comes back to them (the code is as secret as a password and the
+    page is never cached), their name and contact are not loaded.
     """
     if not code:
         return None
@@ -805,6 +805,7 @@ def report_public(code: str) -> CitizenReport | None:
         .only(
             "id",
             "tracking_code",
+            "message",
             "status",
             "response",
             "due_on",
