@@ -335,6 +335,12 @@ if env_bool("DISABLE_RATE_LIMITS", False):
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# A visitor's language follows them from the platform to every SLUG.BASE_DOMAIN
+# host (a cookie for the parent domain; browsers refuse one for bare "localhost",
+# where each host keeps its own). Custom domains keep their own cookie.
+LANGUAGE_COOKIE_DOMAIN = BASE_DOMAIN if "." in BASE_DOMAIN else None
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
 USE_TZ = True

@@ -175,17 +175,31 @@ def _key(request) -> str:
     return PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-def public_page(view):
+# name -> function(request) answering a response that refuses the request, or
+# None to let the kept page go out (e.g. the public API's rate limit, core/api.py).
+GATES: dict = {}
+
+
+def register_gate(name: str, check) -> None:
+    GATES[name] = check
+
+
+def public_page(view=None, *, gate: str = ""):
     """This view's page is the same for every anonymous visitor: PageCacheMiddleware
-    may keep it and serve it to the next one (see the module)."""
+    may keep it and serve it to the next one (see the module). `gate` names a
+    check (register_gate) that a kept page must still pass before it is served,
+    as the view itself would have made it."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
-        response.public_page = True
-        return response
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            response = view(request, *args, **kwargs)
+            response.public_page = gate or True
+            return response
 
-    return wrapped
+        return wrapped
+
+    return decorate if view is None else decorate(view)
 
 
 class PageCacheMiddleware:
@@ -212,7 +226,10 @@ class PageCacheMiddleware:
             except Exception:  # noqa: BLE001 -- without the cache, just render
                 key = hit = None
             if hit is not None:
-                content, headers = hit
+                content, headers, gate = hit
+                refusal = GATES[gate](request) if gate else None
+                if refusal is not None:
+                    return refusal
                 response = HttpResponse(content)
                 for name, value in headers.items():
                     response[name] = value
@@ -221,9 +238,14 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if key is not None and _storable(request, response):
             try:
+                gate = response.public_page
                 cache.set(
                     key,
-                    (response.content, dict(response.headers)),
+                    (
+                        response.content,
+                        dict(response.headers),
+                        gate if isinstance(gate, str) else "",
+                    ),
                     settings.PAGE_CACHE_SECONDS,
                 )
             except Exception:  # noqa: BLE001

@@ -130,10 +130,7 @@ def test_directory_lists_tenants_with_pinned_queries(
     with django_assert_max_num_queries(4):
         html = client.get("/organisations/").content.decode()
     assert "Kota Bandung" in html and "http://bandung.localhost/" in html
-    assert (
-        "Kota Tangerang"
-        in client.get("/organisations/?q=36.71").content.decode()
-    )
+    assert "Kota Tangerang" in client.get("/organisations/?q=36.71").content.decode()
     assert client.get("/organisations/?page=999&q=" + "x" * 500).status_code == 200
     assert client.get("/organisations/?q=%00bandung").status_code == 400
 
@@ -173,3 +170,46 @@ def test_indonesian_catalog_is_complete_and_compiled():
             else compiled.gettext(msgid)
         )
         assert compiled_text == msgstr, f".mo is stale for {msgid!r}"
+
+
+@pytest.mark.parametrize(
+    ("base_domain", "cookie_domain"),
+    [("bagipakai.example.id", "bagipakai.example.id"), ("localhost", "None")],
+)
+def test_the_language_cookie_follows_the_visitor_to_every_tenant_host(
+    base_domain, cookie_domain
+):
+    """Set on the parent domain, so a choice made on the platform holds on
+    SLUG.BASE_DOMAIN too (browsers refuse a cookie for bare localhost)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "BASE_DOMAIN": base_domain,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; print(settings.LANGUAGE_COOKIE_DOMAIN)",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert printed == cookie_domain
+
+
+@pytest.mark.django_db
+def test_the_switch_sets_the_cookie_for_the_parent_domain(bandung, settings):
+    settings.LANGUAGE_COOKIE_DOMAIN = "localhost.test"
+    response = host_client("bandung.localhost").post(
+        "/i18n/setlang/", {"language": "en", "next": "/"}
+    )
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en" and cookie["domain"] == "localhost.test"
+    assert cookie["max-age"] == 365 * 24 * 3600
