@@ -71,7 +71,9 @@ class ObjectStorage(S3Storage):
                 Bucket=self.bucket_name,
                 Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
             )
-            failed = [e for e in answer.get("Errors", ()) if e.get("Code") != "NoSuchKey"]
+            failed = [
+                e for e in answer.get("Errors", ()) if e.get("Code") != "NoSuchKey"
+            ]
             if failed:
                 raise OSError(
                     f"object storage refused to delete {len(failed)} file(s): "

@@ -42,7 +42,7 @@ SHARED_AREA = "shared"
 # makes sure nothing else, e.g. "../", ever becomes part of a file name.
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _AREA = re.compile(r"[a-z0-9_-]+(/[a-z0-9_-]+)*")
-_EXTENSION = re.compile(r"[a-z0-9]{1,8}")
+_EXTENSION = re.compile(r"[a-z0-9]{1,8}(\.[a-z0-9]{1,8})?")  # pdf, tar.gz
 
 
 def tenant_prefix(schema_name: str) -> str:
@@ -67,6 +67,34 @@ def tenant_file_name(
     return f"{tenant_prefix(schema_name)}{shared_part}{area}/{uuid.uuid4().hex}.{extension}"
 
 
+# Where files stored before the per-tenant prefix belong inside it.
+_LEGACY_AREAS = (
+    ("catalog/", f"{SHARED_AREA}/catalog/"),
+    ("platform/verification/", "verification/"),
+)
+
+
+def name_in_tenant(name: str, schema_name: str) -> str:
+    """The name a stored file takes when it is restored into this tenant (an
+    import under another slug, a move between servers): same area, same base
+    name, this tenant's prefix. Names from before the per-tenant prefix are
+    placed where a new upload of their kind would go. Anything that is not a
+    plain relative name is refused."""
+    parts = (name or "").split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"not a stored file name: {name!r}")
+    prefix = tenant_prefix(schema_name)
+    if parts[0] == TENANTS_ROOT and len(parts) > 2:
+        return prefix + "/".join(parts[2:])
+    for old, new in _LEGACY_AREAS:
+        if name.startswith(old):
+            rest = name[len(old) :]
+            if old == "platform/verification/":
+                rest = rest.split("/", 1)[-1]  # the old tenant-id folder goes
+            return f"{prefix}{new}{rest}"
+    return f"{prefix}{name}"
+
+
 def extension_of(filename: str) -> str:
     """The extension of an upload's (already checked and renamed) name."""
     _, dot, extension = (filename or "").rpartition(".")
@@ -76,7 +104,9 @@ def extension_of(filename: str) -> str:
 def belongs_to(name: str, schema_name: str) -> bool:
     """The stored file is under this tenant's prefix (a second line behind the
     access functions: a name of another tenant is never served on this host)."""
-    return bool(name) and name.startswith(tenant_prefix(schema_name)) and ".." not in name
+    return (
+        bool(name) and name.startswith(tenant_prefix(schema_name)) and ".." not in name
+    )
 
 
 # --- downloads -----------------------------------------------------------------------
@@ -209,6 +239,10 @@ def tenant_files_delete(schema_name: str, storage: Storage | None = None) -> int
     prefix = tenant_prefix(schema_name)
     kept = f"{prefix}{SHARED_AREA}/"
     return delete_files(
-        (name for name, _ in stored_files(storage, prefix) if not name.startswith(kept)),
+        (
+            name
+            for name, _ in stored_files(storage, prefix)
+            if not name.startswith(kept)
+        ),
         storage,
     )

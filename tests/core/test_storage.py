@@ -251,10 +251,15 @@ def test_a_private_document_is_downloaded_only_after_the_access_check(
     own = host_client("bandung.localhost", person).get(path)
     assert own.status_code == 200
     assert own["Content-Type"] == "application/pdf"
-    assert own["Content-Disposition"] == f'attachment; filename="dokumen-{document.pk}.pdf"'
+    assert (
+        own["Content-Disposition"]
+        == f'attachment; filename="dokumen-{document.pk}.pdf"'
+    )
     assert own["Cache-Control"] == "private, no-store"
     assert body(own) == backend.read_raw(document.file.name)
-    assert host_client("bandung.localhost", officials["opd"]).get(path).status_code == 200
+    assert (
+        host_client("bandung.localhost", officials["opd"]).get(path).status_code == 200
+    )
     # Anybody else, and the same id asked on another tenant's host: nothing.
     outsider = make_user("asing@example.test")
     assert host_client("bandung.localhost", outsider).get(path).status_code == 404
@@ -582,8 +587,46 @@ def test_files_stored_on_disk_before_are_copied_into_the_object_store(
     (old_media / legacy).write_bytes(png_bytes((0, 0, 0)) + b"different")
     with pytest.raises(CommandError, match="nothing was overwritten"):
         call_command(
-            "copy_uploads", "--from-dir", str(old_media), stdout=StringIO(), stderr=StringIO()
+            "copy_uploads",
+            "--from-dir",
+            str(old_media),
+            stdout=StringIO(),
+            stderr=StringIO(),
         )
     assert backend.read_raw(legacy) == png_bytes()
     with pytest.raises(CommandError, match="is not a folder"):
         call_command("copy_uploads", "--from-dir", str(old_media / "nope"))
+
+
+def test_a_restored_file_is_named_inside_the_new_tenants_prefix():
+    from core.storage import name_in_tenant
+
+    assert (
+        name_in_tenant("tenants/t_bandung/grants/ab12.pdf", "t_bandung_copy")
+        == "tenants/t_bandung_copy/grants/ab12.pdf"
+    )
+    assert (
+        name_in_tenant("tenants/t_a/shared/catalog/logos/x.png", "t_b")
+        == "tenants/t_b/shared/catalog/logos/x.png"
+    )
+    assert (
+        name_in_tenant("catalog/agreements/mou_x1Y.pdf", "t_b")
+        == "tenants/t_b/shared/catalog/agreements/mou_x1Y.pdf"
+    )
+    assert (
+        name_in_tenant("platform/verification/17/ab.pdf", "t_b")
+        == "tenants/t_b/verification/ab.pdf"
+    )
+    assert tenant_file_name("t_b", "archives", "tar.gz").endswith(".tar.gz")
+    for hostile in (
+        "",
+        "/etc/passwd",
+        "tenants/t_a/../../x",
+        "a//b",
+        "./a",
+        "tenants/t_a/grants/..",
+    ):
+        with pytest.raises(ValueError):
+            name_in_tenant(hostile, "t_b")
+    with pytest.raises(ValueError):
+        name_in_tenant("tenants/t_a/grants/x.pdf", "../t_b")
