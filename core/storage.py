@@ -56,7 +56,7 @@ def tenant_file_name(
     schema_name: str, area: str, extension: str, *, shared: bool = False
 ) -> str:
     """A new random name under the tenant's prefix, e.g.
-    `tenants/kota_bandung/grants/3f…9a.pdf`; `shared` for files that other
+    `tenants/t_bandung/grants/3f…9a.pdf`; `shared` for files that other
     parties' records name and that outlive the tenant."""
     if not _AREA.fullmatch(area):
         raise ValueError(f"not an area: {area!r}")
