@@ -11,9 +11,34 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import extension_of, tenant_file_name
 from tenants.models import Tenant, User
 
 from .vocabularies import MAINTENANCE_TYPES
+
+# Catalog files are named by records other parties rely on (an adopter's view of
+# an app, both parties' agreement), so they sit in the `shared` area of their
+# tenant's prefix and stay when that tenant is deleted (core/storage.py).
+
+
+def _shared_name(tenant: Tenant, area: str, filename: str) -> str:
+    return tenant_file_name(
+        tenant.schema_name, area, extension_of(filename), shared=True
+    )
+
+
+def logo_path(instance, filename: str) -> str:
+    return _shared_name(instance.publisher, "catalog/logos", filename)
+
+
+def screenshot_path(instance, filename: str) -> str:
+    return _shared_name(instance.app.publisher, "catalog/screenshots", filename)
+
+
+def agreement_document_path(instance, filename: str) -> str:
+    """Under the party that recorded it (always the first party)."""
+    agreement = getattr(instance, "agreement", instance)
+    return _shared_name(agreement.first_party, "catalog/agreements", filename)
 
 
 class CatalogApp(models.Model):
@@ -83,7 +108,7 @@ class CatalogApp(models.Model):
     )
     documentation_url = models.URLField(_("documentation"), max_length=300, blank=True)
     landing_url = models.URLField(_("website or demo"), max_length=300, blank=True)
-    logo = models.ImageField(_("logo"), upload_to="catalog/logos/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     platforms = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     languages = ArrayField(models.CharField(max_length=35), default=list, blank=True)
     maintenance_type = models.CharField(
@@ -271,7 +296,7 @@ class Screenshot(models.Model):
     app = models.ForeignKey(
         CatalogApp, on_delete=models.CASCADE, related_name="screenshots"
     )
-    image = models.ImageField(_("image"), upload_to="catalog/screenshots/")
+    image = models.ImageField(_("image"), upload_to=screenshot_path)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -341,7 +366,7 @@ class Agreement(models.Model):
         help_text=_("Name and position."),
     )
     document = models.FileField(
-        _("signed document (PDF)"), upload_to="catalog/agreements/", blank=True
+        _("signed document (PDF)"), upload_to=agreement_document_path, blank=True
     )
     state = models.CharField(
         _("state"), max_length=20, choices=State.choices, default=State.AWAITING
@@ -435,7 +460,7 @@ class AgreementEvent(models.Model):
     terms = models.JSONField(default=dict, blank=True)
     # A FileField so that cleanup_uploads (core.files) sees every version's PDF.
     document = models.FileField(
-        max_length=300, upload_to="catalog/agreements/", blank=True
+        max_length=300, upload_to=agreement_document_path, blank=True
     )
     reason = models.TextField(blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)

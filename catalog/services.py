@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from billing.entitlements import check_hosted_adoption_allowed
 from core.files import remember_stored
+from core.storage import tenant_file_name
 from tenants.access import access_operator
 from tenants.hosts import tenant_url
 from tenants.models import Membership, PlatformEvent, Tenant, User
@@ -452,8 +453,14 @@ def agreement_amend(
         stored = ""
         if document:
             validate_pdf(document)
-            # The storage adds a random suffix; the uploaded name is not trusted.
-            stored = default_storage.save("catalog/agreements/amendment.pdf", document)
+            # Under the proposing party's prefix, with a random name; the
+            # uploaded name is not trusted.
+            stored = default_storage.save(
+                tenant_file_name(
+                    tenant.schema_name, "catalog/agreements", "pdf", shared=True
+                ),
+                document,
+            )
             remember_stored(default_storage, stored)
         version = _last_version(agreement) + 1
         AgreementEvent.objects.create(

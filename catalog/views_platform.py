@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
 from core.pagecache import public_page
+from core.storage import stream
 from tenants.models import Membership
 from tenants.selectors import memberships_of
 
@@ -80,17 +81,13 @@ def catalog_screenshot(request, slug, screenshot_id):
 
 
 def _serve_image(field) -> FileResponse:
-    """Images were checked and renamed on upload; their extension says their type."""
-    try:
-        handle = field.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
+    """Images were checked and renamed on upload; their extension says their type.
+    Public, so streamed from the storage and cached by browsers and proxies."""
     content_type = {
         "png": "image/png",
         "jpg": "image/jpeg",
         "webp": "image/webp",
     }.get(field.name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
-    response = FileResponse(handle, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = stream(field.name, storage=field.storage, content_type=content_type)
     response["Content-Security-Policy"] = "default-src 'none'"
     return response

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from billing.entitlements import is_plan_limit
 from core.limits import body_limit
+from core.storage import private_download
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
 
@@ -417,20 +417,11 @@ def agreement_document(request, agreement_id):
         if proposal is None:
             raise Http404
         name = proposal.document.name
-    if not name:
-        raise Http404
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
+    return private_download(
+        name,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"agreement-{agreement.pk}{f'-v{version}' if version else ''}.pdf",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @body_limit("UPLOAD_BODY_LIMIT")

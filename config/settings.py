@@ -351,8 +351,47 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed, compressed file names need `collectstatic` (the Docker image runs it);
 # the demo and the tests serve the files as they are.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+# Uploaded files: the local disk (MEDIA_ROOT) by default; with S3_BUCKET set, an
+# S3-compatible object store (AWS S3, MinIO, Ceph…) that every web host shares.
+# Credentials come the way boto3 looks for them (AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY, or the host's role), never from this file.
+S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+# Private downloads (grant documents, letters, agreements, archives) are streamed
+# through the web process after the access check; with STORAGE_SIGNED_URLS (an
+# object store whose endpoint browsers can reach) the access check answers with
+# a redirect to a URL signed for STORAGE_SIGNED_URL_SECONDS instead.
+STORAGE_SIGNED_URLS = bool(S3_BUCKET) and env_bool("STORAGE_SIGNED_URLS", False)
+STORAGE_SIGNED_URL_SECONDS = max(
+    30, min(3600, int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", 300)))
+)
+if S3_BUCKET:
+    _default_storage = {
+        "BACKEND": "core.objectstorage.ObjectStorage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # MinIO and other S3-compatible servers: their URL; unset for AWS itself.
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
+            "region_name": os.environ.get("S3_REGION", "").strip() or None,
+            # A folder inside the bucket, for a bucket shared with other uses.
+            "location": os.environ.get("S3_PREFIX", "").strip().strip("/"),
+            # "path" for MinIO and most self-hosted servers; AWS picks by itself.
+            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "").strip()
+            or None,
+            "signature_version": "s3v4",
+            # Private objects: no ACL, every URL signed and short-lived.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": STORAGE_SIGNED_URL_SECONDS,
+            # Names are random; never overwrite a file another row names.
+            "file_overwrite": False,
+            # A file read whole (image checks, exports) spills to disk past 2 MB.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

@@ -34,6 +34,8 @@ from django_tenants.utils import (
     schema_context,
 )
 
+from core.storage import stored_files
+
 logger = logging.getLogger(__name__)
 
 
@@ -189,23 +191,18 @@ def _schema_exists(schema: str) -> bool:
 
 def stored_names(storage=default_storage, directory: str = "") -> Iterator[str]:
     """Every file under `directory` of the storage, recursively."""
-    try:
-        folders, files = storage.listdir(directory)
-    except FileNotFoundError:
-        return
-    for name in files:
-        yield f"{directory}/{name}" if directory else name
-    for folder in folders:
-        yield from stored_names(storage, f"{directory}/{folder}" if directory else folder)
+    for name, _modified in stored_files(storage, directory):
+        yield name
 
 
 def orphans(*, older_than: timedelta, storage=default_storage) -> list[str]:
-    """Stored files no row names, last changed before `older_than` ago."""
+    """Stored files no row names, last changed before `older_than` ago.
+
+    One listing gives names and change times (a thousand objects per request
+    on an object store), then one pass over the rows of every schema."""
     cutoff = timezone.now() - older_than
     candidates = [
-        name
-        for name in stored_names(storage)
-        if storage.get_modified_time(name) < cutoff
+        name for name, modified in stored_files(storage) if modified < cutoff
     ]
     if not candidates:
         return []

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.storage import tenant_file_name
+
 from .roles import GrantRole
 
 NIK_VALIDATOR = RegexValidator(
@@ -527,15 +529,14 @@ class RecipientAmendment(models.Model):
 
 
 def upload_path(instance, filename: str) -> str:
-    """Per tenant (its schema name), under a random name; the original name is not used."""
-    import uuid
-
+    """Under the tenant's prefix (its schema name), with a random name; the
+    original name is not used."""
     from django.db import connection
 
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
         getattr(instance, "content_type", ""), "bin"
     )
-    return f"tenants/{connection.schema_name}/grants/{uuid.uuid4().hex}.{extension}"
+    return tenant_file_name(connection.schema_name, "grants", extension)
 
 
 class ProposalDocument(models.Model):

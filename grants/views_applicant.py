@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.limits import body_limit
+from core.storage import belongs_to, private_download
 from tenants.forms import add_service_errors, exception_text
 
 from . import services
@@ -242,19 +243,16 @@ def document_download(request, document_id):
     if not request.user.is_authenticated:
         raise Http404
     document = access_document(request, document_id)
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    # A row of this tenant names only this tenant's files; anything else (a
+    # damaged or hostile restore) is never served here.
+    if not belongs_to(document.file.name, request.tenant.schema_name):
+        raise Http404
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
         document.content_type
     ]
-    response = FileResponse(
-        handle,
+    return private_download(
+        document.file.name,
+        storage=document.file.storage,
         content_type=document.content_type,
-        as_attachment=True,
         filename=f"dokumen-{document.pk}.{extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from core.storage import tenant_file_name
+
 from .regions import (
     GOVERNMENT_KINDS,
     PROVINCES,
@@ -378,8 +380,9 @@ class LoginHandoff(models.Model):
 
 
 def verification_letter_path(instance, filename: str) -> str:
-    """Under the platform's own prefix, by tenant id, with a random name."""
-    return f"platform/verification/{instance.tenant_id}/{uuid.uuid4().hex}.pdf"
+    """Under the tenant's prefix, with a random name: private evidence for the
+    operators, gone with the tenant."""
+    return tenant_file_name(instance.tenant.schema_name, "verification", "pdf")
 
 
 class VerificationRequest(models.Model):

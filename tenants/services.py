@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import get_public_schema_name
 
+from core.storage import delete_files, tenant_files_delete
 from core.uploads import validate_pdf
 
 from . import register
@@ -584,22 +585,10 @@ def tenant_delete(
 
 
 def _delete_files(*, schema: str, names: list[str]) -> None:
-    """The tenant's own uploads: everything under its schema's prefix, and its letters."""
-    storage = default_storage
-    for name in names:
-        storage.delete(name)
-    _delete_tree(storage, f"tenants/{schema}")
-
-
-def _delete_tree(storage, prefix: str) -> None:
-    try:
-        folders, files = storage.listdir(prefix)
-    except (FileNotFoundError, NotImplementedError):
-        return
-    for name in files:
-        storage.delete(f"{prefix}/{name}")
-    for folder in folders:
-        _delete_tree(storage, f"{prefix}/{folder}")
+    """The tenant's own uploads: its letters, and everything under its prefix but
+    the shared area (catalog files and agreements other parties' records name)."""
+    delete_files(names)
+    tenant_files_delete(schema)
 
 
 # --- verification requests (the tenant side) ----------------------------------------

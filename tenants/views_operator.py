@@ -10,10 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from core.storage import private_download
 
 from . import selectors, services
 from .access import VERIFY_PERMISSION, operator_required
@@ -81,19 +83,13 @@ def letter(request, request_id):
     item = _request_or_404(request_id)
     if not item.letter:
         raise Http404(_("This request has no letter."))
-    try:
-        handle = item.letter.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The letter file is missing.")) from None
-    response = FileResponse(
-        handle,
+    return private_download(
+        item.letter.name,
+        storage=item.letter.storage,
         content_type="application/pdf",
-        as_attachment=True,
         filename=f"{item.tenant.slug}-letter-{item.pk}.pdf",
+        headers={"Content-Security-Policy": "sandbox"},
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox"
-    return response
 
 
 def _decide(request, request_id, *, verify: bool):

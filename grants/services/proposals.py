@@ -653,25 +653,34 @@ def document_upload(
     ):
         raise ValidationError(_("The program does not ask for this document."))
     content_type = sniff(upload)
-    with transaction.atomic():
-        if kind == ProposalDocument.Kind.REQUIRED:
-            for old in proposal.documents.filter(kind=kind, requirement=requirement):
-                transaction.on_commit(
-                    lambda name=old.file.name, storage=old.file.storage: storage.delete(
-                        name
+    document = ProposalDocument(
+        proposal=proposal,
+        kind=kind,
+        requirement=requirement,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by_id=actor_user.pk,
+    )
+    try:
+        with transaction.atomic():
+            if kind == ProposalDocument.Kind.REQUIRED:
+                for old in proposal.documents.filter(
+                    kind=kind, requirement=requirement
+                ):
+                    transaction.on_commit(
+                        lambda name=old.file.name, storage=old.file.storage: (
+                            storage.delete(name)
+                        )
                     )
-                )
-                old.delete()
-        document = ProposalDocument(
-            proposal=proposal,
-            kind=kind,
-            requirement=requirement,
-            content_type=content_type,
-            size=upload.size,
-            uploaded_by_id=actor_user.pk,
-        )
-        document.file.save("upload", upload, save=False)
-        document.save()
+                    old.delete()
+            document.file.save("upload", upload, save=False)
+            document.save()
+    except BaseException:
+        # Refused after the file was stored: the file goes with the row that
+        # was not written (what an outer rollback leaves, cleanup_uploads takes).
+        if document.file.name:
+            document.file.storage.delete(document.file.name)
+        raise
     return document
 
 

@@ -1,3 +1,3 @@
 """Sabilulungan's fixtures, for the core tests that need a tenant with grants data."""
 
-from tests.grants.conftest import in_bandung, officials  # noqa: F401
+from tests.grants.conftest import in_bandung, module_on, officials  # noqa: F401

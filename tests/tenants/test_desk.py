@@ -180,7 +180,10 @@ def test_unknown_or_hostile_request_ids_are_404(verifier):
 
 
 def test_letters_are_not_under_a_public_url(garut_request):
-    assert garut_request.letter.name.startswith("platform/verification/")
+    # Under the tenant's own prefix, in its private area (goes with the tenant).
+    assert garut_request.letter.name.startswith(
+        f"tenants/{garut_request.tenant.schema_name}/verification/"
+    )
     anonymous = host_client("localhost")
     assert anonymous.get(f"/media/{garut_request.letter.name}").status_code == 404
     assert (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from core.files import orphans
+from core.storage import delete_files
 
 
 class Command(BaseCommand):
@@ -31,10 +31,10 @@ class Command(BaseCommand):
         if older_than_hours < 0:
             raise CommandError("--older-than-hours cannot be negative.")
         found = orphans(older_than=timedelta(hours=older_than_hours))
+        if not dry_run:
+            delete_files(found)
         for name in found:
             self.stdout.write(("would remove " if dry_run else "removed ") + name)
-            if not dry_run:
-                default_storage.delete(name)
         self.stdout.write(
             f"{len(found)} orphaned file(s) {'found' if dry_run else 'removed'}."
         )
