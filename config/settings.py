@@ -160,7 +160,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenants.context_processors.platform",
-                "catalog.middleware.menu",
+                "billing.context_processors.billing",
             ],
         },
     },

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from config.urls_tenant import PUBLIC_TENANT_ROUTES
 from grants.urls import APPLICANT_ROUTES
 from tenants.models import Invitation, Membership, Tenant
-from tenants.urls_tenant import PUBLIC_TENANT_ROUTES
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.grants.conftest import give_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +77,7 @@ def tangerang_objects(tangerang, tangerang_admin):
     return {
         **grants,
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
+        "app_key": "grants",
         "invitation_id": invitation.pk,
         "adoption_id": adoption.pk,
         "agreement_id": adoption.agreement_id,
@@ -92,9 +94,7 @@ def _tangerang_grants(tangerang, admin):
 
     connection.set_tenant(tangerang)
     try:
-        Membership.objects.filter(user=admin, tenant=tangerang).update(
-            grant_roles=["program_manager"]
-        )
+        give_roles(admin, tangerang, "program_manager")
         program = make_program(tangerang, admin)
         applicant = make_applicant("Warga Tangerang", kind="individual")
         proposal = make_proposal(program, applicant, tenant=tangerang)
@@ -153,7 +153,7 @@ def test_route_list_covers_the_member_pages():
         "tenant_members",
         "tenant_member_invite",
         "tenant_member_role",
-        "tenant_member_grant_roles",
+        "tenant_member_app_roles",
         "catalog_apps",
         "catalog_adoption_action",
         "catalog_agreement_document",
