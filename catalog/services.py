@@ -302,12 +302,6 @@ def screenshot_add(
     )
 
 
-def screenshot_remove(*, actor: User, screenshot: Screenshot) -> None:
-    access_catalog_admin(actor, screenshot.app.publisher)
-    screenshot.image.delete(save=False)
-    screenshot.delete()
-
-
 # --- agreements ---------------------------------------------------------------------
 #
 # An agreement binds nobody until an administrator of the other party confirms

@@ -73,12 +73,6 @@ def public_proposals() -> QuerySet[Proposal]:
     )
 
 
-def _public_q(prefix: str = "") -> Q:
-    return ~Q(**{f"{prefix}status": Status.DRAFT}) & Q(
-        **{f"{prefix}submitted_at__isnull": False}
-    )
-
-
 # Amounts summed per group of public proposals; one grouped query feeds every
 # total on a page (an index-only scan with grants_proposal_public_totals).
 _GROUP_SUMS = {

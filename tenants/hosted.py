@@ -243,3 +243,13 @@ def roles_clear(tenant, user_id: int) -> None:
     with in_schema(tenant):
         for app in apps_with_roles():
             app.roles.store(user_id, frozenset())
+
+
+# --- a tenant's data, app by app ------------------------------------------------------
+
+
+def export_all(tenant) -> dict[str, dict]:
+    """{app key: the app's export} for every hosted app with an export hook, read
+    on the tenant's schema (for the tenant export command)."""
+    with in_schema(tenant):
+        return {app.key: app.export(tenant) for app in apps() if app.export is not None}

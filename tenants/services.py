@@ -469,7 +469,7 @@ def tenant_disable(
         tenant.save(
             update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
         )
-        _catalog_counts_changed(tenant)
+        _status_changed(tenant)
         platform_event_append(
             kind=PlatformEvent.Kind.TENANT_SUSPENDED,
             actor=actor,
@@ -481,9 +481,9 @@ def tenant_disable(
     return tenant
 
 
-def _catalog_counts_changed(tenant: Tenant) -> None:
-    """A suspended organisation no longer counts as a user of the apps it adopted
-    (the catalog's hook recounts)."""
+def _status_changed(tenant: Tenant) -> None:
+    """Suspended or enabled again: the `tenant_status_changed` hooks run (the
+    catalog recounts who uses its apps: a suspended organisation does not)."""
     hooks.run("tenant_status_changed", tenant)
 
 
@@ -505,7 +505,7 @@ def tenant_enable(
         tenant.save(
             update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
         )
-        _catalog_counts_changed(tenant)
+        _status_changed(tenant)
         platform_event_append(
             kind=PlatformEvent.Kind.TENANT_ENABLED,
             actor=actor,
