@@ -35,10 +35,11 @@ from .access import access_operator, membership_for
 EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/auth/handoff/")
 
 
-def holds_power(membership) -> bool:
-    """Administrators, and holders of a hosted app's money role in the tenant."""
+def holds_power(membership, tenant=None) -> bool:
+    """Administrators, and holders of a hosted app's money role in the tenant
+    (`tenant`: the membership's, when the caller has it at hand)."""
     return membership.is_admin or hosted.holds_power(
-        membership.tenant, membership.user_id
+        tenant or membership.tenant, membership.user_id
     )
 
 
@@ -53,7 +54,7 @@ def mfa_required(user, tenant) -> bool:
     if not (tenant.is_verified and tenant.mfa_required):
         return False
     membership = membership_for(user, tenant)
-    return membership is not None and holds_power(membership)
+    return membership is not None and holds_power(membership, tenant)
 
 
 def enrolled_at(user):
