@@ -341,3 +341,30 @@ def test_roles_of_an_app_not_in_use_cannot_be_set(tangerang, tangerang_admin):
         f"/dashboard/members/{membership.pk}/roles/grants/", {"roles": ["opd"]}
     )
     assert response.status_code == 404
+
+
+def test_dashboard_shows_sabilulungan_tiles_and_the_officials_to_do(
+    module_on, officials, django_assert_max_num_queries
+):
+    from grants.models import Proposal
+    from tests.grants.conftest import make_applicant, make_proposal
+
+    program = make_program(module_on, officials["admin"])
+    proposal = make_proposal(program, make_applicant(), tenant=module_on)
+    proposal = Proposal.objects.select_related("stage").get(pk=proposal.pk)
+    assert proposal.status == Proposal.Status.IN_REVIEW and proposal.stage
+    acting = officials[proposal.stage.role]
+    client = host_client("bandung.localhost", acting)
+    with django_assert_max_num_queries(40):
+        html = client.get("/dashboard/").content.decode()
+    assert "Open programs" in html
+    assert "Proposals waiting for your step" in html
+    assert '<span class="badge">1</span>' in html
+    # Someone whose roles the proposal does not wait for has nothing to do.
+    other = next(
+        user
+        for role, user in officials.items()
+        if role not in ("admin", proposal.stage.role, "program_manager")
+    )
+    html = host_client("bandung.localhost", other).get("/dashboard/").content.decode()
+    assert "Open programs" in html and '<span class="badge">1</span>' not in html
