@@ -12,7 +12,7 @@ class CatalogConfig(AppConfig):
         from core.jobs import periodic_register
         from tenants import hooks, hosted
 
-        from . import dashboard, selectors, services
+        from . import dashboard, middleware, selectors, services
 
         # Daily (UTC; 08:15 in Jakarta): adoptions whose agreement ended more
         # than AGREEMENT_END_GRACE_DAYS ago, and was not replaced, end.
@@ -39,3 +39,4 @@ class CatalogConfig(AppConfig):
         hooks.register("dashboard_panel", dashboard.agreements_panel)
         hooks.register("dashboard_panel", dashboard.apps_panel)
         hooks.register("demo", dashboard.seed_demo)
+        hooks.register("hosted_app_off", middleware.module_not_enabled)

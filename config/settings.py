@@ -145,7 +145,8 @@ MIDDLEWARE = [
     "tenants.middleware.SessionHostMiddleware",
     "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
-    "catalog.middleware.HostedModuleMiddleware",
+    # A hosted app's pages exist only where the tenant uses it (tenants/hosted.py).
+    "tenants.middleware.HostedAppGateMiddleware",
 ]
 
 TEMPLATES = [

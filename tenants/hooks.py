@@ -17,7 +17,9 @@ kernel works alone (no plan limits, no catalog):
   what it needs, so two activations cannot both take the last place;
 - `dashboard_panel(request)`: a (template name, context) box on the dashboard;
 - `setup_steps(request)`: lines of the getting-started list;
-- `demo(context)`: demo data, before the hosted apps' own (seed_demo).
+- `demo(context)`: demo data, before the hosted apps' own (seed_demo);
+- `hosted_app_off(request, app)`: the response (status 404) under a hosted
+  app's paths in a tenant where it is not switched on; None for the plain 404.
 
 Hooks run in registration order (INSTALLED_APPS order).
 """
@@ -42,6 +44,7 @@ POINTS = (
     "dashboard_panel",
     "setup_steps",
     "demo",
+    "hosted_app_off",
 )
 
 _HOOKS: dict[str, list[Callable]] = defaultdict(list)

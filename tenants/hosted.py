@@ -11,8 +11,9 @@ in its own AppConfig.ready():
 and the kernel never names it. From that declaration:
 
 - `config/urls_tenant.py` mounts its URLconfs on every tenant host, and the
-  gate (catalog.middleware.HostedModuleMiddleware) answers 404 under its path
-  prefixes in a tenant where it is not switched on;
+  gate (tenants.middleware.HostedAppGateMiddleware) answers 404 under its
+  path prefixes in a tenant where it is not switched on (the catalog's page
+  explains the app and offers to adopt it);
 - the menu, the tenant's home page (its public front page), the dashboard
   (tiles, to-do items, set-up steps) and the members page (its roles, which
   live in the app's own tables in the tenant schema) show it where it is on;

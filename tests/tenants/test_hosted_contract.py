@@ -135,3 +135,15 @@ def test_seeds_exports_and_is_deleted_through_the_contract(platform):
     fixture_apps.DELETED.clear()
     tenant_delete(actor=operator, tenant=garut, confirmation="garut")
     assert fixture_apps.DELETED == ["garut"]
+
+
+def test_the_kernel_gates_it_even_without_the_catalogs_page(
+    buku_tamu, tangerang, monkeypatch
+):
+    """The gate is the kernel's; the catalog only draws the explanation."""
+    from tenants import hooks
+
+    monkeypatch.setitem(hooks._HOOKS, "hosted_app_off", [])
+    response = host_client("tangerang.localhost").get("/buku-tamu/")
+    assert response.status_code == 404
+    assert "does not use this app" not in response.content.decode()
