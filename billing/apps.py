@@ -9,4 +9,28 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
+        from tenants import hooks
+
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            entitlements,
+            services,
+        )
+
+        # Where billing plugs into the kernel (tenants/hooks.py).
+        hooks.register(
+            "tenant_provisioned", lambda tenant: services.subscription_ensure(tenant=tenant)
+        )
+        hooks.register("seat_check", entitlements.check_seat_available)
+        hooks.register(
+            "hosted_activation_check", entitlements.check_hosted_adoption_allowed
+        )
+        hooks.register("dashboard_panel", _dashboard_panel)
+
+
+def _dashboard_panel(request):
+    """Administrators find the plan page from their dashboard."""
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.is_admin:
+        return None
+    return {"template": "billing/dashboard_panel.html", "context": {}, "top": False}

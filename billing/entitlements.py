@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from tenants import hooks, hosted
 from tenants.models import Membership, Tenant
 
 from . import plans
@@ -97,18 +98,10 @@ def seats_used(tenant: Tenant) -> int:
     return Membership.objects.filter(tenant=tenant).count()
 
 
-def hosted_adoptions_used(tenant: Tenant, *, statuses=None, exclude_pk=None) -> int:
-    """Hosted apps the tenant adopted (by default: active ones) — not ones it publishes."""
-    from catalog.models import Adoption, CatalogApp
-
-    adoptions = Adoption.objects.filter(
-        adopter=tenant,
-        app__delivery_mode=CatalogApp.Delivery.HOSTED,
-        status__in=statuses or [Adoption.Status.ACTIVE],
-    )
-    if exclude_pk is not None:
-        adoptions = adoptions.exclude(pk=exclude_pk)
-    return adoptions.count()
+def hosted_adoptions_used(tenant: Tenant) -> int:
+    """Hosted apps the tenant adopted and uses — not ones it publishes (the
+    catalog counts them, through the kernel's hosted-app contract)."""
+    return hosted.adopted_count(tenant)
 
 
 def usage_for(tenant: Tenant) -> Usage:
@@ -160,31 +153,26 @@ def check_seat_available(tenant: Tenant, *, user=None) -> None:
                     "plan": plan.label,
                     "url": UPGRADE_PATH,
                 },
-                code="plan_limit",
+                code=hooks.LIMIT_CODE,
             )
 
 
-def check_hosted_adoption_allowed(tenant: Tenant, *, app, adoption=None) -> None:
-    """Raise ValidationError unless `tenant` may take on hosted `app` under its plan.
+def check_hosted_adoption_allowed(tenant: Tenant, *, label, count_used) -> None:
+    """Raise ValidationError unless `tenant` may take on one more hosted app
+    (called `label`) under its plan: the kernel's `hosted_activation_check` hook.
 
-    At a request (no `adoption`) every open hosted adoption counts, so a tenant
-    cannot queue approvals it could never switch on; at activation only the
-    other active ones do. Apps that are not hosted are never limited. Call
-    inside the transaction that creates or activates the adoption.
+    `count_used()` counts the places already taken; it is called with the
+    tenant's billing row locked, so call this inside the transaction that
+    creates or activates the adoption.
     """
-    if not billing_enabled() or not app.is_hosted:
+    if not billing_enabled():
         return
-    from catalog.models import Adoption
-
     with transaction.atomic():
         plan = _locked_plan(tenant)
         limit = plan.max_hosted_adoptions
         if limit is None:
             return
-        if adoption is None:
-            used = hosted_adoptions_used(tenant, statuses=Adoption.LIVE_STATUSES)
-        else:
-            used = hosted_adoptions_used(tenant, exclude_pk=adoption.pk)
+        used = count_used()
         if used >= limit:
             raise ValidationError(
                 ngettext(
@@ -201,15 +189,14 @@ def check_hosted_adoption_allowed(tenant: Tenant, *, app, adoption=None) -> None
                     "tenant": tenant,
                     "limit": limit,
                     "url": UPGRADE_PATH,
-                    "app": app.name,
+                    "app": label,
                 },
-                code="plan_limit",
+                code=hooks.LIMIT_CODE,
             )
 
 
-def is_plan_limit(exc: ValidationError) -> bool:
-    """Was this refusal a plan limit (so the page can offer the upgrade link)?"""
-    return any(getattr(error, "code", None) == "plan_limit" for error in exc.error_list)
+# Was this refusal a plan limit (so the page can offer the upgrade link)?
+is_plan_limit = hooks.is_limit
 
 
 def plan_limit_summary(plan: Plan) -> str:

@@ -11,16 +11,17 @@ from datetime import UTC, datetime, timedelta
 
 import stripe
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.access import access_operator
-from tenants.models import Membership, PlatformEvent, Tenant, User
+from tenants.models import PlatformEvent, Tenant, User
 from tenants.transparency import platform_event_append
 
 from . import gateway, plans
+from .access import access_billing
 from .entitlements import billing_enabled
 from .models import StripeEvent, Subscription
 from .webhooks import check_not_from_the_future, webhook_shape_problem
@@ -40,21 +41,6 @@ def subscription_ensure(*, tenant: Tenant) -> Subscription:
 def _locked(tenant: Tenant) -> Subscription:
     subscription_ensure(tenant=tenant)
     return Subscription.objects.select_for_update().get(tenant=tenant)
-
-
-def _require_admin(actor: User, tenant: Tenant) -> None:
-    if not Membership.objects.filter(
-        user=actor, tenant=tenant, role=Membership.Role.ADMIN
-    ).exists():
-        raise PermissionDenied(
-            _("Only administrators of %(tenant)s may manage its billing.")
-            % {"tenant": tenant}
-        )
-
-
-def _require_enabled() -> None:
-    if not billing_enabled():
-        raise ValidationError(_("Billing is not enabled on this platform."))
 
 
 def _stripe_unavailable(exc: Exception) -> ValidationError:
@@ -114,8 +100,7 @@ def checkout_start(
 
     `success_url` may contain Stripe's {CHECKOUT_SESSION_ID} placeholder.
     """
-    _require_enabled()
-    _require_admin(actor, tenant)
+    access_billing(actor, tenant)
     chosen = plans.get(plan)
     if chosen is None or not chosen.is_paid or interval not in chosen.price_settings:
         raise ValidationError(_("Choose one of the plans offered."))
@@ -156,8 +141,7 @@ def checkout_start(
 
 def portal_start(*, actor: User, tenant: Tenant, return_url: str) -> str:
     """A Stripe Customer Portal session for the tenant; returns its URL."""
-    _require_enabled()
-    _require_admin(actor, tenant)
+    access_billing(actor, tenant)
     customer_id = (
         Subscription.objects.filter(tenant=tenant)
         .values_list("stripe_customer_id", flat=True)

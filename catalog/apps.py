@@ -10,6 +10,9 @@ class CatalogConfig(AppConfig):
 
     def ready(self):
         from core.jobs import periodic_register
+        from tenants import hooks, hosted
+
+        from . import dashboard, middleware, selectors, services
 
         # Daily (UTC; 08:15 in Jakarta): adoptions whose agreement ended more
         # than AGREEMENT_END_GRACE_DAYS ago, and was not replaced, end.
@@ -18,3 +21,22 @@ class CatalogConfig(AppConfig):
             func="catalog.services.adoption_end_lapsed",
             cron="15 1 * * *",
         )
+        # Where the catalog plugs into the kernel (tenants/hooks.py,
+        # tenants/hosted.py): a hosted app is switched on in a tenant that
+        # publishes it or actively adopts it.
+        hosted.register_activation_source(
+            selectors.enabled_module_keys,
+            adopted_count=selectors.hosted_adoptions_used,
+        )
+        hooks.register(
+            "tenant_status_changed",
+            lambda tenant: services.adopters_recount(adopter=tenant),
+        )
+        hooks.register(
+            "tenant_deleting", lambda tenant: services.tenant_catalog_purge(tenant=tenant)
+        )
+        hooks.register("setup_steps", dashboard.setup_steps)
+        hooks.register("dashboard_panel", dashboard.agreements_panel)
+        hooks.register("dashboard_panel", dashboard.apps_panel)
+        hooks.register("demo", dashboard.seed_demo)
+        hooks.register("hosted_app_off", middleware.module_not_enabled)

@@ -23,10 +23,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 
+from tenants import hosted
 from tenants.models import Tenant
 from tenants.selectors import clean_param
 
-from . import hosted
 from .models import (
     Adoption,
     AdoptionEvent,
@@ -303,6 +303,18 @@ def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
     return frozenset(k for k in keys if hosted.get(k) is not None)
 
 
+def hosted_adoptions_used(tenant: Tenant, *, statuses=None, exclude_pk=None) -> int:
+    """Hosted apps the tenant adopted (by default: active ones) — not ones it publishes."""
+    adoptions = Adoption.objects.filter(
+        adopter=tenant,
+        app__delivery_mode=CatalogApp.Delivery.HOSTED,
+        status__in=statuses or [Adoption.Status.ACTIVE],
+    )
+    if exclude_pk is not None:
+        adoptions = adoptions.exclude(pk=exclude_pk)
+    return adoptions.count()
+
+
 def hosted_app_for_module(key: str) -> CatalogApp | None:
     return visible_apps().filter(hosted_module=key).select_related("publisher").first()
 
@@ -317,7 +329,7 @@ def tenant_adoptions(tenant: Tenant) -> QuerySet[Adoption]:
 
 def apps_in_use(tenant: Tenant) -> list[dict]:
     """What the tenant runs: its active adoptions and the hosted apps it publishes."""
-    hosted_menu = {m.key: m.menu_path for m in hosted.modules()}
+    hosted_menu = {m.key: m.menu_path for m in hosted.apps()}
     rows = [
         {
             "app": adoption.app,

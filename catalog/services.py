@@ -17,15 +17,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.entitlements import check_hosted_adoption_allowed
 from core.files import remember_stored
 from core.storage import tenant_file_name
+from tenants import hooks, hosted
 from tenants.access import access_operator
 from tenants.hosts import tenant_url
 from tenants.models import Membership, PlatformEvent, Tenant, User
 from tenants.transparency import platform_event_append
 
-from . import hosted
+from . import selectors
+from .access import access_agreement_party, access_catalog_admin
 from .models import (
     Adoption,
     AdoptionEvent,
@@ -75,16 +76,28 @@ APP_FIELDS = (
 # --- who may act -------------------------------------------------------------
 
 
-def _require_admin(actor: User | None, tenant: Tenant) -> None:
-    """`actor=None` is the platform's own command line (operators with shell access)."""
-    if actor is None:
+def _check_hosted_place(
+    adopter: Tenant, *, app: CatalogApp, adoption: Adoption | None = None
+) -> None:
+    """Whether the adopter's plan has room for one more hosted app (the kernel's
+    `hosted_activation_check` hook; billing answers it). At a request (no
+    `adoption`) every open hosted adoption counts, so a tenant cannot queue
+    approvals it could never switch on; at activation only the other active
+    ones do. Apps that are not hosted are never limited."""
+    if not app.is_hosted:
         return
-    if not Membership.objects.filter(
-        user=actor, tenant=tenant, role=Membership.Role.ADMIN
-    ).exists():
-        raise PermissionDenied(
-            _("Only administrators of %(tenant)s may do this.") % {"tenant": tenant}
-        )
+    if adoption is None:
+
+        def count_used() -> int:
+            return selectors.hosted_adoptions_used(
+                adopter, statuses=Adoption.LIVE_STATUSES
+            )
+    else:
+
+        def count_used() -> int:
+            return selectors.hosted_adoptions_used(adopter, exclude_pk=adoption.pk)
+
+    hooks.run("hosted_activation_check", adopter, label=app.name, count_used=count_used)
 
 
 # --- apps, releases, screenshots -------------------------------------------------
@@ -120,7 +133,7 @@ def _validate_app(app: CatalogApp) -> None:
         if hosted.get(app.hosted_module) is None:
             errors["hosted_module"] = [
                 _("A hosted app must name one of BagiPakai's hosted modules: %(keys)s.")
-                % {"keys": ", ".join(m.key for m in hosted.modules())}
+                % {"keys": ", ".join(m.key for m in hosted.apps())}
             ]
     elif app.hosted_module:
         errors["hosted_module"] = [_("Only hosted apps run as a BagiPakai module.")]
@@ -137,7 +150,7 @@ def app_create(
     *, actor: User | None, publisher: Tenant, logo=None, **fields
 ) -> CatalogApp:
     """Publish a new catalog entry. Only admins of a verified tenant may publish."""
-    _require_admin(actor, publisher)
+    access_catalog_admin(actor, publisher)
     if not publisher.is_verified:
         raise PermissionDenied(
             _(
@@ -154,7 +167,7 @@ def app_update(
     *, actor: User | None, app: CatalogApp, logo=None, **fields
 ) -> CatalogApp:
     """Change one's own entry; nobody edits another tenant's entry."""
-    _require_admin(actor, app.publisher)
+    access_catalog_admin(actor, app.publisher)
     unknown = set(fields) - set(APP_FIELDS)
     if unknown:
         raise ValueError(f"not catalog app fields: {sorted(unknown)}")
@@ -237,7 +250,7 @@ def app_contractors_replace(
 
     A contract needs at least one contractor, as publiccode.yml requires.
     """
-    _require_admin(actor, app.publisher)
+    access_catalog_admin(actor, app.publisher)
     if app.maintenance_type == CatalogApp.Maintenance.CONTRACT and not contractors:
         raise ValidationError(
             {"contractors": _("Name the contractors when maintenance is by contract.")}
@@ -264,7 +277,7 @@ def release_add(
     released_on: date,
     notes: str = "",
 ) -> Release:
-    _require_admin(actor, app.publisher)
+    access_catalog_admin(actor, app.publisher)
     release = Release(
         app=app, version=version.strip(), released_on=released_on, notes=notes.strip()
     )
@@ -281,7 +294,7 @@ def release_add(
 def screenshot_add(
     *, actor: User, app: CatalogApp, image, caption: str = ""
 ) -> Screenshot:
-    _require_admin(actor, app.publisher)
+    access_catalog_admin(actor, app.publisher)
     validate_image(image)
     position = app.screenshots.count()
     if position >= 10:
@@ -289,12 +302,6 @@ def screenshot_add(
     return Screenshot.objects.create(
         app=app, image=image, caption=caption.strip(), position=position
     )
-
-
-def screenshot_remove(*, actor: User, screenshot: Screenshot) -> None:
-    _require_admin(actor, screenshot.app.publisher)
-    screenshot.image.delete(save=False)
-    screenshot.delete()
 
 
 # --- agreements ---------------------------------------------------------------------
@@ -315,15 +322,6 @@ def _actor_snapshot(actor: User | None, tenant: Tenant | None) -> dict:
         "actor_tenant_id": tenant.pk if tenant else None,
         "actor_tenant_name": tenant.name[:200] if tenant else "",
     }
-
-
-def _require_verified(tenant: Tenant) -> None:
-    if not tenant.is_verified:
-        raise PermissionDenied(
-            _(
-                "Only verified organisations can record or confirm agreements. The platform team verifies new organisations."
-            )
-        )
 
 
 def _validated_terms(agreement: Agreement, terms: dict) -> dict:
@@ -377,8 +375,7 @@ def agreement_create(
     It waits for an administrator of `counterparty` to confirm it; until then
     only the two parties see it and it backs no adoption.
     """
-    _require_admin(actor, tenant)
-    _require_verified(tenant)
+    access_agreement_party(actor, tenant)
     if (
         counterparty.pk == tenant.pk
         or counterparty.is_platform
@@ -429,8 +426,7 @@ def agreement_amend(
 ) -> Agreement:
     """Propose new terms for a confirmed agreement. The other party confirms them
     again; until it does, the confirmed version stays in force."""
-    _require_admin(actor, tenant)
-    _require_verified(tenant)
+    access_agreement_party(actor, tenant)
     with transaction.atomic():
         agreement = _locked_agreement(agreement)
         if not agreement.involves(tenant):
@@ -493,7 +489,7 @@ def _last_version(agreement: Agreement) -> int:
 
 
 def _check_decider(actor: User | None, tenant: Tenant, agreement: Agreement) -> None:
-    _require_admin(actor, tenant)
+    access_catalog_admin(actor, tenant)
     if agreement.pending_version is None:
         raise ValidationError(_("Nothing is waiting for confirmation."))
     if agreement.awaiting_party_id != tenant.pk:
@@ -502,7 +498,7 @@ def _check_decider(actor: User | None, tenant: Tenant, agreement: Agreement) -> 
                 "The other party confirms what your organisation recorded; your organisation cannot confirm it itself."
             )
         )
-    _require_verified(tenant)
+    access_agreement_party(actor, tenant)
 
 
 def agreement_confirm(
@@ -571,7 +567,7 @@ def agreement_end(
     """Either party records that a confirmed agreement ended (public). The live
     adoptions it backs end AGREEMENT_END_GRACE_DAYS later unless a new confirmed
     agreement replaces it (adoption_end_lapsed)."""
-    _require_admin(actor, tenant)
+    access_catalog_admin(actor, tenant)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason the agreement ended.")]})
     with transaction.atomic():
@@ -814,7 +810,7 @@ def adoption_request(
     contact_name: str,
     contact_email: str,
 ) -> Adoption:
-    _require_admin(actor, adopter)
+    access_catalog_admin(actor, adopter)
     if app.publisher_id == adopter.pk:
         raise ValidationError(
             _("%(tenant)s publishes this app; it needs no adoption.")
@@ -827,7 +823,7 @@ def adoption_request(
             {"purpose": [_("Say what your organisation will use the app for.")]}
         )
     with transaction.atomic():
-        check_hosted_adoption_allowed(adopter, app=app)
+        _check_hosted_place(adopter, app=app)
         try:
             with transaction.atomic():
                 adoption = Adoption.objects.create(
@@ -1033,9 +1029,7 @@ def adoption_activate(
             )
         )
     with transaction.atomic():
-        check_hosted_adoption_allowed(
-            adoption.adopter, app=adoption.app, adoption=adoption
-        )
+        _check_hosted_place(adoption.adopter, app=adoption.app, adoption=adoption)
         return _transition(
             actor=actor,
             adoption=adoption,
@@ -1052,7 +1046,7 @@ def adoption_update_usage(
     _check_usage(adoption, usage, release)
     with transaction.atomic():
         adoption = Adoption.objects.select_for_update().get(pk=adoption.pk)
-        _require_admin(actor, adoption.adopter)
+        access_catalog_admin(actor, adoption.adopter)
         if adoption.status != Status.ACTIVE:
             raise ValidationError(_("Only an active adoption says how it is used."))
         note = f"{adoption.usage}→{usage}, {adoption.release.version if adoption.release else '-'}→{release.version if release else '-'}"

@@ -8,11 +8,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from billing.entitlements import is_plan_limit
 from core.limits import body_limit
 from core.storage import private_download
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
+from tenants.hooks import is_limit as is_plan_limit
 
 from . import selectors, services
 from .access import access_adoption, access_agreement, access_own_app

@@ -150,7 +150,8 @@ MIDDLEWARE = [
     "tenants.middleware.SessionHostMiddleware",
     "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
-    "catalog.middleware.HostedModuleMiddleware",
+    # A hosted app's pages exist only where the tenant uses it (tenants/hosted.py).
+    "tenants.middleware.HostedAppGateMiddleware",
 ]
 
 TEMPLATES = [
@@ -165,7 +166,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenants.context_processors.platform",
-                "catalog.middleware.menu",
+                "billing.context_processors.billing",
             ],
         },
     },

@@ -1,4 +1,10 @@
-"""Who may see which grant data. Every Sabilulungan view goes through these."""
+"""Who may see which grant data and take which step: Sabilulungan's one access module.
+
+Actor-based checks (`access_step`, `access_program_management`) take the
+acting official (grants.services.Actor: user, Sabilulungan roles, admin or
+not) and are what services call; the request-based ones below are what views
+call, and answer 404 for rows the caller may not see.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,27 @@ from tenants.access import request_membership
 from tenants.models import Membership
 
 from .models import Applicant, Proposal, ProposalDocument, RecipientAmendment
+from .roles import GrantRole
+
+
+def access_step(actor, role: str):
+    """The actor, when they hold `role` (the step a proposal waits for); else 403."""
+    if role not in actor.roles:
+        raise PermissionDenied(
+            _("This step needs the role “%(role)s”.") % {"role": GrantRole(role).label}
+        )
+    return actor
+
+
+def access_program_management(actor):
+    """The actor, when they manage programs and public pages (program managers
+    and the tenant's administrators); else 403."""
+    if not (actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles):
+        raise PermissionDenied(
+            _("Only program managers and administrators may do this.")
+        )
+    return actor
+
 
 # Members who work in the back office (auditors read everything there).
 STAFF_ROLES = frozenset(

@@ -9,16 +9,44 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Sabilulungan (grants and social aid)")
 
     def ready(self):
+        from tenants import hosted
         from tenants.chains import register_chain
-        from tenants.mfa import register_power_roles
 
-        from . import audit
+        from . import audit, hosting, roles, urls_open_data
+        from . import urls as grants_urls
         from .models import AuditEvent
-        from .roles import MONEY_ROLES
 
-        # Who approves or disburses money signs in with a second factor.
-        register_power_roles(
-            lambda membership: bool(MONEY_ROLES & set(membership.grant_roles))
+        # The whole declaration of Sabilulungan to the kernel (tenants/hosted.py):
+        # its pages, roles, dashboard, set-up steps, demo data and export.
+        hosted.register(
+            hosted.HostedApp(
+                key="grants",
+                label=_("Sabilulungan (grants and social aid)"),
+                menu_label=_("Sabilulungan"),
+                urls=(("grants/", "grants.urls"), ("open-data/", "grants.urls_open_data")),
+                menu_path="/grants/staff/",
+                public_path="/grants/",
+                public_routes=grants_urls.PUBLIC_ROUTES | urls_open_data.PUBLIC_ROUTES,
+                roles=hosted.HostedRoles(
+                    label=_("Sabilulungan roles"),
+                    choices=roles.choices,
+                    held=roles.roles_held,
+                    store=roles.roles_store,
+                    # Who approves or disburses money signs in with a second factor.
+                    power=roles.MONEY_ROLES,
+                ),
+                tiles=hosting.tiles,
+                setup_steps=hosting.setup_steps,
+                seed_demo=hosting.seed_demo,
+                export=hosting.export,
+                extra={
+                    "demo_accounts": "one person per role, tu@ (Tata Usaha), kepala@ "
+                    "(approval), timpertimbangan@, opd@, tapd@, bendahara@ (treasurer) "
+                    "at SLUG.bagipakai.test for Bandung and Tangerang; admin@ is the "
+                    "program manager; applicants pemohon1..12@SLUG.warga.test, "
+                    "warga1..4@SLUG.warga.test"
+                },
+            )
         )
         # The audit chain is anchored into the platform log and verified by the kernel.
         register_chain(

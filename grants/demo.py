@@ -25,7 +25,7 @@ from .models import (
     ProposalDocument,
     Regulation,
 )
-from .roles import GrantRole
+from .roles import GrantRole, roles_store
 
 PDF = b"%PDF-1.4\n% BagiPakai demo document\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -141,7 +141,8 @@ def _grant_people(tenant: Tenant, admin: User, password_hash: str) -> dict:
         Membership.objects.get_or_create(
             user=user, tenant=tenant, defaults={"role": Membership.Role.STAFF}
         )
-        Membership.objects.filter(user=user, tenant=tenant).update(grant_roles=[role])
+        with tenant_context(tenant):
+            roles_store(user.pk, frozenset({role}))
         people[role] = user
     return people
 
@@ -152,10 +153,9 @@ def seed_grants(*, tenant: Tenant, admin: User, staff: User, password_hash: str)
     Each Sabilulungan role has its own demo person (ROLE_PEOPLE); the general
     staff account reads the back office without a grant role.
     """
-    Membership.objects.filter(user=admin, tenant=tenant).update(
-        grant_roles=[GrantRole.PROGRAM_MANAGER]
-    )
-    Membership.objects.filter(user=staff, tenant=tenant).update(grant_roles=[])
+    with tenant_context(tenant):
+        roles_store(admin.pk, frozenset({GrantRole.PROGRAM_MANAGER}))
+        roles_store(staff.pk, frozenset())
     people = _grant_people(tenant, admin, password_hash)
     with tenant_context(tenant):
         _seed_pages(tenant, admin)

@@ -73,12 +73,6 @@ def public_proposals() -> QuerySet[Proposal]:
     )
 
 
-def _public_q(prefix: str = "") -> Q:
-    return ~Q(**{f"{prefix}status": Status.DRAFT}) & Q(
-        **{f"{prefix}submitted_at__isnull": False}
-    )
-
-
 # Amounts summed per group of public proposals; one grouped query feeds every
 # total on a page (an index-only scan with grants_proposal_public_totals).
 _GROUP_SUMS = {
@@ -888,3 +882,18 @@ def places_to_fix_count() -> int:
             "    WHERE kecamatan_code = '' OR kelurahan_code = '')"
         )
         return cursor.fetchone()[0]
+
+
+def waiting_for(actor) -> Q:
+    """Proposals whose next step belongs to one of the actor's roles."""
+    query = Q(status=Proposal.Status.IN_REVIEW, stage__role__in=actor.roles)
+    for status, role in (
+        (Proposal.Status.AWAITING_APPROVAL, GrantRole.KEPALA_DAERAH),
+        (Proposal.Status.APPROVED, GrantRole.TATA_USAHA),
+        (Proposal.Status.AGREEMENT_SIGNED, GrantRole.TREASURER),
+        (Proposal.Status.DISBURSED, GrantRole.TREASURER),
+        (Proposal.Status.REPORTED, GrantRole.OPD),
+    ):
+        if role in actor.roles:
+            query |= Q(status=status)
+    return query

@@ -3,7 +3,7 @@ from django.urls import include, path
 from . import views_applicant as applicant
 from . import views_staff as staff
 
-# Sabilulungan's pages on a tenant's host under /grants/; catalog.middleware
+# Sabilulungan's pages on a tenant's host under /grants/; the kernel's gate
 # hides all of them where the tenant neither publishes nor adopts the app.
 urlpatterns = [
     path("staff/", staff.home, name="grants_home"),

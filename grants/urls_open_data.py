@@ -2,7 +2,8 @@ from django.urls import path
 
 from . import views_open_data as views
 
-# Public, no login; catalog.middleware hides them where Sabilulungan is not used.
+# Public, no login; the kernel's hosted-app gate hides them where Sabilulungan
+# is not used.
 urlpatterns = [
     path("audit.jsonl", views.audit_jsonl, name="grants_audit_jsonl"),
     path("grants.json", views.grants_json, name="grants_open_data_json"),

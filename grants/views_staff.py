@@ -62,21 +62,6 @@ def _actor(request):
     return services.actor_in(request.tenant, request.user)
 
 
-def _waiting_for(actor) -> Q:
-    """Proposals whose next step belongs to one of the actor's roles."""
-    query = Q(status=Proposal.Status.IN_REVIEW, stage__role__in=actor.roles)
-    for status, role in (
-        (Proposal.Status.AWAITING_APPROVAL, GrantRole.KEPALA_DAERAH),
-        (Proposal.Status.APPROVED, GrantRole.TATA_USAHA),
-        (Proposal.Status.AGREEMENT_SIGNED, GrantRole.TREASURER),
-        (Proposal.Status.DISBURSED, GrantRole.TREASURER),
-        (Proposal.Status.REPORTED, GrantRole.OPD),
-    ):
-        if role in actor.roles:
-            query |= Q(status=status)
-    return query
-
-
 @staff_required
 def home(request):
     actor = _actor(request)
@@ -91,7 +76,7 @@ def home(request):
         else None
     )
     queue = (
-        Proposal.objects.filter(_waiting_for(actor))
+        Proposal.objects.filter(selectors.waiting_for(actor))
         .select_related("program", "stage", "applicant")
         .order_by("submitted_at", "pk")[:50]
         if actor.roles

@@ -1,4 +1,13 @@
-"""Who may see and do what in a tenant. Every tenant view goes through these."""
+"""Who may see and do what in a tenant, and who acts for the platform.
+
+The one place the kernel answers permission questions. The `access_*`
+functions take the actor (a user) and the object, return what the actor may
+use, and raise PermissionDenied (or Http404 for another tenant's rows);
+services call them with `actor=`, views through the request-based wrappers
+below (which cache the membership per request), templates through the
+`current_membership` context. Each app above has its own access module
+(catalog/access.py, billing/access.py, grants/access.py) built on these.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +35,25 @@ def membership_for(user, tenant: Tenant) -> Membership | None:
     ):
         return None
     return Membership.objects.filter(user=user, tenant=tenant).first()
+
+
+def access_member(
+    actor, tenant: Tenant, *, roles=READ_ROLES, message: str | None = None
+) -> Membership:
+    """The actor's membership in `tenant` with one of `roles`, or PermissionDenied.
+
+    Read from the database, not a cached copy: services call it inside their
+    transaction, so a concurrent demotion of the actor counts.
+    """
+    membership = membership_for(actor, tenant)
+    if membership is None or membership.role not in roles:
+        raise PermissionDenied(message or _("You do not have permission to do this."))
+    return membership
+
+
+def access_tenant_admin(actor, tenant: Tenant, *, message: str | None = None) -> Membership:
+    """The actor's membership when they administer `tenant`, or PermissionDenied."""
+    return access_member(actor, tenant, roles=MANAGE_ROLES, message=message)
 
 
 def request_membership(request: HttpRequest) -> Membership | None:

@@ -54,6 +54,11 @@ def chains() -> list[Chain]:
     return [_CHAINS[key] for key in sorted(_CHAINS)]
 
 
+def chain_keys_registered() -> list[str]:
+    """Keys in the order the apps registered them (INSTALLED_APPS order)."""
+    return list(_CHAINS)
+
+
 def chain_get(key: str) -> Chain | None:
     return _CHAINS.get(key)
 

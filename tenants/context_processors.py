@@ -1,7 +1,7 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
-from billing.entitlements import billing_enabled
-
+from . import hosted
 from .access import VERIFY_PERMISSION, is_operator, request_membership
 
 
@@ -13,10 +13,13 @@ def platform(request):
         "on_platform": not on_tenant,
         "current_membership": request_membership(request) if on_tenant else None,
         "base_domain": settings.BASE_DOMAIN,
-        # Read when the page is drawn (the Stripe key may be set without a restart in tests).
-        "billing_enabled": billing_enabled(),
         # Platform operators see the verification desk, with its queue length, in the menu.
         "desk_count": _desk_count(request) if not on_tenant else None,
+        # The menu entries of the hosted apps switched on here (tenants/hosted.py);
+        # lazy: a page that shows no menu asks nothing.
+        "module_menu": SimpleLazyObject(lambda: hosted.enabled_apps(request))
+        if on_tenant
+        else (),
     }
 
 

@@ -3,10 +3,10 @@
 Required for platform operators (staff users), everywhere; and, in a verified
 tenant whose `mfa_required` setting is on (the default), for its
 administrators and for members holding a role that approves or disburses
-money. Which hosted-app roles those are is each app's business: it registers
-a check with `register_power_roles` in its AppConfig.ready(), so the kernel
-names no app (grants: the head of region's office, who approves, and the
-treasurer, who disburses).
+money. Which hosted-app roles those are is each app's business: it declares
+them as `HostedRoles.power` in its hosted-app declaration (tenants/hosted.py),
+so the kernel names no app (grants: the head of region's office, who
+approves, and the treasurer, who disburses).
 
 The gate (MfaRequiredMiddleware) lets such a person use nothing but their
 account pages until they have enrolled a TOTP authenticator, and, once
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
-from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -28,24 +27,20 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import membership_for
-
-PowerRoleCheck = Callable[[object], bool]
-_power_role_checks: list[PowerRoleCheck] = []
+from . import hosted
+from .access import access_operator, membership_for
 
 # Paths a person who still owes the second factor may use: signing in and out,
 # enrolling, the language switch, static files, health.
 EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz", "/auth/handoff/")
 
 
-def register_power_roles(check: PowerRoleCheck) -> None:
-    """A hosted app says which memberships hold a money role (approve, disburse)."""
-    if check not in _power_role_checks:
-        _power_role_checks.append(check)
-
-
-def holds_power(membership) -> bool:
-    return membership.is_admin or any(check(membership) for check in _power_role_checks)
+def holds_power(membership, tenant=None) -> bool:
+    """Administrators, and holders of a hosted app's money role in the tenant
+    (`tenant`: the membership's, when the caller has it at hand)."""
+    return membership.is_admin or hosted.holds_power(
+        tenant or membership.tenant, membership.user_id
+    )
 
 
 def mfa_required(user, tenant) -> bool:
@@ -59,7 +54,7 @@ def mfa_required(user, tenant) -> bool:
     if not (tenant.is_verified and tenant.mfa_required):
         return False
     membership = membership_for(user, tenant)
-    return membership is not None and holds_power(membership)
+    return membership is not None and holds_power(membership, tenant)
 
 
 def enrolled_at(user):
@@ -154,19 +149,13 @@ def mfa_reset(*, actor, user, reason: str) -> int:
     may describe the person.
     """
     from allauth.mfa.models import Authenticator
-    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.core.exceptions import ValidationError
     from django.db import transaction
 
     from .models import PlatformEvent
     from .transparency import platform_event_append
 
-    if not (
-        actor
-        and actor.is_active
-        and actor.is_staff
-        and actor.has_perm("tenants.change_user")
-    ):
-        raise PermissionDenied(_("Only platform operators may do this."))
+    access_operator(actor, "tenants.change_user")
     if actor.pk == user.pk:
         raise ValidationError(
             _("Another operator must reset your own two-step sign-in.")

@@ -77,3 +77,28 @@ class TenantStatusMiddleware:
             response["Retry-After"] = "86400"
             return response
         return self.get_response(request)
+
+
+class HostedAppGateMiddleware:
+    """A hosted app's pages exist in a tenant only where it is switched on
+    (tenants/hosted.py): under its path prefixes anywhere else the answer is
+    404 — the catalog's `hosted_app_off` hook makes it a page that explains
+    the app and offers to adopt it; without one, the plain 404 page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import Http404
+
+        from . import hooks, hosted
+
+        tenant = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_platform:
+            app = hosted.app_for_path(request.path)
+            if app is not None and app.key not in hosted.enabled_for_request(request):
+                for response in hooks.run("hosted_app_off", request, app):
+                    if response is not None:
+                        return response
+                raise Http404(app.key)
+        return self.get_response(request)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils import timezone
@@ -280,8 +279,8 @@ class Membership(models.Model):
         Tenant, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
-    # Roles in Sabilulungan (grants.roles.GrantRole); a member may hold several.
-    grant_roles = ArrayField(models.CharField(max_length=30), default=list, blank=True)
+    # A hosted app's own roles live in that app's tables in the tenant schema
+    # (tenants/hosted.py, HostedRoles), not here.
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
 
     class Meta:

@@ -74,10 +74,15 @@ def pending_invitations(tenant: Tenant) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
-def dashboard_checklist(tenant: Tenant, *, catalog_url: str) -> list[dict]:
-    """The getting-started list on a new tenant's dashboard, derived from its state."""
+def dashboard_checklist(request) -> list[dict]:
+    """The getting-started list on a tenant's dashboard, derived from its state:
+    the kernel's steps, the platform services' (tenants/hooks.py, e.g. the
+    catalog's "adopt an app") and those of the hosted apps switched on."""
     from django.utils.translation import gettext as _
 
+    from . import hooks, hosted
+
+    tenant = request.tenant
     counts = Tenant.objects.filter(pk=tenant.pk).aggregate(
         members=Count("memberships", distinct=True),
         invited=Count(
@@ -85,33 +90,53 @@ def dashboard_checklist(tenant: Tenant, *, catalog_url: str) -> list[dict]:
             filter=Q(invitations__status=Invitation.Status.PENDING),
             distinct=True,
         ),
-        # Any request or adoption in progress (catalog.Adoption) counts as a start.
-        adoptions=Count(
-            "adoptions",
-            filter=Q(adoptions__status__in=["requested", "approved", "active"]),
-            distinct=True,
-        ),
     )
-    return [
+    steps = [
         {
             "key": "invite",
             "label": _("Invite your staff"),
             "done": counts["members"] > 1 or counts["invited"] > 0,
             "url": "/dashboard/members/invite/",
-        },
-        {
-            "key": "adopt",
-            "label": _("Adopt an app from the catalog"),
-            "done": counts["adoptions"] > 0,
-            "url": catalog_url,
-        },
+        }
+    ]
+    for contributed in hooks.run("setup_steps", request):
+        steps.extend(_step_dict(step) for step in contributed)
+    for app in hosted.enabled_apps(request):
+        if app.setup_steps is not None:
+            steps.extend(_step_dict(step) for step in app.setup_steps(request))
+    steps.append(
         {
             "key": "profile",
             "label": _("Complete the organisation's profile"),
             "done": not tenant.profile_missing,
             "url": "/dashboard/profile/",
-        },
-    ]
+        }
+    )
+    return steps
+
+
+def _step_dict(step) -> dict:
+    return {"key": step.key, "label": step.label, "done": step.done, "url": step.url}
+
+
+def hosted_tiles(request) -> list[dict]:
+    """The dashboard tiles and to-do items of the hosted apps switched on here."""
+    from . import hosted
+
+    rows = []
+    for app in hosted.enabled_apps(request):
+        if app.tiles is None:
+            continue
+        tiles = list(app.tiles(request))
+        if tiles:
+            rows.append(
+                {
+                    "app": app,
+                    "tiles": [t for t in tiles if not t.todo],
+                    "todos": [t for t in tiles if t.todo],
+                }
+            )
+    return rows
 
 
 # --- the verification desk (platform operators) ---------------------------------

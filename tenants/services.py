@@ -21,9 +21,13 @@ from django_tenants.utils import get_public_schema_name
 from core.storage import delete_files, tenant_files_delete
 from core.uploads import validate_pdf
 
-from . import register
+from . import hooks, hosted, register
 from . import schema as tenant_schema
-from .access import VERIFY_PERMISSION, access_operator
+from .access import (
+    VERIFY_PERMISSION,
+    access_operator,
+    access_tenant_admin,
+)
 from .hosts import platform_url, tenant_url
 from .models import (
     Domain,
@@ -190,9 +194,8 @@ def tenant_provision(
             Membership.objects.create(
                 user=actor, tenant=tenant, role=Membership.Role.ADMIN
             )
-            from billing.services import subscription_ensure
-
-            subscription_ensure(tenant=tenant)
+            # Billing's row for the tenant, and anything else that must exist with it.
+            hooks.run("tenant_provisioned", tenant)
     except IntegrityError as exc:
         # Two people racing for the same subdomain or region: the loser gets a form error.
         if Tenant.all_objects.filter(slug=slug).exists():
@@ -247,11 +250,8 @@ def _provision_domain(tenant: Tenant) -> Domain:
 # published, tenants/transparency.py).
 
 REASON_MAX = 500
-
-
-def _require_operator(actor: User, permission: str = "tenants.change_tenant") -> None:
-    """Platform operators with the Django permission for the action (superusers have all)."""
-    access_operator(actor, permission)
+CHANGE_PERMISSION = "tenants.change_tenant"
+DELETE_PERMISSION = "tenants.delete_tenant"
 
 
 def _locked_tenant(tenant: Tenant) -> Tenant:
@@ -453,7 +453,7 @@ def tenant_unverify(
 def tenant_disable(
     *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
 ) -> Tenant:
-    _require_operator(actor)
+    access_operator(actor, CHANGE_PERMISSION)
     if tenant.is_platform:
         raise ValidationError(_("The platform itself cannot be disabled."))
     reason = _public_reason(reason) or _("Suspended by the operators.")
@@ -470,7 +470,7 @@ def tenant_disable(
         tenant.save(
             update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
         )
-        _catalog_counts_changed(tenant)
+        _status_changed(tenant)
         platform_event_append(
             kind=PlatformEvent.Kind.TENANT_SUSPENDED,
             actor=actor,
@@ -482,17 +482,16 @@ def tenant_disable(
     return tenant
 
 
-def _catalog_counts_changed(tenant: Tenant) -> None:
-    """A suspended organisation no longer counts as a user of the apps it adopted."""
-    from catalog.services import adopters_recount
-
-    adopters_recount(adopter=tenant)
+def _status_changed(tenant: Tenant) -> None:
+    """Suspended or enabled again: the `tenant_status_changed` hooks run (the
+    catalog recounts who uses its apps: a suspended organisation does not)."""
+    hooks.run("tenant_status_changed", tenant)
 
 
 def tenant_enable(
     *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
 ) -> Tenant:
-    _require_operator(actor)
+    access_operator(actor, CHANGE_PERMISSION)
     reason = _public_reason(reason) or _("Enabled again by the operators.")
     with transaction.atomic():
         tenant = _locked_tenant(tenant)
@@ -507,7 +506,7 @@ def tenant_enable(
         tenant.save(
             update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
         )
-        _catalog_counts_changed(tenant)
+        _status_changed(tenant)
         platform_event_append(
             kind=PlatformEvent.Kind.TENANT_ENABLED,
             actor=actor,
@@ -530,7 +529,7 @@ def tenant_delete(
     name it stay intact and its slug can never be registered again (nobody can
     take over its address and impersonate it).
     """
-    _require_operator(actor, "tenants.delete_tenant")
+    access_operator(actor, DELETE_PERMISSION)
     if tenant.is_platform or tenant.schema_name == get_public_schema_name():
         raise ValidationError(_("The platform itself cannot be deleted."))
     if confirmation.strip() != tenant.slug:
@@ -547,9 +546,12 @@ def tenant_delete(
     with transaction.atomic():
         tenant = _locked_tenant(tenant)
         schema = tenant.schema_name
-        from catalog.services import tenant_catalog_purge
-
-        tenant_catalog_purge(tenant=tenant)
+        # The catalog purges the tenant's entries; hosted apps what they keep
+        # outside the schema that is about to go.
+        hooks.run("tenant_deleting", tenant)
+        for app in hosted.apps():
+            if app.on_tenant_delete is not None:
+                app.on_tenant_delete(tenant)
         letters = [
             name
             for name in VerificationRequest.objects.filter(tenant=tenant)
@@ -608,7 +610,7 @@ def verification_request_create(
             {"note": [_("Keep the note under %(n)d characters.") % {"n": NOTE_MAX}]}
         )
     # Who asks is checked before the file is read.
-    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    access_tenant_admin(actor, tenant)
     if letter is None:
         raise ValidationError(
             {"letter": [_("Attach the official letter (PDF) of your organisation.")]}
@@ -707,7 +709,7 @@ def profile_fields_for(tenant: Tenant) -> tuple[str, ...]:
 
 
 def tenant_profile_update(*, actor: User, tenant: Tenant, **fields) -> Tenant:
-    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    access_tenant_admin(actor, tenant)
     unknown = set(fields) - set(profile_fields_for(tenant))
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -791,7 +793,7 @@ def tenant_save(
 
 def tenant_set_mfa_required(*, actor: User, tenant: Tenant, required: bool) -> Tenant:
     """Whether the tenant's administrators and money roles sign in with a second factor."""
-    _require_role(actor, tenant, {Membership.Role.ADMIN})
+    access_tenant_admin(actor, tenant)
     tenant.mfa_required = bool(required)
     tenant.save(update_fields=["mfa_required"])
     logger.warning(
@@ -804,13 +806,6 @@ def tenant_set_mfa_required(*, actor: User, tenant: Tenant, required: bool) -> T
 
 
 # --- memberships ----------------------------------------------------------------
-
-
-def _require_role(actor: User, tenant: Tenant, roles: set[str]) -> Membership:
-    membership = Membership.objects.filter(user=actor, tenant=tenant).first()
-    if membership is None or membership.role not in roles:
-        raise PermissionDenied(_("You do not have permission to do this."))
-    return membership
 
 
 def _lock_admins(tenant: Tenant) -> list[Membership]:
@@ -830,7 +825,7 @@ def membership_change_role(
     with transaction.atomic():
         admins = _lock_admins(membership.tenant)
         # Checked after the lock: a concurrent demotion of the actor counts.
-        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+        access_tenant_admin(actor, membership.tenant)
         membership.refresh_from_db()
         if (
             membership.role == Membership.Role.ADMIN
@@ -863,31 +858,36 @@ def _revoke_invitations_sent_by(membership: Membership, *, revoked_by: User) -> 
     )
 
 
-def membership_set_grant_roles(
-    *, actor: User, membership: Membership, roles: list[str]
-) -> Membership:
-    """Which Sabilulungan steps a member may take (grants.roles.GrantRole)."""
-    from grants.roles import GrantRole
-
-    unknown = set(roles) - set(GrantRole.values)
+def membership_set_app_roles(
+    *, actor: User, membership: Membership, app_key: str, roles: list[str]
+) -> frozenset[str]:
+    """Which roles of a hosted app a member holds (stored in the app's own table
+    in the tenant's schema, tenants/hosted.py)."""
+    app = hosted.get(app_key)
+    if app is None or app.roles is None:
+        raise ValidationError(_("This app defines no roles."))
+    unknown = set(roles) - {value for value, _label in app.roles.choices()}
     if unknown:
-        raise ValidationError({"grant_roles": [_("Choose valid roles.")]})
+        raise ValidationError({"roles": [_("Choose valid roles.")]})
     with transaction.atomic():
-        _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+        access_tenant_admin(actor, membership.tenant)
+        membership.refresh_from_db()
         if membership.role == Membership.Role.VIEWER and roles:
             raise ValidationError(
-                _("Viewers cannot hold Sabilulungan roles; make them staff first.")
+                _("Viewers cannot hold %(app)s roles; make them staff first.")
+                % {"app": app.label}
             )
-        membership.grant_roles = sorted(set(roles))
-        membership.save(update_fields=["grant_roles"])
-    return membership
+        held = frozenset(roles)
+        with hosted.in_schema(membership.tenant):
+            app.roles.store(membership.user_id, held)
+    return held
 
 
 def membership_remove(*, actor: User, membership: Membership) -> None:
     with transaction.atomic():
         admins = _lock_admins(membership.tenant)
         if actor.pk != membership.user_id:
-            _require_role(actor, membership.tenant, {Membership.Role.ADMIN})
+            access_tenant_admin(actor, membership.tenant)
         membership = Membership.objects.filter(pk=membership.pk).first()
         if membership is None:
             return
@@ -898,6 +898,9 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
             )
         _revoke_invitations_sent_by(membership, revoked_by=actor)
         Membership.objects.filter(pk=membership.pk).delete()
+        # Roles in hosted apps go with the membership (they would come back
+        # with a later invitation otherwise).
+        hosted.roles_clear(membership.tenant, membership.user_id)
 
 
 # --- invitations -------------------------------------------------------------------
@@ -938,7 +941,7 @@ def invitation_create(
     if role not in Membership.Role.values:
         raise ValidationError({"role": [_("Choose a valid role.")]})
     with transaction.atomic():
-        _require_role(actor, tenant, {Membership.Role.ADMIN})
+        access_tenant_admin(actor, tenant)
         if Membership.objects.filter(tenant=tenant, user__email__iexact=email).exists():
             raise ValidationError(
                 {"email": [_("%(email)s is already a member.") % {"email": email}]}
@@ -1000,7 +1003,7 @@ def invitation_resend(
 ) -> Invitation:
     """Send a pending invitation again with a fresh validity period."""
     with transaction.atomic():
-        _require_role(actor, invitation.tenant, {Membership.Role.ADMIN})
+        access_tenant_admin(actor, invitation.tenant)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != Invitation.Status.PENDING:
             raise ValidationError(_("Only pending invitations can be sent again."))
@@ -1018,7 +1021,7 @@ def invitation_resend(
 
 def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     with transaction.atomic():
-        _require_role(actor, invitation.tenant, {Membership.Role.ADMIN})
+        access_tenant_admin(actor, invitation.tenant)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.status != Invitation.Status.PENDING:
             raise ValidationError(_("This invitation is no longer pending."))
@@ -1064,9 +1067,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
                 )
                 % {"email": invitation.email, "you": user.email}
             )
-        from billing.entitlements import check_seat_available
-
-        check_seat_available(invitation.tenant, user=user)
+        # The plan's seat limit (billing's hook).
+        hooks.run("seat_check", invitation.tenant, user=user)
         membership, created = Membership.objects.get_or_create(
             user=user, tenant=invitation.tenant, defaults={"role": invitation.role}
         )
@@ -1096,10 +1098,8 @@ def invitation_signup(*, invitation: Invitation, full_name: str, password: str) 
             raise ValidationError(problem)
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise exists
-        from billing.entitlements import check_seat_available
-
         # Before the account exists: a refusal leaves nothing behind.
-        check_seat_available(invitation.tenant)
+        hooks.run("seat_check", invitation.tenant, user=None)
         try:
             with transaction.atomic():
                 user = User.objects.create_user(

@@ -1,13 +1,13 @@
-from django.urls import include, path
+"""The kernel's own pages on a tenant host. config/urls_tenant.py mounts them
+with the platform services' and the hosted apps' URLconfs."""
 
-from grants import urls as grants_urls
-from grants import urls_open_data as grants_open_data
+from django.urls import path
 
 from . import views_chains
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
-# only; tests/tenants/test_isolation.py walks this list to prove it.
+# only; tests/tenants/test_isolation.py walks the composed URLconf to prove it.
 urlpatterns = [
     path("", views.home, name="tenant_home"),
     path("auth/handoff/", views.handoff, name="tenant_handoff"),
@@ -24,9 +24,9 @@ urlpatterns = [
         name="tenant_member_role",
     ),
     path(
-        "dashboard/members/<id:membership_id>/grant-roles/",
-        views.member_grant_roles,
-        name="tenant_member_grant_roles",
+        "dashboard/members/<id:membership_id>/roles/<slug:app_key>/",
+        views.member_app_roles,
+        name="tenant_member_app_roles",
     ),
     path(
         "dashboard/members/<id:membership_id>/remove/",
@@ -43,16 +43,12 @@ urlpatterns = [
         views.invitation_revoke,
         name="tenant_invitation_revoke",
     ),
-    path("", include("catalog.urls_tenant")),
-    path("billing/", include("billing.urls_tenant")),
-    path("grants/", include("grants.urls")),
     path("verify/", views_chains.chain_verify_page, name="chain_verify"),
     path(
         "verify/<slug:key>/head.json",
         views_chains.chain_head_download,
         name="chain_head_download",
     ),
-    path("open-data/", include("grants.urls_open_data")),
 ]
 
 PUBLIC_TENANT_ROUTES = frozenset(
@@ -63,6 +59,4 @@ PUBLIC_TENANT_ROUTES = frozenset(
         "chain_verify",
         "chain_head_download",
     }
-    | grants_urls.PUBLIC_ROUTES
-    | grants_open_data.PUBLIC_ROUTES
 )

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from core.pagecache import public_page
 
-from . import selectors, services
+from . import hooks, hosted, selectors, services
 from .access import (
     MANAGE_ROLES,
     access_invitation,
@@ -88,18 +89,18 @@ def handoff(request):
 
 @member_required()
 def dashboard(request):
-    from catalog.selectors import apps_in_use
-
+    """The member's dashboard: the kernel's own boxes, then what the platform
+    services (tenants/hooks.py) and the hosted apps switched on here
+    (tenants/hosted.py) add."""
     tenant = request.tenant
     return render(
         request,
         "tenants/dashboard.html",
         {
             "tenant": tenant,
-            "checklist": selectors.dashboard_checklist(
-                tenant, catalog_url=platform_url("/catalog/", request)
-            ),
-            "apps_in_use": apps_in_use(tenant),
+            "checklist": selectors.dashboard_checklist(request),
+            "panels": [panel for panel in hooks.run("dashboard_panel", request) if panel],
+            "tiles": selectors.hosted_tiles(request),
             "welcome": request.GET.get("welcome") == "1",
             "member_count": selectors.tenant_members(tenant).count(),
             "verification_pending": selectors.verification_pending(tenant),
@@ -199,28 +200,35 @@ def security(request):
 )
 def members(request):
     tenant = request.tenant
-    from catalog.middleware import enabled_modules
-    from grants.roles import GrantRole
-
     can_manage = request.membership.role in MANAGE_ROLES
     can_see_invitations = request.membership.role in {
         Membership.Role.ADMIN,
         Membership.Role.AUDITOR,
     }
+    members = list(selectors.tenant_members(tenant))
+    # The roles each hosted app switched on here defines, and who holds them.
+    role_apps = [app for app in hosted.enabled_apps(request) if app.roles is not None]
+    if can_manage and role_apps:
+        held = hosted.roles_held(tenant, [m.user_id for m in members])
+        for member in members:
+            member.app_roles = [
+                {
+                    "app": app,
+                    "choices": app.roles.choices(),
+                    "held": held[app.key].get(member.user_id, frozenset()),
+                }
+                for app in role_apps
+            ]
     return render(
         request,
         "tenants/members.html",
         {
-            "members": selectors.tenant_members(tenant),
+            "members": members,
             "invitations": selectors.pending_invitations(tenant)
             if can_see_invitations
             else None,
             "can_manage": can_manage,
             "role_choices": Membership.Role.choices,
-            # Sabilulungan's roles, where the tenant uses it.
-            "grant_roles": GrantRole.choices
-            if "grants" in enabled_modules(request)
-            else None,
         },
     )
 
@@ -283,21 +291,26 @@ def member_role(request, membership_id):
 
 @member_required(roles=MANAGE_ROLES)
 @require_POST
-def member_grant_roles(request, membership_id):
+def member_app_roles(request, membership_id, app_key):
+    """An administrator sets which roles of a hosted app a member holds."""
     membership = access_membership(request, membership_id)
+    app = hosted.get(app_key)
+    if app is None or app.key not in hosted.enabled_for_request(request):
+        raise Http404(_("This organisation does not use that app."))
     try:
-        services.membership_set_grant_roles(
+        services.membership_set_app_roles(
             actor=request.user,
             membership=membership,
-            roles=[r[:30] for r in request.POST.getlist("grant_roles")][:20],
+            app_key=app.key,
+            roles=[r[:30] for r in request.POST.getlist("roles")][:20],
         )
     except ValidationError as exc:
         _form_errors_to_messages(request, exc)
     else:
         messages.success(
             request,
-            _("The Sabilulungan roles of %(who)s were saved.")
-            % {"who": membership.user},
+            _("The %(app)s roles of %(who)s were saved.")
+            % {"app": app.label, "who": membership.user},
         )
     return redirect("tenant_members")
 
@@ -407,9 +420,7 @@ def invitation_accept(request, token):
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:
-            from billing.entitlements import is_plan_limit
-
-            if not is_plan_limit(exc):
+            if not hooks.is_limit(exc):
                 context["problem"] = " ".join(exc.messages)
                 return render(
                     request, "tenants/invitation_accept.html", context, status=410

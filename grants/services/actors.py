@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from tenants.models import Membership, Tenant, User
 
-from ..roles import GrantRole
+from ..access import access_program_management
+from ..roles import roles_of
 
 
 @dataclass(frozen=True)
@@ -37,23 +38,9 @@ def actor_in(tenant: Tenant, user: User) -> Actor:
     acting = membership.role in (Membership.Role.ADMIN, Membership.Role.STAFF)
     return Actor(
         user=user,
-        roles=frozenset(membership.grant_roles) if acting else frozenset(),
+        roles=roles_of(user.pk) if acting else frozenset(),
         is_admin=membership.role == Membership.Role.ADMIN,
     )
-
-
-def _require_role(actor: Actor, role: str) -> None:
-    if role not in actor.roles:
-        raise PermissionDenied(
-            _("This step needs the role “%(role)s”.") % {"role": GrantRole(role).label}
-        )
-
-
-def _require_program_manager(actor: Actor) -> None:
-    if not (actor.is_admin or GrantRole.PROGRAM_MANAGER in actor.roles):
-        raise PermissionDenied(
-            _("Only program managers and administrators may do this.")
-        )
 
 
 def _stripped(fields: dict) -> dict:
@@ -74,6 +61,4 @@ def _refuse_nul(**values: str) -> None:
 
 def program_manager_check(*, tenant: Tenant, actor_user: User) -> Actor:
     """The actor, when they may manage Sabilulungan's programs and public pages."""
-    actor = actor_in(tenant, actor_user)
-    _require_program_manager(actor)
-    return actor
+    return access_program_management(actor_in(tenant, actor_user))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tenants.models import Membership, Tenant, User
 
 from .. import audit
+from ..access import access_step
 from ..models import (
     Applicant,
     AuditEvent,
@@ -28,8 +29,8 @@ from ..models import (
     StageReview,
 )
 from ..places import home_region, place_fields
-from ..roles import GrantRole
-from .actors import Actor, _require_role, actor_in
+from ..roles import GrantRole, holders
+from .actors import Actor, actor_in
 from .recipients import pending_bank_change
 
 Status = Proposal.Status
@@ -577,7 +578,7 @@ def _notify(tenant: Tenant, proposal: Proposal, action: str) -> None:
             if next_role:
                 staff = list(
                     Membership.objects.filter(
-                        tenant=tenant, grant_roles__contains=[next_role]
+                        tenant=tenant, user_id__in=holders(next_role)
                     ).values_list("user__email", flat=True)
                 )
             subject = " ".join(
@@ -644,7 +645,7 @@ def document_upload(
         if proposal.applicant.user_id != actor_user.pk:
             raise PermissionDenied(_("Only the applicant uploads this document."))
     else:
-        _require_role(actor, who)
+        access_step(actor, who)
     if proposal.status not in statuses:
         raise ValidationError(_("This document cannot be uploaded at this step."))
     if (
@@ -701,7 +702,7 @@ def budget_lines_correct(
         )
         if proposal.status != Status.IN_REVIEW or proposal.stage is None:
             raise ValidationError(_("Budget lines are corrected during review only."))
-        _require_role(actor, proposal.stage.role)
+        access_step(actor, proposal.stage.role)
         lines = {line.pk: line for line in proposal.lines.all()}
         for line_id, (quantity, unit_cost) in corrections.items():
             line = lines.get(line_id)

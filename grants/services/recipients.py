@@ -22,7 +22,7 @@ from tenants.models import Membership, Tenant, User
 from .. import audit
 from ..models import Applicant, Proposal, RecipientAmendment
 from ..places import home_region, place_fields
-from ..roles import GrantRole
+from ..roles import GrantRole, holders
 from .actors import _refuse_nul, actor_in
 
 IDENTITY_FIELDS = ("name", "registration_number", "nik")
@@ -142,7 +142,7 @@ def _notify_confirmers(proposal: Proposal, *, requested_by: int) -> None:
     recipients = sorted(
         set(
             members.filter(
-                Q(grant_roles__overlap=sorted(CONFIRMING_ROLES))
+                Q(user_id__in=holders(*sorted(CONFIRMING_ROLES)))
                 | Q(role=Membership.Role.ADMIN)
             ).values_list("user__email", flat=True)
         )

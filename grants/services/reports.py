@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from tenants.models import Membership, Tenant, User
 
 from ..models import CitizenReport, Proposal
-from ..roles import GrantRole
+from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
 
 # Tracking codes: no 0/O or 1/I, so a code read out over the phone survives.
@@ -193,7 +193,7 @@ def _report_recipients(tenant: Tenant, proposal: Proposal) -> list[str]:
     role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
     members = Membership.objects.filter(tenant=tenant)
     emails = list(
-        members.filter(grant_roles__contains=[role]).values_list(
+        members.filter(user_id__in=holders(role)).values_list(
             "user__email", flat=True
         )
     )

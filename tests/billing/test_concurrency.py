@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from billing import entitlements
-from catalog import hosted
+from catalog import selectors as catalog_selectors
 from catalog import services as catalog_services
 from catalog.models import Adoption
-from tenants import services
+from tenants import hosted, services
 from tenants.models import Invitation, Membership
 from tests.catalog.conftest import make_app
 from tests.factories import make_tenant, make_user
@@ -23,15 +23,19 @@ from tests.tenants.test_concurrency import run_together
 def slow_counts(monkeypatch):
     """Widen the window between counting and taking a place, so that without a
     lock both transactions would see one free."""
-    for name in ("seats_used", "hosted_adoptions_used"):
-        count = getattr(entitlements, name)
+    for module, name in (
+        (entitlements, "seats_used"),
+        # The catalog counts hosted places for billing's check (tenants/hooks.py).
+        (catalog_selectors, "hosted_adoptions_used"),
+    ):
+        count = getattr(module, name)
 
         def slow(*args, _count=count, **kwargs):
             used = _count(*args, **kwargs)
             time.sleep(0.3)
             return used
 
-        monkeypatch.setattr(entitlements, name, slow)
+        monkeypatch.setattr(module, name, slow)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,8 +69,11 @@ def test_two_acceptances_race_for_the_last_seat(stripe_fake, slow_counts):
 def test_two_requests_race_for_the_last_hosted_app(
     stripe_fake, slow_counts, monkeypatch
 ):
-    module = hosted.HostedModule(
-        key="modul-uji", label="Modul uji", url_prefixes=("/modul-uji/",), menu_path="/"
+    module = hosted.HostedApp(
+        key="modul-uji",
+        label="Modul uji",
+        urls=(("modul-uji/", "tests.hostedapp_fixture.urls"),),
+        menu_path="/",
     )
     monkeypatch.setitem(hosted._REGISTRY, module.key, module)
     publisher = make_tenant("kuningan", kind="kabupaten", region_code="32.08")

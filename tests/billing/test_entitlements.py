@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from billing import entitlements
 from billing.models import Subscription
-from catalog import hosted
 from catalog.models import Adoption
+from tenants import hosted
 from tenants.models import Invitation, Membership, User
 from tenants.services import invitation_token
 from tests.catalog.conftest import make_active_adoption, make_agreement, make_app
@@ -50,10 +50,10 @@ PAID = {"plan": "unlimited", "status": "active", "stripe_subscription_id": "sub_
 @pytest.fixture
 def second_hosted_module(monkeypatch):
     """A second hosted module, so a second hosted app can exist in the catalog."""
-    module = hosted.HostedModule(
+    module = hosted.HostedApp(
         key="modul-uji",
         label="Modul uji",
-        url_prefixes=("/modul-uji/",),
+        urls=(("modul-uji/", "tests.hostedapp_fixture.urls"),),
         menu_path="/modul-uji/",
     )
     monkeypatch.setitem(hosted._REGISTRY, module.key, module)

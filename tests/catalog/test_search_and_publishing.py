@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -427,7 +428,7 @@ def test_operator_hides_an_entry_in_the_admin(catalog):
     weak = make_user("lemah@bagipakai.test", is_staff=True)
     from catalog import services
 
-    with pytest.raises(Exception, match="Only platform operators"):
+    with pytest.raises(PermissionDenied, match="Only platform operators"):
         services.app_set_hidden(actor=weak, app=app, hidden=False)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from grants import places, services
 from grants.models import ProposalDocument
 from grants.roles import GrantRole
-from tenants.models import Membership
+from tenants import hosted
 from tests.factories import make_user
 
 _n = itertools.count(1)
@@ -28,20 +28,25 @@ def in_bandung(bandung):
     connection.set_schema_to_public()
 
 
+def give_roles(user, tenant, *roles: str) -> None:
+    """Replace the user's Sabilulungan roles in `tenant` (grants.MemberRole, in
+    the tenant's schema), as the members page does."""
+    with hosted.in_schema(tenant):
+        hosted.get("grants").roles.store(user.pk, frozenset(roles))
+
+
 def official(tenant, role: str, email: str | None = None):
     user = make_user(
         email or f"{role}{next(_n)}@bandung.test", tenant=tenant, role="staff"
     )
-    Membership.objects.filter(user=user, tenant=tenant).update(grant_roles=[role])
+    give_roles(user, tenant, role)
     return user
 
 
 @pytest.fixture
 def officials(in_bandung, bandung_admin):
     people = {role: official(in_bandung, role) for role in GrantRole.values}
-    Membership.objects.filter(user=bandung_admin, tenant=in_bandung).update(
-        grant_roles=[GrantRole.PROGRAM_MANAGER]
-    )
+    give_roles(bandung_admin, in_bandung, GrantRole.PROGRAM_MANAGER)
     people["admin"] = bandung_admin
     return people
 

@@ -14,6 +14,7 @@ from grants.models import AuditEvent
 from tests.conftest import host_client
 from tests.dbadmin import triggers_disabled
 from tests.grants.conftest import (
+    give_roles,
     make_applicant,
     make_program,
     make_proposal,
@@ -37,12 +38,11 @@ def _approvable(tenant, people, program, count, amount):
 @pytest.fixture
 def city(django_db_blocker):
     """A tenant of its own for transactional tests (they commit for real)."""
-    from tenants.models import Membership
     from tests.factories import make_tenant
 
     admin = make_user_committed("admin@cirebon.test")
     tenant = make_tenant("cirebon", kind="kota", region_code="32.74", admin=admin)
-    Membership.objects.filter(user=admin).update(grant_roles=["program_manager"])
+    give_roles(admin, tenant, "program_manager")
     with tenant_context(tenant):
         people = {
             role: official(tenant, role)

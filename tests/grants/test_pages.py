@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import TestCase
+from django_tenants.utils import tenant_context
 
-from grants.models import Applicant, Proposal, ProposalDocument
+from grants.models import Applicant, MemberRole, Proposal, ProposalDocument
 from tests.conftest import host_client
 from tests.factories import make_user
 from tests.grants.conftest import PDF, make_program
@@ -304,15 +305,66 @@ def test_admin_assigns_grant_roles(module_on, bandung_admin):
     membership = Membership.objects.get(user=staff, tenant=module_on)
     client = host_client("bandung.localhost", bandung_admin)
     assert "Sabilulungan roles" in client.get("/dashboard/members/").content.decode()
-    client.post(
-        f"/dashboard/members/{membership.pk}/grant-roles/",
-        {"grant_roles": ["opd", "tapd", "raja"]},
+    url = f"/dashboard/members/{membership.pk}/roles/grants/"
+    client.post(url, {"roles": ["opd", "tapd", "raja"]})
+    assert held(staff) == set()  # an unknown role refuses the whole change
+    client.post(url, {"roles": ["opd", "tapd"]})
+    assert held(staff) == {"opd", "tapd"}
+    # Kept in Sabilulungan's own table in Bandung's schema, not on the membership.
+    with tenant_context(module_on):
+        assert set(
+            MemberRole.objects.filter(user_id=staff.pk).values_list("role", flat=True)
+        ) == {"opd", "tapd"}
+    client.post(url, {"roles": ["treasurer"]})
+    assert held(staff) == {"treasurer"}
+    # A member who leaves takes no roles into a later membership.
+    client.post(f"/dashboard/members/{membership.pk}/remove/")
+    assert held(staff) == set()
+
+
+def held(user) -> set[str]:
+    from tenants import hosted
+    from tenants.models import Tenant
+
+    bandung = Tenant.objects.get(slug="bandung")
+    return set(hosted.roles_held(bandung, [user.pk])["grants"].get(user.pk, ()))
+
+
+def test_roles_of_an_app_not_in_use_cannot_be_set(tangerang, tangerang_admin):
+    staff = make_user("baru@tangerang.test", tenant=tangerang, role="staff")
+    from tenants.models import Membership
+
+    membership = Membership.objects.get(user=staff, tenant=tangerang)
+    client = host_client("tangerang.localhost", tangerang_admin)
+    assert "Sabilulungan roles" not in client.get("/dashboard/members/").content.decode()
+    response = client.post(
+        f"/dashboard/members/{membership.pk}/roles/grants/", {"roles": ["opd"]}
     )
-    membership.refresh_from_db()
-    assert membership.grant_roles == []  # an unknown role refuses the whole change
-    client.post(
-        f"/dashboard/members/{membership.pk}/grant-roles/",
-        {"grant_roles": ["opd", "tapd"]},
+    assert response.status_code == 404
+
+
+def test_dashboard_shows_sabilulungan_tiles_and_the_officials_to_do(
+    module_on, officials, django_assert_max_num_queries
+):
+    from grants.models import Proposal
+    from tests.grants.conftest import make_applicant, make_proposal
+
+    program = make_program(module_on, officials["admin"])
+    proposal = make_proposal(program, make_applicant(), tenant=module_on)
+    proposal = Proposal.objects.select_related("stage").get(pk=proposal.pk)
+    assert proposal.status == Proposal.Status.IN_REVIEW and proposal.stage
+    acting = officials[proposal.stage.role]
+    client = host_client("bandung.localhost", acting)
+    with django_assert_max_num_queries(40):
+        html = client.get("/dashboard/").content.decode()
+    assert "Open programs" in html
+    assert "Proposals waiting for your step" in html
+    assert '<span class="badge">1</span>' in html
+    # Someone whose roles the proposal does not wait for has nothing to do.
+    other = next(
+        user
+        for role, user in officials.items()
+        if role not in ("admin", proposal.stage.role, "program_manager")
     )
-    membership.refresh_from_db()
-    assert membership.grant_roles == ["opd", "tapd"]
+    html = host_client("bandung.localhost", other).get("/dashboard/").content.decode()
+    assert "Open programs" in html and '<span class="badge">1</span>' not in html

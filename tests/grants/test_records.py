@@ -22,12 +22,12 @@ from grants.models import (
     RecipientAmendment,
 )
 from grants.roles import GrantRole
-from tenants.models import Membership
 from tests.conftest import host_client
 from tests.dbadmin import triggers_disabled
 from tests.grants.conftest import (
     PDF,
     checklist_for,
+    give_roles,
     make_applicant,
     make_program,
     make_proposal,
@@ -45,7 +45,7 @@ HOST = "bandung.localhost"
 
 
 def _roles(user, tenant, *roles):
-    Membership.objects.filter(user=user, tenant=tenant).update(grant_roles=list(roles))
+    give_roles(user, tenant, *roles)
 
 
 def _approved(tenant, people, program, applicant_user, amount=10_000_000):

@@ -18,7 +18,13 @@ from grants.models import Announcement, AuditEvent, CitizenReport, Proposal, Reg
 from grants.roles import GrantRole
 from tests.conftest import assert_statements, host_client
 from tests.factories import make_user
-from tests.grants.conftest import checklist_for, make_applicant, make_program, today
+from tests.grants.conftest import (
+    checklist_for,
+    give_roles,
+    make_applicant,
+    make_program,
+    today,
+)
 from tests.grants.test_portal import (
     BANSOS_STAGES,
     approve,
@@ -716,14 +722,13 @@ def test_simultaneous_reports_from_one_sender_stop_at_the_limit():
     """Separate connections (as separate gunicorn workers would be) at one moment."""
     from django_tenants.utils import tenant_context
 
-    from tenants.models import Membership
     from tests.factories import make_tenant
     from tests.grants.conftest import make_proposal
     from tests.tenants.test_concurrency import run_together
 
     admin = make_user("admin@sumedang.test")
     tenant = make_tenant("sumedang", kind="kabupaten", region_code="32.11", admin=admin)
-    Membership.objects.filter(user=admin).update(grant_roles=["program_manager"])
+    give_roles(admin, tenant, "program_manager")
     with tenant_context(tenant):
         program = make_program(tenant, admin)
         proposals = [

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from config.urls_tenant import PUBLIC_TENANT_ROUTES
 from grants.urls import APPLICANT_ROUTES
 from tenants.models import Invitation, Membership, Tenant
-from tenants.urls_tenant import PUBLIC_TENANT_ROUTES
 from tests.conftest import host_client
 from tests.factories import make_user
+from tests.grants.conftest import give_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -60,14 +61,20 @@ def tangerang_objects(tangerang, tangerang_admin):
         invited_by=tangerang_admin,
         expires_at="2099-01-01T00:00:00Z",
     )
-    # Tangerang publishes a hosted app (so its module pages exist) and another app
-    # that a third city adopted under an agreement.
+    # Tangerang publishes every registered hosted app (so all their pages exist,
+    # the test-only one of tests/hostedapp_fixture too) and another app that a
+    # third city adopted under an agreement.
+    from tenants import hosted
     from tests.catalog.conftest import make_active_adoption, make_app
     from tests.factories import make_tenant
 
-    make_app(
-        tangerang, slug="modul-hibah", delivery_mode="hosted", hosted_module="grants"
-    )
+    for app in hosted.apps():
+        make_app(
+            tangerang,
+            slug=f"modul-{app.key}",
+            delivery_mode="hosted",
+            hosted_module=app.key,
+        )
     eoffice = make_app(tangerang, slug="e-office", name="E-office")
     garut = make_tenant("garut", kind="kabupaten", region_code="32.05")
     adoption = make_active_adoption(eoffice, garut)
@@ -76,6 +83,7 @@ def tangerang_objects(tangerang, tangerang_admin):
     return {
         **grants,
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
+        "app_key": "grants",
         "invitation_id": invitation.pk,
         "adoption_id": adoption.pk,
         "agreement_id": adoption.agreement_id,
@@ -92,9 +100,7 @@ def _tangerang_grants(tangerang, admin):
 
     connection.set_tenant(tangerang)
     try:
-        Membership.objects.filter(user=admin, tenant=tangerang).update(
-            grant_roles=["program_manager"]
-        )
+        give_roles(admin, tangerang, "program_manager")
         program = make_program(tangerang, admin)
         applicant = make_applicant("Warga Tangerang", kind="individual")
         proposal = make_proposal(program, applicant, tenant=tangerang)
@@ -153,7 +159,7 @@ def test_route_list_covers_the_member_pages():
         "tenant_members",
         "tenant_member_invite",
         "tenant_member_role",
-        "tenant_member_grant_roles",
+        "tenant_member_app_roles",
         "catalog_apps",
         "catalog_adoption_action",
         "catalog_agreement_document",
@@ -258,7 +264,12 @@ def test_bandung_member_gets_403_on_every_tangerang_member_page(
     from catalog.models import Adoption, CatalogApp
 
     assert Adoption.objects.get(pk=tangerang_objects["adoption_id"]).status == "active"
-    assert CatalogApp.objects.filter(publisher__slug="tangerang").count() == 2
+    from tenants import hosted
+
+    # One entry per hosted app, and E-office.
+    assert CatalogApp.objects.filter(publisher__slug="tangerang").count() == (
+        len(hosted.apps()) + 1
+    )
     assert Membership.objects.get(pk=tangerang_objects["membership_id"]).role == "staff"
     assert (
         Invitation.objects.get(pk=tangerang_objects["invitation_id"]).status

@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from tenants.mfa import demo_enrol, mfa_required, mfa_reset
-from tenants.models import Membership, PlatformEvent
+from tenants.models import PlatformEvent
 from tests.conftest import BANDUNG_HOST, PLATFORM_HOST
 from tests.factories import make_user
+from tests.grants.conftest import give_roles
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "Kata-Sandi-Kuat-2026!"
@@ -133,11 +134,11 @@ def test_the_tenant_setting_switches_it_off(verified_bandung):
 
 def test_money_roles_need_it_and_other_staff_do_not(verified_bandung):
     treasurer = make_user("bendahara@bandung.test", tenant=verified_bandung)
-    Membership.objects.filter(user=treasurer).update(grant_roles=["treasurer"])
+    give_roles(treasurer, verified_bandung, "treasurer")
     head = make_user("kepala@bandung.test", tenant=verified_bandung)
-    Membership.objects.filter(user=head).update(grant_roles=["kepala_daerah", "opd"])
+    give_roles(head, verified_bandung, "kepala_daerah", "opd")
     clerk = make_user("tu@bandung.test", tenant=verified_bandung)
-    Membership.objects.filter(user=clerk).update(grant_roles=["tata_usaha", "opd"])
+    give_roles(clerk, verified_bandung, "tata_usaha", "opd")
     outsider = make_user("warga@example.test")
     assert mfa_required(treasurer, verified_bandung)
     assert mfa_required(head, verified_bandung)

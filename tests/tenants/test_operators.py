@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from tenants import services
@@ -153,7 +154,7 @@ def test_bulk_delete_action_is_not_offered(operator_client):
 
 
 def test_platform_itself_cannot_be_deleted(operator, platform):
-    with pytest.raises(Exception, match="cannot be deleted"):
+    with pytest.raises(ValidationError, match="cannot be deleted"):
         services.tenant_delete(actor=operator, tenant=platform, confirmation="platform")
     assert schema_exists("public")
 

@@ -1,4 +1,10 @@
-"""Create the demo tenants and accounts. Safe to run any number of times."""
+"""Create the demo tenants and accounts, then every plugged-in app's demo data.
+
+The kernel seeds what it owns (tenants, users, memberships); the platform
+services' `demo` hooks (tenants/hooks.py: the catalog, its adoptions) and then
+each hosted app's `seed_demo` (tenants/hosted.py) add theirs. Safe to run any
+number of times.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from tenants import demo, services
+from tenants import demo, hooks, hosted, services
 from tenants.models import Membership, Tenant, User
 
 
@@ -68,30 +74,22 @@ class Command(BaseCommand):
                 if not tenant.is_verified:
                     services.tenant_verify(actor=operator, tenant=tenant)
 
-        from catalog.demo import seed_catalog
-        from grants.demo import seed_grants
-
-        catalog = seed_catalog(operator=operator)
-        proposals = 0
+        context = hosted.DemoContext(
+            operator=operator, password_hash=password_hash, stdout=self.stdout
+        )
+        summary = [f"{len(demo.ALL_TENANTS)} tenants ({created} new)"]
         # Demo steps would print a hundred notification e-mails: keep them in memory.
         with override_settings(
             EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
         ):
-            for spec in (demo.BANDUNG, demo.TANGERANG):
-                tenant = Tenant.objects.get(slug=spec.slug)
-                proposals += seed_grants(
-                    tenant=tenant,
-                    admin=User.objects.get(email=spec.admin_email),
-                    staff=User.objects.get(email=spec.staff_email),
-                    password_hash=password_hash,
-                )
+            summary += hooks.run("demo", context)
+            for app in hosted.apps():
+                if app.seed_demo is not None:
+                    summary.append(app.seed_demo(context))
+                    connection.set_schema_to_public()
         connection.set_schema_to_public()
         self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo ready: {len(demo.ALL_TENANTS)} tenants ({created} new), "
-                f"{catalog['apps']} catalog apps, {catalog['adoptions']} active adoptions, "
-                f"{proposals} new Sabilulungan proposals."
-            )
+            self.style.SUCCESS("Demo ready: " + ", ".join(filter(None, summary)) + ".")
         )
         self.stdout.write(
             "Demo accounts (password for all: "
@@ -99,12 +97,12 @@ class Command(BaseCommand):
             f"  platform operator  {demo.OPERATOR_EMAIL}  (verification desk at /operator/verification/, Django admin at /admin/)\n"
             f"  Kota Bandung       {demo.BANDUNG.admin_email} / {demo.BANDUNG.staff_email}\n"
             f"  Kota Tangerang     {demo.TANGERANG.admin_email} / {demo.TANGERANG.staff_email}\n"
-            "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test\n"
-            "  Sabilulungan (Bandung, Tangerang): one person per role, "
-            "tu@ (Tata Usaha), kepala@ (approval), timpertimbangan@, opd@, tapd@, "
-            "bendahara@ (treasurer) at SLUG.bagipakai.test; admin@ is the program "
-            "manager; applicants pemohon1..12@SLUG.warga.test, warga1..4@SLUG.warga.test"
+            "  every other tenant admin@SLUG.bagipakai.test / staf@SLUG.bagipakai.test"
         )
+        for app in hosted.apps():
+            accounts = app.extra.get("demo_accounts")
+            if accounts:
+                self.stdout.write(f"  {app.label}: {accounts}")
         enrolled = self._enrol_second_factor(operator)
         self.stdout.write(
             f"Two-step sign-in: {len(enrolled)} demo accounts (the operator, the "
@@ -135,6 +133,7 @@ class Command(BaseCommand):
         for membership in memberships:
             if membership.user.email not in enrolled and holds_power(membership):
                 enrolled[membership.user.email] = demo_enrol(membership.user)
+        connection.set_schema_to_public()
         return enrolled
 
     @staticmethod

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from tenants.anchoring import chain_verify
-from tenants.chains import chain_get, chains
+from tenants.chains import chain_get, chain_keys_registered, chains
 from tenants.heads import head_parse
 from tenants.models import Tenant
 
@@ -23,8 +23,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--app",
-            default="grants",
-            help="which chain (registered in tenants/chains.py; default: grants)",
+            default=None,
+            help="which chain (registered in tenants/chains.py; default: the first "
+            "registered, Sabilulungan's)",
         )
         parser.add_argument(
             "--head", help="a saved head file (JSON with seq and hash)", default=None
@@ -39,10 +40,11 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=options["tenant"]).first()
         if tenant is None or tenant.is_platform:
             raise CommandError(f"no tenant {options['tenant']!r}")
-        chain = chain_get(options["app"])
+        key = options["app"] or next(iter(chain_keys_registered()), "")
+        chain = chain_get(key)
         if chain is None:
             known = ", ".join(c.key for c in chains())
-            raise CommandError(f"no chain {options['app']!r} (known: {known})")
+            raise CommandError(f"no chain {key!r} (known: {known})")
         saved = None
         if options["head"]:
             try:
