@@ -595,3 +595,12 @@ class AdoptionEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.from_status}→{self.to_status} by {self.actor_id}"
+
+
+# Repository links, checks, entry versions and fetched images (catalog/harvest.py).
+from .models_harvest import (  # noqa: E402, F401
+    CatalogAppVersion,
+    HarvestedImage,
+    HarvestRun,
+    RepositoryLink,
+)
