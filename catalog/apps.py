@@ -18,3 +18,10 @@ class CatalogConfig(AppConfig):
             func="catalog.services.adoption_end_lapsed",
             cron="15 1 * * *",
         )
+        # Hourly: queue a check of each approved repository link not checked
+        # for HARVEST_INTERVAL_HOURS (catalog/harvest.py), spread over the day.
+        periodic_register(
+            "catalog_harvest_due",
+            func="catalog.harvest.harvest_due",
+            cron="7 * * * *",
+        )

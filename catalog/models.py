@@ -203,12 +203,14 @@ class CatalogApp(models.Model):
 
     @property
     def screenshot_links(self) -> list[str]:
-        """Screenshots of the publiccode.yml given as web addresses (shown as links)."""
+        """Screenshots of the publiccode.yml given as web addresses and not fetched
+        from the repository (shown as links)."""
+        fetched = {image.source for image in self.harvested_screenshots}
         links = []
         for block in ((self.publiccode or {}).get("description") or {}).values():
             for item in (block or {}).get("screenshots") or []:
                 if isinstance(item, str) and item.startswith(("https://", "http://")):
-                    if item not in links:
+                    if item not in links and item not in fetched:
                         links.append(item)
         return links
 
@@ -217,6 +219,18 @@ class CatalogApp(models.Model):
         return (
             self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
         )
+
+    @property
+    def harvested_logo(self):
+        """The publiccode.yml logo as fetched from the repository (catalog/harvest.py)."""
+        for image in self.harvested_images.all():
+            if image.kind == "logo":
+                return image
+        return None
+
+    @property
+    def harvested_screenshots(self) -> list:
+        return [i for i in self.harvested_images.all() if i.kind == "screenshot"]
 
     @property
     def is_hosted(self) -> bool:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_harvest
 from . import views_platform as views
 
 urlpatterns = [
@@ -10,5 +11,10 @@ urlpatterns = [
         "catalog/<slug:slug>/screenshots/<id:screenshot_id>/",
         views.catalog_screenshot,
         name="catalog_screenshot",
+    ),
+    path(
+        "catalog/<slug:slug>/images/<id:image_id>/",
+        views_harvest.catalog_image,
+        name="catalog_harvested_image",
     ),
 ]
