@@ -140,6 +140,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self):
         sock = socket.create_connection((self._address, self.port), self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.pinned_socket = self.sock
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -149,6 +150,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
     def connect(self):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.pinned_socket = self.sock
 
 
 def _too_large(limit: int) -> FetchError:
@@ -221,6 +223,11 @@ def fetch(
             response = connection.getresponse()
             if response.status in REDIRECTS and response.getheader("Location"):
                 url = urljoin(url, response.getheader("Location").strip())
+                # A server never sends us to a local file, whatever the settings.
+                if urlsplit(url).scheme.lower() not in ("http", "https"):
+                    raise FetchError(
+                        "scheme", _("The server redirected to a refused address.")
+                    )
                 continue
             if response.status == 404:
                 raise FetchError(
@@ -240,7 +247,8 @@ def fetch(
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise _timed_out(seconds)
-                connection.sock.settimeout(remaining)
+                # http.client may drop its own reference once the answer is read.
+                connection.pinned_socket.settimeout(remaining)
                 chunk = response.read1(65536)
                 if not chunk:
                     break

@@ -130,7 +130,9 @@ class Repository:
         for name, content in files.items():
             target = self.path / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content.encode() if isinstance(content, str) else content)
+            target.write_bytes(
+                content.encode() if isinstance(content, str) else content
+            )
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
 
@@ -174,9 +176,7 @@ def admin(bandung):
 
 
 def linked(entry, admin, repository) -> RepositoryLink:
-    harvest.repository_link_set(
-        actor=admin, app=entry, repository_url=repository.url
-    )
+    harvest.repository_link_set(actor=admin, app=entry, repository_url=repository.url)
     link = harvest.repository_link_approve(actor=admin, app=entry)
     assert jobs_run_pending() == 1
     link.refresh_from_db()
@@ -231,9 +231,7 @@ def test_only_https_addresses_may_be_linked(entry, admin, settings):
         "",
     ):
         with pytest.raises(ValidationError) as refused:
-            harvest.repository_link_set(
-                actor=admin, app=entry, repository_url=address
-            )
+            harvest.repository_link_set(actor=admin, app=entry, repository_url=address)
         assert "repository_url" in refused.value.message_dict
     assert not RepositoryLink.objects.exists()
 
@@ -259,7 +257,9 @@ def test_first_check_fetches_logo_and_screenshots_and_lists_the_unreachable(
     html = page.content.decode()
     assert f"/catalog/{entry.slug}/images/{logo.pk}/" in html
     assert 'href="https://127.0.0.1:9/remote-shot.png"' in html
-    served = client.get(f"/catalog/{entry.slug}/images/{logo.pk}/", HTTP_HOST="localhost")
+    served = client.get(
+        f"/catalog/{entry.slug}/images/{logo.pk}/", HTTP_HOST="localhost"
+    )
     assert served.status_code == 200
     assert served["Content-Type"] == "image/png"
 
@@ -438,9 +438,7 @@ def test_the_publisher_links_approves_and_checks_from_the_manage_page(
     assert not RepositoryLink.objects.exists()
 
 
-def test_staff_and_other_tenants_cannot_touch_the_link(
-    entry, repository, tangerang
-):
+def test_staff_and_other_tenants_cannot_touch_the_link(entry, repository, tangerang):
     staff = make_user("staf2@bandung.test", tenant=entry.publisher, role="staff")
     client = host_client(BANDUNG_HOST, user=staff)
     response = client.post(
