@@ -598,7 +598,8 @@ def change_label(field: str) -> str:
         }
         if name in special:
             return special[name]
-        return str(CatalogApp._meta.get_field(name).verbose_name).capitalize()
+        label = str(CatalogApp._meta.get_field(name).verbose_name)
+        return label[:1].upper() + label[1:]
     parts = []
     previous = ""
     for piece in field.split("."):

@@ -316,7 +316,7 @@ def test_a_changed_file_becomes_a_new_version_with_its_diff_and_release(
     assert "1.1.0" in html
     client = host_client(BANDUNG_HOST, user=admin, language="id")
     page = client.get(f"/apps/published/{entry.slug}/")
-    assert "Deskripsi › Inggris › Deskripsi panjang" in page.content.decode()
+    assert "Deskripsi › Bahasa Inggris › Deskripsi panjang" in page.content.decode()
 
     # The same file again: nothing new.
     harvest.repository_check_request(actor=admin, app=entry)
