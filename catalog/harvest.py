@@ -294,7 +294,21 @@ def harvest_link(*, link_id: int, trigger: str = HarvestRun.Trigger.SCHEDULE):
         return None
     # Messages are kept in the platform's language (the worker has no visitor).
     with translation.override(settings.LANGUAGE_CODE):
-        run = harvest(link, trigger=trigger)
+        try:
+            run = harvest(link, trigger=trigger)
+        except Exception:
+            # A fault of ours, not of the repository: logged for the operators,
+            # and shown to the publisher so the entry is not silently stale.
+            logger.exception("checking the repository of %s failed", link.app.slug)
+            run = _failed(
+                link,
+                trigger,
+                Problem.ERROR,
+                _(
+                    "The check could not be completed because of an error on "
+                    "BagiPakai's side; it is tried again at the next check."
+                ),
+            )
     return run.outcome
 
 

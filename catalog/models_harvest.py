@@ -89,6 +89,7 @@ class HarvestRun(models.Model):
         INVALID = "invalid", _("publiccode.yml is not valid")
         REFUSED = "refused", _("Address refused")
         OTHER_REPOSITORY = "other", _("The file describes another repository")
+        ERROR = "error", _("The check could not be completed")
 
     class Trigger(models.TextChoices):
         SCHEDULE = "schedule", _("Scheduled")

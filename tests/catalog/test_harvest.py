@@ -454,3 +454,144 @@ def test_staff_and_other_tenants_cannot_touch_the_link(entry, repository, tanger
     )
     assert response.status_code == 404
     assert not RepositoryLink.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "host, url, expected",
+    [
+        (
+            "auto",
+            "https://github.com/bandung/laporan",
+            "https://raw.githubusercontent.com/bandung/laporan/HEAD/img/logo%20baru.png",
+        ),
+        (
+            "auto",
+            "https://github.com/bandung/laporan.git",
+            "https://raw.githubusercontent.com/bandung/laporan/HEAD/img/logo%20baru.png",
+        ),
+        (
+            "auto",
+            "https://gitlab.com/pemkot/dinas/laporan/-/tree/main",
+            "https://gitlab.com/pemkot/dinas/laporan/-/raw/HEAD/img/logo%20baru.png",
+        ),
+        (
+            "gitlab",
+            "https://git.bandung.go.id/diskominfo/laporan",
+            "https://git.bandung.go.id/diskominfo/laporan/-/raw/HEAD/img/logo%20baru.png",
+        ),
+        (
+            "auto",
+            "https://codeberg.org/bandung/laporan",
+            "https://codeberg.org/api/v1/repos/bandung/laporan/raw/img/logo%20baru.png",
+        ),
+        (
+            "gitea",
+            "https://forgejo.example.id/bandung/laporan",
+            "https://forgejo.example.id/api/v1/repos/bandung/laporan/raw/img/logo%20baru.png",
+        ),
+        (
+            "auto",
+            "https://bitbucket.org/bandung/laporan/src/main/",
+            "https://bitbucket.org/bandung/laporan/raw/HEAD/img/logo%20baru.png",
+        ),
+    ],
+)
+def test_raw_file_addresses_of_the_common_code_hosts(host, url, expected):
+    link = RepositoryLink(repository_url=url, host=host)
+    kind = harvest.host_of(link)
+    assert harvest.raw_url(kind, url, "img/logo baru.png") == expected
+
+
+def test_unknown_hosts_are_read_with_git_and_paths_stay_inside_the_repository():
+    link = RepositoryLink(repository_url="https://git.example.id/a/b", host="auto")
+    assert harvest.host_of(link) == RepositoryLink.Host.GIT
+    assert harvest.repository_path("img/./logo.png") == "img/logo.png"
+    for path in ("../secret", "/etc/passwd", "img/../../x", "", ".", "a\\b"):
+        assert harvest.repository_path(path) is None
+
+
+def test_a_link_to_a_private_address_is_refused_by_the_job(entry, admin):
+    for host, address in (
+        ("gitlab", "https://127.0.0.1/diskominfo/laporan"),
+        ("git", "https://10.0.0.8/diskominfo/laporan.git"),
+        ("gitea", "https://169.254.169.254/latest/meta-data"),
+    ):
+        harvest.repository_link_set(
+            actor=admin, app=entry, repository_url=address, host=host
+        )
+        harvest.repository_link_approve(actor=admin, app=entry)
+        jobs_run_pending()
+        link = RepositoryLink.objects.get(app=entry)
+        assert link.last_run.outcome == HarvestRun.Outcome.FAILED, address
+        assert link.last_run.problem == HarvestRun.Problem.REFUSED, address
+
+
+def test_an_entry_made_in_the_catalog_gets_its_typed_fields_diffed(
+    bandung, admin, repository
+):
+    from tests.catalog.conftest import make_app
+
+    entry = make_app(
+        bandung,
+        name="Laporan Lama",
+        url=REPOSITORY,
+        short_description_id="Deskripsi lama.",
+    )
+    link = linked(entry, admin, repository)
+    assert link.last_run.outcome == HarvestRun.Outcome.UPDATED
+    version = CatalogAppVersion.objects.get(app=entry)
+    changed = {change["field"]: change for change in version.changes}
+    assert changed["@name"] == {
+        "field": "@name",
+        "old": "Laporan Lama",
+        "new": "Laporan Warga",
+    }
+    assert harvest.change_label("@short_description_id") == (
+        "Short description (Indonesian)"
+    )
+    assert version.release.version == "1.0.0"
+
+
+def test_remote_screenshots_are_fetched_through_the_safe_fetcher(
+    entry, admin, repository, settings
+):
+    """A screenshot on a (here: opened) web server is fetched and checked by content."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = png("green")
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            payload = body if self.path == "/shot.png" else b"<html>not an image"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.FETCH_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+        port = server.server_address[1]
+        text = publiccode().replace(
+            "https://127.0.0.1:9/remote-shot.png",
+            f"http://127.0.0.1:{port}/shot.png\n      - http://127.0.0.1:{port}/page",
+        )
+        repository.commit({"publiccode.yml": text})
+        link = linked(entry, admin, repository)
+    finally:
+        server.shutdown()
+        server.server_close()
+    sources = set(
+        entry.harvested_images.filter(kind="screenshot").values_list(
+            "source", flat=True
+        )
+    )
+    assert sources == {"img/screen.png", f"http://127.0.0.1:{port}/shot.png"}
+    problems = link.last_run.media_problems
+    assert [p["source"] for p in problems] == [f"http://127.0.0.1:{port}/page"]
+    assert "WebP" in problems[0]["message"]
