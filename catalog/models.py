@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -220,17 +221,19 @@ class CatalogApp(models.Model):
             self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
         )
 
+    @cached_property
+    def _harvested(self) -> list:
+        """Images fetched from the repository (catalog/harvest.py), read once."""
+        return list(self.harvested_images.all())
+
     @property
     def harvested_logo(self):
-        """The publiccode.yml logo as fetched from the repository (catalog/harvest.py)."""
-        for image in self.harvested_images.all():
-            if image.kind == "logo":
-                return image
-        return None
+        """The publiccode.yml logo as fetched from the repository."""
+        return next((i for i in self._harvested if i.kind == "logo"), None)
 
     @property
     def harvested_screenshots(self) -> list:
-        return [i for i in self.harvested_images.all() if i.kind == "screenshot"]
+        return [i for i in self._harvested if i.kind == "screenshot"]
 
     @property
     def is_hosted(self) -> bool:

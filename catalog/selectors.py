@@ -243,7 +243,6 @@ def app_detail(slug: str, *, with_adopters: bool = True) -> CatalogApp | None:
         "publisher__domains",
         Prefetch("releases", queryset=Release.objects.order_by("-released_on", "-pk")),
         "screenshots",
-        "harvested_images",
     ]
     if with_adopters:
         prefetches.append(

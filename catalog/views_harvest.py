@@ -74,8 +74,8 @@ def harvest_context(app, *, is_admin: bool) -> dict:
     return context
 
 
-@require_POST
 @member_required(roles=MANAGE_ROLES)
+@require_POST
 def repository(request, slug):
     """Link, approve, check now or unlink; errors shown on a page of their own."""
     app = access_own_app(request, slug)
