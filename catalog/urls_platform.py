@@ -13,6 +13,11 @@ urlpatterns = [
         name="catalog_screenshot",
     ),
     path(
+        "catalog/<slug:slug>/history/",
+        views_harvest.catalog_history,
+        name="catalog_history",
+    ),
+    path(
         "catalog/<slug:slug>/images/<id:image_id>/",
         views_harvest.catalog_image,
         name="catalog_harvested_image",

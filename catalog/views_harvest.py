@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
+from core.pagecache import public_page
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors
 
@@ -136,3 +137,18 @@ def catalog_image(request, slug, image_id):
     if image is None:
         raise Http404
     return _serve_image(image.image)
+
+
+@public_page
+def catalog_history(request, slug):
+    """The public history of a catalog entry: each version and what changed."""
+    app = selectors.visible_apps().filter(slug=slug).first()
+    if app is None:
+        raise Http404
+    versions = [
+        {"version": version, "rows": harvest.version_rows(version)}
+        for version in harvest.app_versions(app)[:50]
+    ]
+    return render(
+        request, "catalog/history.html", {"app": app, "entry_versions": versions}
+    )

@@ -246,6 +246,11 @@ PAGE_CACHE_IGNORED_TABLES = frozenset(
         "django_q_ormq",
         "django_q_task",
         "django_q_schedule",
+        # Repository checks (catalog/harvest.py): written at every check, shown
+        # only on publishers' own pages. What a check changes in the catalog
+        # (entries, versions, releases, images) still invalidates.
+        "catalog_harvestrun",
+        "catalog_repositorylink",
     }
 )
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only

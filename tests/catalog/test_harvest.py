@@ -318,6 +318,17 @@ def test_a_changed_file_becomes_a_new_version_with_its_diff_and_release(
     page = client.get(f"/apps/published/{entry.slug}/")
     assert "Deskripsi › Bahasa Inggris › Deskripsi panjang" in page.content.decode()
 
+    # The history is public on the platform, in the visitor's language.
+    public = host_client("localhost", language="id").get(
+        f"/catalog/{entry.slug}/history/"
+    )
+    assert public.status_code == 200
+    html = public.content.decode()
+    assert "Deskripsi › Bahasa Inggris › Deskripsi panjang" in html
+    assert "rilis baru 1.1.0" in html
+    detail = host_client("localhost").get(f"/catalog/{entry.slug}/")
+    assert f"/catalog/{entry.slug}/history/" in detail.content.decode()
+
     # The same file again: nothing new.
     harvest.repository_check_request(actor=admin, app=entry)
     jobs_run_pending()
