@@ -7,7 +7,14 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from .models import (
+    Adoption,
+    AdoptionEvent,
+    Agreement,
+    CatalogApp,
+    Release,
+    RepositoryLink,
+)
 
 
 class ReleaseInline(admin.TabularInline):
@@ -130,3 +137,14 @@ class AgreementAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "state"]
     search_fields = ["number", "title", "first_party__name", "second_party__name"]
     list_select_related = ["first_party", "second_party"]
+
+
+@admin.register(RepositoryLink)
+class RepositoryLinkAdmin(ReadOnlyAdmin):
+    """Which entries keep themselves up to date, and how their last check went."""
+
+    list_display = ["app", "repository_url", "host", "approved_at", "last_checked_at"]
+    list_filter = ["host", "last_run__outcome"]
+    search_fields = ["app__name", "repository_url"]
+    list_select_related = ["app", "last_run"]
+    exclude = ["proposed_by", "approved_by"]

@@ -40,3 +40,10 @@ class CatalogConfig(AppConfig):
         hooks.register("dashboard_panel", dashboard.apps_panel)
         hooks.register("demo", dashboard.seed_demo)
         hooks.register("hosted_app_off", middleware.module_not_enabled)
+        # Hourly: queue a check of each approved repository link not checked
+        # for HARVEST_INTERVAL_HOURS (catalog/harvest.py), spread over the day.
+        periodic_register(
+            "catalog_harvest_due",
+            func="catalog.harvest.harvest_due",
+            cron="7 * * * *",
+        )

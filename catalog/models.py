@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -228,12 +229,14 @@ class CatalogApp(models.Model):
 
     @property
     def screenshot_links(self) -> list[str]:
-        """Screenshots of the publiccode.yml given as web addresses (shown as links)."""
+        """Screenshots of the publiccode.yml given as web addresses and not fetched
+        from the repository (shown as links)."""
+        fetched = {image.source for image in self.harvested_screenshots}
         links = []
         for block in ((self.publiccode or {}).get("description") or {}).values():
             for item in (block or {}).get("screenshots") or []:
                 if isinstance(item, str) and item.startswith(("https://", "http://")):
-                    if item not in links:
+                    if item not in links and item not in fetched:
                         links.append(item)
         return links
 
@@ -242,6 +245,20 @@ class CatalogApp(models.Model):
         return (
             self.logo_url if self.logo_url.startswith(("https://", "http://")) else ""
         )
+
+    @cached_property
+    def _harvested(self) -> list:
+        """Images fetched from the repository (catalog/harvest.py), read once."""
+        return list(self.harvested_images.all())
+
+    @property
+    def harvested_logo(self):
+        """The publiccode.yml logo as fetched from the repository."""
+        return next((i for i in self._harvested if i.kind == "logo"), None)
+
+    @property
+    def harvested_screenshots(self) -> list:
+        return [i for i in self._harvested if i.kind == "screenshot"]
 
     @property
     def is_hosted(self) -> bool:
@@ -620,3 +637,12 @@ class AdoptionEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.from_status}→{self.to_status} by {self.actor_id}"
+
+
+# Repository links, checks, entry versions and fetched images (catalog/harvest.py).
+from .models_harvest import (  # noqa: E402, F401
+    CatalogAppVersion,
+    HarvestedImage,
+    HarvestRun,
+    RepositoryLink,
+)

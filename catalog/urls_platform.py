@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_harvest
 from . import views_platform as views
 
 urlpatterns = [
@@ -10,5 +11,15 @@ urlpatterns = [
         "catalog/<slug:slug>/screenshots/<id:screenshot_id>/",
         views.catalog_screenshot,
         name="catalog_screenshot",
+    ),
+    path(
+        "catalog/<slug:slug>/history/",
+        views_harvest.catalog_history,
+        name="catalog_history",
+    ),
+    path(
+        "catalog/<slug:slug>/images/<id:image_id>/",
+        views_harvest.catalog_image,
+        name="catalog_harvested_image",
     ),
 ]

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import views_harvest
 from . import views_tenant as views
 
 # All member-only (tests/tenants/test_isolation.py walks them).
@@ -41,4 +42,9 @@ urlpatterns = [
     ),
     path("apps/published/<slug:slug>/", views.app_manage, name="catalog_app_manage"),
     path("apps/published/<slug:slug>/edit/", views.app_edit, name="catalog_app_edit"),
+    path(
+        "apps/published/<slug:slug>/repository/",
+        views_harvest.repository,
+        name="catalog_app_repository",
+    ),
 ]

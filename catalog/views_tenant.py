@@ -31,7 +31,9 @@ from .forms import (
     ScreenshotForm,
     UsageForm,
 )
+from .harvest import harvest_failures
 from .models import Adoption, Agreement
+from .views_harvest import harvest_context
 
 
 def _is_admin(request) -> bool:
@@ -50,6 +52,7 @@ def apps_home(request):
             "published": selectors.published_apps(tenant),
             "agreements": selectors.tenant_agreements(tenant)[:20],
             "is_admin": _is_admin(request),
+            "harvest_failures": harvest_failures(tenant),
         },
     )
 
@@ -534,6 +537,7 @@ def app_manage(request, slug):
             "release_form": release_form,
             "screenshot_form": screenshot_form,
             "is_admin": is_admin,
+            **harvest_context(app, is_admin=is_admin),
         },
     )
 

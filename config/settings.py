@@ -252,6 +252,11 @@ PAGE_CACHE_IGNORED_TABLES = frozenset(
         "django_q_ormq",
         "django_q_task",
         "django_q_schedule",
+        # Repository checks (catalog/harvest.py): written at every check, shown
+        # only on publishers' own pages. What a check changes in the catalog
+        # (entries, versions, releases, images) still invalidates.
+        "catalog_harvestrun",
+        "catalog_repositorylink",
     }
 )
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
@@ -496,6 +501,25 @@ SPECTACULAR_SETTINGS = {
 MAX_IMAGE_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_PDF_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PUBLICCODE_BYTES = 256 * 1024
+
+# Fetching what publishers point to (core/fetch.py, core/gitfetch.py): their
+# repositories' publiccode.yml, logos and screenshots. Only https, only public
+# internet addresses (checked after DNS and on every redirect), capped in size
+# and time so the server cannot be made a probe or be held up.
+FETCH_MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024))
+FETCH_TIMEOUT = float(os.environ.get("FETCH_TIMEOUT", "15"))
+FETCH_MAX_REDIRECTS = int(os.environ.get("FETCH_MAX_REDIRECTS", "5"))
+# A shallow git clone (generic git hosts) may download at most this much.
+FETCH_GIT_MAX_BYTES = int(os.environ.get("FETCH_GIT_MAX_BYTES", 50 * 1024 * 1024))
+FETCH_GIT_TIMEOUT = float(os.environ.get("FETCH_GIT_TIMEOUT", "60"))
+FETCH_USER_AGENT = "BagiPakai-harvester/1.0 (+publiccode.yml)"
+# Networks fetched although not public, e.g. an intranet code host; empty by default.
+FETCH_ALLOWED_NETWORKS = env_list("FETCH_ALLOWED_NETWORKS", [])
+# Tests only: local git repositories (file://) and local HTTP servers (http://).
+FETCH_ALLOW_FILE_URLS = env_bool("FETCH_ALLOW_FILE_URLS", False)
+FETCH_ALLOW_HTTP = env_bool("FETCH_ALLOW_HTTP", False)
+# Hours between two scheduled checks of a linked repository (catalog/harvest.py).
+HARVEST_INTERVAL_HOURS = int(os.environ.get("HARVEST_INTERVAL_HOURS", "24"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 # Request bodies, refused unread above these sizes (core/limits.py; the proxy
 # and gunicorn hold the same, docs/deploy.md). Every page and the Stripe webhook
