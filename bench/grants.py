@@ -125,6 +125,7 @@ sys.path[:] = [str(REPO_DIR)] + [
 
 from bench._common import (  # noqa: E402 -- needs the sys.path above
     install_sigterm_handler,
+    kept_database,
     nearest_rank,
     point_django_at,
     throwaway_database,
@@ -1804,9 +1805,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="skip the second, traced pass of each export and check",
     )
     parser.add_argument(
+        "--no-probes",
+        action="store_true",
+        help="skip the exports and the chain check (pages only)",
+    )
+    parser.add_argument(
         "--explain",
         action="store_true",
         help="print EXPLAIN ANALYZE of the slowest statements at full size",
+    )
+    parser.add_argument(
+        "--keep-db",
+        metavar="NAME",
+        help="seed the full size once into database NAME on the same server and keep "
+        "it: later runs find the data there, apply new migrations and measure the "
+        "full size only (no small size, nothing seeded again)",
     )
     parser.add_argument(
         "--try-sql",
@@ -1836,6 +1849,152 @@ def _setup_django() -> None:
     django.setup()
 
 
+def _point_and_setup(server, name) -> None:
+    point_django_at(
+        server,
+        name,
+        HTTPS="0",
+        STATIC_MANIFEST="0",
+        BASE_DOMAIN=BASE_DOMAIN,
+        ALLOWED_HOSTS=f"{BASE_DOMAIN},.{BASE_DOMAIN}",
+        # Mail stays in memory (no step here should send any).
+        EMAIL_URL="",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        # Every request renders: the page cache would answer repeats from memory.
+        PAGE_CACHE_SECONDS="0",
+    )
+    _setup_django()
+
+
+def run_throwaway(args, server, name) -> None:
+    _point_and_setup(server, name)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from grants.open_data import published
+
+    print(f"server: {server.description}; throwaway database {name}")
+    print(
+        f"PostgreSQL server version {connection.pg_version}; {os.cpu_count()} CPUs"
+    )
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(
+        f"setup: migrate + template schema in {time.perf_counter() - started:.1f} s"
+    )
+
+    started = time.perf_counter()
+    seed = prepare(args.seed, args.proposals)
+    print(
+        f"setup: tenant, catalog entry, programs, 2,000 applicants, pre-pass in {time.perf_counter() - started:.1f} s"
+    )
+
+    small_events = max(1, round(args.events * SMALL_PROPOSALS / args.proposals))
+    rows: list[Row] = []
+    probes: list[ProbeRow] = []
+    published_count: dict[str, int] = {}
+    filtered: list[str] = []
+    detail_ids: list[int] = []
+    for proposals, events in (
+        (SMALL_PROPOSALS, small_events),
+        (args.proposals, args.events),
+    ):
+        started = time.perf_counter()
+        print(
+            f"seeding up to {proposals:,} proposals and {events:,} events ...",
+            flush=True,
+        )
+        grow(seed, proposals, events)
+        print(
+            f"seeded {seed.label} in {time.perf_counter() - started:.1f} s",
+            flush=True,
+        )
+        connection.set_tenant(seed.tenant)
+        published_count[seed.label] = published().count()
+        if not filtered:
+            filtered = filter_rotation(seed)
+            detail_ids = detail_rotation()
+        urls = rotation(seed, filtered, detail_ids)
+        _trim()
+        started = time.perf_counter()
+        size_rows = measure_pages(seed, urls, args.requests, args.warmup)
+        rows += size_rows
+        print(
+            f"measured pages at {seed.label} in {time.perf_counter() - started:.1f} s "
+            f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)",
+            flush=True,
+        )
+        probes += run_probes(seed, not args.no_tracemalloc)
+    print_report(rows, probes, published_count)
+    print_url_breakdown(size_rows)
+    if args.explain:
+        explain(seed, size_rows)
+    if args.try_sql:
+        connection.set_tenant(seed.tenant)
+        with connection.cursor() as cursor:
+            for statement in args.try_sql:
+                started = time.perf_counter()
+                cursor.execute(statement)
+                print(
+                    f"\ntry-sql ({time.perf_counter() - started:.1f} s): {statement}"
+                )
+        vacuum_analyze()
+        label = seed.label + " + try-sql"
+        tried = measure_pages(seed, urls, args.requests, args.warmup, label=label)
+        print_report(size_rows + tried, [], published_count)
+        print_url_breakdown(tried)
+        if args.explain:
+            explain(seed, tried)
+
+
+
+def run_kept(args, server, name) -> None:
+    """Seed once (full size only) into a kept database; later runs reuse it."""
+    _point_and_setup(server, name)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from grants.models import AuditEvent, Proposal
+    from grants.open_data import published
+    from tenants.models import Tenant
+
+    print(f"server: {server.description}; kept database {name}")
+    print(f"PostgreSQL server version {connection.pg_version}; {os.cpu_count()} CPUs")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    print(f"setup: migrate in {time.perf_counter() - started:.1f} s")
+    tenant = Tenant.objects.filter(slug=SLUG).first()
+    if tenant is None:
+        started = time.perf_counter()
+        seed = prepare(args.seed, args.proposals)
+        print(f"setup: tenant, programs, applicants, pre-pass in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        grow(seed, args.proposals, args.events)
+        print(f"seeded {seed.label} in {time.perf_counter() - started:.1f} s", flush=True)
+    else:
+        connection.set_tenant(tenant)
+        seed = Seed(tenant, None, None, None)
+        seed.proposals = Proposal.objects.count()
+        seed.events = AuditEvent.objects.count()
+        print(f"reusing {seed.label} in {name} (nothing seeded)")
+    connection.set_tenant(seed.tenant)
+    published_count = {seed.label: published().count()}
+    urls = rotation(seed, filter_rotation(seed), detail_rotation())
+    _trim()
+    started = time.perf_counter()
+    rows = measure_pages(seed, urls, args.requests, args.warmup)
+    print(
+        f"measured pages at {seed.label} in {time.perf_counter() - started:.1f} s "
+        f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    probes = [] if args.no_probes else run_probes(seed, not args.no_tracemalloc)
+    print_report(rows, probes, published_count)
+    print_url_breakdown(rows)
+    if args.explain:
+        explain(seed, rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.probe:  # the child: the parent's environment already points at the database
@@ -1845,97 +2004,12 @@ def main(argv: list[str] | None = None) -> int:
 
     install_sigterm_handler()
     run_started = time.perf_counter()
-    with throwaway_database() as (server, name):
-        point_django_at(
-            server,
-            name,
-            HTTPS="0",
-            STATIC_MANIFEST="0",
-            BASE_DOMAIN=BASE_DOMAIN,
-            ALLOWED_HOSTS=f"{BASE_DOMAIN},.{BASE_DOMAIN}",
-            # Mail stays in memory (no step here should send any).
-            EMAIL_URL="",
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        )
-        _setup_django()
-        from django.core.management import call_command
-        from django.db import connection
-
-        from grants.open_data import published
-
-        print(f"server: {server.description}; throwaway database {name}")
-        print(
-            f"PostgreSQL server version {connection.pg_version}; {os.cpu_count()} CPUs"
-        )
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        print(
-            f"setup: migrate + template schema in {time.perf_counter() - started:.1f} s"
-        )
-
-        started = time.perf_counter()
-        seed = prepare(args.seed, args.proposals)
-        print(
-            f"setup: tenant, catalog entry, programs, 2,000 applicants, pre-pass in {time.perf_counter() - started:.1f} s"
-        )
-
-        small_events = max(1, round(args.events * SMALL_PROPOSALS / args.proposals))
-        rows: list[Row] = []
-        probes: list[ProbeRow] = []
-        published_count: dict[str, int] = {}
-        filtered: list[str] = []
-        detail_ids: list[int] = []
-        for proposals, events in (
-            (SMALL_PROPOSALS, small_events),
-            (args.proposals, args.events),
-        ):
-            started = time.perf_counter()
-            print(
-                f"seeding up to {proposals:,} proposals and {events:,} events ...",
-                flush=True,
-            )
-            grow(seed, proposals, events)
-            print(
-                f"seeded {seed.label} in {time.perf_counter() - started:.1f} s",
-                flush=True,
-            )
-            connection.set_tenant(seed.tenant)
-            published_count[seed.label] = published().count()
-            if not filtered:
-                filtered = filter_rotation(seed)
-                detail_ids = detail_rotation()
-            urls = rotation(seed, filtered, detail_ids)
-            _trim()
-            started = time.perf_counter()
-            size_rows = measure_pages(seed, urls, args.requests, args.warmup)
-            rows += size_rows
-            print(
-                f"measured pages at {seed.label} in {time.perf_counter() - started:.1f} s "
-                f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)",
-                flush=True,
-            )
-            probes += run_probes(seed, not args.no_tracemalloc)
-        print_report(rows, probes, published_count)
-        print_url_breakdown(size_rows)
-        if args.explain:
-            explain(seed, size_rows)
-        if args.try_sql:
-            connection.set_tenant(seed.tenant)
-            with connection.cursor() as cursor:
-                for statement in args.try_sql:
-                    started = time.perf_counter()
-                    cursor.execute(statement)
-                    print(
-                        f"\ntry-sql ({time.perf_counter() - started:.1f} s): {statement}"
-                    )
-            vacuum_analyze()
-            label = seed.label + " + try-sql"
-            tried = measure_pages(seed, urls, args.requests, args.warmup, label=label)
-            print_report(size_rows + tried, [], published_count)
-            print_url_breakdown(tried)
-            if args.explain:
-                explain(seed, tried)
-
+    if args.keep_db:
+        with kept_database(args.keep_db) as (server, name, _created):
+            run_kept(args, server, name)
+    else:
+        with throwaway_database() as (server, name):
+            run_throwaway(args, server, name)
     print(f"total runtime {time.perf_counter() - run_started:.1f} s")
     return 0
 
