@@ -175,3 +175,33 @@ def test_from_a_trusted_head_and_against_known_heads(events):
 def test_an_empty_chain(in_bandung):
     assert audit.verify_stored() == audit.verify_stored_python()
     assert audit.verify_stored().ok
+
+
+def test_the_kernels_chain_verify_gives_the_same_result_with_it(events, bandung):
+    from dataclasses import replace
+
+    from tenants.anchoring import chain_verify, chains_anchor
+    from tenants.chains import chain_get
+
+    connection.set_schema_to_public()
+    chains_anchor()
+    connection.set_tenant(bandung)
+    with transaction.atomic():
+        _append_raw(note="after the anchor")
+    fast = chain_get("grants")
+    python_only = replace(fast, verify=None)
+    assert fast.verify is not None
+
+    def both(**kwargs):
+        results = [chain_verify(bandung, c, **kwargs) for c in (fast, python_only)]
+        connection.set_tenant(bandung)
+        assert results[0] == results[1]
+        return results[0]
+
+    assert both().ok and both().events_read == 2  # the anchored event, then one
+    assert both(full=True).ok and both(full=True).events_read == len(events) + 1
+    with triggers_disabled("grants_auditevent"):
+        AuditEvent.objects.filter(seq=events[2].seq).update(note="diubah")
+    assert both().ok  # only what came after the anchor is recomputed
+    broken = both(full=True)
+    assert not broken.ok and broken.first_broken_seq == events[2].seq
