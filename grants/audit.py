@@ -303,7 +303,7 @@ FROM (
          lag(a.hash, 1, %(after_hash)s::varchar) OVER w AS before_hash,
          COALESCE(encode(sha256(convert_to(a.prev_hash || {_BODY_SQL}, 'UTF8')), 'hex')
                   = a.hash, false) AND k.known_seq IS NULL AS public_ok,
-         COALESCE({_PRIVATE_OK_SQL}, false) AS private_ok
+         COALESCE(NOT %(check_private)s OR {_PRIVATE_OK_SQL}, false) AS private_ok
   FROM {AuditEvent._meta.db_table} a
   LEFT JOIN unnest(%(known_seqs)s::bigint[]) AS k(known_seq) ON k.known_seq = a.seq
   WHERE a.seq > %(after_seq)s AND a.seq <= %(head_seq)s
@@ -326,8 +326,11 @@ def body_sql_for(seqs: list[int]) -> dict[int, str | None]:
         return dict(cursor.fetchall())
 
 
-def _scan_params(after_seq, after_hash, head_seq, known_heads) -> dict:
+def _scan_params(
+    after_seq, after_hash, head_seq, known_heads, check_private=True
+) -> dict:
     return {
+        "check_private": check_private,
         "after_seq": after_seq,
         "after_hash": after_hash,
         "head_seq": head_seq,
@@ -349,12 +352,18 @@ def sql_unproven(
 
 
 def verify_stored(
-    *, after_seq: int = 0, after_hash: str = GENESIS, known_heads=None
+    *,
+    after_seq: int = 0,
+    after_hash: str = GENESIS,
+    known_heads=None,
+    check_private: bool = True,
 ) -> ChainReport:
     """Verify the stored chain, from the genesis or from a trusted head.
 
     Besides the public chain (what anyone can recompute from audit.jsonl), each
-    v2 event's stored private part must still match its published digest.
+    v2 event's stored private part must still match its published digest
+    (unless `check_private` is off: then it is core.chain.verify() over
+    stored_records(), what the kernel's chain_verify() runs).
 
     The chain is recomputed by PostgreSQL in one ordered scan (see _SCAN_SQL):
     only the rows it cannot prove good come back, and those are checked here,
@@ -367,7 +376,7 @@ def verify_stored(
     head_seq, head_hash = stored_head()
     if head_seq <= after_seq:
         return ChainReport(0, True, head_seq=after_seq, head_hash=after_hash)
-    params = _scan_params(after_seq, after_hash, head_seq, known_heads)
+    params = _scan_params(after_seq, after_hash, head_seq, known_heads, check_private)
     altered: int | None = None
     connection.ensure_connection()
     with transaction.atomic():
@@ -403,7 +412,8 @@ def verify_stored(
                         report.head_hash,
                     )
                 if (
-                    altered is None
+                    check_private
+                    and altered is None
                     and not private_ok
                     and not private_part_matches(event)
                 ):
