@@ -299,6 +299,13 @@ class Proposal(models.Model):
                 name="grants_proposal_public_pr_rec",
                 condition=~Q(status="draft") & Q(submitted_at__isnull=False),
             ),
+            models.Index(
+                "kecamatan",
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="grants_proposal_public_kc_rec",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
             # Substring search on titles (icontains is UPPER(title) LIKE …).
             GinIndex(
                 OpClass(Upper("title"), name="gin_trgm_ops"),

@@ -398,9 +398,11 @@ class CappedPaginator(Paginator):
 
     COUNT_CAP = 10_000
 
-    def __init__(self, object_list, per_page, *, fetch=None, **kwargs):
+    def __init__(self, object_list, per_page, *, fetch=None, count_cap=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
+        if count_cap is not None:
+            self.COUNT_CAP = count_cap
 
     @cached_property
     def count(self) -> int:
@@ -420,6 +422,7 @@ class CappedPaginator(Paginator):
 
 
 _NEWEST_FIRST = ("-updated_at", "-pk")
+SEARCH_COUNT_CAP = 1_000
 
 
 def _page_ids(filters: ProposalFilters, bottom: int, top: int) -> list[int]:
@@ -484,6 +487,9 @@ def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
         filters.apply(public_proposals()).order_by(*_NEWEST_FIRST),
         PAGE_SIZE,
         fetch=fetch,
+        # A word no index orders by date: counting 10,000 matches walks the
+        # list until that many turned up (issue 16), 1,000 a tenth of that.
+        count_cap=SEARCH_COUNT_CAP if filters.q else None,
     )
     result = paginator.get_page(clean_param(page, 20) or None)
     for proposal in result.object_list:
@@ -811,17 +817,19 @@ _FIGURES = ("proposal_count", "requested", "approved_count", "approved", "disbur
 
 
 def portal_statistics() -> Statistics:
-    """Public proposals by fiscal year, by kind and by kecamatan: two queries.
+    """Public proposals by fiscal year, by kind and by kecamatan: three queries.
 
-    One grouped query by program, kecamatan and status (few rows whatever the
-    number of proposals), one for the programs' year and kind; the three tables
-    and the grand totals are added up from those rows.
+    The kept totals (grants/totals.py) grouped by program and status, and by
+    kecamatan and status (a few hundred rows whatever the number of
+    proposals), and the programs' year and kind; the three tables and the
+    grand totals are added up from those rows.
     """
-    rows = _grouped_totals("program_id", "kecamatan_code", "kecamatan")
+    by_program = _grouped_totals("program_id")
+    by_place = _grouped_totals("kecamatan_code", "kecamatan")
     programs = {p["pk"]: p for p in Program.objects.values("pk", "fiscal_year", "kind")}
     kinds = dict(Program.Kind.choices)
 
-    def table(key, label, order):
+    def table(key, label, order, rows):
         groups: dict = {}
         for row in rows:
             groups.setdefault(key(row), []).append(row)
@@ -839,16 +847,19 @@ def portal_statistics() -> Statistics:
         lambda row: programs[row["program_id"]]["fiscal_year"],
         lambda g: g,
         lambda r: -r["group"],
+        by_program,
     )
     by_kind = table(
         lambda row: programs[row["program_id"]]["kind"],
         lambda g: kinds.get(g, g),
         lambda r: r["group"],
+        by_program,
     )
     by_kecamatan = table(
         lambda row: kecamatan_name(row["kecamatan_code"], row["kecamatan"]),
         lambda g: g,
         lambda r: (-r["proposal_count"], r["group"]),
+        by_place,
     )
     return Statistics(
         by_year=by_year,

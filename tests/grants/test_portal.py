@@ -646,8 +646,8 @@ def add_proposals(tenant, officials, programs, n):
 # the test's connection is on its schema already, so no SET search_path), and
 # the page's own reads: portal 3 (budget sum, totals by program and status from
 # grants_proposaltotal, programs), program 3 (program, its totals by kecamatan
-# and status, stages), statistics 2 (totals by program, kecamatan and status;
-# programs' year and kind), every proposal list 7 whatever its filters (three
+# and status, stages), statistics 3 (totals by program and status, by
+# kecamatan and status; programs' year and kind), every proposal list 7 whatever its filters (three
 # filter choices, the capped count, the page's ids, their rows, the stages of
 # their programs), proposal 4 (proposal, stages, budget lines, audit events).
 EXACT_QUERIES = {
@@ -661,7 +661,7 @@ EXACT_QUERIES = {
     "proposals_program": 8,
     "proposals_search": 8,
     "proposals_page_2": 8,
-    "statistics": 3,
+    "statistics": 4,
     "proposal": 5,
 }
 
