@@ -18,10 +18,12 @@ without any private data.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 
 from core import chain
@@ -351,12 +353,56 @@ def sql_unproven(
         return cursor.fetchall()
 
 
+# Chains this long are checked in parallel chunks, each on its own connection
+# (threads wait on PostgreSQL, which does the work; one chunk per core, up to 4).
+PARALLEL_EVENTS = 400_000
+MAX_WORKERS = 4
+
+
+def _chunks(
+    after_seq: int, after_hash: str, head_seq: int, count: int
+) -> list[tuple[int, str, int]]:
+    """(after_seq, after_hash, last_seq) of `count` consecutive ranges.
+
+    Each range starts after a stored event whose hash it links to; that event
+    is the last of the range before, which verifies it. A cut where no event
+    is stored is dropped (the gap is then found inside a range, as in one scan).
+    """
+    if count <= 1:
+        return [(after_seq, after_hash, head_seq)]
+    step = (head_seq - after_seq) // count
+    cuts = [after_seq + step * i for i in range(1, count)]
+    hashes = dict(AuditEvent.objects.filter(seq__in=cuts).values_list("seq", "hash"))
+    starts = [(after_seq, after_hash)] + [(c, hashes[c]) for c in cuts if c in hashes]
+    ends = [seq for seq, _hash in starts[1:]] + [head_seq]
+    return [(seq, hash_, end) for (seq, hash_), end in zip(starts, ends, strict=True)]
+
+
+def _scan(params: dict, schema: str | None = None) -> list[tuple]:
+    """The flagged rows of one range; on a connection of its own when `schema` is given."""
+    if schema is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_SCAN_SQL, params)
+            return cursor.fetchall()
+    from django.db import connections
+
+    own = connections[DEFAULT_DB_ALIAS]  # this thread's
+    try:
+        own.set_schema(schema)
+        with own.cursor() as cursor:
+            cursor.execute(_SCAN_SQL, params)
+            return cursor.fetchall()
+    finally:
+        own.close()
+
+
 def verify_stored(
     *,
     after_seq: int = 0,
     after_hash: str = GENESIS,
     known_heads=None,
     check_private: bool = True,
+    chunks: int | None = None,
 ) -> ChainReport:
     """Verify the stored chain, from the genesis or from a trusted head.
 
@@ -365,60 +411,68 @@ def verify_stored(
     (unless `check_private` is off: then it is core.chain.verify() over
     stored_records(), what the kernel's chain_verify() runs).
 
-    The chain is recomputed by PostgreSQL in one ordered scan (see _SCAN_SQL):
-    only the rows it cannot prove good come back, and those are checked here,
-    in Python, exactly as verify_stored_python() would; so the report (first
-    broken event, reason, events read, head) is the same as the reference's.
-    Events appended while it runs are not read: the scan stops at the head
-    found when it started.
+    The chain is recomputed by PostgreSQL (see _SCAN_SQL): only the rows it
+    cannot prove good come back, and those are checked here, in Python,
+    exactly as verify_stored_python() would; so the report (first broken
+    event, reason, events read, head) is the same as the reference's. A long
+    chain is cut into `chunks` ranges (default: one per PARALLEL_EVENTS, up to
+    one per core) scanned at once on their own connections, unless the caller
+    is inside a transaction (other connections would not see its events); the
+    flagged rows of all ranges are then checked in order. Events appended while
+    it runs are not read: the scan stops at the head found when it started.
     """
     known_heads = dict(known_heads or {})
     head_seq, head_hash = stored_head()
     if head_seq <= after_seq:
         return ChainReport(0, True, head_seq=after_seq, head_hash=after_hash)
-    params = _scan_params(after_seq, after_hash, head_seq, known_heads, check_private)
-    altered: int | None = None
-    connection.ensure_connection()
-    with transaction.atomic():
-        # A server-side cursor: the flagged rows come in batches, never all at once.
-        cursor = connection.connection.cursor(name="grants_audit_verify")
-        cursor.itersize = 2000
-        cursor.execute(_SCAN_SQL, params)
-        while True:
-            flagged = cursor.fetchmany(2000)
-            if not flagged:
-                break
-            events = AuditEvent.objects.in_bulk(
-                [row[0] for row in flagged], field_name="seq"
+    parallel = chunks is None and not connection.in_atomic_block
+    if chunks is None:
+        wanted = (head_seq - after_seq) // PARALLEL_EVENTS
+        chunks = max(1, min(wanted, MAX_WORKERS, os.cpu_count() or 1))
+    ranges = [
+        _scan_params(low, low_hash, high, known_heads, check_private)
+        for low, low_hash, high in _chunks(after_seq, after_hash, head_seq, chunks)
+    ]
+    if parallel and len(ranges) > 1:
+        with ThreadPoolExecutor(len(ranges)) as pool:
+            scans = list(
+                pool.map(lambda params: _scan(params, connection.schema_name), ranges)
             )
-            for seq, before_seq, before_hash, _public_ok, private_ok in flagged:
-                event = events[seq]
-                report = verify_records(
-                    [public_record(event)],
-                    start_seq=before_seq + 1,
-                    start_prev=before_hash,
-                    known_heads=known_heads,
+    else:
+        scans = [_scan(params) for params in ranges]
+    flagged_rows = [row for scan in scans for row in scan]
+    altered: int | None = None
+    for start in range(0, len(flagged_rows), 2000):
+        flagged = flagged_rows[start : start + 2000]
+        events = AuditEvent.objects.in_bulk(
+            [row[0] for row in flagged], field_name="seq"
+        )
+        for seq, before_seq, before_hash, _public_ok, private_ok in flagged:
+            event = events[seq]
+            report = verify_records(
+                [public_record(event)],
+                start_seq=before_seq + 1,
+                start_prev=before_hash,
+                known_heads=known_heads,
+            )
+            if not report.ok:
+                # Every event before this one was good: they are read too.
+                read = before_seq - after_seq
+                return ChainReport(
+                    read + report.events,
+                    False,
+                    report.first_broken_seq,
+                    report.reason,
+                    report.head_seq,
+                    report.head_hash,
                 )
-                if not report.ok:
-                    cursor.close()
-                    # Every event before this one was good: they are read too.
-                    read = before_seq - after_seq
-                    return ChainReport(
-                        read + report.events,
-                        False,
-                        report.first_broken_seq,
-                        report.reason,
-                        report.head_seq,
-                        report.head_hash,
-                    )
-                if (
-                    check_private
-                    and altered is None
-                    and not private_ok
-                    and not private_part_matches(event)
-                ):
-                    altered = seq
-        cursor.close()
+            if (
+                check_private
+                and altered is None
+                and not private_ok
+                and not private_part_matches(event)
+            ):
+                altered = seq
     report = ChainReport(
         head_seq - after_seq, True, head_seq=head_seq, head_hash=head_hash
     )
