@@ -80,12 +80,24 @@ It never touches the developer's database: it runs in a throwaway database
 ``bagipakai_bench_<pid>`` on the same server (see bench/_common.py), migrated
 first and dropped at the end, also on failure or SIGTERM.
 
+One big tenant (issue 16): ``--keep-db NAME`` seeds the full size once
+into database NAME on the same server (created when missing, never dropped)
+and later runs find the data there, apply new migrations (their time is
+printed: index builds on a million rows) and measure the full size only,
+with the page cache off (``PAGE_CACHE_SECONDS=0``: every request renders).
+``make bench-bigtenant`` runs it at 1,000,000 proposals and 2,000,000 events,
+then ``bench/verify_chain.py --keep-db`` on the same chain.
+
+The code is split by concern in bench/grants_bench/ (data, seed, pages,
+probes, report); this file is the entry point.
+
 How to run (from the repository root)
 -------------------------------------
     .venv/bin/python bench/grants.py                              # 100,000 / 1,000,000; a few minutes
     .venv/bin/python bench/grants.py --proposals 5000 --events 50000 --requests 30
     .venv/bin/python bench/grants.py --explain                    # EXPLAIN ANALYZE of the slowest statements
     .venv/bin/python bench/grants.py --try-sql "CREATE INDEX ..." # measure again with a candidate index
+    .venv/bin/python bench/grants.py --keep-db bagipakai_bench_bigtenant --proposals 1000000 --events 2000000
 
 This is a benchmark, not a test: pytest does not collect it.
 """

@@ -434,10 +434,9 @@ def verify_stored(
         for low, low_hash, high in _chunks(after_seq, after_hash, head_seq, chunks)
     ]
     if parallel and len(ranges) > 1:
+        schema = connection.schema_name  # read here: each thread has its own
         with ThreadPoolExecutor(len(ranges)) as pool:
-            scans = list(
-                pool.map(lambda params: _scan(params, connection.schema_name), ranges)
-            )
+            scans = list(pool.map(lambda params: _scan(params, schema), ranges))
     else:
         scans = [_scan(params) for params in ranges]
     flagged_rows = [row for scan in scans for row in scan]

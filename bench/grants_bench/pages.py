@@ -39,12 +39,13 @@ LIST_FILTERED = (
     "list, filters `/grants/proposals/?status=&kecamatan=&amount_min=&program=&year=`"
 )
 LIST_PAGES = "list, unfiltered, page 1 / 2 / middle / last"
-LIST_SEARCH = "list, text search `?q=` (not in the target)"
+LIST_SEARCH = "list, text search `?q=`"
 PROGRAM = "program totals `/grants/programs/<id>/`"
 PORTAL = "portal home `/grants/`"
-STATISTICS = "statistics `/grants/statistics/` (not in the target)"
+STATISTICS = "statistics `/grants/statistics/`"
 DETAIL = "proposal + timeline `/grants/proposals/<id>/` (not in the target)"
-TARGETED = (LIST_FILTERED, LIST_PAGES, PROGRAM)
+# Issue 16: every public list, filter, search, portal and statistics page.
+TARGETED = (LIST_FILTERED, LIST_PAGES, LIST_SEARCH, PROGRAM, PORTAL, STATISTICS)
 
 
 def filter_rotation(seed: Seed) -> list[str]:

@@ -69,7 +69,7 @@ def summarize(rows: list[Row], probes: list[ProbeRow]) -> None:
     print(
         f"p95 at {largest}: "
         + (
-            "list and program totals under target"
+            "every targeted page under target"
             if not missed
             else "OVER target: " + "; ".join(missed)
         )

@@ -15,6 +15,7 @@ from grants import audit, services
 from grants.models import AuditEvent
 from tests.dbadmin import triggers_disabled
 from tests.grants.conftest import make_applicant, make_program, make_proposal
+from tests.grants.test_money_and_audit import city  # noqa: F401,F811 -- a committed tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +212,41 @@ def test_the_kernels_chain_verify_gives_the_same_result_with_it(events, bandung)
     assert both().ok  # only what came after the anchor is recomputed
     broken = both(full=True)
     assert not broken.ok and broken.first_broken_seq == events[2].seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_chains_are_scanned_in_parallel_with_the_same_result(
+    city,  # noqa: F811 -- the fixture imported above
+    monkeypatch,
+):
+    """Outside a transaction a long chain is cut into ranges scanned by threads,
+    each on its own connection (here "long" is lowered to a few events)."""
+    tenant, people = city
+    program = make_program(tenant, people["admin"])
+    for _ in range(3):
+        make_proposal(program, make_applicant(), tenant=tenant)
+    for i in range(9):
+        with transaction.atomic():
+            _append_raw(note=f"catatan {i}", amounts={"requested": i})
+    monkeypatch.setattr(audit, "PARALLEL_EVENTS", 4)
+    monkeypatch.setattr(audit.os, "cpu_count", lambda: 4)
+    threads = []
+    real_scan = audit._scan
+
+    def scan(params, schema=None):
+        threads.append(schema)
+        return real_scan(params, schema)
+
+    monkeypatch.setattr(audit, "_scan", scan)
+    assert not connection.in_atomic_block
+    fast = audit.verify_stored()
+    assert len(threads) == 4 and set(threads) == {tenant.schema_name}
+    assert fast == audit.verify_stored_python() and fast.ok
+    victim = AuditEvent.objects.order_by("seq")[7]
+    with triggers_disabled("grants_auditevent"):
+        AuditEvent.objects.filter(pk=victim.pk).update(note="diubah")
+    threads.clear()
+    fast = audit.verify_stored()
+    assert len(threads) == 4
+    assert fast == audit.verify_stored_python()
+    assert not fast.ok and fast.first_broken_seq == victim.seq
