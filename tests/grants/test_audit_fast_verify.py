@@ -240,13 +240,14 @@ def test_committed_chains_are_scanned_in_parallel_with_the_same_result(
     monkeypatch.setattr(audit, "_scan", scan)
     assert not connection.in_atomic_block
     fast = audit.verify_stored()
-    assert len(threads) == 4 and set(threads) == {tenant.schema_name}
+    ranges = len(threads)
+    assert ranges > 1 and set(threads) == {tenant.schema_name}
     assert fast == audit.verify_stored_python() and fast.ok
     victim = AuditEvent.objects.order_by("seq")[7]
     with triggers_disabled("grants_auditevent"):
         AuditEvent.objects.filter(pk=victim.pk).update(note="diubah")
     threads.clear()
     fast = audit.verify_stored()
-    assert len(threads) == 4
+    assert len(threads) == ranges
     assert fast == audit.verify_stored_python()
     assert not fast.ok and fast.first_broken_seq == victim.seq
