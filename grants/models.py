@@ -374,6 +374,9 @@ class ProposalTotal(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.program_id} {self.status} {self.kecamatan}: {self.n}"
+
 
 class BudgetLine(models.Model):
     """One line of a proposal's budget; reviewers may correct quantity and unit cost."""
