@@ -184,6 +184,32 @@ def throwaway_database() -> Iterator[tuple[Server, str]]:
         print(f"dropped database {name}")
 
 
+@contextmanager
+def kept_database(name: str) -> Iterator[tuple[Server, str, bool]]:
+    """A named database on the same server, created when missing and never dropped
+    (a benchmark's data kept between runs); yields (server, name, created)."""
+    server = detect_server()
+    conn = _admin_connection(server)
+    try:
+        with conn.cursor() as cursor:
+            exists = _database_exists(cursor, name)
+    finally:
+        conn.close()
+    if not exists:
+        create_database(server, name)
+    try:
+        yield server, name, not exists
+    finally:
+        if "django.db" in sys.modules:
+            try:
+                from django.db import connections
+
+                connections.close_all()
+            except Exception as exc:
+                print(f"(could not close Django's connections: {exc})")
+        print(f"kept database {name}")
+
+
 def terminate_as_exit(signum: int, _frame: object) -> None:
     # Turn SIGTERM into SystemExit so the `finally` that drops the database runs.
     raise SystemExit(128 + signum)

@@ -18,10 +18,12 @@ without any private data.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 
 from core import chain
@@ -201,14 +203,11 @@ def private_part_matches(event: AuditEvent) -> bool:
     return chain.private_digest(event.salt, event.private) == event.private_digest
 
 
-def verify_stored(
+def verify_stored_python(
     *, after_seq: int = 0, after_hash: str = GENESIS, known_heads=None
 ) -> ChainReport:
-    """Verify the stored chain, from the genesis or from a trusted head.
-
-    Besides the public chain (what anyone can recompute from audit.jsonl), each
-    v2 event's stored private part must still match its published digest.
-    """
+    """verify_stored() recomputed event by event in Python (the reference the
+    fast path is tested against, and what it falls back to row by row)."""
     altered: list[int] = []
 
     def records():
@@ -223,17 +222,260 @@ def verify_stored(
         start_prev=after_hash,
         known_heads=known_heads,
     )
-    if report.ok and altered:
+    return _with_private(report, altered[0] if altered else None)
+
+
+def _with_private(report: ChainReport, altered_seq: int | None) -> ChainReport:
+    if report.ok and altered_seq is not None:
         return ChainReport(
             report.events,
             False,
-            altered[0],
+            altered_seq,
             "its private part does not match its published digest",
             # The published chain itself is intact up to its head.
             report.head_seq,
             report.head_hash,
         )
     return report
+
+
+# --- the chain recomputed inside PostgreSQL --------------------------------------------
+#
+# The same bytes as canonical()/body() above, spelled in SQL, hashed with
+# PostgreSQL's sha256(). It covers what the project writes: strings (to_json
+# escapes exactly as json.dumps(ensure_ascii=False) does: \" \\ \b \f \n \r \t
+# and \u00XX for the other control characters), whole numbers, null, booleans,
+# and flat JSON objects with such values (keys sorted by code point = COLLATE
+# "C" on UTF-8). Anything else (a float, a nested object, a year before 1000)
+# gives NULL: that row is not "fast-verified" and Python checks it with the
+# functions above. A row the SQL says is fine has exactly the Python body, so
+# the result never depends on which path checked a row.
+
+
+def _flat_json_sql(column: str) -> str:
+    """The canonical JSON text of a flat jsonb object, or NULL when not flat."""
+    return (
+        f"(SELECT CASE WHEN jsonb_typeof({column}) <> 'object' THEN NULL"
+        "  WHEN bool_and(jsonb_typeof(x) IN ('string', 'boolean', 'null')"
+        "       OR (jsonb_typeof(x) = 'number' AND x::text ~ '^-?[0-9]+$')) IS FALSE"
+        "  THEN NULL"
+        "  ELSE COALESCE('{' || string_agg(to_json(k)::text || ':' || x::text, ','"
+        "                 ORDER BY k COLLATE \"C\") || '}', '{}') END"
+        f" FROM jsonb_each(CASE WHEN jsonb_typeof({column}) = 'object'"
+        f" THEN {column} ELSE '{{}}'::jsonb END) AS j(k, x))"
+    )
+
+
+_BODY_SQL = (
+    """'{"action":' || to_json(action)::text"""
+    """ || ',"actor_label":' || to_json(actor_label)::text"""
+    """ || ',"actor_role":' || to_json(actor_role)::text"""
+    """ || ',"amounts":' || """
+    + _flat_json_sql("amounts")
+    + """ || ',"at":"' || CASE WHEN at >= '1000-01-01 00:00:00+00' THEN"""
+    """ to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END || '"'"""
+    """ || ',"from_status":' || to_json(from_status)::text"""
+    """ || ',"note":' || to_json(note)::text"""
+    """ || ',"prev_hash":' || to_json(prev_hash)::text"""
+    """ || CASE WHEN v = 1 THEN '' ELSE ',"private_digest":' || to_json(private_digest)::text END"""
+    """ || ',"program":' || COALESCE(program_id::text, 'null')"""
+    """ || ',"proposal":' || COALESCE(proposal_id::text, 'null')"""
+    """ || ',"seq":' || seq::text"""
+    """ || ',"stage":' || to_json(stage)::text"""
+    """ || ',"to_status":' || to_json(to_status)::text"""
+    """ || CASE WHEN v = 1 THEN '' ELSE ',"v":' || v::text END || '}'"""
+)
+
+_PRIVATE_OK_SQL = (
+    "CASE WHEN v < 2 THEN true"
+    " WHEN private = '{}'::jsonb THEN private_digest = ''"
+    " ELSE private_digest = encode(sha256(convert_to(salt || "
+    + _flat_json_sql("private")
+    + ", 'UTF8')), 'hex') END"
+)
+
+# Rows of the scan that the SQL did not prove good: a broken link, a gap, a
+# content it could not confirm, a known head, a private part to check. Only
+# these reach Python; a healthy chain of v1/v2 events sends none.
+_SCAN_SQL = f"""
+SELECT e.seq, e.before_seq, e.before_hash, e.public_ok, e.private_ok
+FROM (
+  SELECT a.seq, a.prev_hash,
+         lag(a.seq, 1, %(after_seq)s::bigint) OVER w AS before_seq,
+         lag(a.hash, 1, %(after_hash)s::varchar) OVER w AS before_hash,
+         COALESCE(encode(sha256(convert_to(a.prev_hash || {_BODY_SQL}, 'UTF8')), 'hex')
+                  = a.hash, false) AND k.known_seq IS NULL AS public_ok,
+         COALESCE(NOT %(check_private)s OR {_PRIVATE_OK_SQL}, false) AS private_ok
+  FROM {AuditEvent._meta.db_table} a
+  LEFT JOIN unnest(%(known_seqs)s::bigint[]) AS k(known_seq) ON k.known_seq = a.seq
+  WHERE a.seq > %(after_seq)s AND a.seq <= %(head_seq)s
+  WINDOW w AS (ORDER BY a.seq)
+) e
+WHERE NOT (e.public_ok AND e.private_ok AND e.seq = e.before_seq + 1
+           AND e.prev_hash = e.before_hash)
+ORDER BY e.seq
+"""
+
+
+def body_sql_for(seqs: list[int]) -> dict[int, str | None]:
+    """The SQL spelling of the hashed body of these events (tests compare it with body())."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, {_BODY_SQL} FROM {AuditEvent._meta.db_table} a"
+            " WHERE seq = ANY(%s)",
+            [list(seqs)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _scan_params(
+    after_seq, after_hash, head_seq, known_heads, check_private=True
+) -> dict:
+    return {
+        "check_private": check_private,
+        "after_seq": after_seq,
+        "after_hash": after_hash,
+        "head_seq": head_seq,
+        "known_seqs": [s for s in known_heads or () if after_seq < s <= head_seq],
+    }
+
+
+def sql_unproven(
+    *, after_seq: int = 0, after_hash: str = GENESIS, known_heads=None
+) -> list[tuple]:
+    """(seq, before_seq, before_hash, public_ok, private_ok) of the stored events
+    PostgreSQL could not prove good: what verify_stored() checks in Python."""
+    head_seq, _head_hash = stored_head()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SCAN_SQL, _scan_params(after_seq, after_hash, head_seq, known_heads)
+        )
+        return cursor.fetchall()
+
+
+# Chains this long are checked in parallel chunks, each on its own connection
+# (threads wait on PostgreSQL, which does the work; one chunk per core, up to 4).
+PARALLEL_EVENTS = 400_000
+MAX_WORKERS = 4
+
+
+def _chunks(
+    after_seq: int, after_hash: str, head_seq: int, count: int
+) -> list[tuple[int, str, int]]:
+    """(after_seq, after_hash, last_seq) of `count` consecutive ranges.
+
+    Each range starts after a stored event whose hash it links to; that event
+    is the last of the range before, which verifies it. A cut where no event
+    is stored is dropped (the gap is then found inside a range, as in one scan).
+    """
+    if count <= 1:
+        return [(after_seq, after_hash, head_seq)]
+    step = (head_seq - after_seq) // count
+    cuts = [after_seq + step * i for i in range(1, count)]
+    hashes = dict(AuditEvent.objects.filter(seq__in=cuts).values_list("seq", "hash"))
+    starts = [(after_seq, after_hash)] + [(c, hashes[c]) for c in cuts if c in hashes]
+    ends = [seq for seq, _hash in starts[1:]] + [head_seq]
+    return [(seq, hash_, end) for (seq, hash_), end in zip(starts, ends, strict=True)]
+
+
+def _scan(params: dict, schema: str | None = None) -> list[tuple]:
+    """The flagged rows of one range; on a connection of its own when `schema` is given."""
+    if schema is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_SCAN_SQL, params)
+            return cursor.fetchall()
+    from django.db import connections
+
+    own = connections[DEFAULT_DB_ALIAS]  # this thread's
+    try:
+        own.set_schema(schema)
+        with own.cursor() as cursor:
+            cursor.execute(_SCAN_SQL, params)
+            return cursor.fetchall()
+    finally:
+        own.close()
+
+
+def verify_stored(
+    *,
+    after_seq: int = 0,
+    after_hash: str = GENESIS,
+    known_heads=None,
+    check_private: bool = True,
+    chunks: int | None = None,
+) -> ChainReport:
+    """Verify the stored chain, from the genesis or from a trusted head.
+
+    Besides the public chain (what anyone can recompute from audit.jsonl), each
+    v2 event's stored private part must still match its published digest
+    (unless `check_private` is off: then it is core.chain.verify() over
+    stored_records(), what the kernel's chain_verify() runs).
+
+    The chain is recomputed by PostgreSQL (see _SCAN_SQL): only the rows it
+    cannot prove good come back, and those are checked here, in Python,
+    exactly as verify_stored_python() would; so the report (first broken
+    event, reason, events read, head) is the same as the reference's. A long
+    chain is cut into `chunks` ranges (default: one per PARALLEL_EVENTS, up to
+    one per core) scanned at once on their own connections, unless the caller
+    is inside a transaction (other connections would not see its events); the
+    flagged rows of all ranges are then checked in order. Events appended while
+    it runs are not read: the scan stops at the head found when it started.
+    """
+    known_heads = dict(known_heads or {})
+    head_seq, head_hash = stored_head()
+    if head_seq <= after_seq:
+        return ChainReport(0, True, head_seq=after_seq, head_hash=after_hash)
+    parallel = chunks is None and not connection.in_atomic_block
+    if chunks is None:
+        wanted = (head_seq - after_seq) // PARALLEL_EVENTS
+        chunks = max(1, min(wanted, MAX_WORKERS, os.cpu_count() or 1))
+    ranges = [
+        _scan_params(low, low_hash, high, known_heads, check_private)
+        for low, low_hash, high in _chunks(after_seq, after_hash, head_seq, chunks)
+    ]
+    if parallel and len(ranges) > 1:
+        schema = connection.schema_name  # read here: each thread has its own
+        with ThreadPoolExecutor(len(ranges)) as pool:
+            scans = list(pool.map(lambda params: _scan(params, schema), ranges))
+    else:
+        scans = [_scan(params) for params in ranges]
+    flagged_rows = [row for scan in scans for row in scan]
+    altered: int | None = None
+    for start in range(0, len(flagged_rows), 2000):
+        flagged = flagged_rows[start : start + 2000]
+        events = AuditEvent.objects.in_bulk(
+            [row[0] for row in flagged], field_name="seq"
+        )
+        for seq, before_seq, before_hash, _public_ok, private_ok in flagged:
+            event = events[seq]
+            report = verify_records(
+                [public_record(event)],
+                start_seq=before_seq + 1,
+                start_prev=before_hash,
+                known_heads=known_heads,
+            )
+            if not report.ok:
+                # Every event before this one was good: they are read too.
+                read = before_seq - after_seq
+                return ChainReport(
+                    read + report.events,
+                    False,
+                    report.first_broken_seq,
+                    report.reason,
+                    report.head_seq,
+                    report.head_hash,
+                )
+            if (
+                check_private
+                and altered is None
+                and not private_ok
+                and not private_part_matches(event)
+            ):
+                altered = seq
+    report = ChainReport(
+        head_seq - after_seq, True, head_seq=head_seq, head_hash=head_hash
+    )
+    return _with_private(report, altered)
 
 
 def stored_head() -> tuple[int, str]:

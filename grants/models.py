@@ -284,6 +284,30 @@ class Proposal(models.Model):
                 name="grants_proposal_public_recent",
                 condition=~Q(status="draft") & Q(submitted_at__isnull=False),
             ),
+            # The same order within one status or one program (issue 16: a
+            # status or a past year's programs would otherwise walk the whole
+            # list from the newest until their proposals turn up).
+            models.Index(
+                "status",
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="grants_proposal_public_st_rec",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
+            models.Index(
+                "program",
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="grants_proposal_public_pr_rec",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
+            models.Index(
+                "kecamatan",
+                F("updated_at").desc(),
+                F("id").desc(),
+                name="grants_proposal_public_kc_rec",
+                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+            ),
             # Substring search on titles (icontains is UPPER(title) LIKE …).
             GinIndex(
                 OpClass(Upper("title"), name="gin_trgm_ops"),
@@ -322,6 +346,38 @@ class Proposal(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ProposalTotal(models.Model):
+    """Public proposals counted and summed per program, status and kecamatan.
+
+    Kept by statement-level triggers on grants_proposal (migration 0009,
+    grants/totals.py): every INSERT, UPDATE, DELETE or COPY of proposals adds
+    its rows' difference here in the same transaction. The portal, program and
+    statistics pages read these few rows instead of grouping every proposal.
+    A group whose proposals all moved on stays with n = 0.
+    """
+
+    program_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    kecamatan_code = models.CharField(max_length=13)
+    kecamatan = models.CharField(max_length=100)
+    n = models.BigIntegerField()
+    requested = models.BigIntegerField()
+    approved = models.BigIntegerField()
+    disbursed = models.BigIntegerField()
+    spent = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program_id", "status", "kecamatan_code", "kecamatan"],
+                name="grants_proposaltotal_group",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.program_id} {self.status} {self.kecamatan}: {self.n}"
 
 
 class BudgetLine(models.Model):

@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -43,6 +44,7 @@ from .models import (
     CitizenReport,
     Program,
     Proposal,
+    ProposalTotal,
     Regulation,
     ReviewStage,
 )
@@ -87,6 +89,29 @@ _GROUP_SUMS = {
 def _grouped(proposals: QuerySet[Proposal], *keys: str) -> list[dict]:
     """Rows of (keys…, status) with counts and sums: few rows whatever the proposals."""
     return list(proposals.order_by().values(*keys, "status").annotate(**_GROUP_SUMS))
+
+
+_FIGURE_NAMES = tuple(_GROUP_SUMS)
+
+
+def _grouped_totals(*keys: str, **filters) -> list[dict]:
+    """What _grouped(public_proposals().filter(**filters), *keys) returns, read
+    from the totals the database keeps (grants/totals.py): a few hundred rows
+    to add up, whatever the number of proposals."""
+    rows = (
+        ProposalTotal.objects.filter(**filters)
+        .exclude(n=0)
+        .order_by()
+        .values(*keys, "status")
+        .annotate(**{f"total_{name}": Sum(name) for name in _FIGURE_NAMES})
+    )
+    return [
+        {
+            **{key: row[key] for key in (*keys, "status")},
+            **{name: row[f"total_{name}"] for name in _FIGURE_NAMES},
+        }
+        for row in rows
+    ]
 
 
 def kecamatan_name(code: str, text: str) -> str:
@@ -142,7 +167,7 @@ def portal_overview(*, page: str | None = None) -> dict:
     budget = public_programs().aggregate(
         budget=Sum("budget", default=0), programs=Count("pk")
     )
-    rows = _grouped(public_proposals(), "program_id")
+    rows = _grouped_totals("program_id")
     per_program = _by(rows, "program_id")
     paginator = Paginator(
         public_programs().order_by("-fiscal_year", "name", "pk"), PAGE_SIZE
@@ -168,9 +193,7 @@ def program_detail(program_id: int) -> ProgramDetail | None:
     program = public_programs().filter(pk=program_id).first()
     if program is None:
         return None
-    rows = _grouped(
-        public_proposals().filter(program=program), "kecamatan_code", "kecamatan"
-    )
+    rows = _grouped_totals("kecamatan_code", "kecamatan", program_id=program.pk)
     for row in rows:
         row["kecamatan"] = kecamatan_name(row["kecamatan_code"], row["kecamatan"])
     for key, value in _totals_of(rows).items():
@@ -293,7 +316,10 @@ class ProposalFilters:
     def is_active(self) -> bool:
         return bool(self.as_params())
 
-    def apply(self, proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
+    def apply(
+        self, proposals: QuerySet[Proposal], *, year: bool = True
+    ) -> QuerySet[Proposal]:
+        """The filters on `proposals` (`year=False`: all but the fiscal year)."""
         if self.q:
             # Organisations may be found by name; individuals never are, or a
             # search would confirm that a named person receives social aid.
@@ -316,7 +342,7 @@ class ProposalFilters:
             proposals = proposals.filter(requested_amount__lte=self.amount_max)
         if self.program is not None:
             proposals = proposals.filter(program_id=self.program)
-        if self.year is not None:
+        if year and self.year is not None:
             proposals = proposals.filter(program__fiscal_year=self.year)
         return proposals
 
@@ -359,9 +385,18 @@ def _public_rows() -> QuerySet[Proposal]:
 class CappedPaginator(Paginator):
     """Counts at most COUNT_CAP matches: an exact count of 100,000 rows on every
     page view would cost more than the page itself. Past the cap the page says
-    "more than", and the filters narrow the list."""
+    "more than", and the filters narrow the list.
+
+    `fetch(bottom, top)`, when given, loads a page's rows instead of slicing
+    the queryset (see proposal_page)."""
 
     COUNT_CAP = 10_000
+
+    def __init__(self, object_list, per_page, *, fetch=None, count_cap=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.fetch = fetch
+        if count_cap is not None:
+            self.COUNT_CAP = count_cap
 
     @cached_property
     def count(self) -> int:
@@ -371,20 +406,85 @@ class CappedPaginator(Paginator):
     def capped(self) -> bool:
         return self.count > self.COUNT_CAP
 
+    def page(self, number):
+        if self.fetch is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        return self._get_page(self.fetch(bottom, top), number, self)
+
+
+_NEWEST_FIRST = ("-updated_at", "-pk")
+SEARCH_COUNT_CAP = 1_000
+
+
+def _page_ids(filters: ProposalFilters, bottom: int, top: int) -> list[int]:
+    """Ids of the matching proposals bottom..top, newest first (one query).
+
+    Read from an index in list order (grants_proposal_public_recent, or the
+    per-status and per-program ones): only the ids, so a deep page skips
+    index entries, not rows. A fiscal year is a set of programs, whose
+    proposals interleave in time: the newest `top` of each program come from
+    its own index (grants_proposal_public_pr_rec, one LATERAL probe per
+    program of that year) and are merged, instead of walking the whole list
+    until the year's proposals turn up, or sorting all of them.
+    """
+    if top <= bottom:
+        return []
+    if filters.year is None or filters.program is not None:
+        matching = filters.apply(public_proposals())
+        return list(
+            matching.order_by(*_NEWEST_FIRST).values_list("pk", flat=True)[bottom:top]
+        )
+    per_program = (
+        filters.apply(public_proposals(), year=False)
+        .filter(program_id=RawSQL('"year_program"."id"', ()))
+        .order_by(*_NEWEST_FIRST)
+        .values_list("pk", "updated_at")[:top]
+    )
+    inner, params = per_program.query.sql_with_params()
+    program_table = connection.ops.quote_name(Program._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT newest.id FROM {program_table} AS year_program"
+            f" CROSS JOIN LATERAL ({inner}) AS newest(id, updated_at)"
+            " WHERE year_program.fiscal_year = %s"
+            " ORDER BY newest.updated_at DESC, newest.id DESC LIMIT %s OFFSET %s",
+            [*params, filters.year, top - bottom, bottom],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
 
 def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
-    """One page of matching proposals, each with `progress` (three queries in all).
+    """One page of matching proposals, each with `progress` (four queries in all:
+    the capped count, the page's ids, their rows, the stages of their programs).
 
     The stages of every program on the page come in one prefetch, so drawing
     each row's progress costs no query of its own.
     """
-    proposals = filters.apply(_public_rows()).prefetch_related(
+    rows = _public_rows().prefetch_related(
         Prefetch(
             "program__stages",
             queryset=ReviewStage.objects.only(*_STAGE_COLUMNS).order_by("position"),
         )
     )
-    paginator = CappedPaginator(proposals.order_by("-updated_at", "-pk"), PAGE_SIZE)
+
+    def fetch(bottom: int, top: int) -> list[Proposal]:
+        ids = _page_ids(filters, bottom, top)
+        if not ids:
+            return []
+        by_id = {proposal.pk: proposal for proposal in rows.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
+
+    paginator = CappedPaginator(
+        filters.apply(public_proposals()).order_by(*_NEWEST_FIRST),
+        PAGE_SIZE,
+        fetch=fetch,
+        # A word no index orders by date: counting 10,000 matches walks the
+        # list until that many turned up (issue 16), 1,000 a tenth of that.
+        count_cap=SEARCH_COUNT_CAP if filters.q else None,
+    )
     result = paginator.get_page(clean_param(page, 20) or None)
     for proposal in result.object_list:
         proposal.progress = proposal_progress(
@@ -711,17 +811,19 @@ _FIGURES = ("proposal_count", "requested", "approved_count", "approved", "disbur
 
 
 def portal_statistics() -> Statistics:
-    """Public proposals by fiscal year, by kind and by kecamatan: two queries.
+    """Public proposals by fiscal year, by kind and by kecamatan: three queries.
 
-    One grouped query by program, kecamatan and status (few rows whatever the
-    number of proposals), one for the programs' year and kind; the three tables
-    and the grand totals are added up from those rows.
+    The kept totals (grants/totals.py) grouped by program and status, and by
+    kecamatan and status (a few hundred rows whatever the number of
+    proposals), and the programs' year and kind; the three tables and the
+    grand totals are added up from those rows.
     """
-    rows = _grouped(public_proposals(), "program_id", "kecamatan_code", "kecamatan")
+    by_program = _grouped_totals("program_id")
+    by_place = _grouped_totals("kecamatan_code", "kecamatan")
     programs = {p["pk"]: p for p in Program.objects.values("pk", "fiscal_year", "kind")}
     kinds = dict(Program.Kind.choices)
 
-    def table(key, label, order):
+    def table(key, label, order, rows):
         groups: dict = {}
         for row in rows:
             groups.setdefault(key(row), []).append(row)
@@ -739,16 +841,19 @@ def portal_statistics() -> Statistics:
         lambda row: programs[row["program_id"]]["fiscal_year"],
         lambda g: g,
         lambda r: -r["group"],
+        by_program,
     )
     by_kind = table(
         lambda row: programs[row["program_id"]]["kind"],
         lambda g: kinds.get(g, g),
         lambda r: r["group"],
+        by_program,
     )
     by_kecamatan = table(
         lambda row: kecamatan_name(row["kecamatan_code"], row["kecamatan"]),
         lambda g: g,
         lambda r: (-r["proposal_count"], r["group"]),
+        by_place,
     )
     return Statistics(
         by_year=by_year,

@@ -272,13 +272,18 @@ def chain_verify(
                 )
             if record.get("hash") != expected:
                 return Verification(False, read, seq - 1, "", seq, why, *_anchor(last))
-        report = chainlib.verify(
-            chain.records(start_seq - 1),
-            body=chain.body,
-            start_seq=start_seq,
-            start_prev=start_prev,
-            known_heads=known,
-        )
+        if chain.verify is not None:
+            report = chain.verify(
+                after_seq=start_seq - 1, after_hash=start_prev, known_heads=known
+            )
+        else:
+            report = chainlib.verify(
+                chain.records(start_seq - 1),
+                body=chain.body,
+                start_seq=start_seq,
+                start_prev=start_prev,
+                known_heads=known,
+            )
     read += report.events
     ok = report.ok
     first, reason = report.first_broken_seq, report.reason

@@ -14,7 +14,10 @@ anchors or a saved head — without importing the app.
 - `records(after_seq)` → the published records after `after_seq`, in order;
 - `body(record)` → the canonical text a record's hash covers;
 - `table` (optional) → the table with `seq` and `hash` columns, so that the
-  heads of many tenants are read in one statement instead of one per tenant.
+  heads of many tenants are read in one statement instead of one per tenant;
+- `verify` (optional) → `verify(after_seq=, after_hash=, known_heads=)`, a
+  faster equivalent of `core.chain.verify(records(after_seq), body=body, …)`
+  returning the same ChainReport (e.g. recomputed inside the database).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from core.chain import GENESIS
+from core.chain import GENESIS, ChainReport
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class Chain:
     records: Callable[[int], Iterator[Mapping]]
     body: Callable[[Mapping], str]
     table: str | None = None
+    verify: Callable[..., ChainReport] | None = None
 
 
 _CHAINS: dict[str, Chain] = {}
@@ -46,8 +50,9 @@ def register_chain(
     records: Callable[[int], Iterator[Mapping]],
     body: Callable[[Mapping], str],
     table: str | None = None,
+    verify: Callable[..., ChainReport] | None = None,
 ) -> None:
-    _CHAINS[key] = Chain(key, label, head, records, body, table)
+    _CHAINS[key] = Chain(key, label, head, records, body, table, verify)
 
 
 def chains() -> list[Chain]:

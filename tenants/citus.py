@@ -53,7 +53,19 @@ REFERENCE_TABLE_CANDIDATES: frozenset[str] = frozenset()
 # Citus propagates CREATE FUNCTION to every node (and create_distributed_function
 # is not needed for a trigger function that touches no table), so a tenant's
 # node finds it locally, and a schema dump restores it from core's migration.
-SHARED_FUNCTIONS: frozenset[str] = frozenset({"function public.core_refuse_change()"})
+#
+# The statement-level triggers of grants_proposal (grants/totals.py, issue 16)
+# call public.grants_proposal_totals_sync(), which writes only to the table of
+# the trigger's own schema (grants_proposaltotal, TG_TABLE_SCHEMA): on Citus
+# both tables are in the same distributed schema, on the same node; it needs
+# citus.enable_unsafe_triggers like the append-only triggers (not yet run on
+# a Citus cluster).
+SHARED_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "function public.core_refuse_change()",
+        "function public.grants_proposal_totals_sync()",
+    }
+)
 
 
 @dataclass(frozen=True)

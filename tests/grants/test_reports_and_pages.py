@@ -420,9 +420,10 @@ def test_statistics_draw_their_figures_as_bars(city):
 
 
 # The statistics page (not counting SET search_path): the catalog gate's
-# query, the proposals grouped by program, kecamatan and status, and the
-# programs' year and kind (the tenant comes from the warm route cache).
-STATISTICS_QUERIES = 3
+# query, the kept totals (grants/totals.py) grouped by program and status and
+# by kecamatan and status, and the programs' year and kind (the tenant comes
+# from the warm route cache).
+STATISTICS_QUERIES = 4
 # Kota Bandung kecamatan the `city` fixture does not use.
 MORE_KECAMATAN = (
     "Antapani",

@@ -1,0 +1,1 @@
+"""The grants benchmark (entry point: bench/grants.py), split by concern."""
