@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0009_proposal_totals"),
+        ("grants", "0010_proposal_totals"),
     ]
 
     operations = [

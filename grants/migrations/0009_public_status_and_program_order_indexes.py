@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0007_place_codes_from_register"),
+        ("grants", "0008_member_roles"),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from grants import totals
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grants", "0008_public_status_and_program_order_indexes"),
+        ("grants", "0009_public_status_and_program_order_indexes"),
     ]
 
     operations = [
