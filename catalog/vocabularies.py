@@ -54,6 +54,26 @@ SOFTWARE_TYPES = (
 PLATFORMS = ("web", "windows", "mac", "linux", "ios", "android")
 
 
+# Country sections the standard defines: a file carrying one is meant for that country.
+COUNTRY_SECTIONS = {"it": "it", "IT": "it"}
+
+
+def publiccode_countries(doc: dict | None) -> list[str]:
+    """ISO 3166-1 codes (lower case) of the countries a publiccode.yml document
+    is meant for: intendedAudience.countries and its country sections."""
+    doc = doc if isinstance(doc, dict) else {}
+    audience = doc.get("intendedAudience")
+    declared = audience.get("countries") if isinstance(audience, dict) else None
+    found: list[str] = []
+    for code in declared if isinstance(declared, list) else []:
+        if isinstance(code, str) and len(code.strip()) == 2 and code.strip().isalpha():
+            found.append(code.strip().lower())
+    for key, code in COUNTRY_SECTIONS.items():
+        if doc.get(key) is not None:
+            found.append(code)
+    return list(dict.fromkeys(found))
+
+
 def label(value: str) -> str:
     """'grant-management' → 'Grant management': the fallback for a value the
     labels below do not know (none of the standard's own)."""
