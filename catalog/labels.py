@@ -14,9 +14,8 @@ import re
 from functools import lru_cache
 
 import pycountry
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from license_expression import ExpressionError, get_spdx_licensing
 
 # ISO 639-1 (two letters), the codes publiccode.yml's languages start with.
