@@ -67,6 +67,8 @@ from .vocabularies import CATEGORIES, SCOPES
 API_VERSION = "1.1.0"
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# PostgreSQL's largest integer: a page number beyond any catalog, still a number.
+MAX_PAGE = 2**31 - 1
 
 # What `<str:slug>` may hold before it reaches the database; anything else is a
 # JSON 404 rather than Django's HTML one (or a NUL byte PostgreSQL refuses).
@@ -372,7 +374,7 @@ class CatalogAPIView(APIView):
         return response
 
 
-def _int_param(params, name: str, errors: list, default: int, maximum: int | None):
+def _int_param(params, name: str, errors: list, default: int, maximum: int):
     values = params.getlist(name)
     if not values:
         return default
@@ -382,16 +384,12 @@ def _int_param(params, name: str, errors: list, default: int, maximum: int | Non
         )
         return default
     value = values[0]
-    if re.fullmatch(r"[0-9]{1,9}", value) and int(value) >= 1:
-        if maximum is None or int(value) <= maximum:
-            return int(value)
-    if maximum is None:
-        message = _("“%(name)s” is a whole number from 1.") % {"name": name}
-    else:
-        message = _("“%(name)s” is a whole number from 1 to %(maximum)d.") % {
-            "name": name,
-            "maximum": maximum,
-        }
+    if re.fullmatch(r"[0-9]{1,10}", value) and 1 <= int(value) <= maximum:
+        return int(value)
+    message = _("“%(name)s” is a whole number from 1 to %(maximum)d.") % {
+        "name": name,
+        "maximum": maximum,
+    }
     errors.append(ParamError(name, message))
     return default
 
@@ -471,7 +469,11 @@ LIST_PARAMETERS = [
         description="Default: `relevance` with a search, else `adopted` (most "
         "adopted first); `relevance` without a search is `adopted`.",
     ),
-    OpenApiParameter("page", {"type": "integer", "minimum": 1}, description="From 1."),
+    OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+        description="From 1; past the last page: 404.",
+    ),
     OpenApiParameter(
         "page_size",
         {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
@@ -497,7 +499,7 @@ class AppListView(CatalogAPIView):
         params = request.query_params
         query = CatalogQuery.from_params(params)
         errors = list(query.errors)
-        number = _int_param(params, "page", errors, 1, None)
+        number = _int_param(params, "page", errors, 1, MAX_PAGE)
         size = _int_param(params, "page_size", errors, PAGE_SIZE, MAX_PAGE_SIZE)
         if errors:
             raise InvalidParameters(errors)
@@ -604,7 +606,12 @@ class AppPublicCodeView(CatalogAPIView):
         summary="The app as a publiccode.yml file",
         responses={
             (200, "application/yaml"): OpenApiResponse(
-                OpenApiTypes.STR,
+                {
+                    "type": "object",
+                    "description": "A publiccode.yml document.",
+                    "required": ["publiccodeYmlVersion", "name", "url"],
+                    "additionalProperties": True,
+                },
                 description="publiccode.yml (https://yml.publiccode.tools/).",
             ),
         },
