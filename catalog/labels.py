@@ -73,20 +73,30 @@ def _visitor_language() -> str:
 
 def language_label(code: str) -> str:
     """'jv' → 'Jawa' for an Indonesian visitor, 'Javanese' for an English one."""
+    return _language_label(code, _visitor_language())
+
+
+@lru_cache(maxsize=2048)
+def _language_label(code: str, visitor: str) -> str:
     primary = code.split("-")[0].lower()
     found = pycountry.languages.get(alpha_2=primary) if len(primary) == 2 else None
     if found is None and len(primary) == 3:
         found = pycountry.languages.get(alpha_3=primary)
     if found is None:
         return code
-    return _iso_catalog("iso639-3", _visitor_language()).gettext(found.name)
+    return _iso_catalog("iso639-3", visitor).gettext(found.name)
 
 
 def country_label(code: str) -> str:
+    return _country_label(code, _visitor_language())
+
+
+@lru_cache(maxsize=2048)
+def _country_label(code: str, visitor: str) -> str:
     found = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
     if found is None:
         return code
-    return _iso_catalog("iso3166-1", _visitor_language()).gettext(found.name)
+    return _iso_catalog("iso3166-1", visitor).gettext(found.name)
 
 
 def _licence_symbol(key: str) -> str:
@@ -102,13 +112,29 @@ def _licence_symbol(key: str) -> str:
     return key
 
 
+@lru_cache(maxsize=1)
+def _licensing():
+    # Building it reads the SPDX index: about 0.1 s, once per process.
+    return get_spdx_licensing()
+
+
+@lru_cache(maxsize=2048)
+def _parsed(expression: str):
+    try:
+        return _licensing().parse(expression)
+    except ExpressionError:
+        return None
+
+
 def license_label(expression: str) -> str:
     """'AGPL-3.0-or-later OR MIT' → 'GNU Affero General Public License 3.0 or
     later, or MIT License' (connectives in the visitor's language)."""
-    try:
-        parsed = get_spdx_licensing().parse(expression)
-    except ExpressionError:
-        return expression
+    return _license_label(expression, get_language() or "")
+
+
+@lru_cache(maxsize=4096)
+def _license_label(expression: str, language: str) -> str:
+    parsed = _parsed(expression)
     if parsed is None:
         return expression
     return _render(parsed)
