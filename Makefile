@@ -58,7 +58,7 @@ lint: install
 API_URL ?= http://localhost:$(PORT)
 API_FUZZ_EXAMPLES ?= 200
 api-fuzz: install
-	$(VENV)/bin/schemathesis run $(API_URL)/api/v1/schema/?format=json \
+	$(VENV)/bin/schemathesis run '$(API_URL)/api/v1/schema/?format=json' \
 	  --checks all --phases examples,coverage,fuzzing --workers 2 \
 	  --max-examples $(API_FUZZ_EXAMPLES) --max-response-time 5 --request-timeout 10 \
 	  --header 'Accept-Language: en' --report-dir .schemathesis
