@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant clean
+.PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -51,6 +51,17 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# Schemathesis, deeper than the bounded run in `make test`, against a running
+# server (API_URL, default the demo's: start it with `make run` first); rate
+# limits must be off there (DISABLE_RATE_LIMITS=1) or the run meets 429s.
+API_URL ?= http://localhost:$(PORT)
+API_FUZZ_EXAMPLES ?= 200
+api-fuzz: install
+	$(VENV)/bin/schemathesis run '$(API_URL)/api/v1/schema/?format=json' \
+	  --checks all --phases examples,coverage,fuzzing --workers 2 \
+	  --max-examples $(API_FUZZ_EXAMPLES) --max-response-time 5 --request-timeout 10 \
+	  --header 'Accept-Language: en' --report-dir .schemathesis
 
 # Record the publiccode.yml reference validator's verdict on every corpus file
 # (tests/catalog/publiccode_corpus/expectations.json); PUBLICCODE_PARSER overrides

@@ -1157,6 +1157,11 @@ def main(argv: list[str] | None = None) -> int:
             STATIC_MANIFEST="0",
             BASE_DOMAIN=HOST,
             ALLOWED_HOSTS=f"{HOST},.{HOST}",
+            # The work of a page, not the shared page cache's copy of it (every
+            # write to the catalog empties that cache), and no 429 from the
+            # API's rate limit for a client that asks thousands of times.
+            PAGE_CACHE_SECONDS="0",
+            DISABLE_RATE_LIMITS="1",
         )
         os.environ.setdefault("LOG_LEVEL", "WARNING")
         # As in the test suite: whitenoise finds no collectstatic output, fine here.

@@ -112,6 +112,13 @@ class CatalogApp(models.Model):
     logo = models.ImageField(_("logo"), upload_to=logo_path, blank=True)
     platforms = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     languages = ArrayField(models.CharField(max_length=35), default=list, blank=True)
+    # ISO 3166-1 codes (lower case) of the countries the app is meant for:
+    # publiccode.yml's intendedAudience.countries and its country sections
+    # (`it:`). Derived from `publiccode` on every save (catalog.services), for
+    # the catalog's country filter.
+    countries = ArrayField(
+        models.CharField(max_length=2), default=list, blank=True, editable=False
+    )
     maintenance_type = models.CharField(
         _("maintenance"), max_length=20, choices=Maintenance.choices, default="internal"
     )
@@ -167,6 +174,7 @@ class CatalogApp(models.Model):
                 opclasses=["gin_trgm_ops"],
             ),
             GinIndex(fields=["categories"], name="catalog_app_categories"),
+            GinIndex(fields=["countries"], name="catalog_app_countries"),
             models.Index(fields=["is_hidden", "name"], name="catalog_app_visible_name"),
             models.Index(fields=["-created_at"], name="catalog_app_newest"),
             models.Index(

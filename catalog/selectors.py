@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import (
@@ -11,8 +12,10 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -21,12 +24,21 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
+from django.utils.translation import gettext as _
 
 from tenants import hosted
 from tenants.models import Tenant
 from tenants.selectors import clean_param
 
+from .labels import (
+    COUNTRY_CODES,
+    LANGUAGE_CODES,
+    country_label,
+    language_label,
+    license_label,
+)
 from .models import (
     Adoption,
     AdoptionEvent,
@@ -35,48 +47,147 @@ from .models import (
     CatalogApp,
     Release,
 )
-from .vocabularies import label
+from .vocabularies import CATEGORIES, SCOPES, category_label, scope_label
 
 SORTS = {
     "adopted": ("-active_adopters", "name"),
     "newest": ("-created_at", "name"),
     "name": ("name",),
 }
-FACET_FIELDS = ("category", "publisher", "delivery", "status", "license")
+# `relevance` orders by how well an app matches the search; without one, it
+# is the default order (most adopted).
+SORT_CHOICES = ("relevance", *SORTS)
+# Facets in the order pages show them. Every one takes several values
+# (?category=a&category=b: apps in either), filters combine with AND, and each
+# facet is counted without its own filter.
+FACET_FIELDS = (
+    "category",
+    "scope",
+    "language",
+    "country",
+    "publisher",
+    "delivery",
+    "status",
+    "license",
+)
+SEARCH_MAX_LENGTH = 200
+SLUG_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?"
+LICENSE_PATTERN = r"[A-Za-z0-9][A-Za-z0-9.+:()\- ]{0,99}"
+# No control characters (core/limits.py refuses them before any view).
+TEXT_PATTERN = r"[^\x00-\x1f\x7f]*"
+
+
+def _facet_choices() -> dict[str, tuple[str, ...] | None]:
+    """The values each facet accepts; None: any value matching its pattern."""
+    return {
+        "category": tuple(CATEGORIES),
+        "scope": tuple(SCOPES),
+        "language": LANGUAGE_CODES,
+        "country": COUNTRY_CODES,
+        "publisher": None,
+        "delivery": tuple(CatalogApp.Delivery.values),
+        "status": tuple(CatalogApp.DevelopmentStatus.values),
+        "license": None,
+    }
+
+
+FACET_PATTERNS = {"publisher": SLUG_PATTERN, "license": LICENSE_PATTERN}
+
+
+@dataclass(frozen=True)
+class ParamError:
+    """A query parameter the request got wrong, and what was wrong with it."""
+
+    parameter: str
+    detail: str
 
 
 @dataclass
 class CatalogQuery:
     q: str = ""
-    category: str = ""
-    publisher: str = ""
-    delivery: str = ""
-    status: str = ""
-    license: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sort: str = ""
-    errors: list = field(default_factory=list)
+    errors: list[ParamError] = field(default_factory=list)
 
     @classmethod
     def from_params(cls, params) -> CatalogQuery:
-        def one(name, limit=100):
-            return clean_param(params.get(name, ""), limit)
+        """Read the catalog's query parameters; what is wrong goes to `errors`
+        (and is left out of the query), never silently changed."""
+        query = cls()
+        errors = query.errors
 
-        query = cls(
-            q=one("q", 200),
-            category=one("category"),
-            publisher=one("publisher"),
-            delivery=one("delivery"),
-            status=one("status"),
-            license=one("license"),
-            sort=one("sort"),
-        )
-        if query.sort and query.sort not in SORTS:
-            query.sort = ""
+        def single(name: str) -> str | None:
+            values = params.getlist(name) if hasattr(params, "getlist") else []
+            if not values:
+                return None
+            if len(values) > 1:
+                errors.append(
+                    ParamError(name, _("Give “%(name)s” only once.") % {"name": name})
+                )
+            return values[-1] if isinstance(values[-1], str) else ""
+
+        # `q` is the older name of `search`; with both, `search` is used.
+        search, alias = single("search"), single("q")
+        text = (search if search is not None else alias) or ""
+        if len(text) > SEARCH_MAX_LENGTH:
+            errors.append(
+                ParamError(
+                    "search" if search is not None else "q",
+                    _("Search for at most %(limit)d characters.")
+                    % {"limit": SEARCH_MAX_LENGTH},
+                )
+            )
+            text = text[:SEARCH_MAX_LENGTH]
+        query.q = clean_param(text, SEARCH_MAX_LENGTH)
+
+        sort = single("sort")
+        if sort is not None:
+            if sort in SORT_CHOICES:
+                query.sort = sort
+            else:
+                errors.append(
+                    ParamError(
+                        "sort",
+                        _("Sort by one of: %(choices)s.")
+                        % {"choices": ", ".join(SORT_CHOICES)},
+                    )
+                )
+
+        choices = _facet_choices()
+        for name in FACET_FIELDS:
+            raw = params.getlist(name) if hasattr(params, "getlist") else []
+            chosen: list[str] = []
+            for value in raw:
+                if not isinstance(value, str) or not _facet_value_ok(
+                    name, value, choices[name]
+                ):
+                    errors.append(
+                        ParamError(
+                            name,
+                            _("“%(value)s” is not a value of “%(name)s”.")
+                            % {"value": str(value)[:60], "name": name},
+                        )
+                    )
+                elif value not in chosen:
+                    chosen.append(value)
+            if chosen:
+                query.filters[name] = tuple(chosen)
         return query
 
     @property
     def effective_sort(self) -> str:
+        if self.sort == "relevance" and not self.q:
+            return "adopted"
         return self.sort or ("relevance" if self.q else "adopted")
+
+    def chosen(self, facet: str) -> tuple[str, ...]:
+        return self.filters.get(facet, ())
+
+
+def _facet_value_ok(name: str, value: str, choices) -> bool:
+    if choices is not None:
+        return value in choices
+    return re.fullmatch(FACET_PATTERNS[name], value) is not None
 
 
 # What the public may count and see of an adoption: active, by a verified
@@ -107,46 +218,80 @@ def visible_apps() -> QuerySet[CatalogApp]:
     return CatalogApp.objects.filter(is_hidden=False, publisher__is_active=True)
 
 
-def _apply_filters(apps: QuerySet, query: CatalogQuery, skip: str = "") -> QuerySet:
-    if query.category and skip != "category":
-        apps = apps.filter(categories__contains=[query.category])
-    if query.publisher and skip != "publisher":
-        apps = apps.filter(publisher__slug=query.publisher)
-    if query.delivery and skip != "delivery":
-        apps = apps.filter(delivery_mode=query.delivery)
-    if query.status and skip != "status":
-        apps = apps.filter(development_status=query.status)
-    if query.license and skip != "license":
-        apps = apps.filter(license=query.license)
-    return apps
+def _languages_match(codes: tuple[str, ...]) -> RawSQL:
+    """Apps whose interface comes in one of `codes` ('pt' matches 'pt-BR')."""
+    return RawSQL(
+        "EXISTS (SELECT 1 FROM unnest(catalog_catalogapp.languages) AS l "
+        "WHERE lower(split_part(l, '-', 1)) = ANY(%s))",
+        (list(codes),),
+        output_field=BooleanField(),
+    )
 
 
-def _apply_search(apps: QuerySet, q: str) -> QuerySet:
-    if not q:
-        return apps
+def _facet_condition(name: str, values: tuple[str, ...]):
+    """The filter of one facet: apps having any of `values`."""
+    values = list(values)
+    return {
+        "category": lambda: Q(categories__overlap=values),
+        "scope": lambda: Q(scope__overlap=values),
+        "language": lambda: _languages_match(tuple(values)),
+        "country": lambda: Q(countries__overlap=values),
+        "publisher": lambda: Q(publisher__slug__in=values),
+        "delivery": lambda: Q(delivery_mode__in=values),
+        "status": lambda: Q(development_status__in=values),
+        "license": lambda: Q(license__in=values),
+    }[name]()
+
+
+def _search_terms(q: str) -> tuple[SearchQuery, list]:
+    """The full-text query, and the other ways an app matches: a name within
+    typo distance (`%>`: word similarity above pg_trgm's threshold, 0.6, which
+    the trigram index answers) and word prefixes."""
     search = SearchQuery(q, config="simple", search_type="websearch")
+    alternatives = [Q(search_vector=search), Q(name__trigram_word_similar=q)]
     prefix_terms = [
         t for t in "".join(c if c.isalnum() else " " for c in q).split() if t
     ]
-    prefix = (
-        SearchQuery(
+    if prefix_terms:
+        prefix = SearchQuery(
             " & ".join(f"{t}:*" for t in prefix_terms),
             config="simple",
             search_type="raw",
         )
-        if prefix_terms
-        else None
-    )
-    # `%>` (word similarity above pg_trgm's threshold, 0.6) can use the trigram index.
-    match = Q(search_vector=search) | Q(name__trigram_word_similar=q)
-    if prefix is not None:
-        match |= Q(search_vector=prefix)
-    return apps.filter(match)
+        alternatives.append(Q(search_vector=prefix))
+    return search, alternatives
+
+
+def _search_condition(q: str) -> Q:
+    """Apps matching the words, as a WHERE the indexes answer (a BitmapOr)."""
+    match = Q()
+    for alternative in _search_terms(q)[1]:
+        match |= alternative
+    return match
+
+
+def _search_flag(q: str) -> Q:
+    """The same match as a flag on every app (the facets count all of them):
+    each alternative is an `id IN (…)` subquery the planner answers once from
+    its index, instead of matching every app's text row by row."""
+    apps = CatalogApp.objects.order_by()
+    match = Q()
+    for alternative in _search_terms(q)[1]:
+        match |= Q(pk__in=apps.filter(alternative).values("pk"))
+    return match
+
+
+def _apply_filters(apps: QuerySet, query: CatalogQuery) -> QuerySet:
+    for name, values in query.filters.items():
+        apps = apps.filter(_facet_condition(name, values))
+    if query.q:
+        apps = apps.filter(_search_condition(query.q))
+    return apps
 
 
 def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     """Visible apps matching the query and filters, sorted, with adopter counts."""
-    apps = _apply_search(_apply_filters(visible_apps(), query), query.q)
+    apps = _apply_filters(visible_apps(), query)
     apps = apps.annotate(adopters=F("active_adopters")).select_related("publisher")
     if query.effective_sort == "relevance":
         # Ranking is computed for the page's ordering only, not for counts and facets.
@@ -160,79 +305,142 @@ def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     return apps.order_by(*SORTS[query.effective_sort])
 
 
-def catalog_facets(query: CatalogQuery) -> dict[str, list[tuple[str, str, int]]]:
-    """For each facet, (value, label, count) over the apps matching everything else.
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
 
-    Each facet is counted without its own filter, so choosing one category
-    still shows how many apps the other categories would give. Two queries
-    whatever the catalogue's size: the apps matching the search and category,
-    grouped by the four single-valued facets (so the rows are combinations, not
-    apps), then the categories themselves with unnest.
+    # Templates of the HTML page unpack (value, label, count).
+    def __iter__(self):
+        return iter((self.value, self.label, self.count))
+
+
+@dataclass
+class Facets:
+    """Every facet's values with their counts, and how many apps match in all."""
+
+    total: int
+    values: dict[str, list[FacetValue]]
+
+    def __getitem__(self, name: str) -> list[FacetValue]:
+        return self.values[name]
+
+
+# Columns the facet statement reads, per facet: (SQL of the value over the
+# materialised rows `a`, FROM items it needs, GROUP BY of the label).
+_FACET_SQL = {
+    "category": ("v", ", unnest(a.x_categories) AS v"),
+    "scope": ("v", ", unnest(a.x_scope) AS v"),
+    "language": (
+        "lower(split_part(v, '-', 1))",
+        ", unnest(a.x_languages) AS v",
+    ),
+    "country": ("v", ", unnest(a.x_countries) AS v"),
+    "publisher": ("a.x_publisher", ""),
+    "delivery": ("a.x_delivery", ""),
+    "status": ("a.x_status", ""),
+    "license": ("a.x_license", ""),
+}
+
+
+def catalog_facets(query: CatalogQuery) -> Facets:
+    """Counts per facet value over every visible app, in one statement.
+
+    Each facet is counted over the apps matching the search and every other
+    facet's filter (so choosing one category still shows what the others
+    would give), and every value some visible app has stays listed, with 0
+    when nothing matches: the choices do not move under the visitor's hand.
+    The same scan gives the number of apps matching everything (the page's
+    total), so a list page needs no separate COUNT.
     """
-    groups = list(
-        _apply_search(_apply_filters(visible_apps(), _only(query, "category")), query.q)
-        .values(
-            "publisher__slug",
-            "publisher__name",
-            "delivery_mode",
-            "development_status",
-            "license",
+    flags: dict[str, object] = {}
+    for name, values in query.filters.items():
+        flags[f"m_{name}"] = ExpressionWrapper(
+            _facet_condition(name, values), output_field=BooleanField()
         )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    chosen = {
-        "publisher": ("publisher__slug", query.publisher),
-        "delivery": ("delivery_mode", query.delivery),
-        "status": ("development_status", query.status),
-        "license": ("license", query.license),
-    }
-
-    def counted(facet: str, key: str, label) -> list[tuple[str, str, int]]:
-        totals: dict[str, int] = {}
-        for row in groups:
-            if all(not v or row[k] == v for f, (k, v) in chosen.items() if f != facet):
-                totals[row[key]] = totals.get(row[key], 0) + row["n"]
-        return sorted(
-            ((value, label(value), n) for value, n in totals.items()),
-            key=lambda item: (-item[2], str(item[1])),
+    if query.q:
+        flags["m_q"] = ExpressionWrapper(
+            _search_flag(query.q), output_field=BooleanField()
         )
+    rows = visible_apps().annotate(**flags) if flags else visible_apps()
+    rows = rows.values(
+        x_categories=F("categories"),
+        x_scope=F("scope"),
+        x_languages=F("languages"),
+        x_countries=F("countries"),
+        x_publisher=F("publisher__slug"),
+        x_publisher_name=F("publisher__name"),
+        x_delivery=F("delivery_mode"),
+        x_status=F("development_status"),
+        x_license=F("license"),
+        **{flag: F(flag) for flag in flags},
+    ).order_by()
+    rows_sql, params = rows.query.sql_with_params()
 
-    publisher_names = {row["publisher__slug"]: row["publisher__name"] for row in groups}
-    delivery_labels = dict(CatalogApp.Delivery.choices)
-    status_labels = dict(CatalogApp.DevelopmentStatus.choices)
-    facets = {
-        "publisher": counted("publisher", "publisher__slug", publisher_names.get),
-        "delivery": counted(
-            "delivery", "delivery_mode", lambda v: delivery_labels.get(v, v)
-        ),
-        "status": counted(
-            "status", "development_status", lambda v: status_labels.get(v, v)
-        ),
-        "license": counted("license", "license", lambda v: v),
-    }
+    def where(skip: str) -> str:
+        wanted = [f"a.{flag}" for flag in flags if flag != f"m_{skip}"]
+        return " AND ".join(wanted) if wanted else "TRUE"
 
-    # Categories are an array: unnest them in SQL over the apps matching the rest.
-    others = _apply_search(
-        _apply_filters(visible_apps(), query, skip="category"), query.q
-    )
-    ids_sql, ids_params = others.values("pk").order_by().query.sql_with_params()
+    parts = [f"SELECT '', '', '', count(*) FILTER (WHERE {where('')}) FROM a"]
+    for name in FACET_FIELDS:
+        value, source = _FACET_SQL[name]
+        name_column = "max(a.x_publisher_name)" if name == "publisher" else "''"
+        parts.append(
+            f"SELECT '{name}', {value}, {name_column}, "
+            f"count(*) FILTER (WHERE {where(name)}) FROM a{source} GROUP BY 2"
+        )
+    sql = f"WITH a AS MATERIALIZED ({rows_sql}) " + " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c, count(*) FROM (SELECT unnest(categories) AS c FROM catalog_catalogapp "
-            f"WHERE id IN ({ids_sql})) AS t GROUP BY c ORDER BY count(*) DESC, c",
-            ids_params,
+        cursor.execute(sql, params)
+        result = cursor.fetchall()
+
+    total = 0
+    found: dict[str, dict[str, tuple[str, int]]] = {name: {} for name in FACET_FIELDS}
+    for facet, value, name, count in result:
+        if facet == "":
+            total = count
+        elif value:
+            found[facet][value] = (name, count)
+    values = {}
+    for facet in FACET_FIELDS:
+        counted = found[facet]
+        for chosen in query.chosen(facet):
+            counted.setdefault(chosen, ("", 0))
+        values[facet] = sorted(
+            (
+                FacetValue(
+                    value,
+                    facet_label(facet, value, name),
+                    count,
+                    value in query.chosen(facet),
+                )
+                for value, (name, count) in counted.items()
+            ),
+            key=lambda item: (-item.count, item.label.casefold(), item.value),
         )
-        facets["category"] = [(c, label(c), n) for c, n in cursor.fetchall()]
-    return facets
+    return Facets(total=total, values=values)
 
 
-def _only(query: CatalogQuery, facet: str) -> CatalogQuery:
-    """The query with every facet filter removed except `facet` (and the search)."""
-    kept = {
-        name: getattr(query, name) if name == facet else "" for name in FACET_FIELDS
-    }
-    return CatalogQuery(q=query.q, sort=query.sort, **kept)
+def facet_label(facet: str, value: str, name: str = "") -> str:
+    """What a visitor reads for a facet value, in their language, never a code
+    (a publisher's name is its own; an unknown publisher keeps its identifier)."""
+    if facet == "category":
+        return category_label(value)
+    if facet == "scope":
+        return scope_label(value)
+    if facet == "language":
+        return language_label(value)
+    if facet == "country":
+        return country_label(value)
+    if facet == "delivery":
+        return str(dict(CatalogApp.Delivery.choices).get(value, value))
+    if facet == "status":
+        return str(dict(CatalogApp.DevelopmentStatus.choices).get(value, value))
+    if facet == "license":
+        return license_label(value)
+    return name or value
 
 
 def app_detail(slug: str, *, with_adopters: bool = True) -> CatalogApp | None:

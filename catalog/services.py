@@ -38,6 +38,7 @@ from .models import (
     Screenshot,
 )
 from .uploads import validate_image, validate_pdf
+from .vocabularies import publiccode_countries
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +181,7 @@ def app_update(
 def _save_app(app: CatalogApp, logo) -> CatalogApp:
     """Validate, store (a unique-key clash becomes a form error) and index an entry."""
     _validate_app(app)
+    app.countries = publiccode_countries(app.publiccode)
     if logo:  # a cleared or absent upload is False or None
         validate_image(logo)
         app.logo = logo

@@ -1,6 +1,6 @@
 """The catalog API, included by config/urls_public.py under API_PREFIX."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import api
@@ -27,4 +27,6 @@ urlpatterns = [
         SpectacularAPIView.as_view(patterns=[path(API_PREFIX, include(endpoints))]),
         name="schema",
     ),
+    # Anything else under /api/v1/: a 404 as problem details, not an HTML page.
+    re_path(r"^(?P<rest>.*)$", api.api_not_found, name="not-found"),
 ]

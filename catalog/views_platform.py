@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 
 from core.pagecache import public_page
@@ -16,14 +17,28 @@ from . import selectors
 from .models import Screenshot
 
 PAGE_SIZE = 20
+FACET_TITLES = {
+    "category": _("Category"),
+    "scope": _("Field"),
+    "language": _("Language of the app"),
+    "country": _("Country"),
+    "publisher": _("Publisher"),
+    "delivery": _("Delivery"),
+    "status": _("Development status"),
+    "license": _("Licence"),
+}
 # "Used by" lists this many organisations a page: a hosted app can have thousands.
 ADOPTERS_PER_PAGE = 20
 
 
 @public_page
 def catalog_list(request):
+    # Values that are not understood are left out and listed on the page.
     query = selectors.CatalogQuery.from_params(request.GET)
+    facets = selectors.catalog_facets(query)
     paginator = Paginator(selectors.catalog_search(query), PAGE_SIZE)
+    # The facet statement counted the matches already: no COUNT of its own.
+    paginator.count = facets.total
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -33,9 +48,12 @@ def catalog_list(request):
         {
             "query": query,
             "page": page,
-            "facets": selectors.catalog_facets(query),
+            "facet_groups": [
+                (name, FACET_TITLES[name], facets[name])
+                for name in selectors.FACET_FIELDS
+            ],
+            "filtered": bool(query.filters),
             "querystring": params.urlencode(),
-            "sorts": selectors.SORTS,
         },
     )
 

@@ -81,6 +81,8 @@ SHARED_APPS = [
     "csp",
     "rest_framework",
     "drf_spectacular",
+    # CORS for the public API only (CORS_URLS_REGEX below); MIT.
+    "corsheaders",
     "allauth",
     "allauth.account",
     # Two-step sign-in (TOTP and recovery codes) for operators, tenant
@@ -120,6 +122,9 @@ TEMPLATE_SYNC_ON_STARTUP = env_bool("TEMPLATE_SYNC_ON_STARTUP", True)
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
     "config.middleware.HealthCheckMiddleware",
+    # First, so that preflights and every answer of the public API (413 and 400
+    # from the limits below included) carry the CORS headers.
+    "corsheaders.middleware.CorsMiddleware",
     # Host → tenant from the cache, not a query per request (tenants/routing.py).
     "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -480,7 +485,32 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["core.api.AnonymousRateThrottle"],
     # The client address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For).
     "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT") or 0) or None,
+    # Errors as RFC 9457 problem details in the request's language.
+    "EXCEPTION_HANDLER": "core.api.problem_exception_handler",
 }
+# Seconds clients and shared caches may reuse a public API answer without
+# asking again; after that they revalidate with ETag / Last-Modified (304).
+API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
+# CORS (django-cors-headers): any web page may read the public API anonymously;
+# no cookies or credentials cross, and only reading methods are allowed.
+CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = [
+    "accept",
+    "accept-language",
+    "if-modified-since",
+    "if-none-match",
+]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Retry-After",
+    "Content-Language",
+]
+CORS_PREFLIGHT_MAX_AGE = 86400
 # Requests an anonymous API client may make (DRF's rate syntax: N/second|minute|hour|day).
 API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/min")
 # Days an adoption stays live after its agreement is recorded as ended (catalog.services.adoption_end_lapsed).
@@ -489,12 +519,24 @@ AGREEMENT_END_GRACE_DAYS = int(os.environ.get("AGREEMENT_END_GRACE_DAYS", "90"))
 API_THROTTLE_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BagiPakai catalog API",
-    "DESCRIPTION": "Public, read-only API of the apps Indonesian governments share on BagiPakai.",
-    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Public, read-only API of the apps Indonesian governments share on "
+        "BagiPakai. Versioned by its path (/api/v1/; changes are listed in "
+        "docs/api-changelog.md). Answers in Indonesian or English as the "
+        "Accept-Language header asks (Indonesian by default). Errors are RFC 9457 "
+        "problem details (application/problem+json). Any web page may call it "
+        "(CORS, without credentials). Answers carry ETag and Last-Modified: send "
+        "them back in If-None-Match or If-Modified-Since and an unchanged answer "
+        "is a 304 without a body. Anonymous clients are rate-limited (429 with "
+        "Retry-After)."
+    ),
+    # docs/api-changelog.md says what changed; catalog.api.API_VERSION matches.
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.document_throttling",
+        "catalog.api.document_http",
     ],
 }
 # Uploads: logos and screenshots, agreements' signed PDFs.

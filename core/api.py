@@ -1,12 +1,72 @@
-"""What every operation of the public API shares, added to its OpenAPI document."""
+"""What every operation of the public API shares: errors as RFC 9457 problem
+details in the request's language, the rate limit, and their OpenAPI text."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
-THROTTLED = {
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+# RFC 9457 section 3, with the members this API adds.
+PROBLEM_SCHEMA = {
+    "type": "object",
     "description": (
+        "An error, as RFC 9457 problem details (application/problem+json), "
+        "in the language the request asked for (Accept-Language: id or en)."
+    ),
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": "`about:blank`: the status code says what happened.",
+        },
+        "title": {"type": "string", "description": "The status, in words."},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {
+            "type": "string",
+            "description": "What went wrong with this request, and what to do.",
+        },
+        "instance": {"type": "string", "description": "The path that was asked."},
+        "errors": {
+            "type": "array",
+            "description": "400: each query parameter that was wrong.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "parameter": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+                "required": ["parameter", "detail"],
+            },
+        },
+        "limit": {
+            "type": "integer",
+            "description": "413: the largest body accepted, in bytes.",
+        },
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def problem_response(description: str) -> dict:
+    """An OpenAPI response object of problem details."""
+    return {
+        "description": description,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}},
+    }
+
+
+THROTTLED = {
+    **problem_response(
         "Too many requests from this client: wait the number of seconds in "
         "Retry-After, then try again. Anonymous clients may make "
         "API_ANON_RATE requests (300 a minute by default)."
@@ -17,20 +77,119 @@ THROTTLED = {
             "schema": {"type": "integer", "minimum": 0},
         }
     },
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {"detail": {"type": "string"}},
-                "required": ["detail"],
-            }
-        }
-    },
 }
+
+
+def status_title(status: int) -> str:
+    """The status code in words, in the request's language (the problem's title)."""
+    titles = {
+        400: _("Bad request"),
+        401: _("Not signed in"),
+        403: _("Forbidden"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        406: _("Not acceptable"),
+        412: _("Precondition failed"),
+        413: _("Request too large"),
+        415: _("Unsupported media type"),
+        429: _("Too many requests"),
+        500: _("Server error"),
+    }
+    return str(titles.get(status) or _("Error"))
+
+
+def problem_body(request, *, status: int, detail: str, **extra) -> dict:
+    body = {
+        "type": "about:blank",
+        "title": status_title(status),
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.path
+    body.update(extra)
+    return body
+
+
+def problem_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error of an API view as problem details,
+    worded by this project in the request's language (never DRF's English)."""
+    request = context.get("request")
+    headers: dict[str, str] = {}
+    extra: dict = {}
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) if str(exc) else None)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.Throttled):
+        status = 429
+        wait = int(exc.wait or 0) + (1 if exc.wait and exc.wait % 1 else 0)
+        headers["Retry-After"] = str(wait)
+        detail = _(
+            "Too many requests from your address. Wait %(seconds)d seconds, "
+            "then try again."
+        ) % {"seconds": wait}
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        status = 405
+        detail = _(
+            "This address does not answer %(method)s; the Allow header lists "
+            "the methods it answers."
+        ) % {"method": request.method if request is not None else ""}
+    elif isinstance(exc, exceptions.NotAcceptable):
+        status = 406
+        detail = _(
+            "This address answers only in JSON (application/json): ask for it "
+            "in the Accept header, or leave the header out."
+        )
+    elif isinstance(exc, InvalidParameters):
+        status = 400
+        detail = _("Some query parameters are not valid: see “errors”.")
+        extra["errors"] = [
+            {"parameter": error.parameter, "detail": str(error.detail)}
+            for error in exc.errors
+        ]
+    elif isinstance(exc, exceptions.NotFound):
+        status = 404
+        own = getattr(exc, "problem_detail", None)
+        detail = own or _("There is nothing at this address in the API.")
+    elif isinstance(exc, exceptions.APIException):
+        status = exc.status_code
+        detail = status_title(status)
+    else:
+        logger.exception("API request failed", exc_info=exc)
+        status = 500
+        detail = _("Something went wrong on our side. Please try again later.")
+    return Response(
+        problem_body(request, status=status, detail=str(detail), **extra),
+        status=status,
+        headers=headers,
+        content_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+class InvalidParameters(exceptions.APIException):
+    """400: query parameters that are wrong, each with what was wrong."""
+
+    status_code = 400
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__("invalid parameters")
+
+
+class NotFoundProblem(exceptions.NotFound):
+    """404 with this project's own (translated) explanation."""
+
+    def __init__(self, detail: str):
+        self.problem_detail = detail
+        super().__init__(detail)
 
 
 def document_throttling(result, generator, request, public):
     """drf-spectacular post-processing hook: every operation may answer 429."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+        PROBLEM_SCHEMA
+    )
     for path_item in result.get("paths", {}).values():
         for operation in path_item.values():
             if isinstance(operation, dict) and "responses" in operation:

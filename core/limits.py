@@ -66,11 +66,14 @@ def wants_json(request) -> bool:
 def problem(request, *, status: int, title: str, detail: str, **extra):
     """An error as a page, or as RFC 9457 problem details for API clients."""
     if wants_json(request):
-        body = {"type": "about:blank", "title": title, "status": status}
-        body.update(detail=detail, **extra)
-        return JsonResponse(
+        from core.api import problem_body  # core.api imports DRF: only when needed
+
+        body = problem_body(request, status=status, detail=detail, **extra)
+        response = JsonResponse(
             body, status=status, content_type="application/problem+json"
         )
+        response["Cache-Control"] = "no-store"
+        return response
     html = render_to_string(
         "request_refused.html",
         {"title": title, "detail": detail, "status": status},

@@ -23,8 +23,10 @@ do not count.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
+import time
 import uuid
 from functools import wraps
 
@@ -112,10 +114,25 @@ def after_savepoint_rollback(connection) -> None:
         connection.on_commit(lambda: flush_pending(connection))
 
 
+def _new_generation() -> str:
+    """A fresh generation, starting with when it began (`generation_started`)."""
+    return f"{time.time():.6f}-{uuid.uuid4().hex}"
+
+
+def generation_started(generation: str) -> datetime.datetime | None:
+    """When a generation began: the last committed write to its schema, or the
+    moment the cache first lacked it (a safe upper bound). None if unknown."""
+    stamp, _, rest = str(generation).partition("-")
+    try:
+        return datetime.datetime.fromtimestamp(float(stamp), tz=datetime.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 def bump(schemas) -> None:
     try:
         cache.set_many(
-            {GENERATION_PREFIX + s: uuid.uuid4().hex for s in schemas}, None
+            {GENERATION_PREFIX + s: _new_generation() for s in schemas}, None
         )
     except Exception:  # noqa: BLE001 -- a cache outage must not fail the write
         pass
@@ -126,7 +143,7 @@ def generations(schemas: list[str]) -> list[str]:
     found = cache.get_many(keys)
     for key in keys:
         if key not in found:
-            cache.add(key, uuid.uuid4().hex, None)
+            cache.add(key, _new_generation(), None)
             found[key] = cache.get(key)
     return [str(found[key]) for key in keys]
 

@@ -1,5 +1,7 @@
 from django import template
 
+from catalog import labels, vocabularies
+
 register = template.Library()
 
 
@@ -18,3 +20,34 @@ def query_without(params, name):
     query.pop(name, None)
     query.pop("page", None)
     return query.urlencode()
+
+
+# Codes of publiccode.yml as people read them, in the visitor's language.
+@register.filter
+def category_label(value):
+    return vocabularies.category_label(str(value))
+
+
+@register.filter
+def scope_label(value):
+    return vocabularies.scope_label(str(value))
+
+
+@register.filter
+def platform_label(value):
+    return vocabularies.platform_label(str(value))
+
+
+@register.filter
+def language_label(value):
+    return labels.language_label(str(value))
+
+
+@register.filter
+def country_label(value):
+    return labels.country_label(str(value))
+
+
+@register.filter
+def license_label(value):
+    return labels.license_label(str(value))

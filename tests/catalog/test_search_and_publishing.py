@@ -78,7 +78,32 @@ def test_facets_count_and_filter(catalog):
     assert names(get("/catalog/?license=LicenseRef-Hibah")) == ["E-office"]
     # A facet still shows the other values of itself when one is chosen.
     chosen = get("/catalog/?delivery=hosted")
-    assert "delivery=external" in chosen
+    assert 'name="delivery" value="external"' in chosen
+    assert 'name="delivery" value="hosted" checked' in chosen
+
+
+def test_facets_take_several_values_and_keep_zero_counts(catalog):
+    both = get("/catalog/?delivery=hosted&delivery=external&sort=name")
+    assert names(both) == ["Laksa", "Sabilulungan"]
+    assert 'name="delivery" value="hosted" checked' in both
+    assert 'name="delivery" value="external" checked' in both
+    # Searching narrows the counts, never the choices.
+    html = get("/catalog/?q=disposisi")
+    assert names(html) == ["E-office"]
+    assert 'value="grant-management"' in html
+    assert "Grant management <small>(0)</small>" in html
+
+
+def test_labels_are_translated_never_codes(catalog):
+    html = host_client("localhost", language="id").get("/catalog/").content.decode()
+    assert "Manajemen dokumen" in html
+    assert "document-management" not in html.replace('value="document-management"', "")
+
+
+def test_odd_filters_are_left_out_and_said(catalog):
+    html = get("/catalog/?category=nonsense&sort=sideways")
+    assert "not understood" in html
+    assert len(names(html)) == 3
 
 
 def test_sorting(catalog, third, bandung, tangerang):
