@@ -363,6 +363,9 @@ class CatalogAPIView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ("Accept", "Accept-Language", "Origin"))
         if response.status_code in (200, 304) and getattr(self, "etag", None):
+            # The same for every anonymous client: kept in the shared page
+            # cache, served behind the rate limit (core.api.anonymous_api_gate).
+            response.public_page = "api"
             response["ETag"] = self.etag
             if self.last_modified is not None:
                 response["Last-Modified"] = http_date(self.last_modified)

@@ -211,3 +211,31 @@ class AnonymousRateThrottle(AnonRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
         return super().allow_request(request, view)
+
+
+def _accepts_json(accept: str) -> bool:
+    if not accept:
+        return True
+    kinds = {part.split(";", 1)[0].strip().lower() for part in accept.split(",")}
+    return bool(kinds & {"*/*", "application/*", "application/json"})
+
+
+def anonymous_api_gate(request):
+    """core.pagecache gate "api": a kept answer of the public API goes out only
+    to a request the view would have answered the same way — one that accepts
+    JSON and is within the anonymous rate limit (counted here, as the view's
+    throttle counts it). Anything else is left to the view (406, 429)."""
+    from types import SimpleNamespace
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from .pagecache import RENDER
+
+    if not _accepts_json(request.META.get("HTTP_ACCEPT", "")):
+        return RENDER
+    visitor = SimpleNamespace(
+        user=AnonymousUser(), META=request.META, headers=request.headers
+    )
+    if not AnonymousRateThrottle().allow_request(visitor, None):
+        return RENDER  # the view's own throttle refuses it, with its 429
+    return None

@@ -192,9 +192,12 @@ def _key(request) -> str:
     return PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
 
 
-# name -> function(request) answering a response that refuses the request, or
-# None to let the kept page go out (e.g. the public API's rate limit, core/api.py).
+# name -> function(request) answering None to let the kept page go out, RENDER
+# to let the view answer this request itself (it would answer differently: a
+# refusal, another format), or a response to send instead (core/api.py's gate
+# for the public API: its rate limit and content negotiation).
 GATES: dict = {}
+RENDER = object()
 
 
 def register_gate(name: str, check) -> None:
@@ -244,14 +247,15 @@ class PageCacheMiddleware:
                 key = hit = None
             if hit is not None:
                 content, headers, gate = hit
-                refusal = GATES[gate](request) if gate else None
-                if refusal is not None:
-                    return refusal
-                response = HttpResponse(content)
-                for name, value in headers.items():
-                    response[name] = value
-                response["X-Page-Cache"] = "hit"
-                return response
+                verdict = GATES[gate](request) if gate else None
+                if verdict is None:
+                    response = HttpResponse(content)
+                    for name, value in headers.items():
+                        response[name] = value
+                    response["X-Page-Cache"] = "hit"
+                    return response
+                if verdict is not RENDER:
+                    return verdict
         response = self.get_response(request)
         if key is not None and _storable(request, response):
             try:

@@ -45,10 +45,7 @@ def test_the_count_lives_in_the_shared_cache_not_process_memory(throttled):
         ("DatabaseCache", "RedisCache")
     )
     host_client(PLATFORM_HOST).get("/api/v1/apps/", REMOTE_ADDR="198.51.100.9")
-    assert any(
-        key.startswith("throttle_anon_")
-        for key in _cache_keys()
-    )
+    assert any(key.startswith("throttle_anon_") for key in _cache_keys())
 
 
 def _cache_keys() -> list[str]:
@@ -75,3 +72,43 @@ def test_every_operation_documents_the_429(platform):
     assert operations
     for operation in operations:
         assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+@pytest.fixture
+def kept(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+def test_a_kept_answer_still_counts_and_refuses_past_the_rate(throttled, kept):
+    """The page cache answers repeated API requests before the view, but behind
+    the same rate limit (core.api.anonymous_api_gate)."""
+    client = host_client(PLATFORM_HOST)
+    first = client.get("/api/v1/apps/")
+    assert first["X-Page-Cache"] == "miss"
+    for _ in range(2):
+        again = client.get("/api/v1/apps/")
+        assert again.status_code == 200 and again["X-Page-Cache"] == "hit"
+        assert again.content == first.content and again["ETag"] == first["ETag"]
+    refused = client.get("/api/v1/apps/")
+    assert refused.status_code == 429 and "X-Page-Cache" not in refused
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert 0 < int(refused["Retry-After"]) <= 60
+
+
+def test_a_kept_answer_is_not_sent_to_a_client_that_does_not_take_json(platform, kept):
+    client = host_client(PLATFORM_HOST)
+    client.get("/api/v1/apps/")
+    assert client.get("/api/v1/apps/")["X-Page-Cache"] == "hit"
+    refused = client.get("/api/v1/apps/", HTTP_ACCEPT="text/html")
+    assert refused.status_code == 406 and "X-Page-Cache" not in refused
+    assert (
+        client.get("/api/v1/apps/", HTTP_ACCEPT="application/json")["X-Page-Cache"]
+        == "hit"
+    )
+
+
+def test_a_kept_answer_revalidates_with_its_etag(platform, kept):
+    client = host_client(PLATFORM_HOST)
+    etag = client.get("/api/v1/apps/")["ETag"]
+    again = client.get("/api/v1/apps/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
