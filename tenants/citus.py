@@ -390,3 +390,67 @@ def model_problems(
 def compatibility_problems() -> list[Problem]:
     """Everything above, for the models and every tenant schema that exists."""
     return model_problems() + schema_problems(tenant_schemas())
+
+
+# --- running on a Citus coordinator ---------------------------------------------------
+
+
+def citus_active(cursor=None) -> bool:
+    """True when the database is a Citus cluster (the extension is installed).
+
+    The clone plan (tenants/schema.py) asks this once per template version and
+    keeps the answer, so provisioning on plain PostgreSQL pays nothing for it.
+    """
+    if cursor is None:
+        with connection.cursor() as own:
+            return citus_active(own)
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+    return bool(cursor.fetchone()[0])
+
+
+def schema_keep_local(cursor, schema: str) -> bool:
+    """Keep `schema` a regular schema of the coordinator (the tenant template).
+
+    With `citus.enable_schema_based_sharding` on, every CREATE SCHEMA makes a
+    distributed schema placed on a worker; the template holds no tenant data
+    and is read by every clone, so it must stay on the coordinator. Turns the
+    setting off for the rest of the caller's transaction (the template's
+    migrations then create local tables) and undistributes the schema if an
+    earlier version let it become distributed. Returns True when it changed
+    something. Call inside a transaction, on a Citus database only.
+    """
+    cursor.execute("SET LOCAL citus.enable_schema_based_sharding = off")
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM citus_schemas WHERE schema_name::text = %s)",
+        [schema],
+    )
+    if cursor.fetchone()[0]:
+        cursor.execute("SELECT citus_schema_undistribute(%s::regnamespace)", [schema])
+        return True
+    return False
+
+
+def schema_node(schema: str) -> tuple[str, int] | None:
+    """(host, port) of the node that holds a distributed schema; None if it is not one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT sh.nodename, sh.nodeport FROM citus_schemas s "
+            "JOIN citus_shards sh ON sh.colocation_id = s.colocation_id "
+            "WHERE s.schema_name::text = %s",
+            [schema],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    host, port = rows[0]
+    return str(host), int(port)
+
+
+def worker_nodes() -> list[tuple[str, int]]:
+    """The active primary nodes that may hold schemas, as (host, port)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nodename, nodeport FROM pg_dist_node WHERE isactive "
+            "AND noderole = 'primary' AND shouldhaveshards ORDER BY nodename, nodeport"
+        )
+        return [(str(host), int(port)) for host, port in cursor.fetchall()]

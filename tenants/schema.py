@@ -30,6 +30,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 from django_tenants.utils import schema_exists
 
+from .citus import citus_active, schema_keep_local
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -99,9 +101,20 @@ def template_sync(*, verbosity: int = 0) -> bool:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEMPLATE_LOCK_KEY])
+        on_citus = citus_active()
         if schema_exists(schema) and template_is_current():
+            if on_citus:
+                with connection.cursor() as cursor:
+                    moved = schema_keep_local(cursor, schema)
+                if moved:
+                    _clone_plan_cache.clear()
+                    logger.warning("template schema %s was distributed; made local", schema)
+                    return True
             return False
         with connection.cursor() as cursor:
+            if on_citus:
+                # The template stays on the coordinator (tenants/citus.py).
+                schema_keep_local(cursor, schema)
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
         call_command(
             "migrate_schemas",
@@ -173,6 +186,9 @@ class ClonePlan:
 
     version: tuple[int, int]
     statements: tuple[str, ...]
+    # On a Citus coordinator every DDL statement goes to the worker as its own
+    # query text, over a protocol that takes one statement (citusdata/citus#6608).
+    one_per_execute: bool = False
 
 
 class _PlanCache:
@@ -328,11 +344,21 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
             f'SELECT {columns} FROM {src}."{table}"'
         )
         if has_identity:
+            # The next id is computed here, from the template (the rows just
+            # copied), and sent as a constant: a subquery over the new table
+            # would run where the table lives, on a Citus worker, whose share
+            # of the sequence differs from the coordinator's.
+            cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM {src}."{table}"')
+            next_id = int(cursor.fetchone()[0])
             statements.append(
                 f"SELECT setval(pg_get_serial_sequence('{{schema}}.\"{table}\"', 'id'), "
-                f'(SELECT coalesce(max(id), 0) + 1 FROM {{schema}}."{table}"), false)'
+                f"{next_id}, false)"
             )
-    return ClonePlan(version=version, statements=tuple(statements))
+    return ClonePlan(
+        version=version,
+        statements=tuple(statements),
+        one_per_execute=citus_active(cursor),
+    )
 
 
 def schema_clone(target: str) -> None:
@@ -348,8 +374,12 @@ def schema_clone(target: str) -> None:
             with transaction.atomic():
                 plan = _build_plan(cursor, template, version)
             _clone_plan_cache.put(plan)
-        # One round trip: the whole plan as a single multi-statement string.
-        cursor.execute(";\n".join(s.format(schema=quoted) for s in plan.statements))
+        if plan.one_per_execute:
+            for statement in plan.statements:
+                cursor.execute(statement.format(schema=quoted))
+        else:
+            # One round trip: the whole plan as a single multi-statement string.
+            cursor.execute(";\n".join(s.format(schema=quoted) for s in plan.statements))
 
 
 def schema_drop(schema: str) -> None:
