@@ -35,7 +35,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -79,7 +78,10 @@ def _pg_libdir() -> Path:
 def install_hint() -> str:
     here = [
         p
-        for p in (REPO_DIR.parent / "shared/tools/citus", REPO_DIR.parent.parent / "shared/tools/citus")
+        for p in (
+            REPO_DIR.parent / "shared/tools/citus",
+            REPO_DIR.parent.parent / "shared/tools/citus",
+        )
         if p.is_dir()
     ]
     where = str(here[0]) if here else "../shared/tools/citus/"
@@ -147,9 +149,18 @@ class Cluster:
                 if os.geteuid() == 0:
                     shutil.chown(datadir, "postgres", "postgres")
                 out = self._as_postgres(
-                    [str(self.bindir / "initdb"), "-D", str(datadir), "-U", USER,
-                     "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
-                    capture_output=True, text=True,
+                    [
+                        str(self.bindir / "initdb"),
+                        "-D",
+                        str(datadir),
+                        "-U",
+                        USER,
+                        "--auth=trust",
+                        "--encoding=UTF8",
+                        "--locale=C.UTF-8",
+                    ],
+                    capture_output=True,
+                    text=True,
                 )
                 if out.returncode:
                     raise SystemExit(f"initdb {name} failed:\n{out.stderr}")
@@ -161,13 +172,25 @@ class Cluster:
                 print(f"{name}: already running on {HOST}:{port}")
                 continue
             out = self._as_postgres(
-                [str(self.bindir / "pg_ctl"), "-D", str(datadir), "-l",
-                 str(datadir / "server.log"), "-w", "-o", f"-p {port}", "start"],
-                capture_output=True, text=True,
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(datadir),
+                    "-l",
+                    str(datadir / "server.log"),
+                    "-w",
+                    "-o",
+                    f"-p {port}",
+                    "start",
+                ],
+                capture_output=True,
+                text=True,
             )
             if out.returncode:
                 log = (datadir / "server.log").read_text()[-2000:]
-                raise SystemExit(f"{name} did not start on port {port}:\n{out.stdout}{log}")
+                raise SystemExit(
+                    f"{name} did not start on port {port}:\n{out.stdout}{log}"
+                )
             print(f"{name}: started on {HOST}:{port} (data {datadir})")
         self.createdb(DEFAULT_DB, keep=True)
         print(f"\nDATABASE_URL={self.url()}")
@@ -176,8 +199,15 @@ class Cluster:
         for name, _port, datadir in reversed(self.nodes):
             if self._running(datadir):
                 self._as_postgres(
-                    [str(self.bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast",
-                     "-w", "stop"],
+                    [
+                        str(self.bindir / "pg_ctl"),
+                        "-D",
+                        str(datadir),
+                        "-m",
+                        "fast",
+                        "-w",
+                        "stop",
+                    ],
                     capture_output=True,
                 )
                 print(f"{name}: stopped")
@@ -265,7 +295,9 @@ def database_create_on_nodes(
             with conn.cursor() as cur:
                 cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db])
                 if cur.fetchone() is None:
-                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+                    cur.execute(
+                        sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db))
+                    )
         finally:
             conn.close()
         conn = connect(host, port, db)
@@ -285,7 +317,10 @@ def database_create_on_nodes(
                 )
                 if cur.fetchone() is None:
                     cur.execute("SELECT citus_add_node(%s, %s)", [host, port])
-            for guc in ("citus.enable_schema_based_sharding", "citus.enable_unsafe_triggers"):
+            for guc in (
+                "citus.enable_schema_based_sharding",
+                "citus.enable_unsafe_triggers",
+            ):
                 cur.execute(
                     sql.SQL("ALTER DATABASE {} SET {} = on").format(
                         sql.Identifier(db), sql.SQL(guc)
@@ -309,7 +344,9 @@ def spread(url_or_conn) -> str:
     """A table: tenant schemas per node, then every schema and its node."""
     import psycopg2
 
-    conn = psycopg2.connect(url_or_conn) if isinstance(url_or_conn, str) else url_or_conn
+    conn = (
+        psycopg2.connect(url_or_conn) if isinstance(url_or_conn, str) else url_or_conn
+    )
     try:
         with conn.cursor() as cur:
             cur.execute(SPREAD_SQL)
@@ -318,7 +355,9 @@ def spread(url_or_conn) -> str:
                 "SELECT count(*) FROM citus_schemas WHERE schema_name::text = 'tenant_template'"
             )
             template_distributed = cur.fetchone()[0]
-            cur.execute("SELECT nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' AND shouldhaveshards ORDER BY nodeport")
+            cur.execute(
+                "SELECT nodename, nodeport FROM pg_dist_node WHERE noderole = 'primary' AND shouldhaveshards ORDER BY nodeport"
+            )
             nodes = cur.fetchall()
     finally:
         if isinstance(url_or_conn, str):
@@ -332,8 +371,11 @@ def spread(url_or_conn) -> str:
         lines.append(f"| {host}:{port} | {len(schemas)} | {shown} |")
     lines.append(
         "template schema tenant_template: "
-        + ("DISTRIBUTED (wrong: it should stay on the coordinator)" if template_distributed
-           else "local to the coordinator (not distributed)")
+        + (
+            "DISTRIBUTED (wrong: it should stay on the coordinator)"
+            if template_distributed
+            else "local to the coordinator (not distributed)"
+        )
     )
     return "\n".join(lines)
 
@@ -342,19 +384,31 @@ def _cluster_from(args) -> Cluster:
     return Cluster(
         port=int(args.port or os.environ.get("CITUS_PORT", 9700)),
         workers=int(args.workers or os.environ.get("CITUS_WORKERS", 2)),
-        data=Path(args.data or os.environ.get("CITUS_DATA", REPO_DIR / ".data" / "citus")).resolve(),
+        data=Path(
+            args.data or os.environ.get("CITUS_DATA", REPO_DIR / ".data" / "citus")
+        ).resolve(),
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "down", "createdb", "dropdb", "spread", "check", "url"])
+    parser.add_argument(
+        "command",
+        choices=["up", "down", "createdb", "dropdb", "spread", "check", "url"],
+    )
     parser.add_argument("database", nargs="?", default=DEFAULT_DB)
-    parser.add_argument("--port", help="coordinator port (CITUS_PORT, default 9700); workers follow")
-    parser.add_argument("--workers", help="number of workers (CITUS_WORKERS, default 2)")
+    parser.add_argument(
+        "--port", help="coordinator port (CITUS_PORT, default 9700); workers follow"
+    )
+    parser.add_argument(
+        "--workers", help="number of workers (CITUS_WORKERS, default 2)"
+    )
     parser.add_argument("--data", help="data folder (CITUS_DATA, default .data/citus)")
-    parser.add_argument("--pytest-args", default=os.environ.get("PYTEST_ARGS", ""),
-                        help="extra arguments for the test run of `check`")
+    parser.add_argument(
+        "--pytest-args",
+        default=os.environ.get("PYTEST_ARGS", ""),
+        help="extra arguments for the test run of `check`",
+    )
     args = parser.parse_args(argv)
     cluster = _cluster_from(args)
     if args.command == "up":
