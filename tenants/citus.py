@@ -454,3 +454,68 @@ def worker_nodes() -> list[tuple[str, int]]:
             "AND noderole = 'primary' AND shouldhaveshards ORDER BY nodename, nodeport"
         )
         return [(str(host), int(port)) for host, port in cursor.fetchall()]
+
+
+NOT_CITUS = (
+    "This database is plain PostgreSQL, not a Citus cluster: every tenant "
+    "lives on the one server, so there is nowhere to move it to. tenant_move "
+    "works on a Citus coordinator (docs/scaling.md)."
+)
+
+
+class MoveRefused(Exception):
+    """tenant_schema_move cannot do what it was asked; the message says why."""
+
+
+def tenant_schema_move(*, tenant, host: str, port: int, actor=None, actor_label=None, reason: str = ""):
+    """Move a tenant's schema to another node of the Citus cluster and record
+    it in the platform's transparency log. Returns the log entry.
+
+    citus_schema_move copies the schema's tables to the node (logical
+    replication: writes keep flowing until a short final lock), then drops the
+    old placement. It cannot run inside a transaction block, so the move is
+    done first and the entry appended right after, in its own transaction,
+    with where the schema was, where it went and how long it took.
+    """
+    import time
+
+    from django.db import transaction
+
+    from .transparency import platform_event_append
+
+    if not citus_active():
+        raise MoveRefused(NOT_CITUS)
+    schema = tenant.schema_name
+    source = schema_node(schema)
+    if source is None:
+        raise MoveRefused(
+            f"Schema {schema} is not a distributed schema of this cluster "
+            "(citus_schemas has no row for it); distribute it first with "
+            "citus_schema_distribute (docs/scaling.md)."
+        )
+    nodes = worker_nodes()
+    if (host, port) not in nodes:
+        known = ", ".join(f"{h}:{p}" for h, p in nodes) or "none"
+        raise MoveRefused(f"{host}:{port} is not a node that holds schemas (nodes: {known}).")
+    if source == (host, port):
+        raise MoveRefused(f"{tenant.slug} is already on {host}:{port}.")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT citus_schema_move(%s::regnamespace, %s, %s)", [schema, host, port]
+        )
+    seconds = round(time.perf_counter() - started, 3)
+    with transaction.atomic():
+        return platform_event_append(
+            kind="tenant_moved",
+            actor=actor,
+            actor_label=actor_label,
+            tenant=tenant,
+            reason=reason,
+            details={
+                "schema": schema,
+                "from": f"{source[0]}:{source[1]}",
+                "to": f"{host}:{port}",
+                "seconds": seconds,
+            },
+        )
