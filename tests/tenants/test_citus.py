@@ -93,6 +93,9 @@ def test_a_column_with_a_check_is_added_then_checked_by_name_on_citus():
             app_label = "grants"
             db_table = "citus_probe_check"
 
+        def __str__(self):
+            return f"probe {self.pk}"
+
     field = Probe._meta.get_field("count")
     field.set_attributes_from_name("count")
     saved = connection._is_citus
