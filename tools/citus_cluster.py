@@ -35,6 +35,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -240,17 +241,26 @@ class Cluster:
             conn.close()
 
     def dropdb(self, db: str) -> None:
+        import psycopg2
         from psycopg2 import sql
 
         for _name, port, _d in self.nodes:
             conn = self._connect(port, "postgres")
             try:
                 with conn.cursor() as cur:
-                    cur.execute(
-                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                            sql.Identifier(db)
-                        )
-                    )
+                    # A session just ended (a killed test run) may linger a moment.
+                    for attempt in range(10):
+                        try:
+                            cur.execute(
+                                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                                    sql.Identifier(db)
+                                )
+                            )
+                            break
+                        except psycopg2.errors.ObjectInUse:
+                            if attempt == 9:
+                                raise
+                            time.sleep(1)
             finally:
                 conn.close()
 

@@ -35,7 +35,7 @@ def events(in_bandung, officials):
 def test_the_audit_table_is_distributed(in_bandung, events):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM citus_shards WHERE table_name::text = %s",
+            "SELECT count(*) FROM citus_shards WHERE table_name = %s::regclass",
             [f"{in_bandung.schema_name}.grants_auditevent"],
         )
         assert cursor.fetchone()[0] == 1
