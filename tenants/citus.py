@@ -415,9 +415,11 @@ def schema_keep_local(cursor, schema: str) -> bool:
     distributed schema placed on a worker; the template holds no tenant data
     and is read by every clone, so it must stay on the coordinator. Turns the
     setting off for the rest of the caller's transaction (the template's
-    migrations then create local tables) and undistributes the schema if an
-    earlier version let it become distributed. Returns True when it changed
-    something. Call inside a transaction, on a Citus database only.
+    migrations then create local tables). If an earlier version let the
+    template become distributed, it is dropped, to be built again by the
+    caller: Citus cannot undistribute tables with identity columns, and the
+    template holds nothing but its migration records. Returns True when it
+    dropped it. Call inside a transaction, on a Citus database only.
     """
     cursor.execute("SET LOCAL citus.enable_schema_based_sharding = off")
     cursor.execute(
@@ -425,7 +427,7 @@ def schema_keep_local(cursor, schema: str) -> bool:
         [schema],
     )
     if cursor.fetchone()[0]:
-        cursor.execute("SELECT citus_schema_undistribute(%s::regnamespace)", [schema])
+        cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
         return True
     return False
 

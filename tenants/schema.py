@@ -101,20 +101,19 @@ def template_sync(*, verbosity: int = 0) -> bool:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEMPLATE_LOCK_KEY])
-        on_citus = citus_active()
+        if citus_active():
+            # The template stays on the coordinator (tenants/citus.py); one
+            # that became distributed is dropped here and built again below.
+            with connection.cursor() as cursor:
+                if schema_keep_local(cursor, _quote(schema).strip('"')):
+                    logger.warning(
+                        "template schema %s was distributed; building it again "
+                        "on the coordinator",
+                        schema,
+                    )
         if schema_exists(schema) and template_is_current():
-            if on_citus:
-                with connection.cursor() as cursor:
-                    moved = schema_keep_local(cursor, schema)
-                if moved:
-                    _clone_plan_cache.clear()
-                    logger.warning("template schema %s was distributed; made local", schema)
-                    return True
             return False
         with connection.cursor() as cursor:
-            if on_citus:
-                # The template stays on the coordinator (tenants/citus.py).
-                schema_keep_local(cursor, schema)
             cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
         call_command(
             "migrate_schemas",
