@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant clean
+.PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant clean citus-up citus-down citus-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -110,6 +110,23 @@ BIGTENANT_DB ?= bagipakai_bench_bigtenant
 bench-bigtenant: install
 	$(PY) bench/grants.py --keep-db $(BIGTENANT_DB) --proposals 1000000 --events 2000000 --requests $${REQUESTS:-60}
 	$(PY) bench/verify_chain.py --keep-db $(BIGTENANT_DB) --repeat 3
+
+# A local Citus cluster (coordinator + CITUS_WORKERS workers on ports from
+# CITUS_PORT, default 9700-9702; data in .data/citus) from the installed
+# extension; tools/citus_cluster.py says how to build Citus when it is missing
+# (../shared/tools/citus/, which needs the `fetch` tool). Not part of `make test`.
+CITUS_PORT ?= 9700
+CITUS_WORKERS ?= 2
+citus-up: install
+	CITUS_PORT=$(CITUS_PORT) CITUS_WORKERS=$(CITUS_WORKERS) $(PY) tools/citus_cluster.py up
+
+citus-down:
+	CITUS_PORT=$(CITUS_PORT) CITUS_WORKERS=$(CITUS_WORKERS) $(PY) tools/citus_cluster.py down
+
+# migrate, seed_demo, a smoke of the main pages, a tenant move and the test suite
+# against the coordinator; prints how tenant schemas are spread over the nodes.
+citus-check: install
+	CITUS_PORT=$(CITUS_PORT) CITUS_WORKERS=$(CITUS_WORKERS) $(PY) tools/citus_cluster.py check --pytest-args "$(PYTEST_ARGS)"
 
 stop-db:
 	@test -x $(PY) && $(PY) -c "from pathlib import Path; from config.embedded_db import stop; print('stopped' if stop(Path('.data/postgres').resolve()) else 'not running')" || true

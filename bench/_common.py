@@ -118,12 +118,53 @@ def _admin_connection(server: Server):
     raise RuntimeError(f"cannot connect to {server.description}: {error}")
 
 
+def node_spread(connection) -> str:
+    """How tenant schemas are spread over the nodes of a Citus cluster ("" on
+    plain PostgreSQL), for the benchmarks' reports."""
+    from tools.citus_cluster import spread
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        if not cursor.fetchone()[0]:
+            return ""
+    return spread(connection.connection)
+
+
 def _database_exists(cursor, name: str) -> bool:
     cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
     return cursor.fetchone() is not None
 
 
+def citus_workers(server: Server) -> list[tuple[str, int]] | None:
+    """The workers of the Citus cluster whose coordinator `server` is (read from
+    the DATABASE_URL database's metadata); None when it is not a Citus coordinator."""
+    import psycopg2
+
+    for dbname in reversed(server.maintenance_dbs):
+        try:
+            conn = psycopg2.connect(dbname=dbname, **server.connect_params)
+        except psycopg2.OperationalError:
+            continue
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+                )
+                if not cursor.fetchone()[0]:
+                    continue
+                cursor.execute(
+                    "SELECT nodename, nodeport FROM pg_dist_node WHERE groupid <> 0 "
+                    "AND noderole = 'primary' ORDER BY nodeport"
+                )
+                return [(str(h), int(p)) for h, p in cursor.fetchall()]
+        finally:
+            conn.close()
+    return None
+
+
 def create_database(server: Server, name: str) -> None:
+    """CREATE DATABASE; on a Citus coordinator on every node, Citus set up in it
+    (tools/citus_cluster.py: workers registered, schema-based sharding on)."""
     from psycopg2 import sql
 
     conn = _admin_connection(server)
@@ -133,15 +174,47 @@ def create_database(server: Server, name: str) -> None:
                 raise RuntimeError(
                     f"database {name} already exists; drop it by hand first"
                 )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            workers = citus_workers(server)
+            if workers is None:
+                cursor.execute(
+                    sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+                )
+                return
     finally:
         conn.close()
+    from tools.citus_cluster import database_create_on_nodes
+
+    params = server.connect_params
+    database_create_on_nodes(
+        name,
+        coordinator=(params.get("host", "127.0.0.1"), int(params.get("port", 5432))),
+        workers=workers,
+        user=params.get("user", "postgres"),
+        password=params.get("password"),
+    )
+    print(f"Citus: throwaway database {name} on the coordinator and {len(workers)} workers")
 
 
 def drop_database(server: Server, name: str) -> None:
     """Drop the benchmark database, even with connections still open to it."""
     from psycopg2 import sql
 
+    workers = citus_workers(server) or []
+    for host, port in workers:
+        import psycopg2
+
+        params = dict(server.connect_params, host=host, port=port)
+        worker = psycopg2.connect(dbname="postgres", **params)
+        worker.autocommit = True
+        try:
+            with worker.cursor() as cursor:
+                cursor.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                        sql.Identifier(name)
+                    )
+                )
+        finally:
+            worker.close()
     conn = _admin_connection(server)
     try:
         with conn.cursor() as cursor:

@@ -71,6 +71,7 @@ sys.path[:] = [str(REPO_DIR)] + [
 
 from bench._common import (  # noqa: E402 -- needs the sys.path above
     install_sigterm_handler,
+    node_spread,
     point_django_at,
     throwaway_database,
 )
@@ -186,23 +187,34 @@ def schemas_with_column() -> set[str]:
 
 def reset_release() -> None:
     """Take the column and its record out of every schema again."""
-    from django.db import connection
+    from django.db import connection, transaction
 
+    from tenants.citus import citus_active
     from tenants.schema import _quote
 
     schemas = [s for s in schemas_to_check() if s in schemas_with_column()]
+    one_per_execute = citus_active()
     with connection.cursor() as cursor:
         # A hundred schemas per round trip: one statement string is one
-        # transaction, and each ALTER TABLE holds a lock until its end.
+        # transaction, and each ALTER TABLE holds a lock until its end. On a
+        # Citus coordinator DDL goes to the workers as its own query text,
+        # which must be one statement: there, one statement per execute.
         for start in range(0, len(schemas), 100):
-            cursor.execute(
-                ";\n".join(
-                    f"ALTER TABLE {_quote(s)}.grants_proposal DROP COLUMN {COLUMN};\n"
+            statements = [
+                statement
+                for s in schemas[start : start + 100]
+                for statement in (
+                    f"ALTER TABLE {_quote(s)}.grants_proposal DROP COLUMN {COLUMN}",
                     f"DELETE FROM {_quote(s)}.django_migrations "
-                    f"WHERE app = 'grants' AND name = '{EXTRA}'"
-                    for s in schemas[start : start + 100]
+                    f"WHERE app = 'grants' AND name = '{EXTRA}'",
                 )
-            )
+            ]
+            if one_per_execute:
+                with transaction.atomic():
+                    for statement in statements:
+                        cursor.execute(statement)
+            else:
+                cursor.execute(";\n".join(statements))
     if schemas_with_column():
         raise SystemExit("FAIL: the release column is still there after the reset")
 
@@ -464,6 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("planned", args.tenants, fixed["planned"], planned))
         verify_final(release_dir)
         print_report(rows, args.tenants)
+        spread = node_spread(connection)
+        if spread:
+            print("Citus: tenant schemas per node")
+            print(spread)
+            print()
 
     print(f"total runtime {time.perf_counter() - run_started:.1f} s")
     return 0

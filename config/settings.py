@@ -118,6 +118,10 @@ TENANT_MIGRATION_PROCESSES = int(
 # current), so the first sign-up after a release does not pay for it; off for
 # hosts whose database role may not run DDL.
 TEMPLATE_SYNC_ON_STARTUP = env_bool("TEMPLATE_SYNC_ON_STARTUP", True)
+# Tenant schemas cloned ahead of time and renamed on sign-up (tenants/schema.py);
+# 0 = off. Worth it on Citus, where a clone runs every statement on a worker too
+# (docs/scaling.md).
+TENANT_SCHEMA_POOL = int(os.environ.get("TENANT_SCHEMA_POOL") or 0)
 
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.

@@ -21,6 +21,10 @@ class TenantsConfig(AppConfig):
         periodic_register(
             "chains_anchor", func="tenants.tasks.chains_anchor_job", cron="5 * * * *"
         )
+        # The warm pool of tenant schemas (tenants/schema.py); a no-op at size 0.
+        periodic_register(
+            "schema_pool_fill", func="tenants.tasks.schema_pool_fill_job", cron="*/10 * * * *"
+        )
         periodic_register(
             "chain_heads_mail", func="tenants.tasks.chain_heads_mail_job", cron="30 22 * * *"
         )

@@ -402,3 +402,134 @@ def model_problems(
 def compatibility_problems() -> list[Problem]:
     """Everything above, for the models and every tenant schema that exists."""
     return model_problems() + schema_problems(tenant_schemas())
+
+
+# --- running on a Citus coordinator ---------------------------------------------------
+
+
+def citus_active(cursor=None) -> bool:
+    """True when the database is a Citus cluster (the extension is installed).
+
+    The clone plan (tenants/schema.py) asks this once per template version and
+    keeps the answer, so provisioning on plain PostgreSQL pays nothing for it.
+    """
+    if cursor is None:
+        with connection.cursor() as own:
+            return citus_active(own)
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+    return bool(cursor.fetchone()[0])
+
+
+def schema_keep_local(cursor, schema: str) -> bool:
+    """Keep `schema` a regular schema of the coordinator (the tenant template).
+
+    With `citus.enable_schema_based_sharding` on, every CREATE SCHEMA makes a
+    distributed schema placed on a worker; the template holds no tenant data
+    and is read by every clone, so it must stay on the coordinator. Turns the
+    setting off for the rest of the caller's transaction (the template's
+    migrations then create local tables). If an earlier version let the
+    template become distributed, it is dropped, to be built again by the
+    caller: Citus cannot undistribute tables with identity columns, and the
+    template holds nothing but its migration records. Returns True when it
+    dropped it. Call inside a transaction, on a Citus database only.
+    """
+    cursor.execute("SET LOCAL citus.enable_schema_based_sharding = off")
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM citus_schemas WHERE schema_name::text = %s)",
+        [schema],
+    )
+    if cursor.fetchone()[0]:
+        cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        return True
+    return False
+
+
+def schema_node(schema: str) -> tuple[str, int] | None:
+    """(host, port) of the node that holds a distributed schema; None if it is not one."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT sh.nodename, sh.nodeport FROM citus_schemas s "
+            "JOIN citus_shards sh ON sh.colocation_id = s.colocation_id "
+            "WHERE s.schema_name::text = %s",
+            [schema],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    host, port = rows[0]
+    return str(host), int(port)
+
+
+def worker_nodes() -> list[tuple[str, int]]:
+    """The active primary nodes that may hold schemas, as (host, port)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nodename, nodeport FROM pg_dist_node WHERE isactive "
+            "AND noderole = 'primary' AND shouldhaveshards ORDER BY nodename, nodeport"
+        )
+        return [(str(host), int(port)) for host, port in cursor.fetchall()]
+
+
+NOT_CITUS = (
+    "This database is plain PostgreSQL, not a Citus cluster: every tenant "
+    "lives on the one server, so there is nowhere to move it to. tenant_move "
+    "works on a Citus coordinator (docs/scaling.md)."
+)
+
+
+class MoveRefused(Exception):
+    """tenant_schema_move cannot do what it was asked; the message says why."""
+
+
+def tenant_schema_move(*, tenant, host: str, port: int, actor=None, actor_label=None, reason: str = ""):
+    """Move a tenant's schema to another node of the Citus cluster and record
+    it in the platform's transparency log. Returns the log entry.
+
+    citus_schema_move copies the schema's tables to the node (logical
+    replication: writes keep flowing until a short final lock), then drops the
+    old placement. It cannot run inside a transaction block, so the move is
+    done first and the entry appended right after, in its own transaction,
+    with where the schema was, where it went and how long it took.
+    """
+    import time
+
+    from django.db import transaction
+
+    from .transparency import platform_event_append
+
+    if not citus_active():
+        raise MoveRefused(NOT_CITUS)
+    schema = tenant.schema_name
+    source = schema_node(schema)
+    if source is None:
+        raise MoveRefused(
+            f"Schema {schema} is not a distributed schema of this cluster "
+            "(citus_schemas has no row for it); distribute it first with "
+            "citus_schema_distribute (docs/scaling.md)."
+        )
+    nodes = worker_nodes()
+    if (host, port) not in nodes:
+        known = ", ".join(f"{h}:{p}" for h, p in nodes) or "none"
+        raise MoveRefused(f"{host}:{port} is not a node that holds schemas (nodes: {known}).")
+    if source == (host, port):
+        raise MoveRefused(f"{tenant.slug} is already on {host}:{port}.")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT citus_schema_move(%s::regnamespace, %s, %s)", [schema, host, port]
+        )
+    seconds = round(time.perf_counter() - started, 3)
+    with transaction.atomic():
+        return platform_event_append(
+            kind="tenant_moved",
+            actor=actor,
+            actor_label=actor_label,
+            tenant=tenant,
+            reason=reason,
+            details={
+                "schema": schema,
+                "from": f"{source[0]}:{source[1]}",
+                "to": f"{host}:{port}",
+                "seconds": seconds,
+            },
+        )

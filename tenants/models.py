@@ -477,6 +477,7 @@ class PlatformEvent(models.Model):
         PLAN_GRANTED = "plan_granted", _("Plan granted")
         CHAIN_ANCHORED = "chain_anchored", _("Audit chain head anchored")
         MFA_RESET = "mfa_reset", _("Two-step sign-in reset after a lost device")
+        TENANT_MOVED = "tenant_moved", _("Organisation's data moved to another database node")
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -516,6 +517,7 @@ class PlatformEvent(models.Model):
                         "plan_granted",
                         "chain_anchored",
                         "mfa_reset",
+                        "tenant_moved",
                     ]
                 ),
                 name="tenants_platformevent_kind_known",

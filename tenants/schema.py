@@ -30,6 +30,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, ProgrammingError, connection, transaction
 from django_tenants.utils import schema_exists
 
+from .citus import citus_active, schema_keep_local
+
 logger = logging.getLogger(__name__)
 
 SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -99,6 +101,16 @@ def template_sync(*, verbosity: int = 0) -> bool:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TEMPLATE_LOCK_KEY])
+        if citus_active():
+            # The template stays on the coordinator (tenants/citus.py); one
+            # that became distributed is dropped here and built again below.
+            with connection.cursor() as cursor:
+                if schema_keep_local(cursor, _quote(schema).strip('"')):
+                    logger.warning(
+                        "template schema %s was distributed; building it again "
+                        "on the coordinator",
+                        schema,
+                    )
         if schema_exists(schema) and template_is_current():
             return False
         with connection.cursor() as cursor:
@@ -173,6 +185,9 @@ class ClonePlan:
 
     version: tuple[int, int]
     statements: tuple[str, ...]
+    # On a Citus coordinator every DDL statement goes to the worker as its own
+    # query text, over a protocol that takes one statement (citusdata/citus#6608).
+    one_per_execute: bool = False
 
 
 class _PlanCache:
@@ -328,11 +343,21 @@ def _build_plan(cursor, template: str, version) -> ClonePlan:
             f'SELECT {columns} FROM {src}."{table}"'
         )
         if has_identity:
+            # The next id is computed here, from the template (the rows just
+            # copied), and sent as a constant: a subquery over the new table
+            # would run where the table lives, on a Citus worker, whose share
+            # of the sequence differs from the coordinator's.
+            cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM {src}."{table}"')
+            next_id = int(cursor.fetchone()[0])
             statements.append(
                 f"SELECT setval(pg_get_serial_sequence('{{schema}}.\"{table}\"', 'id'), "
-                f'(SELECT coalesce(max(id), 0) + 1 FROM {{schema}}."{table}"), false)'
+                f"{next_id}, false)"
             )
-    return ClonePlan(version=version, statements=tuple(statements))
+    return ClonePlan(
+        version=version,
+        statements=tuple(statements),
+        one_per_execute=citus_active(cursor),
+    )
 
 
 def schema_clone(target: str) -> None:
@@ -348,8 +373,12 @@ def schema_clone(target: str) -> None:
             with transaction.atomic():
                 plan = _build_plan(cursor, template, version)
             _clone_plan_cache.put(plan)
-        # One round trip: the whole plan as a single multi-statement string.
-        cursor.execute(";\n".join(s.format(schema=quoted) for s in plan.statements))
+        if plan.one_per_execute:
+            for statement in plan.statements:
+                cursor.execute(statement.format(schema=quoted))
+        else:
+            # One round trip: the whole plan as a single multi-statement string.
+            cursor.execute(";\n".join(s.format(schema=quoted) for s in plan.statements))
 
 
 def schema_drop(schema: str) -> None:
@@ -357,3 +386,119 @@ def schema_drop(schema: str) -> None:
         raise ValueError(f"refusing to drop schema {schema!r}")
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
+
+
+# --- a warm pool of clones ------------------------------------------------------------
+#
+# On a Citus coordinator every DDL statement of the clone also runs on the
+# tenant's worker inside a distributed transaction, so cloning costs several
+# times what it costs on one server. With settings.TENANT_SCHEMA_POOL > 0 the
+# clones are made ahead of time, outside any request (schema_pool_fill, run by
+# a background job after each provisioning and periodically), as schemas named
+# `pool_<random>`; provisioning then takes one and renames it to the tenant's
+# schema: one DDL statement instead of a hundred. A pool schema is taken only
+# when its migration records match the template's (a release that migrated the
+# template makes the pool stale: those schemas are skipped, and dropped by the
+# next fill). The pool is off by default (0); docs/scaling.md has the figures.
+
+POOL_PREFIX = "pool_"
+# pg_advisory locks: (POOL_LOCK, hashtext(name)) while a pool schema is being
+# taken; POOL_FILL_LOCK while one process fills the pool.
+POOL_LOCK = 0x7E_4A_1A_7F
+POOL_FILL_LOCK = 0x7E_4A_1A_80
+
+
+def schema_pool_size() -> int:
+    return max(0, int(getattr(settings, "TENANT_SCHEMA_POOL", 0) or 0))
+
+
+def _pool_names(cursor) -> list[str]:
+    cursor.execute(
+        "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) ORDER BY nspname",
+        [POOL_PREFIX],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _pool_take(cursor, target: str, version) -> str | None:
+    """Rename a current pool schema to `target` in the caller's transaction;
+    the name it had, or None when the pool has none to give."""
+    for name in _pool_names(cursor):
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [POOL_LOCK, name]
+        )
+        if not cursor.fetchone()[0]:
+            continue  # another provisioning is taking it
+        # Taken and committed by another transaction since the list was read?
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [name])
+        if not cursor.fetchone()[0]:
+            continue
+        if _template_version(cursor, name) != version:
+            continue  # stale: made before the template's last migration
+        cursor.execute(f"ALTER SCHEMA {_quote(name)} RENAME TO {_quote(target)}")
+        return name
+    return None
+
+
+def schema_create(target: str) -> None:
+    """Create tenant schema `target` in the current transaction: a schema of the
+    warm pool renamed when there is one, else a fresh clone of the template."""
+    if schema_pool_size():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TEMPLATE_LOCK_KEY])
+            version = _template_version(cursor, template_schema())
+            taken = _pool_take(cursor, target, version)
+        if taken:
+            logger.info("schema %s taken from the pool (was %s)", target, taken)
+            return
+    schema_clone(target)
+
+
+def schema_pool_fill(size: int | None = None) -> dict[str, int]:
+    """Bring the pool to `size` current schemas (settings.TENANT_SCHEMA_POOL):
+    drop stale ones, clone new ones, each in its own short transaction. One
+    process at a time; returns {"made": n, "dropped": n, "ready": n}."""
+    import secrets
+
+    size = schema_pool_size() if size is None else max(0, size)
+    made = dropped = 0
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [POOL_FILL_LOCK])
+        if not cursor.fetchone()[0]:
+            return {"made": 0, "dropped": 0, "ready": -1}  # another process fills it
+    try:
+        template_ensure_current()
+        with connection.cursor() as cursor:
+            version = _template_version(cursor, template_schema())
+            names = _pool_names(cursor)
+        ready = []
+        for name in names:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_try_advisory_xact_lock(%s, hashtext(%s))", [POOL_LOCK, name]
+                )
+                if not cursor.fetchone()[0]:
+                    continue
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = %s)", [name]
+                )
+                if not cursor.fetchone()[0]:
+                    continue
+                if _template_version(cursor, name) == version and len(ready) < size:
+                    ready.append(name)
+                    continue
+                cursor.execute(f"DROP SCHEMA {_quote(name)} CASCADE")
+                dropped += 1
+        while len(ready) < size:
+            name = f"{POOL_PREFIX}{secrets.token_hex(8)}"
+            with transaction.atomic():
+                schema_clone(name)
+            ready.append(name)
+            made += 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [POOL_FILL_LOCK])
+    if made or dropped:
+        logger.info("schema pool: %d made, %d dropped, %d ready", made, dropped, len(ready))
+    return {"made": made, "dropped": dropped, "ready": len(ready)}

@@ -189,13 +189,18 @@ def tenant_provision(
                 # Public on the tenant's home page: only what the admin chose to publish.
                 contact_email=contact_email,
             )
-            tenant_schema.schema_clone(tenant.schema_name)
+            tenant_schema.schema_create(tenant.schema_name)
             _provision_domain(tenant)
             Membership.objects.create(
                 user=actor, tenant=tenant, role=Membership.Role.ADMIN
             )
             # Billing's row for the tenant, and anything else that must exist with it.
             hooks.run("tenant_provisioned", tenant)
+            if tenant_schema.schema_pool_size():
+                # Refill the warm pool in the background (tenants/schema.py).
+                from core.jobs import job_enqueue
+
+                job_enqueue("tenants.tasks.schema_pool_fill_job")
     except IntegrityError as exc:
         # Two people racing for the same subdomain or region: the loser gets a form error.
         if Tenant.all_objects.filter(slug=slug).exists():

@@ -15,3 +15,13 @@ def chain_heads_mail_job() -> int:
     from .heads import chain_heads_mail
 
     return chain_heads_mail()
+
+
+def schema_pool_fill_job() -> int:
+    """After each provisioning and every few minutes: refill the warm pool of
+    tenant schemas (settings.TENANT_SCHEMA_POOL; nothing to do when it is 0)."""
+    from .schema import schema_pool_fill, schema_pool_size
+
+    if not schema_pool_size():
+        return 0
+    return schema_pool_fill()["made"]

@@ -172,3 +172,39 @@ def assert_statements(expected: int):
         yield captured
     statements = [q["sql"] for q in captured if not is_search_path(q)]
     assert len(statements) == expected, "\n".join(statements)
+
+
+# --- Citus (make citus-check runs the suite against a Citus coordinator) -------------
+
+
+_CITUS: list[bool] = []
+
+
+def on_citus() -> bool:
+    """Whether the test database is a Citus cluster (asked once per session)."""
+    if not _CITUS:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+            )
+            _CITUS.append(bool(cursor.fetchone()[0]))
+    return _CITUS[0]
+
+
+@pytest.fixture(autouse=True)
+def _citus_markers(request):
+    """`@pytest.mark.citus_only`: runs only on a Citus coordinator (skipped with
+    that reason on plain PostgreSQL, where `make test` runs). `@pytest.mark.
+    not_on_citus(reason=...)`: what cannot hold on Citus, skipped there only,
+    with the reason; it still runs on plain PostgreSQL."""
+    only = request.node.get_closest_marker("citus_only")
+    never = request.node.get_closest_marker("not_on_citus")
+    if only is None and never is None:
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        citus = on_citus()
+    if only is not None and not citus:
+        pytest.skip("needs a Citus cluster (make citus-up; make citus-check)")
+    if never is not None and citus:
+        pytest.skip(f"not on Citus: {never.kwargs.get('reason') or never.args[0]}")

@@ -25,12 +25,17 @@ from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from core import pagecache
 
+from .schema import DatabaseSchemaEditor
+
 
 class DatabaseWrapper(TenantDatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
+
     def __init__(self, *args, **kwargs):
         # The search_path the server has for this connection, as a list, or None
         # when unknown.
         self.server_search_path = None
+        self._is_citus = None
         super().__init__(*args, **kwargs)
         # Committed writes invalidate the cached public pages of their schema.
         self.execute_wrappers.append(pagecache.track_writes)
@@ -57,8 +62,19 @@ class DatabaseWrapper(TenantDatabaseWrapper):
         super()._handle_search_path(cursor)
         self.server_search_path = self.search_path_set_schemas
 
+    def is_citus(self) -> bool:
+        """Whether this database is a Citus cluster (asked once per connection)."""
+        if self._is_citus is None:
+            with self.cursor() as cursor:
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+                )
+                self._is_citus = bool(cursor.fetchone()[0])
+        return self._is_citus
+
     @async_unsafe
     def get_new_connection(self, conn_params):
+        self._is_citus = None
         self.server_search_path = None
         self.search_path_set_schemas = None
         return super().get_new_connection(conn_params)

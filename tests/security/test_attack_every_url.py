@@ -174,6 +174,12 @@ def identities(battlefield, bandung) -> dict[str, object]:
     }
 
 
+@pytest.mark.not_on_citus(
+    reason="digests every table of three schemas before and after each of "
+    "thousands of requests; on Citus each digest gathers the tenant tables from "
+    "two workers and the test outgrows any run (over 9 minutes and far from "
+    "done). The smoke of make citus-check requests the main pages instead."
+)
 def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung):
     scenario = battlefield["portal"]
     connection.set_schema_to_public()

@@ -22,6 +22,7 @@ from tenants.citus import (
     tenant_schemas,
 )
 from tenants.models import User
+from tests.conftest import on_citus
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +37,10 @@ def scratch():
 
     def run(*statements: str) -> None:
         with connection.cursor() as cursor:
+            if on_citus():
+                # Regular schemas: Citus itself refuses these probes in a
+                # distributed schema (test_citus_refuses_what_the_checker_reports).
+                cursor.execute("SET LOCAL citus.enable_schema_based_sharding = off")
             for statement in statements:
                 cursor.execute(statement)
 
@@ -196,3 +201,24 @@ def test_model_checker_reports_a_tenant_model_pointing_at_a_public_model():
         ("model relation out", "grants.Note.editor"),
     ]
     assert model_problems([Note], reference_candidates={User._meta.db_table}) == []
+
+
+@pytest.mark.citus_only
+def test_citus_refuses_what_the_checker_reports():
+    """On a real cluster (schema-based sharding on): a key out of a distributed
+    schema to a public table, which schema_problems reports as "foreign key
+    out", is refused by Citus at creation."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE SCHEMA citus_probe_refused")
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM citus_schemas "
+            "WHERE schema_name::text = 'citus_probe_refused')"
+        )
+        assert cursor.fetchone()[0], "schema-based sharding is off in the test database"
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            with transaction.atomic():
+                cursor.execute(
+                    "CREATE TABLE citus_probe_refused.note (id bigint PRIMARY KEY, "
+                    "author_id bigint REFERENCES public.tenants_user (id))"
+                )
+        transaction.set_rollback(True)
