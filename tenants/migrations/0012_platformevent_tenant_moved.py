@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0010_tenant_seat_region_and_one_tenant_per_region'),
+        ('tenants', '0011_membership_roles_move_to_hosted_apps'),
     ]
 
     operations = [
