@@ -157,6 +157,8 @@ MIDDLEWARE = [
     # Holds operators, admins and money roles to their second factor.
     "tenants.mfa.MfaRequiredMiddleware",
     "tenants.middleware.SessionHostMiddleware",
+    # The language a signed-in person chose, on every host.
+    "tenants.middleware.UserLanguageMiddleware",
     "tenants.middleware.PrivatePagesMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
     # A hosted app's pages exist only where the tenant uses it (tenants/hosted.py).

@@ -7,6 +7,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import DisallowedHost
 from django.dispatch import receiver
 from django.shortcuts import render
+from django.utils import translation
 
 SESSION_HOST_KEY = "_bagipakai_host"
 
@@ -36,6 +37,22 @@ class SessionHostMiddleware:
             host = request.session.get(SESSION_HOST_KEY)
             if host is not None and host != request.get_host().lower():
                 logout(request)
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person reads every host in the language they chose
+    (User.language), whatever this host's cookie or the browser says."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        chosen = user.language if user.is_authenticated else ""
+        if chosen and chosen != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
         return self.get_response(request)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower, Upper
@@ -53,6 +54,11 @@ class User(AbstractUser):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(
         _("full name"), max_length=150, blank=True, validators=[validate_single_line]
+    )
+    # The language chosen with the switcher while signed in: pages on every host
+    # (the platform and each tenant) and the e-mails sent to them use it.
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES
     )
 
     objects = UserManager()

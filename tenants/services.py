@@ -1193,3 +1193,12 @@ def handoff_redeem(*, token: str, tenant: Tenant) -> LoginHandoff | None:
     if not handoff.user.is_active:
         return None
     return handoff
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """Remember the language a person chose (pages on every host, their e-mails)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not a language of the site: {language!r}")
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

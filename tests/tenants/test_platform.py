@@ -213,3 +213,33 @@ def test_the_switch_sets_the_cookie_for_the_parent_domain(bandung, settings):
     cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert cookie.value == "en" and cookie["domain"] == "localhost.test"
     assert cookie["max-age"] == 365 * 24 * 3600
+
+
+@pytest.mark.django_db
+def test_a_signed_in_persons_language_holds_on_every_host(bandung, bandung_admin):
+    """Chosen once on the platform, kept on the account: the tenant's host (its
+    own session and cookie) and the account pages follow it."""
+    platform = host_client("localhost", bandung_admin, language="id")
+    platform.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    bandung_admin.refresh_from_db()
+    assert bandung_admin.language == "en"
+    city = host_client("bandung.localhost", bandung_admin, language="id")
+    page = city.get("/dashboard/")
+    assert '<html lang="en">' in page.content.decode()
+    assert page["Content-Language"] == "en"
+    city.post("/i18n/setlang/", {"language": "id", "next": "/"})
+    bandung_admin.refresh_from_db()
+    assert bandung_admin.language == "id"
+    assert '<html lang="id">' in platform.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_an_anonymous_switch_saves_nothing_and_a_bad_language_is_ignored(
+    bandung, bandung_admin
+):
+    host_client("localhost").post("/i18n/setlang/", {"language": "en", "next": "/"})
+    signed_in = host_client("localhost", bandung_admin)
+    response = signed_in.post("/i18n/setlang/", {"language": "xx", "next": "/"})
+    assert response.status_code == 302
+    bandung_admin.refresh_from_db()
+    assert bandung_admin.language == ""
