@@ -11,6 +11,11 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from core.jobs import periodic_register
 
+        from .archive import register_archive_parts
+
+        # Adoptions and agreements in an organisation's archive (tenants/archive/).
+        register_archive_parts()
+
         # Daily (UTC; 08:15 in Jakarta): adoptions whose agreement ended more
         # than AGREEMENT_END_GRACE_DAYS ago, and was not replaced, end.
         periodic_register(

@@ -9,10 +9,12 @@ class GrantsConfig(AppConfig):
     verbose_name = _("Sabilulungan (grants and social aid)")
 
     def ready(self):
+        from tenants.archive.registry import register_user_columns
         from tenants.chains import register_chain
         from tenants.mfa import register_power_roles
 
         from . import audit
+        from . import models
         from .models import AuditEvent
         from .roles import MONEY_ROLES
 
@@ -20,6 +22,14 @@ class GrantsConfig(AppConfig):
         register_power_roles(
             lambda membership: bool(MONEY_ROLES & set(membership.grant_roles))
         )
+        # Users named by id in the tenant's schema, matched by e-mail on import
+        # of the tenant's archive (tenants/archive/).
+        register_user_columns(models.Applicant, "user_id")
+        register_user_columns(models.AuditEvent, "actor_id")
+        register_user_columns(models.RecipientAmendment, "requested_by_id", "decided_by_id")
+        register_user_columns(models.ProposalDocument, "uploaded_by_id")
+        register_user_columns(models.StageReview, "reviewer_id")
+        register_user_columns(models.CitizenReport, "answered_by_id")
         # The audit chain is anchored into the platform log and verified by the kernel.
         register_chain(
             "grants",

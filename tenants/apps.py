@@ -17,6 +17,11 @@ class TenantsConfig(AppConfig):
 
         from core.jobs import periodic_register
 
+        from .archive.parts import register_kernel_parts
+
+        # The kernel's rows in a tenant's archive (tenants/archive/).
+        register_kernel_parts()
+
         # Background jobs of the kernel (core/jobs.py; UTC).
         periodic_register(
             "chains_anchor", func="tenants.tasks.chains_anchor_job", cron="5 * * * *"

@@ -475,6 +475,9 @@ class PlatformEvent(models.Model):
         PLAN_GRANTED = "plan_granted", _("Plan granted")
         CHAIN_ANCHORED = "chain_anchored", _("Audit chain head anchored")
         MFA_RESET = "mfa_reset", _("Two-step sign-in reset after a lost device")
+        TENANT_EXPORTED = "tenant_exported", _("Organisation's archive made")
+        TENANT_IMPORTED = "tenant_imported", _("Organisation imported from an archive")
+        ARCHIVE_DOWNLOADED = "archive_downloaded", _("Organisation's archive downloaded")
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -514,6 +517,9 @@ class PlatformEvent(models.Model):
                         "plan_granted",
                         "chain_anchored",
                         "mfa_reset",
+                        "tenant_exported",
+                        "tenant_imported",
+                        "archive_downloaded",
                     ]
                 ),
                 name="tenants_platformevent_kind_known",
