@@ -18,7 +18,14 @@ from tenants.archive.registry import (
     register_public_rows,
 )
 
-from .models import Adoption, AdoptionEvent, Agreement, AgreementEvent, CatalogApp, Release
+from .models import (
+    Adoption,
+    AdoptionEvent,
+    Agreement,
+    AgreementEvent,
+    CatalogApp,
+    Release,
+)
 
 
 def _releases(keys):

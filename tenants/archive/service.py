@@ -34,6 +34,7 @@ import io
 import json
 import logging
 import os
+import re
 import tarfile
 import tempfile
 import uuid
@@ -48,6 +49,7 @@ from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_tenants.utils import get_public_schema_name
 
 from core import chain as chainlib
@@ -225,7 +227,6 @@ def tenant_export(
     with tempfile.TemporaryDirectory(prefix="bagipakai-export-") as folder:
         work = Path(folder)
         manifest = _export_snapshot(tenant, work)
-        _export_files(manifest, work)
         result = _write_tar(manifest, work, path)
     if record:
         with transaction.atomic():
@@ -266,9 +267,12 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
     user_ids: set[int] = set()
     refs: dict[str, dict[str, object]] = {}
     file_names: dict[str, str] = {}  # name -> "app.model.field" that names it
+    outer = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # One snapshot for the schema and the public rows alike.
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if not outer:
+            # One snapshot for the schema and the public rows alike (a caller's
+            # own transaction, as in the tests, already has its snapshot).
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         manifest["source"] = _source()
         manifest["migrations"] = {"tenant": _migrations(cursor, schema)}
         part_apps = {p.model._meta.app_label for p in registry.public_parts()}
@@ -421,23 +425,19 @@ def _storage_for(where: str):
     return default_storage
 
 
-def _export_files(manifest: dict, work: Path) -> None:
-    (work / "files").mkdir()
-    present = []
-    for index, entry in enumerate(manifest["files"]):
-        storage = _storage_for(entry["field"])
-        member = f"files/{index:06d}"
-        try:
-            source = storage.open(entry["name"], "rb")
-        except (FileNotFoundError, OSError):
-            manifest["missing_files"].append(entry["name"])
-            continue
-        sink = _Sink(work / member)
-        with source:
-            for chunk in iter(lambda: source.read(CHUNK), b""):
-                sink.write(chunk)
-        present.append(entry | {"member": member} | sink.close())
-    manifest["files"] = present
+class _HashingReader:
+    """A stored file read into the tar, hashed and measured on the way."""
+
+    def __init__(self, source):
+        self.source = source
+        self.hash = hashlib.sha256()
+        self.bytes = 0
+
+    def read(self, size=-1):
+        data = self.source.read(size)
+        self.hash.update(data)
+        self.bytes += len(data)
+        return data
 
 
 class _HashingWriter(io.RawIOBase):
@@ -459,24 +459,48 @@ def _members(manifest: dict) -> list[dict]:
     return [*manifest["tables"], *manifest["public"], manifest["users"], *manifest["files"]]
 
 
+def _add(tar, name: str, size: int, handle, mtime: int) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    info.mtime = mtime
+    tar.addfile(info, handle)
+
+
 def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
+    """The rows' members, then every file straight from storage (hashed on the
+    way), then the manifest, which lists them all with their checksums."""
     partial = path.with_name(path.name + ".partial")
-    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    mtime = int(timezone.now().timestamp())
     try:
         with open(partial, "wb") as raw:
             writer = _HashingWriter(raw)
             with tarfile.open(fileobj=writer, mode="w:gz", compresslevel=3) as tar:
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(manifest_bytes)
-                info.mtime = int(timezone.now().timestamp())
-                tar.addfile(info, io.BytesIO(manifest_bytes))
-                for entry in _members(manifest):
+                for entry in [*manifest["tables"], *manifest["public"], manifest["users"]]:
                     source = work / entry["member"]
-                    info = tarfile.TarInfo(entry["member"])
-                    info.size = source.stat().st_size
-                    info.mtime = manifest and int(timezone.now().timestamp())
                     with open(source, "rb") as handle:
-                        tar.addfile(info, handle)
+                        _add(tar, entry["member"], source.stat().st_size, handle, mtime)
+                present = []
+                for index, entry in enumerate(manifest["files"]):
+                    storage = _storage_for(entry["field"])
+                    member = f"files/{index:06d}"
+                    try:
+                        size = storage.size(entry["name"])
+                        source = storage.open(entry["name"], "rb")
+                    except (FileNotFoundError, OSError):
+                        manifest["missing_files"].append(entry["name"])
+                        continue
+                    with source:
+                        reader = _HashingReader(source)
+                        _add(tar, member, size, reader, mtime)
+                    if reader.bytes != size:
+                        raise ArchiveError(f"{entry['name']} changed while it was read.")
+                    present.append(
+                        entry
+                        | {"member": member, "bytes": size, "sha256": reader.hash.hexdigest()}
+                    )
+                manifest["files"] = present
+                data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+                _add(tar, MANIFEST, len(data), io.BytesIO(data), mtime)
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)
@@ -497,12 +521,20 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
 # --- reading an archive back ---------------------------------------------------------
 
 
+MEMBER_RE = re.compile(
+    r"^(schema/[0-9]{3}-[a-z0-9_]{1,63}\.copy|public/[a-z0-9_.]{1,120}\.jsonl"
+    r"|users\.jsonl|files/[0-9]{6})$"
+)
+MEMBERS_MAX = 2_000_000
+
+
 def archive_read(path, work: Path) -> dict:
     """Unpack and check every member against the manifest; the manifest back.
 
-    Members are written under `work` by their manifest name only (never a path
-    taken from the tar), each checked for size and SHA-256; a member that is
-    missing, extra, or differs makes the whole archive refused.
+    Only member names of the archive's own pattern are accepted (so nothing is
+    written outside `work`); each is hashed as it is unpacked, and once the
+    manifest is read every member it lists must be there with its size and
+    SHA-256, and nothing else. Anything else refuses the whole archive.
     """
     try:
         tar = tarfile.open(path, mode="r|gz")
@@ -512,42 +544,37 @@ def archive_read(path, work: Path) -> dict:
         raise ArchiveError(
             "This is not a BagiPakai tenant archive, or it is damaged."
         ) from exc
+    manifest = None
+    seen: dict[str, tuple[int, str]] = {}
     try:
         with tar:
-            manifest = None
-            expected: dict[str, dict] = {}
-            seen: set[str] = set()
             for member in tar:
-                if manifest is None:
-                    if member.name != MANIFEST or member.size > MANIFEST_MAX_BYTES:
-                        raise ArchiveError(
-                            "This is not a BagiPakai tenant archive (no manifest first)."
-                        )
+                if member.name == MANIFEST and manifest is None and member.isfile():
+                    if member.size > MANIFEST_MAX_BYTES:
+                        raise ArchiveError("The archive's manifest is too large.")
                     manifest = _manifest_parse(tar.extractfile(member).read())
-                    expected = {entry["member"]: entry for entry in _members(manifest)}
-                    for folder in ("schema", "public", "files"):
-                        (work / folder).mkdir(exist_ok=True)
                     continue
-                entry = expected.get(member.name)
-                if entry is None or member.name in seen or not member.isfile():
+                if (
+                    not member.isfile()
+                    or not MEMBER_RE.match(member.name)
+                    or member.name in seen
+                    or len(seen) >= MEMBERS_MAX
+                ):
                     raise ArchiveError(
-                        f"The archive holds {member.name!r}, which its manifest does "
-                        "not list: it was altered."
+                        f"The archive holds {member.name!r}, which a BagiPakai archive "
+                        "does not: it was altered."
                     )
-                seen.add(member.name)
+                target = work / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
                 digest = hashlib.sha256()
                 size = 0
                 source = tar.extractfile(member)
-                with open(work / entry["member"], "wb") as out:
-                    for chunk in iter(lambda: source.read(CHUNK), b""):
+                with open(target, "wb") as out:
+                    while chunk := source.read(CHUNK):
                         digest.update(chunk)
                         size += len(chunk)
                         out.write(chunk)
-                if size != entry["bytes"] or digest.hexdigest() != entry["sha256"]:
-                    raise ArchiveError(
-                        f"{member.name} does not match the checksum in the manifest: "
-                        "the archive is damaged or was altered."
-                    )
+                seen[member.name] = (size, digest.hexdigest())
     except ArchiveError:
         raise
     except (tarfile.TarError, OSError, EOFError, zlib.error) as exc:
@@ -555,13 +582,29 @@ def archive_read(path, work: Path) -> dict:
             "The archive is damaged or cut short (it could not be read to the end)."
         ) from exc
     if manifest is None:
-        raise ArchiveError("The archive is empty.")
-    missing = sorted(set(expected) - seen)
+        raise ArchiveError(
+            "The archive has no manifest: it is cut short, or not a BagiPakai archive."
+        )
+    expected = {entry["member"]: entry for entry in _members(manifest)}
+    missing = sorted(set(expected) - set(seen))
     if missing:
         raise ArchiveError(
             f"The archive is incomplete: {len(missing)} part(s) are missing, "
             f"first {missing[0]}."
         )
+    extra = sorted(set(seen) - set(expected))
+    if extra:
+        raise ArchiveError(
+            f"The archive holds {extra[0]}, which its manifest does not list: it was altered."
+        )
+    for name, entry in expected.items():
+        if seen[name] != (entry["bytes"], entry["sha256"]):
+            raise ArchiveError(
+                f"{name} does not match the checksum in the manifest: the archive is "
+                "damaged or was altered."
+            )
+    for folder in ("schema", "public", "files"):
+        (work / folder).mkdir(exist_ok=True)
     return manifest
 
 
@@ -758,6 +801,8 @@ def _load_tables(manifest, work, schema, user_map, file_names) -> int:
     renamed = {old: new for old, new in file_names.items() if old != new}
     rows = 0
     with connection.cursor() as cursor:
+        # Foreign keys are checked at commit, whatever order the tables load in.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         present = dict(_tables(cursor, schema))
         if user_map and not identity_users:
             cursor.execute(
@@ -863,8 +908,10 @@ def _remap_row(model, row: dict, ctx: ImportContext, user_map, refs, file_names)
         label = f.related_model._meta.label_lower
         if label == User._meta.label_lower:
             new = user_map.get(value)
-        elif label == Tenant._meta.label_lower and value == ctx.source_tenant["id"]:
-            new = ctx.tenant.pk
+        elif label == Tenant._meta.label_lower:
+            new = ctx.tenant.pk if value == ctx.source_tenant["id"] else None
+            if new is None:
+                new = refs.get(label, {}).get(value)
         elif label in ctx.ids:
             new = ctx.ids[label].get(value)
         else:
@@ -873,6 +920,20 @@ def _remap_row(model, row: dict, ctx: ImportContext, user_map, refs, file_names)
             return None
         row[f.attname] = new
     return row
+
+
+def _auto_now_values(model, objects) -> list[dict]:
+    stamped = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    if not stamped:
+        return [{} for _obj in objects]
+    return [
+        {name: getattr(obj, name) for name in stamped if getattr(obj, name) is not None}
+        for obj in objects
+    ]
 
 
 def _import_public(manifest, work, ctx: ImportContext, user_map, refs, file_names, result):
@@ -910,8 +971,13 @@ def _import_public(manifest, work, ctx: ImportContext, user_map, refs, file_name
                 continue
             olds.append(old_pk)
             objects.append(model(**row))
+        kept = _auto_now_values(model, objects)
         created = model._base_manager.bulk_create(objects, batch_size=1000)
         ctx.ids[part.key] = {old: obj.pk for old, obj in zip(olds, created, strict=True)}
+        for obj, values in zip(created, kept, strict=True):
+            if values:
+                # Saving stamped "now" over them; the archive's times are the record.
+                model._base_manager.filter(pk=obj.pk).update(**values)
         result.rows += len(created)
 
 
@@ -932,7 +998,13 @@ def _tenant_row(manifest, work, ctx_copy: bool, slug: str, user_map) -> dict:
     row["deleted_at"] = None
     row["deleted_by_id"] = None
     if ctx_copy:
-        # Confirmed for the source, not for the copy.
+        # Confirmed for the source, not for the copy. A government is one
+        # organisation per region of the register: its copy is an institution
+        # seated in that region, without a region code of its own.
+        if row.get("kind") in GOVERNMENT_KINDS:
+            row["seat_region_code"] = row.get("region_code") or row.get("seat_region_code", "")
+            row["kind"] = Tenant.Kind.LEMBAGA
+            row["name"] = gettext("%(name)s (copy)") % {"name": row.get("name", "")}
         row.update(
             verification_status=Tenant.Verification.UNVERIFIED,
             verified_at=None,
