@@ -27,5 +27,10 @@ class TenantsConfig(AppConfig):
             "chains_anchor", func="tenants.tasks.chains_anchor_job", cron="5 * * * *"
         )
         periodic_register(
+            "tenant_archives_expire",
+            func="tenants.tasks.tenant_archives_expire_job",
+            cron="35 * * * *",
+        )
+        periodic_register(
             "chain_heads_mail", func="tenants.tasks.chain_heads_mail_job", cron="30 22 * * *"
         )

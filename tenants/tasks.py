@@ -15,3 +15,17 @@ def chain_heads_mail_job() -> int:
     from .heads import chain_heads_mail
 
     return chain_heads_mail()
+
+
+def tenant_archive_build_job(*, archive_id: int) -> str:
+    """Build an organisation's archive that an operator or its administrator asked for."""
+    from .archive.downloads import tenant_archive_build
+
+    return tenant_archive_build(archive_id=archive_id).status
+
+
+def tenant_archives_expire_job() -> int:
+    """Hourly: remove the files of archives past their time."""
+    from .archive.downloads import tenant_archives_expire
+
+    return tenant_archives_expire()

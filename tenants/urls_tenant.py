@@ -3,7 +3,7 @@ from django.urls import include, path
 from grants import urls as grants_urls
 from grants import urls_open_data as grants_open_data
 
-from . import views_chains
+from . import views_archive, views_chains
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
@@ -42,6 +42,17 @@ urlpatterns = [
         "dashboard/invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,
         name="tenant_invitation_revoke",
+    ),
+    path("dashboard/archive/", views_archive.tenant_archives, name="tenant_archives"),
+    path(
+        "dashboard/archive/<id:archive_id>/download/",
+        views_archive.tenant_archive_download,
+        name="tenant_archive_download",
+    ),
+    path(
+        "dashboard/archive/<id:archive_id>/file/",
+        views_archive.tenant_archive_file,
+        name="tenant_archive_file",
     ),
     path("", include("catalog.urls_tenant")),
     path("billing/", include("billing.urls_tenant")),
