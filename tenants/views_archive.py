@@ -13,13 +13,12 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .access import operator_required
+from .access import MANAGE_ROLES, access_tenant, operator_required
 from .archive import downloads
 from .mfa import enrolled_at
 from .models import Tenant, TenantArchive
@@ -44,8 +43,9 @@ def _signed_in(view):
 def tenant_archives(request):
     """The organisation's own archives (administrators only)."""
     tenant = _tenant(request)
-    if tenant is None or not downloads.may_export(request.user, tenant):
-        raise PermissionDenied(_("Only the organisation's administrators may do this."))
+    if tenant is None:
+        raise Http404(_("No such archive."))
+    access_tenant(request, roles=MANAGE_ROLES)
     if request.method == "POST":
         downloads.tenant_archive_request(actor=request.user, tenant=tenant)
         messages.success(
@@ -91,7 +91,15 @@ def operator_archives(request):
     )
 
 
+def _admin_here(request) -> None:
+    """On a tenant's host: its administrators only (403 for everyone else, as on
+    every member page); operators use the platform host."""
+    if _tenant(request) is not None:
+        access_tenant(request, roles=MANAGE_ROLES)
+
+
 def _download(request, archive_id, *, file_route):
+    _admin_here(request)
     archive = downloads.access_archive(request.user, archive_id, tenant=_tenant(request))
     if archive.status != TenantArchive.Status.READY:
         raise Http404(_("This archive is not available."))
@@ -112,6 +120,7 @@ def _download(request, archive_id, *, file_route):
 
 
 def _file(request, archive_id):
+    _admin_here(request)
     archive = downloads.archive_from_link(
         request.GET.get("t", ""), request.user, tenant=_tenant(request)
     )

@@ -74,7 +74,12 @@ def test_without_a_fresh_second_factor_the_download_asks_for_it(ready_archive, a
     other = make_user("staf@bandung.test", tenant=archive.tenant, role="staff")
     stranger = Client(HTTP_HOST=BANDUNG_HOST)
     stranger.force_login(other)
-    assert stranger.get(f"/dashboard/archive/{archive.pk}/file/?t={token}").status_code == 404
+    assert stranger.get(f"/dashboard/archive/{archive.pk}/file/?t={token}").status_code == 403
+    # Another administrator of Bandung holds a link made for someone else: 404.
+    second = make_user("kedua@bandung.test", tenant=archive.tenant, role="admin")
+    other_admin = Client(HTTP_HOST=BANDUNG_HOST)
+    other_admin.force_login(second)
+    assert other_admin.get(f"/dashboard/archive/{archive.pk}/file/?t={token}").status_code == 404
     assert client.get(f"/dashboard/archive/{archive.pk}/file/?t=forged").status_code == 404
     assert not PlatformEvent.objects.filter(kind="archive_downloaded").exists()
 
@@ -88,9 +93,9 @@ def test_a_member_of_another_tenant_cannot_download(ready_archive, admin, tanger
     client = signed_in(BANDUNG_HOST, outsider, secret=secret)
     assert client.get("/dashboard/archive/").status_code == 403
     assert client.post("/dashboard/archive/").status_code == 403
-    assert client.get(f"/dashboard/archive/{archive.pk}/download/").status_code == 404
+    assert client.get(f"/dashboard/archive/{archive.pk}/download/").status_code == 403
     token = archive_link_token(archive, outsider)
-    assert client.get(f"/dashboard/archive/{archive.pk}/file/?t={token}").status_code == 404
+    assert client.get(f"/dashboard/archive/{archive.pk}/file/?t={token}").status_code == 403
     # On its own host, with Bandung's archive id: still not found.
     home = Client(HTTP_HOST=TANGERANG_HOST)
     home.force_login(outsider)
@@ -101,7 +106,7 @@ def test_a_member_of_another_tenant_cannot_download(ready_archive, admin, tanger
     inside = Client(HTTP_HOST=BANDUNG_HOST)
     inside.force_login(staff)
     assert inside.get("/dashboard/archive/").status_code == 403
-    assert inside.get(f"/dashboard/archive/{archive.pk}/download/").status_code == 404
+    assert inside.get(f"/dashboard/archive/{archive.pk}/download/").status_code == 403
     assert not PlatformEvent.objects.filter(kind="archive_downloaded").exists()
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from grants.urls import APPLICANT_ROUTES
-from tenants.models import Invitation, Membership, Tenant
+from tenants.models import Invitation, Membership, Tenant, TenantArchive
 from tenants.urls_tenant import PUBLIC_TENANT_ROUTES
 from tests.conftest import host_client
 from tests.factories import make_user
@@ -77,6 +77,7 @@ def tangerang_objects(tangerang, tangerang_admin):
         **grants,
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
         "invitation_id": invitation.pk,
+        "archive_id": TenantArchive.objects.create(tenant=tangerang).pk,
         "adoption_id": adoption.pk,
         "agreement_id": adoption.agreement_id,
         "slug": "e-office",
