@@ -661,6 +661,16 @@ class ImportContext:
     ids: dict = field(default_factory=dict)  # label -> {old pk: new pk}
 
 
+def _check_source(manifest: dict) -> None:
+    tenant = manifest["tenant"]
+    if not isinstance(tenant.get("schema_name"), str) or not tenant_schema.SCHEMA_RE.match(
+        tenant["schema_name"]
+    ):
+        raise ArchiveError("The archive's manifest names an invalid schema.")
+    if not isinstance(tenant.get("id"), int) or not isinstance(tenant.get("slug"), str):
+        raise ArchiveError("The archive's manifest is incomplete.")
+
+
 def _check_migrations(manifest: dict) -> None:
     here = tenant_schema.applied_migrations(tenant_schema.template_schema())
     known = tenant_schema.expected_migrations()
@@ -770,8 +780,17 @@ def _import_files(manifest, work, old_schema, new_schema, created: list) -> dict
     """Store every archived file; returns old name -> stored name."""
     names = {}
     for entry in manifest["files"]:
+        name = entry["name"]
+        if (
+            not isinstance(name, str)
+            or name.startswith("/")
+            or ".." in name.split("/")
+            or (name.startswith("tenants/") and not name.startswith(f"tenants/{old_schema}/"))
+        ):
+            # Never a file outside the tenant's own prefix of another tenant's.
+            raise ArchiveError(f"The archive names a file outside its organisation: {name!r}.")
         storage = _storage_for(entry["field"])
-        wanted = _new_name(entry["name"], old_schema, new_schema)
+        wanted = _new_name(name, old_schema, new_schema)
         source = work / entry["member"]
         if storage.exists(wanted) and _same_content(storage, wanted, entry):
             names[entry["name"]] = wanted  # already here (not ours to remove)
@@ -1103,8 +1122,10 @@ def _verify_chains(
                     f"The {chain.key} audit history ends at event {report.head_seq}, not "
                     f"at the head the manifest records ({archived['seq']})."
                 )
-            beyond = [seq for seq in known if seq > report.head_seq]
-            if any(seq for key, seq, _h in saved_heads if key == chain.key and seq > report.head_seq):
+            beyond = [
+                seq for key, seq, _h in saved_heads if key == chain.key and seq > report.head_seq
+            ]
+            if beyond:
                 raise ArchiveError(
                     f"The saved head is event {max(beyond)} of the {chain.key} history, "
                     f"but the archive ends at event {report.head_seq}: events are missing."
@@ -1139,6 +1160,7 @@ def tenant_import(
     with tempfile.TemporaryDirectory(prefix="bagipakai-import-") as folder:
         work = Path(folder)
         manifest = archive_read(path, work)
+        _check_source(manifest)
         _check_migrations(manifest)
         copy = bool(new_slug) and new_slug != manifest["tenant"]["slug"]
         slug = (new_slug or manifest["tenant"]["slug"]).strip()

@@ -385,3 +385,31 @@ def test_export_command_writes_and_logs(source, tmp_path):
     assert PlatformEvent.objects.filter(kind="tenant_exported", tenant_slug="bandung").exists()
     with pytest.raises(CommandError, match="no organisation"):
         call_command("tenant_export", "nowhere", str(target))
+
+
+def test_an_archive_cannot_place_files_under_another_tenants_prefix(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+
+    def elsewhere(name, content):
+        if name == "manifest.json":
+            manifest = json.loads(content)
+            manifest["files"][0]["name"] = "tenants/t_tangerang/grants/planted.pdf"
+            return json.dumps(manifest).encode()
+        return content
+
+    with pytest.raises(ArchiveError, match="outside its organisation"):
+        tenant_import(path=_rewrite(archive, elsewhere), new_slug="bandung-salinan")
+    assert_nothing_left()
+    assert not default_storage.exists("tenants/t_tangerang/grants/planted.pdf")
+
+
+def test_a_saved_head_beyond_the_archive_means_events_are_missing(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    exported = tenant_export(tenant=source, path=archive)
+    seq = exported.heads["grants"]["seq"]
+    with pytest.raises(ArchiveError, match="events are missing"):
+        tenant_import(
+            path=archive, new_slug="bandung-salinan", saved_heads=[("grants", seq + 5, "c" * 64)]
+        )
+    assert_nothing_left()
