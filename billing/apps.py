@@ -9,9 +9,9 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deployment checks)
         from tenants.archive.registry import register_public_rows
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .models import Subscription
 
         def fresh_plan(row, ctx):

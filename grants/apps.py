@@ -13,8 +13,7 @@ class GrantsConfig(AppConfig):
         from tenants.chains import register_chain
         from tenants.mfa import register_power_roles
 
-        from . import audit
-        from . import models
+        from . import audit, models
         from .models import AuditEvent
         from .roles import MONEY_ROLES
 
