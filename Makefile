@@ -10,7 +10,7 @@ PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
 RUN_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant clean citus-up citus-down citus-check
+.PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant bench-archive clean citus-up citus-down citus-check
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -133,3 +133,8 @@ stop-db:
 
 clean: stop-db
 	rm -rf $(VENV) .data staticfiles .pytest_cache
+
+# One tenant's archive at 10,000 tenants: tenant_export and tenant_import of a
+# tenant with 1,000 proposals against pg_dump --schema (issue 16); long (setup).
+bench-archive: install
+	$(PY) bench/tenant_archive.py $(BENCH_ARGS)

@@ -226,6 +226,10 @@ def adopt(world: World, *, app, adopter, adopter_admin, release) -> None:
         contact_email=adopter_admin.email,
     )
     publisher_admin = world.admins[app.publisher.slug]
+    # An agreement backs an adoption once both parties confirmed it.
+    agreement = services.agreement_confirm(
+        actor=publisher_admin, tenant=app.publisher, agreement=agreement
+    )
     services.adoption_approve(
         actor=publisher_admin, adoption=adoption, agreement=agreement
     )
@@ -332,8 +336,14 @@ def seed_bandung_grants(bandung, admin, staff, password_hash: str) -> None:
     demo.seed_grants(
         tenant=bandung, admin=admin, staff=staff, password_hash=password_hash
     )
+    # The officials seed_grants made, one per grant role (idempotent).
+    people = demo._grant_people(bandung, admin, password_hash)
     with tenant_context(bandung):
         program = Program.objects.get(kind="hibah")
+        if PROPOSALS > 100:
+            # Room in the budget for every approval of a large run.
+            Program.objects.filter(pk=program.pk).update(budget=10**15)
+            program.refresh_from_db()
         paths = ("in_review:1", "approved", "disbursed", "closed", "draft")
         index = Proposal.objects.count()
         while Proposal.objects.count() < PROPOSALS:
@@ -356,7 +366,7 @@ def seed_bandung_grants(bandung, admin, staff, password_hash: str) -> None:
                 bandung,
                 program,
                 user,
-                staff,
+                people,
                 paths[index % len(paths)],
                 amount=10_000_000 + 1_000_000 * (index % 20),
                 kecamatan=kecamatan,
@@ -371,7 +381,7 @@ def grow(world: World, target: int) -> None:
 
     from catalog.models import CatalogApp, Release
     from tenants.models import User
-    from tenants.services import tenant_provision
+    from tenants.services import tenant_provision, tenant_verify
 
     password_hash = make_password(PASSWORD)
     progress_started = time.perf_counter()
@@ -405,6 +415,8 @@ def grow(world: World, target: int) -> None:
             world.provisioning.append(time.perf_counter() - started)
             world.tenants = i
             if i % ADOPT_EVERY == 0:
+                # Only verified organisations record agreements.
+                tenant = tenant_verify(actor=world.operator, tenant=tenant)
                 adopt(
                     world, app=app, adopter=tenant, adopter_admin=admin, release=release
                 )

@@ -27,6 +27,22 @@ class BillingConfig(AppConfig):
         )
         hooks.register("dashboard_panel", _dashboard_panel)
 
+        from tenants.archive.registry import register_public_rows
+
+        from .models import Subscription
+
+        def fresh_plan(row, ctx):
+            # A copy starts on the free plan: the source's payments are the source's.
+            return {"tenant_id": row["tenant_id"]}
+
+        # The plan in an organisation's archive (tenants/archive/).
+        register_public_rows(
+            Subscription,
+            rows=lambda tenant: Subscription.objects.filter(tenant=tenant),
+            order=20,
+            on_copy=fresh_plan,
+        )
+
 
 def _dashboard_panel(request):
     """Administrators find the plan page from their dashboard."""

@@ -13,6 +13,10 @@ class CatalogConfig(AppConfig):
         from tenants import hooks, hosted
 
         from . import dashboard, middleware, selectors, services
+        from .archive import register_archive_parts
+
+        # Adoptions and agreements in an organisation's archive (tenants/archive/).
+        register_archive_parts()
 
         # Daily (UTC; 08:15 in Jakarta): adoptions whose agreement ended more
         # than AGREEMENT_END_GRACE_DAYS ago, and was not replaced, end.

@@ -10,9 +10,10 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from tenants import hosted
+        from tenants.archive.registry import register_user_columns
         from tenants.chains import register_chain
 
-        from . import audit, hosting, roles, urls_open_data
+        from . import audit, hosting, models, roles, urls_open_data
         from . import urls as grants_urls
         from .models import AuditEvent
 
@@ -48,6 +49,15 @@ class GrantsConfig(AppConfig):
                 },
             )
         )
+        # Users named by id in the tenant's schema, matched by e-mail on import
+        # of the tenant's archive (tenants/archive/).
+        register_user_columns(models.Applicant, "user_id")
+        register_user_columns(models.AuditEvent, "actor_id")
+        register_user_columns(models.RecipientAmendment, "requested_by_id", "decided_by_id")
+        register_user_columns(models.ProposalDocument, "uploaded_by_id")
+        register_user_columns(models.StageReview, "reviewer_id")
+        register_user_columns(models.CitizenReport, "answered_by_id")
+        register_user_columns(models.MemberRole, "user_id")
         # The audit chain is anchored into the platform log and verified by the kernel.
         register_chain(
             "grants",

@@ -121,7 +121,7 @@ class TenantAdmin(admin.ModelAdmin):
         ),
     ]
     inlines = [DomainInline, MembershipInline]
-    actions = ["verify", "unverify", "disable", "enable"]
+    actions = ["verify", "unverify", "disable", "enable", "prepare_archive"]
 
     form = TenantAdminForm
 
@@ -230,6 +230,28 @@ class TenantAdmin(admin.ModelAdmin):
         self._run(
             request, queryset, services.tenant_enable, _("%(n)d tenant(s) enabled.")
         )
+
+    @admin.action(
+        description=_("Prepare an archive of selected tenants"), permissions=["export"]
+    )
+    def prepare_archive(self, request, queryset):
+        from django.shortcuts import redirect
+
+        from .archive.downloads import tenant_archive_request
+
+        count = 0
+        for tenant in queryset:
+            tenant_archive_request(actor=request.user, tenant=tenant)
+            count += 1
+        self.message_user(
+            request,
+            _("%(n)d archive(s) are being prepared; download them from the operators' archive page.")
+            % {"n": count},
+        )
+        return redirect("desk_archives")
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("tenants.export_tenant")
 
     def get_urls(self):
         custom = [

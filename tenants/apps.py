@@ -17,6 +17,11 @@ class TenantsConfig(AppConfig):
 
         from core.jobs import periodic_register
 
+        from .archive.parts import register_kernel_parts
+
+        # The kernel's rows in a tenant's archive (tenants/archive/).
+        register_kernel_parts()
+
         # Background jobs of the kernel (core/jobs.py; UTC).
         periodic_register(
             "chains_anchor", func="tenants.tasks.chains_anchor_job", cron="5 * * * *"
@@ -24,6 +29,11 @@ class TenantsConfig(AppConfig):
         # The warm pool of tenant schemas (tenants/schema.py); a no-op at size 0.
         periodic_register(
             "schema_pool_fill", func="tenants.tasks.schema_pool_fill_job", cron="*/10 * * * *"
+        )
+        periodic_register(
+            "tenant_archives_expire",
+            func="tenants.tasks.tenant_archives_expire_job",
+            cron="35 * * * *",
         )
         periodic_register(
             "chain_heads_mail", func="tenants.tasks.chain_heads_mail_job", cron="30 22 * * *"

@@ -25,3 +25,17 @@ def schema_pool_fill_job() -> int:
     if not schema_pool_size():
         return 0
     return schema_pool_fill()["made"]
+
+
+def tenant_archive_build_job(*, archive_id: int) -> str:
+    """Build an organisation's archive that an operator or its administrator asked for."""
+    from .archive.downloads import tenant_archive_build
+
+    return tenant_archive_build(archive_id=archive_id).status
+
+
+def tenant_archives_expire_job() -> int:
+    """Hourly: remove the files of archives past their time."""
+    from .archive.downloads import tenant_archives_expire
+
+    return tenant_archives_expire()

@@ -1,8 +1,8 @@
 from django.urls import path
 
+from . import views_archive, views_transparency
 from . import views_operator as desk
 from . import views_platform as views
-from . import views_transparency
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -36,6 +36,18 @@ urlpatterns = [
         "operator/verification/<id:request_id>/refuse/",
         desk.refuse,
         name="desk_refuse",
+    ),
+    # Organisations' archives (tenants.export_tenant; tenants/views_archive.py).
+    path("operator/archives/", views_archive.operator_archives, name="desk_archives"),
+    path(
+        "operator/archives/<id:archive_id>/download/",
+        views_archive.desk_archive_download,
+        name="desk_archive_download",
+    ),
+    path(
+        "operator/archives/<id:archive_id>/file/",
+        views_archive.desk_archive_file,
+        name="desk_archive_file",
     ),
 ]
 

@@ -3,7 +3,7 @@ with the platform services' and the hosted apps' URLconfs."""
 
 from django.urls import path
 
-from . import views_chains
+from . import views_archive, views_chains
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
@@ -42,6 +42,17 @@ urlpatterns = [
         "dashboard/invitations/<id:invitation_id>/revoke/",
         views.invitation_revoke,
         name="tenant_invitation_revoke",
+    ),
+    path("dashboard/archive/", views_archive.tenant_archives, name="tenant_archives"),
+    path(
+        "dashboard/archive/<id:archive_id>/download/",
+        views_archive.tenant_archive_download,
+        name="tenant_archive_download",
+    ),
+    path(
+        "dashboard/archive/<id:archive_id>/file/",
+        views_archive.tenant_archive_file,
+        name="tenant_archive_file",
     ),
     path("verify/", views_chains.chain_verify_page, name="chain_verify"),
     path(

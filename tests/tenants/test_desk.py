@@ -106,6 +106,12 @@ def desk_urls(request_id: int) -> list[tuple[str, str]]:
         ("get", f"/operator/verification/{request_id}/letter/"),
         ("post", f"/operator/verification/{request_id}/verify/"),
         ("post", f"/operator/verification/{request_id}/refuse/"),
+        # Organisations' archives (tenants.export_tenant): an id that may not
+        # exist is refused before it is looked up.
+        ("get", "/operator/archives/"),
+        ("post", "/operator/archives/"),
+        ("get", f"/operator/archives/{request_id}/download/"),
+        ("get", f"/operator/archives/{request_id}/file/"),
     ]
 
 
@@ -122,6 +128,9 @@ def test_every_desk_url_is_listed_here():
         "desk_letter",
         "desk_verify",
         "desk_refuse",
+        "desk_archives",
+        "desk_archive_download",
+        "desk_archive_file",
     }
 
 

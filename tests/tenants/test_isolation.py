@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from config.urls_tenant import PUBLIC_TENANT_ROUTES
 from grants.urls import APPLICANT_ROUTES
-from tenants.models import Invitation, Membership, Tenant
+from tenants.models import Invitation, Membership, Tenant, TenantArchive
 from tests.conftest import host_client
 from tests.factories import make_user
 from tests.grants.conftest import give_roles
@@ -85,6 +85,7 @@ def tangerang_objects(tangerang, tangerang_admin):
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
         "app_key": "grants",
         "invitation_id": invitation.pk,
+        "archive_id": TenantArchive.objects.create(tenant=tangerang).pk,
         "adoption_id": adoption.pk,
         "agreement_id": adoption.agreement_id,
         "slug": "e-office",

@@ -1,0 +1,222 @@
+"""Benchmark: one tenant's archive at 10,000 tenants — tenant_export, tenant_import, pg_dump.
+
+What it measures
+----------------
+On one PostgreSQL holding N tenants (``--tenants``, default 10,000), made as
+bench/scale.py makes them (10 verified cities with the demo catalog and its
+adoptions, Kota Bandung with Sabilulungan's demo data grown to ``--proposals``
+proposals through the grants services, then institutions provisioned through
+``tenants.services.tenant_provision`` up to N, every 10th adopting
+Sabilulungan):
+
+1. **export** -- ``tenants.archive.service.tenant_export`` of Bandung to a
+   file (what ``manage.py tenant_export bandung FILE`` runs after start-up),
+   ``--runs`` times;
+2. **import** -- ``tenant_import`` of that archive as a copy (``--as``), each
+   run under a new subdomain, ``--runs`` times; the first copy is checked row
+   for row against Bandung (every table of the schema);
+3. **pg_dump** -- ``pg_dump --schema=<bandung's schema> --format=custom`` in
+   the same run, ``--dump-runs`` times (it reads the whole catalogue first,
+   which is what grows with the tenants).
+
+Each is timed with ``time.perf_counter`` around the call (the command's
+Django start-up, about a second, is not included; pg_dump's process start is).
+It prints p50 and max per operation against the target (under 2 s each at
+10,000 tenants, issue 16), the archive's size, and peak memory: the Python
+heap's peak during the call (``tracemalloc``) and the process's maximum
+resident size (``ru_maxrss``) after all runs.
+
+It never touches the developer's database: a throwaway database
+``bagipakai_bench_<pid>`` on the server Django would use, dropped at the end
+(bench/_common.py).
+
+How to run (from the repository root)
+-------------------------------------
+    make bench-archive                                          # 10,000 tenants
+    .venv/bin/python bench/tenant_archive.py --tenants 200 --proposals 100   # quick look
+
+This is a benchmark, not a test: pytest does not collect it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+sys.path[:] = [str(REPO_DIR)] + [
+    p
+    for p in sys.path
+    if Path(p or ".").resolve() not in (REPO_DIR, REPO_DIR / "bench")
+]
+
+from bench import scale  # noqa: E402 -- needs the sys.path above
+from bench._common import (  # noqa: E402
+    install_sigterm_handler,
+    point_django_at,
+    throwaway_database,
+)
+
+TARGET_SECONDS = 2.0
+
+
+def _timed(func):
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        value = func()
+    finally:
+        seconds = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    return seconds, peak, value
+
+
+def _schema_rows(schema: str) -> dict[str, list]:
+    """Every row of every table of `schema`, sorted, for the round-trip check."""
+    from django.db import connection
+
+    from tenants.archive.service import _q, _tables
+
+    out = {}
+    with connection.cursor() as cursor:
+        for table, columns in _tables(cursor, schema):
+            if table == "django_migrations":
+                continue
+            cursor.execute(
+                f"SELECT {', '.join(_q(c) for c in columns)} FROM {_q(schema)}.{_q(table)}"
+            )
+            # A copy's files live under its own schema's prefix.
+            prefix = f"tenants/{schema}/"
+            out[table] = sorted(
+                repr(row).replace(prefix, "tenants/<schema>/") for row in cursor.fetchall()
+            )
+    return out
+
+
+def run(args, server, name, folder: Path) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from tenants.archive.service import tenant_export, tenant_import
+    from tenants.models import Tenant
+    from tenants.schema import template_sync_on_startup
+
+    print(f"server: {server.description}; throwaway database {name}")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0)
+    template_sync_on_startup()
+    scale.PROPOSALS = args.proposals
+    world = scale.setup_world()
+    print(f"setup: 10 cities, Bandung with {args.proposals} proposals in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    started = time.perf_counter()
+    scale.grow(world, args.tenants)
+    connection.close()
+    connection.set_schema_to_public()
+    total = Tenant.objects.exclude(kind="platform").count()
+    print(f"grown to {total:,} tenants in {time.perf_counter() - started:.0f} s", flush=True)
+    scale.vacuum_analyze()
+
+    bandung = Tenant.objects.get(slug=scale.BANDUNG)
+    exports, imports = [], []
+    archive = folder / "bandung.tar.gz"
+    for index in range(args.runs):
+        target = folder / f"bandung-{index}.tar.gz"
+        seconds, peak, result = _timed(
+            lambda target=target: tenant_export(tenant=bandung, path=target)
+        )
+        exports.append((seconds, peak))
+        shutil.copyfile(target, archive)
+        size, rows, files = result.bytes, result.rows, result.files
+    for index in range(args.runs):
+        slug = f"salinan-{index + 1}"
+        seconds, peak, _result = _timed(
+            lambda slug=slug: tenant_import(path=archive, new_slug=slug)
+        )
+        imports.append((seconds, peak))
+    connection.set_schema_to_public()
+    copy = Tenant.objects.get(slug="salinan-1")
+    same = _schema_rows(bandung.schema_name) == _schema_rows(copy.schema_name)
+    connection.set_schema_to_public()
+
+    tool, tool_text = scale.pg_dump_tool()
+    dumps = []
+    if tool is not None:
+        for _ in range(args.dump_runs):
+            dumps.append(scale.pg_dump_schema(tool, server, name, bandung.schema_name))
+
+    import os
+
+    print()
+    print(f"PostgreSQL {connection.pg_version}; {os.cpu_count()} CPUs; "
+          f"{total:,} tenants; Bandung: {args.proposals} proposals, {rows:,} rows, "
+          f"{files} files")
+    print(f"archive: {size:,} bytes ({size / 1024 / 1024:.2f} MB, tar.gz)")
+
+    def line(label, values, peak=None):
+        p50 = statistics.median(values)
+        verdict = "PASS" if p50 < TARGET_SECONDS else "FAIL"
+        extra = f", Python heap peak {max(peak) / 1024 / 1024:.1f} MB" if peak else ""
+        print(f"  {label:<22} p50 {p50:7.3f} s  max {max(values):7.3f} s  "
+              f"({len(values)} runs){extra}  target < {TARGET_SECONDS:.0f} s: {verdict}")
+
+    line("tenant_export", [s for s, _p in exports], [p for _s, p in exports])
+    line("tenant_import (--as)", [s for s, _p in imports], [p for _s, p in imports])
+    if dumps:
+        values = [d.seconds for d in dumps]
+        print(f"  {'pg_dump --schema':<22} p50 {statistics.median(values):7.3f} s  "
+              f"max {max(values):7.3f} s  ({len(values)} runs), "
+              f"{dumps[0].bytes:,} bytes ({tool_text})")
+    else:
+        print(f"  pg_dump: not measured ({tool_text})")
+    print(f"process max resident size: "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"round trip (copy's schema equal to Bandung's, every table, row for row): "
+          f"{'yes' if same else 'NO'}")
+    if not same:
+        raise SystemExit("FAIL: the imported copy differs from the source")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tenants", type=int, default=10_000)
+    parser.add_argument("--proposals", type=int, default=1_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--dump-runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    install_sigterm_handler()
+    started = time.perf_counter()
+    folder = Path(tempfile.mkdtemp(prefix="bagipakai-archive-bench-"))
+    media = Path(tempfile.mkdtemp(prefix="bagipakai-archive-media-"))
+    try:
+        with throwaway_database() as (server, name):
+            point_django_at(
+                server,
+                name,
+                HTTPS="0",
+                STATIC_MANIFEST="0",
+                BASE_DOMAIN=scale.BASE_DOMAIN,
+                ALLOWED_HOSTS=f"{scale.BASE_DOMAIN},.{scale.BASE_DOMAIN}",
+                EMAIL_URL="",
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+                MEDIA_ROOT=str(media),
+            )
+            scale._setup_django()
+            run(args, server, name, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(media, ignore_errors=True)
+    print(f"total runtime {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,415 @@
+"""One tenant on its own: tenant_export and tenant_import (tenants/archive/)."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import connection, models
+from django_tenants.utils import schema_exists
+
+from catalog.models import Adoption, Agreement
+from core.files import stored_names
+from grants.models import AuditEvent, ProposalDocument
+from tenants.archive import registry
+from tenants.archive.service import (
+    ArchiveError,
+    _q,
+    _tables,
+    tenant_export,
+    tenant_import,
+)
+from tenants.models import (
+    Domain,
+    Invitation,
+    Membership,
+    PlatformEvent,
+    Tenant,
+    User,
+)
+from tests.factories import make_user
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path
+
+
+@pytest.fixture
+def source(media, bandung, tangerang, bandung_admin):
+    """Bandung with grants (audit events, uploaded documents), a member, a
+    pending invitation, and an adoption of Tangerang's app under a confirmed
+    agreement."""
+    from tests.catalog.conftest import make_active_adoption, make_app
+    from tests.grants.conftest import make_applicant, make_program, make_proposal
+
+    app = make_app(tangerang)
+    make_active_adoption(app, bandung)
+    make_user("staf@bandung.test", tenant=bandung, role="staff")
+    Invitation.objects.create(
+        tenant=bandung,
+        email="calon@bandung.test",
+        role="staff",
+        invited_by=bandung_admin,
+        expires_at="2099-01-01T00:00:00Z",
+    )
+    connection.set_tenant(bandung)
+    try:
+        program = make_program(bandung, bandung_admin, required=("Proposal", "KTP"))
+        for _ in range(2):
+            make_proposal(program, make_applicant(), tenant=bandung)
+    finally:
+        connection.set_schema_to_public()
+    return Tenant.objects.get(pk=bandung.pk)
+
+
+def schema_rows(schema: str) -> dict[str, list[str]]:
+    out = {}
+    prefix = f"tenants/{schema}/"
+    with connection.cursor() as cursor:
+        for table, columns in _tables(cursor, schema):
+            if table == "django_migrations":
+                continue
+            cursor.execute(
+                f"SELECT {', '.join(_q(c) for c in columns)} FROM {_q(schema)}.{_q(table)}"
+            )
+            out[table] = sorted(
+                repr(row).replace(prefix, "tenants/<schema>/") for row in cursor.fetchall()
+            )
+    return out
+
+
+def public_rows(tenant: Tenant) -> dict[str, list[str]]:
+    """Every public row the archive covers, ids replaced by what they name."""
+    part_models = {p.key for p in registry.public_parts()}
+    out = {}
+    for part in registry.public_parts():
+        rows = []
+        for obj in part.rows(tenant).order_by("pk"):
+            row = {}
+            for f in part.model._meta.concrete_fields:
+                value = getattr(obj, f.attname)
+                if f.primary_key:
+                    continue
+                if f.is_relation and value is not None:
+                    label = f.related_model._meta.label_lower
+                    if label == "tenants.tenant":
+                        value = "SELF" if value == tenant.pk else Tenant.all_objects.get(
+                            pk=value
+                        ).slug
+                    elif label == "tenants.user":
+                        value = User.objects.get(pk=value).email
+                    elif label in part_models:
+                        value = "<row>"
+                if part.key == "tenants.tenant" and f.name in {"schema_name"}:
+                    continue
+                if isinstance(f, models.FileField):
+                    value = str(value)
+                row[f.attname] = repr(value)
+            rows.append(json.dumps(row, sort_keys=True))
+        out[part.key] = sorted(rows)
+    return out
+
+
+def stored_files(tenant: Tenant) -> dict[str, bytes]:
+    connection.set_tenant(tenant)
+    try:
+        names = list(ProposalDocument.objects.values_list("file", flat=True))
+    finally:
+        connection.set_schema_to_public()
+    names += [a.document.name for a in Agreement.objects.filter(first_party=tenant)]
+    out = {}
+    for name in names:
+        if name:
+            with default_storage.open(name, "rb") as handle:
+                out[name.replace(f"tenants/{tenant.schema_name}/", "")] = handle.read()
+    return out
+
+
+def lose(tenant: Tenant) -> None:
+    """What a lost database does to a tenant: every row the archive covers,
+    its schema and its files are gone (append-only tables included)."""
+    files = stored_files(tenant)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            for part in reversed(registry.public_parts()):
+                ids = list(part.rows(tenant).values_list("pk", flat=True))
+                part.model._base_manager.filter(pk__in=ids)._raw_delete(using="default")
+        finally:
+            cursor.execute("SET session_replication_role = origin")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"DROP SCHEMA {_q(tenant.schema_name)} CASCADE")
+    for name in files:
+        default_storage.delete(f"tenants/{tenant.schema_name}/{name}")
+
+
+def test_round_trip_restores_every_row_and_file(source, tmp_path):
+    before_schema = schema_rows(source.schema_name)
+    before_public = public_rows(source)
+    before_files = stored_files(source)
+    assert before_files and before_schema["grants_auditevent"]
+    archive = tmp_path / "bandung.tar.gz"
+    exported = tenant_export(tenant=source, path=archive)
+    assert exported.files == len(before_files)
+    lose(source)
+    assert not Tenant.all_objects.filter(slug="bandung").exists()
+
+    result = tenant_import(path=archive)
+
+    restored = result.tenant
+    assert not result.copy and restored.slug == "bandung"
+    assert schema_rows(restored.schema_name) == before_schema
+    assert public_rows(restored) == before_public
+    assert stored_files(restored) == before_files
+    assert restored.is_verified and restored.region_code == "32.73"
+    assert Adoption.objects.filter(adopter=restored, status="active").count() == 1
+    # The restored chain verifies, and the import is in the platform log.
+    call_command("verify_audit_chain", tenant="bandung", full=True, stdout=io.StringIO())
+    entry = PlatformEvent.objects.get(seq=result.event_seq)
+    assert entry.kind == "tenant_imported" and "at head grants #" in entry.reason
+    assert entry.details["heads"]["grants"] == exported.heads["grants"]
+
+
+def test_copy_starts_unverified_without_region_adoptions_or_agreements(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    result = tenant_import(path=archive, new_slug="bandung-latihan")
+    copy = result.tenant
+    assert copy.slug == "bandung-latihan" and copy.schema_name == "t_bandung_latihan"
+    assert not copy.is_verified and copy.region_code == ""
+    assert not Adoption.objects.filter(adopter=copy).exists()
+    assert not Agreement.objects.filter(second_party=copy).exists()
+    assert copy.subscription.plan == "free" and not copy.subscription.stripe_customer_id
+    assert list(Domain.objects.filter(tenant=copy).values_list("domain", flat=True)) == [
+        "bandung-latihan.localhost"
+    ]
+    assert set(Membership.objects.filter(tenant=copy).values_list("user__email", "role")) == set(
+        Membership.objects.filter(tenant=source).values_list("user__email", "role")
+    )
+    # Row for row the same schema; its files under its own prefix, byte for byte.
+    assert schema_rows(copy.schema_name) == schema_rows(source.schema_name)
+    assert stored_files(copy) == {
+        k: v for k, v in stored_files(source).items() if not k.startswith("catalog/")
+    }
+    # The source is untouched.
+    assert Tenant.objects.get(pk=source.pk).is_verified
+
+
+def test_copy_cannot_take_an_existing_or_deleted_slug(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    tenants_before = Tenant.all_objects.count()
+    with pytest.raises(ArchiveError, match="already taken"):
+        tenant_import(path=archive, new_slug="tangerang")
+    with pytest.raises(ArchiveError, match="already taken"):
+        tenant_import(path=archive)  # bandung itself is still here
+    Tenant.objects.filter(slug="tangerang").update(deleted_at="2026-01-01T00:00:00Z")
+    with pytest.raises(ArchiveError, match="already taken"):
+        tenant_import(path=archive, new_slug="tangerang")
+    assert Tenant.all_objects.count() == tenants_before
+    with pytest.raises(CommandError, match="already taken"):
+        call_command("tenant_import", str(archive), "--as", "tangerang")
+
+
+def _rewrite(archive, change):
+    """The archive with `change(name, data) -> data` applied to each member."""
+    members = []
+    with tarfile.open(archive, "r:gz") as tar:
+        for member in tar:
+            members.append((member.name, tar.extractfile(member).read()))
+    out = archive.with_name("changed.tar.gz")
+    with tarfile.open(out, "w:gz") as tar:
+        for name, data in members:
+            data = change(name, data)
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out
+
+
+def assert_nothing_left(slug="bandung-salinan"):
+    assert not Tenant.all_objects.filter(slug=slug).exists()
+    assert not schema_exists(f"t_{slug.replace('-', '_')}")
+
+
+def test_refuses_truncated_tampered_and_newer_archives(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    data = archive.read_bytes()
+    log_before = PlatformEvent.objects.count()
+
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ArchiveError, match="damaged or cut short|no manifest"):
+        tenant_import(path=cut, new_slug="bandung-salinan")
+    assert_nothing_left()
+
+    def tamper(name, content):
+        if name.endswith("grants_proposal.copy"):
+            return content.replace(b"Renovasi", b"Renovesi", 1)
+        return content
+
+    with pytest.raises(ArchiveError, match="checksum"):
+        tenant_import(path=_rewrite(archive, tamper), new_slug="bandung-salinan")
+    assert_nothing_left()
+
+    def newer(name, content):
+        if name == "manifest.json":
+            manifest = json.loads(content)
+            manifest["migrations"]["tenant"].append(["grants", "9999_from_the_future"])
+            return json.dumps(manifest).encode()
+        return content
+
+    with pytest.raises(ArchiveError, match="newer BagiPakai"):
+        tenant_import(path=_rewrite(archive, newer), new_slug="bandung-salinan")
+    assert_nothing_left()
+
+    garbage = tmp_path / "garbage.tar.gz"
+    garbage.write_bytes(b"not an archive at all")
+    with pytest.raises(CommandError, match="not a BagiPakai tenant archive"):
+        call_command("tenant_import", str(garbage), "--as", "bandung-salinan")
+    assert PlatformEvent.objects.count() == log_before
+
+
+def test_a_rewritten_audit_history_is_refused_against_a_saved_head(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    exported = tenant_export(tenant=source, path=archive)
+    seq = exported.heads["grants"]["seq"]
+    with pytest.raises(ArchiveError, match="does not verify"):
+        tenant_import(
+            path=archive, new_slug="bandung-salinan", saved_heads=[("grants", seq, "a" * 64)]
+        )
+    assert_nothing_left()
+    result = tenant_import(
+        path=archive,
+        new_slug="bandung-salinan",
+        saved_heads=[("grants", seq, exported.heads["grants"]["hash"])],
+    )
+    assert result.checked_against == ["grants"]
+
+
+def test_import_checks_the_chain_against_the_source_log(source, tmp_path):
+    from tenants.anchoring import chains_anchor
+    from tenants.transparency import log_json_page
+
+    chains_anchor()
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    log = tmp_path / "log.json"
+    log.write_text(json.dumps(log_json_page(after=0, limit=1000)))
+    result = tenant_import(path=archive, new_slug="bandung-salinan", log_files=[log])
+    assert result.checked_against == ["grants"]
+
+    # A log whose anchors were changed after publication is refused.
+    page = json.loads(log.read_text())
+    for rows in page["anchors"].values():
+        for anchor in rows:
+            anchor["hash"] = "b" * 64
+    log.write_text(json.dumps(page))
+    with pytest.raises(ArchiveError, match="do not match the digest"):
+        tenant_import(path=archive, new_slug="bandung-salinan-2", log_files=[log])
+    assert_nothing_left("bandung-salinan-2")
+
+
+def test_failure_in_the_middle_leaves_nothing(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    users = User.objects.count()
+    counts = {
+        model: model.objects.count()
+        for model in (Membership, Invitation, Domain, PlatformEvent, Agreement)
+    }
+
+    def explode(tenant, ctx):
+        raise RuntimeError("the disk is full")
+
+    registry.register_after_import(explode)
+    try:
+        with pytest.raises(RuntimeError, match="disk is full"):
+            tenant_import(path=archive, new_slug="bandung-salinan")
+    finally:
+        registry._AFTER_IMPORT.remove(explode)
+    assert_nothing_left()
+    assert User.objects.count() == users
+    assert {model: model.objects.count() for model in counts} == counts
+    # Its files were written, then removed (directories of a disk may stay).
+    assert list(stored_names(default_storage, "tenants/t_bandung_salinan")) == []
+
+
+def test_archive_holds_no_password_hash_or_second_factor(source, tmp_path):
+    from allauth.mfa.models import Authenticator
+
+    admin = Membership.objects.filter(tenant=source, role="admin").first().user
+    Authenticator.objects.create(
+        user=admin, type=Authenticator.Type.TOTP, data={"secret": "SECRETSECRET"}
+    )
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    with tarfile.open(archive, "r:gz") as tar:
+        text = b"".join(
+            tar.extractfile(m).read() for m in tar if not m.name.startswith("files/")
+        )
+    assert admin.password.encode() not in text
+    assert b"SECRETSECRET" not in text and b'"password"' not in text
+
+
+def test_people_missing_here_are_created_without_a_password(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    staff = User.objects.get(email="staf@bandung.test")
+    old_id = staff.pk
+    Membership.objects.filter(user=staff).delete()
+    connection.set_tenant(source)
+    audit_users = set(AuditEvent.objects.values_list("actor_id", flat=True))
+    connection.set_schema_to_public()
+    staff.delete()
+    result = tenant_import(path=archive, new_slug="bandung-salinan")
+    recreated = User.objects.get(email="staf@bandung.test")
+    assert recreated.pk != old_id and not recreated.has_usable_password()
+    assert result.users_created == 1
+    assert Membership.objects.filter(tenant=result.tenant, user=recreated).exists()
+    assert audit_users  # the chain names people by id; they were matched by e-mail
+
+
+def test_export_command_writes_and_logs(source, tmp_path):
+    target = tmp_path / "out.tar.gz"
+    out = io.StringIO()
+    call_command("tenant_export", "bandung", str(target), stdout=out)
+    assert target.exists() and "SHA-256" in out.getvalue()
+    assert PlatformEvent.objects.filter(kind="tenant_exported", tenant_slug="bandung").exists()
+    with pytest.raises(CommandError, match="no organisation"):
+        call_command("tenant_export", "nowhere", str(target))
+
+
+def test_an_archive_cannot_place_files_under_another_tenants_prefix(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+
+    def elsewhere(name, content):
+        if name == "manifest.json":
+            manifest = json.loads(content)
+            manifest["files"][0]["name"] = "tenants/t_tangerang/grants/planted.pdf"
+            return json.dumps(manifest).encode()
+        return content
+
+    with pytest.raises(ArchiveError, match="outside its organisation"):
+        tenant_import(path=_rewrite(archive, elsewhere), new_slug="bandung-salinan")
+    assert_nothing_left()
+    assert not default_storage.exists("tenants/t_tangerang/grants/planted.pdf")
+
+
+def test_a_saved_head_beyond_the_archive_means_events_are_missing(source, tmp_path):
+    archive = tmp_path / "bandung.tar.gz"
+    exported = tenant_export(tenant=source, path=archive)
+    seq = exported.heads["grants"]["seq"]
+    with pytest.raises(ArchiveError, match="events are missing"):
+        tenant_import(
+            path=archive, new_slug="bandung-salinan", saved_heads=[("grants", seq + 5, "c" * 64)]
+        )
+    assert_nothing_left()
