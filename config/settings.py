@@ -220,7 +220,8 @@ _redis_url = os.environ.get("REDIS_URL", "").strip()
 if _redis_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, with one Redis client per pool (core/cache.py).
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": _redis_url,
             # A hung Redis must cost a request milliseconds, not the worker timeout.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

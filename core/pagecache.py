@@ -35,6 +35,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.cache import set_response_etag
 
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?(\w+)"?\.)?"?(\w+)"?',
@@ -174,7 +175,13 @@ def _storable(request, response) -> bool:
     )
 
 
-def _key(request) -> str:
+def _lookup(request) -> tuple[str, tuple[str, ...], tuple | None]:
+    """(the page's key, the generations of the schemas it reads, the kept copy if
+    it was kept under those generations), in one round trip to the cache.
+
+    The key names the page (host, path, language); the copy carries the
+    generations it was rendered under, and counts only while they are current.
+    """
     tenant = getattr(request, "tenant", None)
     schemas = [PUBLIC]
     if tenant is not None and tenant.schema_name != PUBLIC:
@@ -186,10 +193,21 @@ def _key(request) -> str:
             # What LocaleMiddleware (further in) will choose for a visitor
             # without a session: the language cookie or Accept-Language.
             translation.get_language_from_request(request),
-            *generations(schemas),
         ]
     )
-    return PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+    key = PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
+    generation_keys = [GENERATION_PREFIX + schema for schema in schemas]
+    found = cache.get_many([*generation_keys, key])
+    current = []
+    for generation_key in generation_keys:
+        if generation_key not in found:
+            cache.add(generation_key, _new_generation(), None)
+            found[generation_key] = cache.get(generation_key)
+        current.append(str(found[generation_key]))
+    kept = found.get(key)
+    if kept is not None and kept[0] == tuple(current):
+        return key, tuple(current), kept[1:]
+    return key, tuple(current), None
 
 
 # name -> function(request) answering None to let the kept page go out, RENDER
@@ -231,7 +249,7 @@ class PageCacheMiddleware:
     page gets their headers and its ETag on every answer. What the middleware
     between it and the view adds (Vary, Content-Language, X-Frame-Options) is
     kept with the page. Generations are read *before* the view runs, so a write
-    that commits while a page renders leaves that page under the old key.
+    that commits while a page renders leaves that page under the old ones.
     """
 
     def __init__(self, get_response):
@@ -241,8 +259,7 @@ class PageCacheMiddleware:
         key = None
         if _servable(request):
             try:
-                key = _key(request)
-                hit = cache.get(key)
+                key, current, hit = _lookup(request)
             except Exception:  # noqa: BLE001 -- without the cache, just render
                 key = hit = None
             if hit is not None:
@@ -259,10 +276,14 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if key is not None and _storable(request, response):
             try:
+                # Hashed once here, not by ConditionalGetMiddleware on every answer.
+                if not response.has_header("ETag"):
+                    set_response_etag(response)
                 gate = response.public_page
                 cache.set(
                     key,
                     (
+                        current,
                         response.content,
                         dict(response.headers),
                         gate if isinstance(gate, str) else "",
