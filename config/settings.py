@@ -129,8 +129,6 @@ MIDDLEWARE = [
     # First, so that preflights and every answer of the public API (413 and 400
     # from the limits below included) carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
-    # Host → tenant from the cache, not a query per request (tenants/routing.py).
-    "tenants.routing.TenantRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # ETag on every page and 304 to a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -141,6 +139,8 @@ MIDDLEWARE = [
     # Anonymous public pages from the shared cache, before sessions and users
     # are looked up (core/pagecache.py).
     "core.pagecache.PageCacheMiddleware",
+    # Host → tenant from the cache, not a query per request (tenants/routing.py).
+    "tenants.routing.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

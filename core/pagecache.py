@@ -175,17 +175,28 @@ def _storable(request, response) -> bool:
     )
 
 
-def _lookup(request) -> tuple[str, tuple[str, ...], tuple | None]:
-    """(the page's key, the generations of the schemas it reads, the kept copy if
-    it was kept under those generations), in one round trip to the cache.
+# host -> the schemas its pages read, as routing last found them in this process.
+# Only a guess that saves routing on a hit: a kept copy names its own schemas and
+# counts only if they are these, and any change of a host's tenant is a write to
+# the public schema, whose generation every copy carries.
+_HOST_SCHEMAS: dict[str, tuple[str, ...]] = {}
+_HOST_SCHEMAS_MAX = 10_000
 
-    The key names the page (host, path, language); the copy carries the
-    generations it was rendered under, and counts only while they are current.
-    """
+
+def _schemas_of(request) -> tuple[str, ...]:
     tenant = getattr(request, "tenant", None)
-    schemas = [PUBLIC]
     if tenant is not None and tenant.schema_name != PUBLIC:
-        schemas.append(tenant.schema_name)
+        return (PUBLIC, tenant.schema_name)
+    return (PUBLIC,)
+
+
+def _lookup(request, schemas) -> tuple[str, tuple[str, ...], tuple | None]:
+    """(the page's key, the generations of `schemas`, the kept copy if it was kept
+    for those schemas under those generations), in one round trip to the cache.
+
+    The key names the page (host, path, language); the copy carries the schemas
+    and generations it was rendered under, and counts only while they are current.
+    """
     raw = "|".join(
         [
             request.get_host(),
@@ -205,7 +216,7 @@ def _lookup(request) -> tuple[str, tuple[str, ...], tuple | None]:
             found[generation_key] = cache.get(generation_key)
         current.append(str(found[generation_key]))
     kept = found.get(key)
-    if kept is not None and kept[0] == tuple(current):
+    if kept is not None and kept[0] == (tuple(schemas), tuple(current)):
         return key, tuple(current), kept[1:]
     return key, tuple(current), None
 
@@ -244,9 +255,13 @@ class PageCacheMiddleware:
     """Serves a kept page before sessions, users, CSRF and the tenant's own checks
     run, and keeps what a `@public_page` view answered once those have run.
 
-    It stands after the routing middleware (the key needs the tenant) and inside
-    the security, CSP, Permissions-Policy and conditional-GET middleware, so a kept
-    page gets their headers and its ETag on every answer. What the middleware
+    It stands before the routing middleware: a hit costs one round trip to the
+    cache and no tenant lookup (the schemas a host's pages read are remembered
+    from routing's last answer in this process, and a kept copy counts only for
+    those schemas; the first request for a host in a process is rendered and not
+    kept). It stands inside the security, CSP, Permissions-Policy and
+    conditional-GET middleware, so a kept page gets their headers and its ETag on
+    every answer. What the middleware
     between it and the view adds (Vary, Content-Language, X-Frame-Options) is
     kept with the page. Generations are read *before* the view runs, so a write
     that commits while a page renders leaves that page under the old ones.
@@ -257,9 +272,15 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         key = None
+        host = ""
         if _servable(request):
             try:
-                key, current, hit = _lookup(request)
+                host = request.get_host()
+                schemas = _HOST_SCHEMAS.get(host)
+                if schemas is not None:
+                    key, current, hit = _lookup(request, schemas)
+                else:
+                    hit = None
             except Exception:  # noqa: BLE001 -- without the cache, just render
                 key = hit = None
             if hit is not None:
@@ -274,6 +295,14 @@ class PageCacheMiddleware:
                 if verdict is not RENDER:
                     return verdict
         response = self.get_response(request)
+        if host:
+            # What routing found (further in) for the next request to this host.
+            found = _schemas_of(request)
+            if _HOST_SCHEMAS.get(host) != found:
+                if len(_HOST_SCHEMAS) >= _HOST_SCHEMAS_MAX:
+                    _HOST_SCHEMAS.clear()
+                _HOST_SCHEMAS[host] = found
+                key = None  # the generations read were another tenant's: keep nothing
         if key is not None and _storable(request, response):
             try:
                 # Hashed once here, not by ConditionalGetMiddleware on every answer.
@@ -283,7 +312,7 @@ class PageCacheMiddleware:
                 cache.set(
                     key,
                     (
-                        current,
+                        (schemas, current),
                         response.content,
                         dict(response.headers),
                         gate if isinstance(gate, str) else "",

@@ -15,8 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def caching(settings):
+def caching(settings, platform):
+    from core.pagecache import _HOST_SCHEMAS
+
     settings.PAGE_CACHE_SECONDS = 600
+    # A process keeps no page for a host before routing has seen it once.
+    _HOST_SCHEMAS.clear()
+    for host in (BANDUNG_HOST, TANGERANG_HOST, PLATFORM_HOST):
+        host_client(host).get("/no-such-page/")
 
 
 @pytest.fixture
@@ -45,7 +51,9 @@ def test_the_second_anonymous_visit_is_served_from_the_cache(
     portal_program, django_assert_max_num_queries
 ):
     first = get(BANDUNG_HOST, "/grants/")
-    assert first["X-Page-Cache"] == "miss" and "Hibah Posyandu" in first.content.decode()
+    assert (
+        first["X-Page-Cache"] == "miss" and "Hibah Posyandu" in first.content.decode()
+    )
     with django_assert_max_num_queries(3):  # the route, the cache, nothing of the page
         second = get(BANDUNG_HOST, "/grants/")
     assert second["X-Page-Cache"] == "hit"
@@ -209,3 +217,25 @@ def test_a_visitor_with_a_session_is_answered_by_the_view(portal_program):
     page = client.get("/grants/")
     assert page.status_code == 200 and "X-Page-Cache" not in page
     assert "Hibah Posyandu" in page.content.decode()
+
+
+def test_a_host_new_to_the_process_is_rendered_first_then_kept(bandung):
+    """The generations a kept page carries are read before it renders, for the
+    schemas routing found for its host; until routing has answered once in this
+    process, a page is rendered and not kept."""
+    from core.pagecache import _HOST_SCHEMAS
+
+    _HOST_SCHEMAS.clear()
+    first = get(BANDUNG_HOST, "/")
+    assert first.status_code == 200 and "X-Page-Cache" not in first
+    assert _HOST_SCHEMAS[BANDUNG_HOST] == ("public", bandung.schema_name)
+    assert get(BANDUNG_HOST, "/")["X-Page-Cache"] == "miss"
+    assert get(BANDUNG_HOST, "/")["X-Page-Cache"] == "hit"
+
+
+def test_a_kept_page_is_answered_without_routing(
+    portal_program, django_assert_num_queries
+):
+    get(BANDUNG_HOST, "/grants/")
+    with django_assert_num_queries(1):  # the cache's get_many, no routing
+        assert get(BANDUNG_HOST, "/grants/")["X-Page-Cache"] == "hit"
