@@ -57,6 +57,10 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # 1 % of answers take a second (bench/load.py: /healthz p99 989 ms at 1,000,
 # 69 ms at 10,000).
 max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
+# Django is loaded once in the master and each worker forked from it, so a
+# recycled worker is ready at once instead of importing everything again
+# (config/wsgi.py closes the start-up check's database connection first).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 
 # Logs go to stdout/stderr, where the container runtime collects them.

@@ -133,7 +133,7 @@ MIDDLEWARE = [
     # ETag on every page and 304 to a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response.
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous public pages from the shared cache, before sessions and users

@@ -11,3 +11,9 @@ application = get_wsgi_application()
 from tenants.schema import template_sync_on_startup  # noqa: E402 -- needs setup()
 
 template_sync_on_startup()
+
+# gunicorn loads this module once and forks its workers from it (preload_app in
+# config/gunicorn.py): no worker may inherit the start-up check's connection.
+from django.db import connections  # noqa: E402
+
+connections.close_all()

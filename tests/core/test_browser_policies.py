@@ -69,3 +69,28 @@ def test_every_page_carries_the_policies(bandung, host, path):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_the_built_header_is_reused_and_per_view_policies_still_apply(settings):
+    """config.middleware.CSPMiddleware builds the header once; a view that asks
+    django-csp for its own policy still gets it."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from config.middleware import CSPMiddleware
+
+    middleware = CSPMiddleware(lambda request: HttpResponse("ok"))
+    factory = RequestFactory()
+    first = middleware(factory.get("/"))
+    second = middleware(factory.get("/other/"))
+    header = "Content-Security-Policy"
+    assert first[header] == second[header] and "script-src 'self'" in first[header]
+
+    def own_policy(request):
+        response = HttpResponse("ok")
+        response._csp_update = {"img-src": ["https://tiles.example.id"]}
+        return response
+
+    updated = CSPMiddleware(own_policy)(factory.get("/map/"))
+    assert "https://tiles.example.id" in updated[header]
+    assert "https://tiles.example.id" not in middleware(factory.get("/"))[header]
