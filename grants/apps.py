@@ -10,10 +10,13 @@ class GrantsConfig(AppConfig):
 
     def ready(self):
         from tenants import hosted
-        from tenants.archive.registry import register_user_columns
+        from tenants.archive.registry import (
+            register_after_import,
+            register_user_columns,
+        )
         from tenants.chains import register_chain
 
-        from . import audit, hosting, models, roles, urls_open_data
+        from . import audit, hosting, models, roles, totals, urls_open_data
         from . import urls as grants_urls
         from .models import AuditEvent
 
@@ -58,6 +61,8 @@ class GrantsConfig(AppConfig):
         register_user_columns(models.StageReview, "reviewer_id")
         register_user_columns(models.CitizenReport, "answered_by_id")
         register_user_columns(models.MemberRole, "user_id")
+        # Totals kept by triggers are recounted once the rows are back.
+        register_after_import(totals.rebuild_after_import)
         # The audit chain is anchored into the platform log and verified by the kernel.
         register_chain(
             "grants",

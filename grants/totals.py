@@ -106,3 +106,30 @@ def rebuild_sql() -> list[str]:
         f" SELECT {GROUP}, {', '.join(FIGURES)} FROM grants_proposal"
         f" WHERE {PUBLIC_WHERE} GROUP BY {GROUP}",
     ]
+
+
+def differs_sql() -> str:
+    """True when the current schema's totals are not a fresh count of its proposals."""
+    fresh = (
+        f"SELECT {GROUP}, {', '.join(FIGURES)} FROM grants_proposal"
+        f" WHERE {PUBLIC_WHERE} GROUP BY {GROUP}"
+    )
+    kept = f"SELECT {GROUP}, {COLUMNS} FROM {TABLE} WHERE n <> 0"
+    return (
+        f"SELECT EXISTS (({fresh} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {fresh}))"
+    )
+
+
+def rebuild_after_import(tenant, context) -> None:
+    """After a tenant archive is restored (tenants/archive/): the totals must be a
+    fresh count of the restored proposals, whatever order the tables came back in
+    (their COPY fires the triggers that also keep this table). A restore that is
+    already right is left as it is, row ids included."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    with schema_context(tenant.schema_name), connection.cursor() as cursor:
+        cursor.execute(differs_sql())
+        if cursor.fetchone()[0]:
+            for statement in rebuild_sql():
+                cursor.execute(statement)
