@@ -4,14 +4,18 @@ details in the request's language, the rate limit, and their OpenAPI text."""
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
+
+from .pagecache import RENDER
 
 logger = logging.getLogger(__name__)
 
@@ -225,12 +229,6 @@ def anonymous_api_gate(request):
     to a request the view would have answered the same way — one that accepts
     JSON and is within the anonymous rate limit (counted here, as the view's
     throttle counts it). Anything else is left to the view (406, 429)."""
-    from types import SimpleNamespace
-
-    from django.contrib.auth.models import AnonymousUser
-
-    from .pagecache import RENDER
-
     if not _accepts_json(request.META.get("HTTP_ACCEPT", "")):
         return RENDER
     visitor = SimpleNamespace(

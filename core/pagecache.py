@@ -190,7 +190,7 @@ def _schemas_of(request) -> tuple[str, ...]:
     return (PUBLIC,)
 
 
-def _lookup(request, schemas) -> tuple[str, tuple[str, ...], tuple | None]:
+def _lookup(request, host, schemas) -> tuple[str, tuple[str, ...], tuple | None]:
     """(the page's key, the generations of `schemas`, the kept copy if it was kept
     for those schemas under those generations), in one round trip to the cache.
 
@@ -199,7 +199,7 @@ def _lookup(request, schemas) -> tuple[str, tuple[str, ...], tuple | None]:
     """
     raw = "|".join(
         [
-            request.get_host(),
+            host,
             request.get_full_path(),
             # What LocaleMiddleware (further in) will choose for a visitor
             # without a session: the language cookie or Accept-Language.
@@ -278,7 +278,7 @@ class PageCacheMiddleware:
                 host = request.get_host()
                 schemas = _HOST_SCHEMAS.get(host)
                 if schemas is not None:
-                    key, current, hit = _lookup(request, schemas)
+                    key, current, hit = _lookup(request, host, schemas)
                 else:
                     hit = None
             except Exception:  # noqa: BLE001 -- without the cache, just render

@@ -197,6 +197,12 @@ def mask_name(name: str) -> str:
     return " ".join(f"{part[0]}***" for part in name.split() if part) or "***"
 
 
+# What the public sees of proposals: those submitted at least once and not back
+# to draft (grants.selectors.public_proposals; the partial indexes below; the
+# totals triggers in grants/totals.py say the same in SQL).
+PUBLIC_PROPOSALS = ~Q(status="draft") & Q(submitted_at__isnull=False)
+
+
 class Proposal(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -282,7 +288,7 @@ class Proposal(models.Model):
                 F("updated_at").desc(),
                 F("id").desc(),
                 name="grants_proposal_public_recent",
-                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+                condition=PUBLIC_PROPOSALS,
             ),
             # The same order within one status or one program (issue 16: a
             # status or a past year's programs would otherwise walk the whole
@@ -292,21 +298,21 @@ class Proposal(models.Model):
                 F("updated_at").desc(),
                 F("id").desc(),
                 name="grants_proposal_public_st_rec",
-                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+                condition=PUBLIC_PROPOSALS,
             ),
             models.Index(
                 "program",
                 F("updated_at").desc(),
                 F("id").desc(),
                 name="grants_proposal_public_pr_rec",
-                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+                condition=PUBLIC_PROPOSALS,
             ),
             models.Index(
                 "kecamatan",
                 F("updated_at").desc(),
                 F("id").desc(),
                 name="grants_proposal_public_kc_rec",
-                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+                condition=PUBLIC_PROPOSALS,
             ),
             # Substring search on titles (icontains is UPPER(title) LIKE …).
             GinIndex(
@@ -323,7 +329,7 @@ class Proposal(models.Model):
                     "spent_amount",
                 ],
                 name="grants_proposal_public_totals",
-                condition=~Q(status="draft") & Q(submitted_at__isnull=False),
+                condition=PUBLIC_PROPOSALS,
             ),
         ]
         constraints = [

@@ -37,6 +37,7 @@ from tenants import register
 from tenants.selectors import clean_param
 
 from .models import (
+    PUBLIC_PROPOSALS,
     Announcement,
     Applicant,
     AuditEvent,
@@ -70,9 +71,7 @@ def public_programs() -> QuerySet[Program]:
 
 def public_proposals() -> QuerySet[Proposal]:
     """Proposals that were submitted at least once; drafts are the applicant's own."""
-    return Proposal.objects.exclude(status=Status.DRAFT).filter(
-        submitted_at__isnull=False
-    )
+    return Proposal.objects.filter(PUBLIC_PROPOSALS)
 
 
 # Amounts summed per group of public proposals; one grouped query feeds every

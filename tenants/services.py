@@ -370,19 +370,29 @@ def tenant_verify(
             status=VerificationRequest.Status.VERIFIED,
             reason=reason,
         )
-        platform_event_append(
-            kind=PlatformEvent.Kind.TENANT_VERIFIED,
-            actor=actor,
-            tenant=tenant,
-            reason=reason,
-            details=_tenant_details(tenant, request),
-            private=_private(note),
-        )
-        transaction.on_commit(
-            partial(_send_decision_email, tenant, verified=True, reason=reason),
-            robust=True,
+        _record_decision(
+            tenant, request, actor=actor, verified=True, reason=reason, note=note
         )
     return tenant
+
+
+def _record_decision(tenant, request, *, actor, verified: bool, reason, note) -> None:
+    """One verification decision: its platform-log entry, and the e-mail to the
+    tenant's admins once it commits."""
+    platform_event_append(
+        kind=PlatformEvent.Kind.TENANT_VERIFIED
+        if verified
+        else PlatformEvent.Kind.TENANT_REFUSED,
+        actor=actor,
+        tenant=tenant,
+        reason=reason,
+        details=_tenant_details(tenant, request),
+        private=_private(note),
+    )
+    transaction.on_commit(
+        partial(_send_decision_email, tenant, verified=verified, reason=reason),
+        robust=True,
+    )
 
 
 def tenant_refuse_verification(
@@ -404,17 +414,8 @@ def tenant_refuse_verification(
                 _("%(name)s has no pending verification request.")
                 % {"name": tenant.name}
             )
-        platform_event_append(
-            kind=PlatformEvent.Kind.TENANT_REFUSED,
-            actor=actor,
-            tenant=tenant,
-            reason=reason,
-            details=_tenant_details(tenant, request),
-            private=_private(note),
-        )
-        transaction.on_commit(
-            partial(_send_decision_email, tenant, verified=False, reason=reason),
-            robust=True,
+        _record_decision(
+            tenant, request, actor=actor, verified=False, reason=reason, note=note
         )
     return request
 

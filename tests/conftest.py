@@ -208,3 +208,14 @@ def _citus_markers(request):
         pytest.skip("needs a Citus cluster (make citus-up; make citus-check)")
     if never is not None and citus:
         pytest.skip(f"not on Citus: {never.kwargs.get('reason') or never.args[0]}")
+
+
+def keep_pages(settings, *hosts: str) -> None:
+    """Switch the page cache on (core/pagecache.py) and let routing answer once
+    for each host: a process keeps no page for a host before that."""
+    from core.pagecache import _HOST_SCHEMAS
+
+    settings.PAGE_CACHE_SECONDS = 600
+    _HOST_SCHEMAS.clear()
+    for host in hosts:
+        host_client(host).get("/no-such-page/")

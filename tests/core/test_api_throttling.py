@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import PLATFORM_HOST, host_client
+from tests.conftest import PLATFORM_HOST, host_client, keep_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -76,12 +76,7 @@ def test_every_operation_documents_the_429(platform):
 
 @pytest.fixture
 def kept(settings):
-    from core.pagecache import _HOST_SCHEMAS
-
-    settings.PAGE_CACHE_SECONDS = 600
-    # A process keeps no page for a host before routing has seen it once.
-    _HOST_SCHEMAS.clear()
-    host_client(PLATFORM_HOST).get("/no-such-page/")
+    keep_pages(settings, PLATFORM_HOST)
 
 
 def test_a_kept_answer_still_counts_and_refuses_past_the_rate(throttled, kept):

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from tests.conftest import BANDUNG_HOST, PLATFORM_HOST, TANGERANG_HOST, host_client
+from tests.conftest import (
+    BANDUNG_HOST,
+    PLATFORM_HOST,
+    TANGERANG_HOST,
+    host_client,
+    keep_pages,
+)
 from tests.factories import make_user
 from tests.grants.conftest import make_program
 from tests.grants.test_portal import publish_sabilulungan
@@ -16,13 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def caching(settings, platform):
-    from core.pagecache import _HOST_SCHEMAS
-
-    settings.PAGE_CACHE_SECONDS = 600
-    # A process keeps no page for a host before routing has seen it once.
-    _HOST_SCHEMAS.clear()
-    for host in (BANDUNG_HOST, TANGERANG_HOST, PLATFORM_HOST):
-        host_client(host).get("/no-such-page/")
+    keep_pages(settings, BANDUNG_HOST, TANGERANG_HOST, PLATFORM_HOST)
 
 
 @pytest.fixture
