@@ -42,9 +42,9 @@ class Server:
 
 
 def _server_from_url(url: str) -> Server:
-    import dj_database_url
+    import environ
 
-    parsed = dj_database_url.parse(url)
+    parsed = environ.Env.db_url_config(url)
     params: dict[str, Any] = {
         key: value
         for key, value in (parsed.get("OPTIONS") or {}).items()
@@ -124,7 +124,9 @@ def node_spread(connection) -> str:
     from tools.citus_cluster import spread
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
+        )
         if not cursor.fetchone()[0]:
             return ""
     return spread(connection.connection)
@@ -192,7 +194,9 @@ def create_database(server: Server, name: str) -> None:
         user=params.get("user", "postgres"),
         password=params.get("password"),
     )
-    print(f"Citus: throwaway database {name} on the coordinator and {len(workers)} workers")
+    print(
+        f"Citus: throwaway database {name} on the coordinator and {len(workers)} workers"
+    )
 
 
 def drop_database(server: Server, name: str) -> None:

