@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.test.utils import CaptureQueriesContext, isolate_apps
 
 from tenants import citus
@@ -133,7 +133,7 @@ def test_a_column_with_a_check_is_added_then_checked_by_name_on_citus():
             cursor.execute(
                 "INSERT INTO public.citus_probe_check (id, count) VALUES (1, 0)"
             )
-            with pytest.raises(Exception, match="citus_probe_check_count_check"):
+            with pytest.raises(IntegrityError, match="citus_probe_check_count_check"):
                 with transaction.atomic():
                     cursor.execute("UPDATE public.citus_probe_check SET count = -1")
         transaction.set_rollback(True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.test.utils import isolate_apps
 
 from tenants.citus import (
@@ -215,7 +215,7 @@ def test_citus_refuses_what_the_checker_reports():
             "WHERE schema_name::text = 'citus_probe_refused')"
         )
         assert cursor.fetchone()[0], "schema-based sharding is off in the test database"
-        with pytest.raises(Exception, match="(?i)foreign key"):
+        with pytest.raises(DatabaseError, match="(?i)foreign key"):
             with transaction.atomic():
                 cursor.execute(
                     "CREATE TABLE citus_probe_refused.note (id bigint PRIMARY KEY, "
