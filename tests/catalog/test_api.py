@@ -559,8 +559,8 @@ def test_a_page_past_the_last_is_a_404_problem(api, catalog):
 @pytest.mark.django_db
 def test_the_api_only_reads(api, catalog):
     client = host_client(PLATFORM_HOST)
-    assert client.post("/api/v1/apps/", {"name": "x"}).status_code in (403, 405)
-    assert client.delete("/api/v1/apps/sabilulungan/").status_code in (403, 405)
+    assert client.post("/api/v1/apps/", {"name": "x"}).status_code == 405
+    assert client.delete("/api/v1/apps/sabilulungan/").status_code == 405
     assert CatalogApp.objects.filter(slug="sabilulungan").exists()
 
 
