@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,6 +29,7 @@ from .access import (
     access_staff_proposal,
     staff_required,
 )
+from .filters import proposals_filtered
 from .forms import (
     AgreementForm,
     AmendmentDecisionForm,
@@ -248,19 +248,7 @@ def program_status(request, program_id):
 
 
 def _filtered(request):
-    proposals = Proposal.objects.select_related("program", "stage", "applicant")
-    status = clean_param(request.GET.get("status", ""), 20)
-    if status in Proposal.Status.values:
-        proposals = proposals.filter(status=status)
-    program = clean_param(request.GET.get("program", ""), 18)
-    if program.isdigit():
-        proposals = proposals.filter(program_id=int(program))
-    q = clean_param(request.GET.get("q", ""), 100)
-    if q:
-        proposals = proposals.filter(
-            Q(title__icontains=q) | Q(applicant__name__icontains=q)
-        )
-    return proposals.order_by("-updated_at", "-pk")
+    return proposals_filtered(request.GET).qs
 
 
 @staff_required

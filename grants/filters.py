@@ -1,0 +1,47 @@
+"""The back office's list filters (django-filter): one declaration per list,
+used by the page and by its CSV export alike. A value that does not parse (a
+program id that is not a number, an unknown status) is left out, as if it had
+not been given."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Program, Proposal
+
+
+class ProposalFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Title or applicant"), method="search", max_length=100
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=Proposal.Status.choices
+    )
+    program = django_filters.ModelChoiceFilter(
+        label=_("Program"),
+        queryset=Program.objects.order_by("-fiscal_year", "name"),
+    )
+
+    class Meta:
+        model = Proposal
+        fields = ["q", "status", "program"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(title__icontains=value) | Q(applicant__name__icontains=value)
+        )
+
+
+def proposals_filtered(params) -> django_filters.FilterSet:
+    """The filter bound to a request's query string, over the staff list's rows."""
+    return ProposalFilter(
+        params,
+        queryset=Proposal.objects.select_related(
+            "program", "stage", "applicant"
+        ).order_by("-updated_at", "-pk"),
+    )
