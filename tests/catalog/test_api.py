@@ -17,11 +17,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from catalog.models import Adoption, AdoptionEvent, Agreement, CatalogApp, Release
+from catalog.models import Adoption, Agreement, CatalogApp, Release
 from catalog.publiccode import export_publiccode
-from catalog.services import adopters_recount, app_create
+from catalog.services import adopters_recount
 from tenants.models import Tenant
-from tests.catalog.conftest import make_agreement as catalog_make_agreement
+from tests.catalog.factories import AdoptionFactory, AgreementFactory, CatalogAppFactory
 from tests.conftest import (
     PLATFORM_HOST,
     assert_statements,
@@ -51,10 +51,7 @@ _numbers = itertools.count(1)
 
 
 def make_app(publisher: Tenant, name: str, **fields) -> CatalogApp:
-    """A published catalog entry, made through the service (so it is searchable)."""
-    if not publisher.is_verified:
-        Tenant.objects.filter(pk=publisher.pk).update(verification_status="verified")
-        publisher.refresh_from_db()
+    """A published entry named `name` (its slug from the name), in every language."""
     n = next(_numbers)
     values = {
         "slug": re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
@@ -63,13 +60,13 @@ def make_app(publisher: Tenant, name: str, **fields) -> CatalogApp:
         "short_description_en": f"The {name} app",
         "categories": ["other"],
         "scope": ["local-authorities"],
-        "development_status": "stable",
-        "delivery_mode": "source",
         "license": "MIT",
         "url": f"https://git.example.go.id/{publisher.slug}/app-{n}",
+        "platforms": [],
+        "languages": [],
         **fields,
     }
-    return app_create(actor=None, publisher=publisher, **values)
+    return CatalogAppFactory(publisher=publisher, **values)
 
 
 def make_release(app: CatalogApp, version: str, released_on: dt.date, notes: str = ""):
@@ -79,6 +76,7 @@ def make_release(app: CatalogApp, version: str, released_on: dt.date, notes: str
 
 
 def make_agreement(first: Tenant, second: Tenant, **fields) -> Agreement:
+    """The Bandung–Tangerang MoU's terms, confirmed by both parties."""
     values = {
         "kind": "mou",
         "number": f"119/{next(_numbers)}/MoU/2017",
@@ -90,46 +88,24 @@ def make_agreement(first: Tenant, second: Tenant, **fields) -> Agreement:
         "second_signatory": "Wali Kota Tangerang",
         **fields,
     }
-    # Both parties act: only a confirmed agreement is public.
-    return catalog_make_agreement(first, second, **values)
+    return AgreementFactory(first=first, second=second, **values)
 
 
 def make_adoption(
-    app: CatalogApp,
-    adopter: Tenant,
-    *,
-    status: str = Adoption.Status.ACTIVE,
-    agreement: Agreement | None = None,
-    release: Release | None = None,
-    usage: str = "production",
-    activated_at: dt.datetime | None = None,
+    app: CatalogApp, adopter: Tenant, *, status: str = Adoption.Status.ACTIVE, **fields
 ) -> Adoption:
-    if agreement is None and status == Adoption.Status.ACTIVE:
-        # Only an agreement both parties confirmed backs a public adoption.
-        agreement = make_agreement(app.publisher, adopter)
-    adoption = Adoption.objects.create(
+    """An adoption whose contact is a person (never public)."""
+    if status == Adoption.Status.ACTIVE and "agreement" not in fields:
+        fields["agreement"] = make_agreement(app.publisher, adopter)
+    return AdoptionFactory(
         app=app,
         adopter=adopter,
         status=status,
         purpose="Penyaluran hibah dan bansos yang transparan",
         contact_name="Siti Rahmawati",
         contact_email="siti.rahmawati@private.example",
-        agreement=agreement,
-        release=release,
-        usage=usage,
+        **fields,
     )
-    adopters_recount(app_ids=[app.pk])
-    if activated_at is not None:
-        AdoptionEvent.objects.create(
-            adoption=adoption,
-            action="activate",
-            from_status="approved",
-            to_status="active",
-            actor_tenant_id=adopter.pk,
-            actor_tenant_name=adopter.name,
-            at=activated_at,
-        )
-    return adoption
 
 
 # --- checking responses against the served OpenAPI document ---------------------------
