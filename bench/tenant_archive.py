@@ -57,7 +57,12 @@ sys.path[:] = [str(REPO_DIR)] + [
     if Path(p or ".").resolve() not in (REPO_DIR, REPO_DIR / "bench")
 ]
 
-from bench import scale  # noqa: E402 -- needs the sys.path above
+from bench import (  # noqa: E402 -- needs the sys.path above
+    scale,
+    scale_const,
+    scale_sizes,
+    scale_world,
+)
 from bench._common import (  # noqa: E402
     install_sigterm_handler,
     point_django_at,
@@ -96,7 +101,8 @@ def _schema_rows(schema: str) -> dict[str, list]:
             # A copy's files live under its own schema's prefix.
             prefix = f"tenants/{schema}/"
             out[table] = sorted(
-                repr(row).replace(prefix, "tenants/<schema>/") for row in cursor.fetchall()
+                repr(row).replace(prefix, "tenants/<schema>/")
+                for row in cursor.fetchall()
             )
     return out
 
@@ -113,19 +119,25 @@ def run(args, server, name, folder: Path) -> None:
     started = time.perf_counter()
     call_command("migrate", interactive=False, verbosity=0)
     template_sync_on_startup()
-    scale.PROPOSALS = args.proposals
-    world = scale.setup_world()
-    print(f"setup: 10 cities, Bandung with {args.proposals} proposals in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)
+    scale_const.PROPOSALS = args.proposals
+    world = scale_world.setup_world()
+    print(
+        f"setup: 10 cities, Bandung with {args.proposals} proposals in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     started = time.perf_counter()
-    scale.grow(world, args.tenants)
+    scale_world.grow(world, args.tenants)
     connection.close()
     connection.set_schema_to_public()
     total = Tenant.objects.exclude(kind="platform").count()
-    print(f"grown to {total:,} tenants in {time.perf_counter() - started:.0f} s", flush=True)
-    scale.vacuum_analyze()
+    print(
+        f"grown to {total:,} tenants in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    scale_world.vacuum_analyze()
 
-    bandung = Tenant.objects.get(slug=scale.BANDUNG)
+    bandung = Tenant.objects.get(slug=scale_const.BANDUNG)
     exports, imports = [], []
     archive = folder / "bandung.tar.gz"
     for index in range(args.runs):
@@ -147,40 +159,52 @@ def run(args, server, name, folder: Path) -> None:
     same = _schema_rows(bandung.schema_name) == _schema_rows(copy.schema_name)
     connection.set_schema_to_public()
 
-    tool, tool_text = scale.pg_dump_tool()
+    tool, tool_text = scale_sizes.pg_dump_tool()
     dumps = []
     if tool is not None:
         for _ in range(args.dump_runs):
-            dumps.append(scale.pg_dump_schema(tool, server, name, bandung.schema_name))
+            dumps.append(
+                scale_sizes.pg_dump_schema(tool, server, name, bandung.schema_name)
+            )
 
     import os
 
     print()
-    print(f"PostgreSQL {connection.pg_version}; {os.cpu_count()} CPUs; "
-          f"{total:,} tenants; Bandung: {args.proposals} proposals, {rows:,} rows, "
-          f"{files} files")
+    print(
+        f"PostgreSQL {connection.pg_version}; {os.cpu_count()} CPUs; "
+        f"{total:,} tenants; Bandung: {args.proposals} proposals, {rows:,} rows, "
+        f"{files} files"
+    )
     print(f"archive: {size:,} bytes ({size / 1024 / 1024:.2f} MB, tar.gz)")
 
     def line(label, values, peak=None):
         p50 = statistics.median(values)
         verdict = "PASS" if p50 < TARGET_SECONDS else "FAIL"
         extra = f", Python heap peak {max(peak) / 1024 / 1024:.1f} MB" if peak else ""
-        print(f"  {label:<22} p50 {p50:7.3f} s  max {max(values):7.3f} s  "
-              f"({len(values)} runs){extra}  target < {TARGET_SECONDS:.0f} s: {verdict}")
+        print(
+            f"  {label:<22} p50 {p50:7.3f} s  max {max(values):7.3f} s  "
+            f"({len(values)} runs){extra}  target < {TARGET_SECONDS:.0f} s: {verdict}"
+        )
 
     line("tenant_export", [s for s, _p in exports], [p for _s, p in exports])
     line("tenant_import (--as)", [s for s, _p in imports], [p for _s, p in imports])
     if dumps:
         values = [d.seconds for d in dumps]
-        print(f"  {'pg_dump --schema':<22} p50 {statistics.median(values):7.3f} s  "
-              f"max {max(values):7.3f} s  ({len(values)} runs), "
-              f"{dumps[0].bytes:,} bytes ({tool_text})")
+        print(
+            f"  {'pg_dump --schema':<22} p50 {statistics.median(values):7.3f} s  "
+            f"max {max(values):7.3f} s  ({len(values)} runs), "
+            f"{dumps[0].bytes:,} bytes ({tool_text})"
+        )
     else:
         print(f"  pg_dump: not measured ({tool_text})")
-    print(f"process max resident size: "
-          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    print(f"round trip (copy's schema equal to Bandung's, every table, row for row): "
-          f"{'yes' if same else 'NO'}")
+    print(
+        f"process max resident size: "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+    print(
+        f"round trip (copy's schema equal to Bandung's, every table, row for row): "
+        f"{'yes' if same else 'NO'}"
+    )
     if not same:
         raise SystemExit("FAIL: the imported copy differs from the source")
 
@@ -203,8 +227,8 @@ def main(argv=None) -> int:
                 name,
                 HTTPS="0",
                 STATIC_MANIFEST="0",
-                BASE_DOMAIN=scale.BASE_DOMAIN,
-                ALLOWED_HOSTS=f"{scale.BASE_DOMAIN},.{scale.BASE_DOMAIN}",
+                BASE_DOMAIN=scale_const.BASE_DOMAIN,
+                ALLOWED_HOSTS=f"{scale_const.BASE_DOMAIN},.{scale_const.BASE_DOMAIN}",
                 EMAIL_URL="",
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
                 MEDIA_ROOT=str(media),

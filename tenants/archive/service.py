@@ -35,18 +35,20 @@ import json
 import logging
 import os
 import re
+import shutil
 import tarfile
 import tempfile
 import uuid
 import zlib
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -205,7 +207,9 @@ def _source() -> dict:
 
 
 def _migrations(cursor, schema: str, apps_: Iterable[str] | None = None) -> list:
-    cursor.execute(f"SELECT app, name FROM {_q(schema)}.django_migrations ORDER BY app, name")
+    cursor.execute(
+        f"SELECT app, name FROM {_q(schema)}.django_migrations ORDER BY app, name"
+    )
     rows = [[app, name] for app, name in cursor.fetchall()]
     if apps_ is not None:
         wanted = set(apps_)
@@ -318,8 +322,11 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
             member = f"public/{part.key}.jsonl"
             sink = _Sink(work / member)
             count = 0
-            for row in part.rows(tenant).order_by("pk").values(*attnames).iterator(
-                chunk_size=2000
+            for row in (
+                part.rows(tenant)
+                .order_by("pk")
+                .values(*attnames)
+                .iterator(chunk_size=2000)
             ):
                 sink.write(_dumps(row) + "\n")
                 count += 1
@@ -456,7 +463,12 @@ class _HashingWriter(io.RawIOBase):
 
 
 def _members(manifest: dict) -> list[dict]:
-    return [*manifest["tables"], *manifest["public"], manifest["users"], *manifest["files"]]
+    return [
+        *manifest["tables"],
+        *manifest["public"],
+        manifest["users"],
+        *manifest["files"],
+    ]
 
 
 def _add(tar, name: str, size: int, handle, mtime: int) -> None:
@@ -475,7 +487,11 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
         with open(partial, "wb") as raw:
             writer = _HashingWriter(raw)
             with tarfile.open(fileobj=writer, mode="w:gz", compresslevel=3) as tar:
-                for entry in [*manifest["tables"], *manifest["public"], manifest["users"]]:
+                for entry in [
+                    *manifest["tables"],
+                    *manifest["public"],
+                    manifest["users"],
+                ]:
                     source = work / entry["member"]
                     with open(source, "rb") as handle:
                         _add(tar, entry["member"], source.stat().st_size, handle, mtime)
@@ -493,10 +509,16 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                         reader = _HashingReader(source)
                         _add(tar, member, size, reader, mtime)
                     if reader.bytes != size:
-                        raise ArchiveError(f"{entry['name']} changed while it was read.")
+                        raise ArchiveError(
+                            f"{entry['name']} changed while it was read."
+                        )
                     present.append(
                         entry
-                        | {"member": member, "bytes": size, "sha256": reader.hash.hexdigest()}
+                        | {
+                            "member": member,
+                            "bytes": size,
+                            "sha256": reader.hash.hexdigest(),
+                        }
                     )
                 manifest["files"] = present
                 data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
@@ -546,6 +568,7 @@ def archive_read(path, work: Path) -> dict:
         ) from exc
     manifest = None
     seen: dict[str, tuple[int, str]] = {}
+    made_dirs: set[Path] = set()
     try:
         with tar:
             for member in tar:
@@ -565,7 +588,9 @@ def archive_read(path, work: Path) -> dict:
                         "does not: it was altered."
                     )
                 target = work / member.name
-                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.parent not in made_dirs:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made_dirs.add(target.parent)
                 digest = hashlib.sha256()
                 size = 0
                 source = tar.extractfile(member)
@@ -622,7 +647,9 @@ def _manifest_parse(data: bytes) -> dict:
         )
     try:
         for entry in _members(manifest):
-            if not isinstance(entry["member"], str) or not isinstance(entry["bytes"], int):
+            if not isinstance(entry["member"], str) or not isinstance(
+                entry["bytes"], int
+            ):
                 raise TypeError
             if not isinstance(entry["sha256"], str):
                 raise TypeError
@@ -663,9 +690,9 @@ class ImportContext:
 
 def _check_source(manifest: dict) -> None:
     tenant = manifest["tenant"]
-    if not isinstance(tenant.get("schema_name"), str) or not tenant_schema.SCHEMA_RE.match(
-        tenant["schema_name"]
-    ):
+    if not isinstance(
+        tenant.get("schema_name"), str
+    ) or not tenant_schema.SCHEMA_RE.match(tenant["schema_name"]):
         raise ArchiveError("The archive's manifest names an invalid schema.")
     if not isinstance(tenant.get("id"), int) or not isinstance(tenant.get("slug"), str):
         raise ArchiveError("The archive's manifest is incomplete.")
@@ -716,13 +743,17 @@ def _match_users(manifest: dict, work: Path) -> tuple[dict[int, int], int, int]:
     by_email = {p["email"].strip().lower(): p for p in people}
     existing = {
         email.lower(): pk
-        for pk, email in User.objects.filter(
-            email__in=list(by_email)
-        ).values_list("pk", "email")
+        for pk, email in User.objects.filter(email__in=list(by_email)).values_list(
+            "pk", "email"
+        )
     }
     # Case-insensitive: the unique index is on lower(email).
     for email in set(by_email) - set(existing):
-        found = User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+        found = (
+            User.objects.filter(email__iexact=email)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if found:
             existing[email] = found
     missing = [p for email, p in by_email.items() if email not in existing]
@@ -776,30 +807,101 @@ def _new_name(name: str, old_schema: str, new_schema: str) -> str:
     return name
 
 
-def _import_files(manifest, work, old_schema, new_schema, created: list) -> dict[str, str]:
-    """Store every archived file; returns old name -> stored name."""
-    names = {}
+def _import_files(
+    manifest, work, old_schema, new_schema, created: list
+) -> dict[str, str]:
+    """Store every archived file; returns old name -> stored name.
+
+    Files are the bulk of a tenant's archive (thousands of small ones), so the
+    storage of each field is looked up once, files for a local file system are
+    linked into place from the unpacked archive (a copy where linking is not
+    possible), and files for object storage are uploaded several at a time.
+    """
+    storages: dict[str, object] = {}
+    jobs = []
     for entry in manifest["files"]:
         name = entry["name"]
         if (
             not isinstance(name, str)
             or name.startswith("/")
             or ".." in name.split("/")
-            or (name.startswith("tenants/") and not name.startswith(f"tenants/{old_schema}/"))
+            or (
+                name.startswith("tenants/")
+                and not name.startswith(f"tenants/{old_schema}/")
+            )
         ):
             # Never a file outside the tenant's own prefix of another tenant's.
-            raise ArchiveError(f"The archive names a file outside its organisation: {name!r}.")
-        storage = _storage_for(entry["field"])
-        wanted = _new_name(name, old_schema, new_schema)
-        source = work / entry["member"]
-        if storage.exists(wanted) and _same_content(storage, wanted, entry):
-            names[entry["name"]] = wanted  # already here (not ours to remove)
-            continue
-        with open(source, "rb") as handle:
-            stored = storage.save(wanted, File(handle))
-        created.append((storage, stored))
-        names[entry["name"]] = stored
+            raise ArchiveError(
+                f"The archive names a file outside its organisation: {name!r}."
+            )
+        if entry["field"] not in storages:
+            storages[entry["field"]] = _storage_for(entry["field"])
+        jobs.append(
+            (entry, storages[entry["field"]], _new_name(name, old_schema, new_schema))
+        )
+    names: dict[str, str] = {}
+    made_dirs: set[str] = set()
+    remote = []
+    for entry, storage, wanted in jobs:
+        if isinstance(storage, FileSystemStorage):
+            stored = _store_local(
+                storage, wanted, work / entry["member"], entry, made_dirs
+            )
+            if stored is None:
+                names[entry["name"]] = wanted  # already here (not ours to remove)
+                continue
+            created.append((storage, stored))
+            names[entry["name"]] = stored
+        else:
+            remote.append((entry, storage, wanted))
+    if remote:
+
+        def upload(job):
+            entry, storage, wanted = job
+            stored = _store_remote(storage, wanted, work / entry["member"], entry)
+            return entry, storage, wanted, stored
+
+        with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
+            for entry, storage, wanted, stored in pool.map(upload, remote):
+                if stored is None:
+                    names[entry["name"]] = wanted  # already here (not ours to remove)
+                    continue
+                created.append((storage, stored))
+                names[entry["name"]] = stored
     return names
+
+
+# Object storage answers each upload in tens of milliseconds: several at once.
+UPLOAD_THREADS = 8
+
+
+def _store_local(storage, wanted: str, source: Path, entry: dict, made_dirs: set):
+    """Link (or copy) one unpacked file to `wanted` in a file-system storage; the
+    stored name, or None when the same file is already there."""
+    path = storage.path(wanted)
+    if os.path.exists(path):
+        if _same_content(storage, wanted, entry):
+            return None
+        # Someone else's file under that name: the storage picks another.
+        with open(source, "rb") as handle:
+            return storage.save(wanted, File(handle))
+    folder = os.path.dirname(path)
+    if folder not in made_dirs:
+        os.makedirs(folder, exist_ok=True)
+        made_dirs.add(folder)
+    try:
+        os.link(source, path)
+    except OSError:
+        # Another file system (or one without hard links): copy it.
+        shutil.copyfile(source, path)
+    return wanted
+
+
+def _store_remote(storage, wanted: str, source: Path, entry: dict):
+    if storage.exists(wanted) and _same_content(storage, wanted, entry):
+        return None
+    with open(source, "rb") as handle:
+        return storage.save(wanted, File(handle))
 
 
 def _same_content(storage, name: str, entry: dict) -> bool:
@@ -815,7 +917,9 @@ def _same_content(storage, name: str, entry: dict) -> bool:
 
 def _load_tables(manifest, work, schema, user_map, file_names) -> int:
     user_columns = registry.user_columns()
-    file_columns = {t: [c for c, _s in cols] for t, cols in _tenant_file_columns().items()}
+    file_columns = {
+        t: [c for c, _s in cols] for t, cols in _tenant_file_columns().items()
+    }
     identity_users = all(old == new for old, new in user_map.items())
     renamed = {old: new for old, new in file_names.items() if old != new}
     rows = 0
@@ -862,10 +966,16 @@ def _load_tables(manifest, work, schema, user_map, file_names) -> int:
             if cursor.fetchone()[0]:
                 # A row the template holds: the archive has the tenant's own version.
                 cursor.execute(f"TRUNCATE {target}")
-            remap_users = [
-                c for c in user_columns.get(table, ()) if c in columns
-            ] if user_map and not identity_users else []
-            remap_files = [c for c in file_columns.get(table, ()) if c in columns] if renamed else []
+            remap_users = (
+                [c for c in user_columns.get(table, ()) if c in columns]
+                if user_map and not identity_users
+                else []
+            )
+            remap_files = (
+                [c for c in file_columns.get(table, ()) if c in columns]
+                if renamed
+                else []
+            )
             with open(work / entry["member"], "rb") as handle:
                 if not remap_users and not remap_files:
                     cursor.copy_expert(f"COPY {target} ({cols}) FROM STDIN", handle)
@@ -955,12 +1065,17 @@ def _auto_now_values(model, objects) -> list[dict]:
     ]
 
 
-def _import_public(manifest, work, ctx: ImportContext, user_map, refs, file_names, result):
+def _import_public(
+    manifest, work, ctx: ImportContext, user_map, refs, file_names, result
+):
     parts = {p.key: p for p in registry.public_parts()}
     tenant_label = Tenant._meta.label_lower
     for entry in sorted(
         manifest["public"],
-        key=lambda e: (parts[e["model"]].order if e["model"] in parts else 0, e["model"]),
+        key=lambda e: (
+            parts[e["model"]].order if e["model"] in parts else 0,
+            e["model"],
+        ),
     ):
         if entry["model"] == tenant_label:
             continue
@@ -992,7 +1107,9 @@ def _import_public(manifest, work, ctx: ImportContext, user_map, refs, file_name
             objects.append(model(**row))
         kept = _auto_now_values(model, objects)
         created = model._base_manager.bulk_create(objects, batch_size=1000)
-        ctx.ids[part.key] = {old: obj.pk for old, obj in zip(olds, created, strict=True)}
+        ctx.ids[part.key] = {
+            old: obj.pk for old, obj in zip(olds, created, strict=True)
+        }
         for obj, values in zip(created, kept, strict=True):
             if values:
                 # Saving stamped "now" over them; the archive's times are the record.
@@ -1021,7 +1138,9 @@ def _tenant_row(manifest, work, ctx_copy: bool, slug: str, user_map) -> dict:
         # organisation per region of the register: its copy is an institution
         # seated in that region, without a region code of its own.
         if row.get("kind") in GOVERNMENT_KINDS:
-            row["seat_region_code"] = row.get("region_code") or row.get("seat_region_code", "")
+            row["seat_region_code"] = row.get("region_code") or row.get(
+                "seat_region_code", ""
+            )
             row["kind"] = Tenant.Kind.LEMBAGA
             row["name"] = gettext("%(name)s (copy)") % {"name": row.get("name", "")}
         row.update(
@@ -1052,7 +1171,9 @@ def _log_anchors(log_files: Iterable) -> tuple[dict[tuple[int, str], list], int]
         pages = page if isinstance(page, list) else [page]
         for one in pages:
             if not isinstance(one, dict) or not isinstance(one.get("records"), list):
-                raise ArchiveError(f"{log_file} is not a transparency log page (log.json).")
+                raise ArchiveError(
+                    f"{log_file} is not a transparency log page (log.json)."
+                )
             for record in one["records"]:
                 records[record["seq"]] = record
             for seq, rows in (one.get("anchors") or {}).items():
@@ -1075,11 +1196,13 @@ def _log_anchors(log_files: Iterable) -> tuple[dict[tuple[int, str], list], int]
     for seq, rows in anchors.items():
         record = records.get(seq)
         if record is None or record.get("kind") != PlatformEvent.Kind.CHAIN_ANCHORED:
-            raise ArchiveError(f"The log lists anchors for entry {seq}, which is not an anchoring entry.")
+            raise ArchiveError(
+                f"The log lists anchors for entry {seq}, which is not an anchoring entry."
+            )
         ordered_rows = sorted(rows, key=lambda a: (a["tenant"]["id"], a["chain"]))
-        if chainlib.sha256_hex(chainlib.canonical(ordered_rows)) != record["details"].get(
-            "digest"
-        ):
+        if chainlib.sha256_hex(chainlib.canonical(ordered_rows)) != record[
+            "details"
+        ].get("digest"):
             raise ArchiveError(
                 f"The anchors of log entry {seq} do not match the digest it published."
             )
@@ -1108,7 +1231,9 @@ def _verify_chains(
             for key, seq, hash_ in saved_heads:
                 if key == chain.key:
                     known[seq] = hash_
-            report = chainlib.verify(chain.records(0), body=chain.body, known_heads=known)
+            report = chainlib.verify(
+                chain.records(0), body=chain.body, known_heads=known
+            )
             if not report.ok:
                 raise ArchiveError(
                     f"The organisation's {chain.key} audit history does not verify at "
@@ -1123,7 +1248,9 @@ def _verify_chains(
                     f"at the head the manifest records ({archived['seq']})."
                 )
             beyond = [
-                seq for key, seq, _h in saved_heads if key == chain.key and seq > report.head_seq
+                seq
+                for key, seq, _h in saved_heads
+                if key == chain.key and seq > report.head_seq
             ]
             if beyond:
                 raise ArchiveError(
@@ -1166,7 +1293,9 @@ def tenant_import(
         slug = (new_slug or manifest["tenant"]["slug"]).strip()
         problems = subdomain_errors(slug)
         if problems:
-            raise ArchiveError(f"“{slug}” cannot be a subdomain: {' '.join(map(str, problems))}")
+            raise ArchiveError(
+                f"“{slug}” cannot be a subdomain: {' '.join(map(str, problems))}"
+            )
         if Tenant.all_objects.filter(slug=slug).exists():
             raise ArchiveError(
                 f"“{slug}” is already taken on this platform (by a live or deleted "
@@ -1180,8 +1309,15 @@ def tenant_import(
         try:
             with transaction.atomic():
                 result = _import(
-                    manifest, work, slug, copy, actor, actor_label, log_anchors,
-                    saved_heads, created_files,
+                    manifest,
+                    work,
+                    slug,
+                    copy,
+                    actor,
+                    actor_label,
+                    log_anchors,
+                    saved_heads,
+                    created_files,
                 )
         except BaseException as exc:
             for storage, name in created_files:
@@ -1205,17 +1341,31 @@ def _integrity_message(exc: IntegrityError) -> str:
         )
     if "domain" in text:
         return "One of the organisation's host names is already used by another organisation here."
-    return f"The archive's rows conflict with rows already here ({text.splitlines()[0]})."
+    return (
+        f"The archive's rows conflict with rows already here ({text.splitlines()[0]})."
+    )
 
 
-def _import(manifest, work, slug, copy, actor, actor_label, log_anchors, saved_heads, created_files):
+def _import(
+    manifest,
+    work,
+    slug,
+    copy,
+    actor,
+    actor_label,
+    log_anchors,
+    saved_heads,
+    created_files,
+):
     user_map, users_created, users_matched = _match_users(manifest, work)
     row = _tenant_row(manifest, work, copy, slug, user_map)
     if (
         not copy
         and row.get("kind") in GOVERNMENT_KINDS
         and row.get("region_code")
-        and Tenant.objects.filter(region_code=row["region_code"], kind__in=GOVERNMENT_KINDS).exists()
+        and Tenant.objects.filter(
+            region_code=row["region_code"], kind__in=GOVERNMENT_KINDS
+        ).exists()
     ):
         raise ArchiveError(
             "Another organisation here is already registered for this region; "
@@ -1225,15 +1375,25 @@ def _import(manifest, work, slug, copy, actor, actor_label, log_anchors, saved_h
     tenant.save()
     tenant_schema.schema_clone(tenant.schema_name)
     result = ImportResult(
-        tenant=tenant, copy=copy, users_created=users_created, users_matched=users_matched
+        tenant=tenant,
+        copy=copy,
+        users_created=users_created,
+        users_matched=users_matched,
     )
     file_names = _import_files(
-        manifest, work, manifest["tenant"]["schema_name"], tenant.schema_name, created_files
+        manifest,
+        work,
+        manifest["tenant"]["schema_name"],
+        tenant.schema_name,
+        created_files,
     )
     result.files = len(manifest["files"])
     result.rows = _load_tables(manifest, work, tenant.schema_name, user_map, file_names)
     ctx = ImportContext(
-        tenant=tenant, copy=copy, source=manifest["source"], source_tenant=manifest["tenant"]
+        tenant=tenant,
+        copy=copy,
+        source=manifest["source"],
+        source_tenant=manifest["tenant"],
     )
     ctx.ids[Tenant._meta.label_lower] = {manifest["tenant"]["id"]: tenant.pk}
     refs = _resolve_refs(manifest)
@@ -1242,7 +1402,9 @@ def _import(manifest, work, slug, copy, actor, actor_label, log_anchors, saved_h
     if not Domain.objects.filter(tenant=tenant).exists():
         # A copy (or an archive without hosts) gets its own subdomain here.
         Domain.objects.create(
-            domain=f"{tenant.slug}.{settings.BASE_DOMAIN}", tenant=tenant, is_primary=True
+            domain=f"{tenant.slug}.{settings.BASE_DOMAIN}",
+            tenant=tenant,
+            is_primary=True,
         )
     for hook in registry.after_import_hooks():
         hook(tenant, ctx)
@@ -1252,9 +1414,12 @@ def _import(manifest, work, slug, copy, actor, actor_label, log_anchors, saved_h
     result.heads = heads
     result.checked_against = checked
     source_domain = manifest["source"].get("base_domain", "")
-    head_text = ", ".join(
-        f"{key} #{h['seq']} {h['hash'][:16]}" for key, h in sorted(heads.items())
-    ) or "no audit history"
+    head_text = (
+        ", ".join(
+            f"{key} #{h['seq']} {h['hash'][:16]}" for key, h in sorted(heads.items())
+        )
+        or "no audit history"
+    )
     event = platform_event_append(
         kind=PlatformEvent.Kind.TENANT_IMPORTED,
         actor=actor,
@@ -1279,4 +1444,3 @@ def _import(manifest, work, slug, copy, actor, actor_label, log_anchors, saved_h
     )
     result.event_seq = event.seq
     return result
-

@@ -630,3 +630,33 @@ def test_a_restored_file_is_named_inside_the_new_tenants_prefix():
             name_in_tenant(hostile, "t_b")
     with pytest.raises(ValueError):
         name_in_tenant("tenants/t_a/grants/x.pdf", "../t_b")
+
+
+def test_a_tenant_archive_brings_its_files_into_the_storage_in_use(
+    backend, module_on, officials, tmp_path
+):
+    """Export, then import as a copy: every file lands under the copy's own
+    prefix with the same bytes — linked on disk, uploaded in parallel to S3."""
+    from grants.models import ProposalDocument
+    from tenants.archive.service import tenant_export, tenant_import
+
+    _person, _proposal, document = grants_document(module_on, officials)
+    connection.set_schema_to_public()
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=module_on, path=archive)
+    result = tenant_import(path=archive, new_slug="bandung-salinan")
+    copy = result.tenant
+    connection.set_tenant(copy)
+    try:
+        names = list(ProposalDocument.objects.values_list("file", flat=True))
+    finally:
+        connection.set_schema_to_public()
+    assert names and all(
+        name.startswith(f"tenants/{copy.schema_name}/") for name in names
+    )
+    for name in names:
+        copied = backend.read_raw(name)
+        assert copied is not None
+        assert copied == backend.read_raw(
+            name.replace(copy.schema_name, module_on.schema_name, 1)
+        )
