@@ -496,8 +496,11 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                     with open(source, "rb") as handle:
                         _add(tar, entry["member"], source.stat().st_size, handle, mtime)
                 present = []
+                storages: dict[str, object] = {}
                 for index, entry in enumerate(manifest["files"]):
-                    storage = _storage_for(entry["field"])
+                    if entry["field"] not in storages:
+                        storages[entry["field"]] = _storage_for(entry["field"])
+                    storage = storages[entry["field"]]
                     member = f"files/{index:06d}"
                     try:
                         size = storage.size(entry["name"])
