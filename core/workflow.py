@@ -233,6 +233,9 @@ class Workflow:
     def has_transition(self, key: str) -> bool:
         return key in self._transitions
 
+    def has_state(self, key: str) -> bool:
+        return key in self._states
+
     def state_choices(self) -> list[tuple[str, Label]]:
         """(key, staff label) of every state: model field choices."""
         return [(s.key, s.label) for s in self.states]
@@ -433,7 +436,9 @@ class Workflow:
                 found.append(f"frame names unknown state {key}")
         for s in self.states:
             if s.at and s.at not in self.frame:
-                found.append(f"state {s.key} stands at {s.at}, which is not in the frame")
+                found.append(
+                    f"state {s.key} stands at {s.at}, which is not in the frame"
+                )
         return found
 
     def labels(self) -> list[Label]:

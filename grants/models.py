@@ -213,18 +213,13 @@ class Proposal(models.Model):
         AGREEMENT_SIGNED = "agreement_signed", _("Agreement (NPHD) signed")
         DISBURSED = "disbursed", _("Disbursed")
         REPORTED = "reported", _("Accountability report submitted")
+        REPORT_RETURNED = (
+            "report_returned",
+            _("Accountability report returned for revision"),
+        )
         CLOSED = "closed", _("Closed")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    # Statuses whose approved amount counts against the program's budget.
-    COMMITTED = (
-        Status.APPROVED,
-        Status.AGREEMENT_SIGNED,
-        Status.DISBURSED,
-        Status.REPORTED,
-        Status.CLOSED,
-    )
 
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="proposals"
