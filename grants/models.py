@@ -459,6 +459,12 @@ class Disbursement(models.Model):
         return f"{self.proposal_id} #{self.tranche}"
 
 
+def _audit_actions():
+    from .workflow import AuditAction
+
+    return AuditAction.choices
+
+
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of every step (see grants/audit.py).
 
@@ -478,7 +484,9 @@ class AuditEvent(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
-    action = models.CharField(max_length=30)
+    # One of grants.workflow.AuditAction (the declared steps and events); the
+    # database refuses any other name (migration 0013).
+    action = models.CharField(max_length=30, choices=_audit_actions)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     stage = models.CharField(max_length=200, blank=True)

@@ -13,6 +13,7 @@ action constraint all read it; nothing else lists states or roles.
 
 from __future__ import annotations
 
+from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
@@ -421,3 +422,23 @@ def tone(status: str) -> str:
 # The model's status choices and the declaration name the same states.
 if [s.key for s in WORKFLOW.states] != list(S.values):  # pragma: no cover
     raise ImportError("grants.workflow: the states differ from Proposal.Status")
+
+
+# --- audit action names -------------------------------------------------------------
+
+# Actions that old chains hold but no current step or event writes any more
+# (a rename leaves its old name here for ever: chains are never rewritten).
+# Every name written so far is still declared above, in the v1 chains too
+# (program_* events and the proposal steps), so none is needed yet.
+LEGACY_ACTIONS: tuple[tuple[str, object], ...] = ()
+
+# Every action an audit event may carry: the declared transitions and events,
+# and the legacy names. The database refuses any other (the CHECK constraint
+# grants_auditevent_action_known, migration 0013; a test compares the two).
+AuditAction = models.TextChoices(
+    "AuditAction",
+    [
+        (key.upper(), (key, label))
+        for key, label in (*WORKFLOW.action_choices(), *LEGACY_ACTIONS)
+    ],
+)

@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0011_public_kecamatan_order_index'),
+        ("grants", "0011_public_kecamatan_order_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='proposal',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('in_review', 'In review'), ('revision', 'Returned for revision'), ('awaiting_approval', 'Awaiting approval'), ('approved', 'Approved'), ('agreement_signed', 'Agreement (NPHD) signed'), ('disbursed', 'Disbursed'), ('reported', 'Accountability report submitted'), ('report_returned', 'Accountability report returned for revision'), ('closed', 'Closed'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='draft', max_length=20),
+            model_name="proposal",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("draft", "Draft"),
+                    ("in_review", "In review"),
+                    ("revision", "Returned for revision"),
+                    ("awaiting_approval", "Awaiting approval"),
+                    ("approved", "Approved"),
+                    ("agreement_signed", "Agreement (NPHD) signed"),
+                    ("disbursed", "Disbursed"),
+                    ("reported", "Accountability report submitted"),
+                    ("report_returned", "Accountability report returned for revision"),
+                    ("closed", "Closed"),
+                    ("rejected", "Rejected"),
+                    ("withdrawn", "Withdrawn"),
+                ],
+                default="draft",
+                max_length=20,
+            ),
         ),
     ]
