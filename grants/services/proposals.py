@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
@@ -558,10 +558,12 @@ def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
             recipients=[proposal.applicant.user_id],
             tenant=tenant,
             kind=f"grants.{step.key}",
-            subject=_lazy("%(done)s: %(title)s"),
-            sentence=_lazy("Your proposal “%(title)s” is now: %(state)s. %(next)s")
+            subject=gettext_lazy("%(done)s: %(title)s"),
+            sentence=gettext_lazy(
+                "Your proposal “%(title)s” is now: %(state)s. %(next)s"
+            )
             if not proposal.public_reason
-            else _lazy(
+            else gettext_lazy(
                 "Your proposal “%(title)s” is now: %(state)s. Reason: %(reason)s "
                 "%(next)s"
             ),
@@ -589,8 +591,8 @@ def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
                 recipients=list(staff),
                 tenant=tenant,
                 kind="grants.queue",
-                subject=_lazy("A proposal waits for you: %(title)s"),
-                sentence=_lazy(
+                subject=gettext_lazy("A proposal waits for you: %(title)s"),
+                sentence=gettext_lazy(
                     "The proposal “%(title)s” is now: %(staff_state)s. It waits for "
                     "your step."
                 ),

@@ -316,9 +316,10 @@ def test_history_and_progress_read_plain_words(module_on, officials):
     assert "Disbursement" in html
     current = re.findall(r'<li class="step step-current"[^>]*>(.*?)</li>', html, re.S)
     assert len(current) == 1 and "Accountability report (LPJ)" in current[0]
-    assert "Disbursement" in re.findall(
-        r'<li class="step step-done"[^>]*>(.*?)</li>', html, re.S
-    )[-1]
+    assert (
+        "Disbursement"
+        in re.findall(r'<li class="step step-done"[^>]*>(.*?)</li>', html, re.S)[-1]
+    )
 
 
 # --- e-mails --------------------------------------------------------------------------
