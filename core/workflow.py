@@ -460,3 +460,23 @@ class Workflow:
                 found += [t.guard.label, t.guard.refusal]
         found += [e.done for e in self.events]
         return [label for label in found if str(label).strip()]
+
+    def untranslated(
+        self, *, languages: tuple[str, str] = ("en", "id"), same: Iterable[str] = ()
+    ) -> list[str]:
+        """Labels empty in a language, or reading the same in both (except the
+        words in `same`, which are the same in both): the translation check."""
+        from django.utils import translation
+
+        same = frozenset(same)
+        found = []
+        for label in self.labels():
+            texts = []
+            for language in languages:
+                with translation.override(language):
+                    texts.append(str(label))
+            if not all(text.strip() for text in texts):
+                found.append(f"empty label: {texts[0]!r}")
+            elif len(set(texts)) == 1 and texts[0] not in same:
+                found.append(f"not translated: {texts[0]!r}")
+        return found
