@@ -296,6 +296,8 @@ class StepForm(forms.Form):
     review stage's checklist, assignment and amount come from the stage)."""
 
     def __init__(self, *args, step, stage=None, **kwargs):
+        # Several steps' forms share a page: each one's ids are its own.
+        kwargs.setdefault("auto_id", f"id_{step.key}_%s")
         super().__init__(*args, **kwargs)
         self.step = step
         self.stage_form = None

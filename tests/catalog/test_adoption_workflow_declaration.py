@@ -3,6 +3,10 @@ every label reads in both languages, and the sides act as declared."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from catalog.models import Adoption
 from catalog.workflow import (
     ADOPTER,
@@ -12,6 +16,7 @@ from catalog.workflow import (
     action_choices,
     sides_for,
 )
+from tests.conftest import host_client
 
 SAME_IN_BOTH: set[str] = set()
 
@@ -70,3 +75,37 @@ def test_every_recorded_adoption_action_has_a_plain_label():
     }
     for key in keys:
         assert str(WORKFLOW.done_label(key)) != key
+
+
+@pytest.mark.django_db
+def test_the_page_offers_each_side_its_declared_steps_and_plain_history(
+    sabilulungan, tangerang, bandung_admin, tangerang_admin
+):
+    from tests.catalog.test_adoption_workflow import post, request_adoption
+
+    adopter = host_client("tangerang.localhost", tangerang_admin)
+    publisher = host_client("bandung.localhost", bandung_admin)
+    adoption = request_adoption(adopter)
+    path = f"/apps/adoptions/{adoption.pk}/"
+
+    def forms(client) -> set[str]:
+        html = client.get(path).content.decode()
+        return set(re.findall(rf"/apps/adoptions/{adoption.pk}/(\w+)/", html))
+
+    assert forms(publisher) == {"approve", "reject"}
+    assert forms(adopter) == {"withdraw"}
+    # The other side's step is refused before the service is even asked.
+    assert adopter.post(f"{path}approve/", {}).status_code == 403
+    page = adopter.get(path).content.decode()
+    assert "administrators approve or reject the request" in page
+
+    response = post(publisher, f"{path}reject/", {"reason": "Belum ada anggaran"})
+    assert response.status_code == 302
+    assert forms(publisher) == set() and forms(adopter) == set()
+    history = publisher.get(path).content.decode()
+    history = history[history.index('<ol class="timeline">') :]
+    history = history[: history.index("</ol>")]
+    assert "Adoption requested" in history and "Rejected" in history
+    assert "→" not in history and "requested" not in history.replace(
+        "Adoption requested", ""
+    )

@@ -218,6 +218,9 @@ def test_the_lpj_is_returned_for_revision_and_submitted_again(module_on, officia
     opd = host_client("bandung.localhost", officials["opd"])
     page = opd.get(f"/grants/staff/proposals/{proposal.pk}/").content.decode()
     assert 'id="step-return_report"' in page and 'id="step-close"' in page
+    # Two steps' forms on one page: every element id is still unique.
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
 
     # A reason is required, and it is public.
     response = opd.post(
