@@ -610,23 +610,20 @@ class Adoption(models.Model):
         )
 
 
+def _adoption_actions():
+    from .workflow import action_choices
+
+    return action_choices()
+
+
 class AdoptionEvent(models.Model):
     """Who did what to an adoption, and when. Append-only."""
-
-    class Action(models.TextChoices):
-        REQUEST = "request", _("Requested")
-        WITHDRAW = "withdraw", _("Withdrawn")
-        APPROVE = "approve", _("Approved")
-        REJECT = "reject", _("Rejected")
-        ACTIVATE = "activate", _("Activated")
-        UPDATE = "update", _("Usage changed")
-        AGREEMENT = "agreement", _("Agreement replaced")
-        END = "end", _("Ended")
 
     adoption = models.ForeignKey(
         Adoption, on_delete=models.PROTECT, related_name="events"
     )
-    action = models.CharField(max_length=20, choices=Action.choices)
+    # A step or event of catalog/workflow.py.
+    action = models.CharField(max_length=20, choices=_adoption_actions)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     # Snapshots, not foreign keys: deleting a user or a tenant never touches

@@ -39,6 +39,8 @@ from .models import (
 )
 from .uploads import validate_image, validate_pdf
 from .vocabularies import publiccode_countries
+from .workflow import WORKFLOW as ADOPTION_WORKFLOW
+from .workflow import sides_for as adoption_sides_for
 
 logger = logging.getLogger(__name__)
 
@@ -649,15 +651,6 @@ def _ask_confirmation(agreement: Agreement) -> None:
 
 # --- the adoption workflow ------------------------------------------------------------
 
-# (action, from statuses, to status, side that acts)
-TRANSITIONS = {
-    "withdraw": ({Status.REQUESTED, Status.APPROVED}, Status.WITHDRAWN, "adopter"),
-    "approve": ({Status.REQUESTED}, Status.APPROVED, "publisher"),
-    "reject": ({Status.REQUESTED}, Status.REJECTED, "publisher"),
-    "activate": ({Status.APPROVED}, Status.ACTIVE, "adopter"),
-    "end": ({Status.ACTIVE, Status.APPROVED}, Status.ENDED, "either"),
-}
-
 
 def adopters_recount(*, app_ids=None, adopter: Tenant | None = None) -> None:
     """Refresh CatalogApp.active_adopters for some apps (all when nothing is named)."""
@@ -751,7 +744,8 @@ def _notify(adoption: Adoption, action: str, note: str = "") -> None:
 def _transition(
     *, actor: User, adoption: Adoption, action: str, note: str = "", **changes
 ) -> Adoption:
-    allowed_from, to_status, side = TRANSITIONS[action]
+    step = ADOPTION_WORKFLOW.transition(action)
+    to_status = step.target
     with transaction.atomic():
         adoption = (
             Adoption.objects.select_for_update(of=("self",))
@@ -759,17 +753,12 @@ def _transition(
             .get(pk=adoption.pk)
         )
         sides = {"adopter": adoption.adopter, "publisher": adoption.app.publisher}
-        acting_tenants = (
-            [sides["adopter"], sides["publisher"]]
-            if side == "either"
-            else [sides[side]]
-        )
         acting_tenant = next(
             (
-                t
-                for t in acting_tenants
+                sides[side]
+                for side in adoption_sides_for(action)
                 if Membership.objects.filter(
-                    user=actor, tenant=t, role=Membership.Role.ADMIN
+                    user=actor, tenant=sides[side], role=Membership.Role.ADMIN
                 ).exists()
             ),
             None,
@@ -778,7 +767,7 @@ def _transition(
             raise PermissionDenied(
                 _("Your organisation's administrators cannot take this step.")
             )
-        if adoption.status not in allowed_from:
+        if adoption.status not in step.sources:
             raise ValidationError(
                 _("This request is %(status)s; it cannot be changed that way.")
                 % {"status": adoption.get_status_display().lower()}
@@ -935,6 +924,27 @@ def adoption_approve_with_new_agreement(
             **terms,
         )
         return _approve(actor=actor, adoption=adoption, agreement=agreement, note=note)
+
+
+def adoption_approve_under(
+    *,
+    actor: User,
+    adoption: Adoption,
+    agreement: Agreement | None,
+    note: str = "",
+    document=None,
+    **terms,
+) -> Adoption:
+    """The publisher's approval, one step whatever the agreement: under an
+    agreement both organisations already confirmed, or (`agreement` None) with a
+    new one proposed to the adopter from `terms` and `document`."""
+    if agreement is not None:
+        return adoption_approve(
+            actor=actor, adoption=adoption, agreement=agreement, note=note
+        )
+    return adoption_approve_with_new_agreement(
+        actor=actor, adoption=adoption, note=note, document=document, **terms
+    )
 
 
 def adoption_agreement_replace(

@@ -15,6 +15,7 @@ from tenants.forms import add_service_errors, exception_text
 from tenants.hooks import is_limit as is_plan_limit
 
 from . import selectors, services
+from . import workflow as adoption_workflow
 from .access import access_adoption, access_agreement, access_own_app
 from .forms import (
     AdoptionRequestForm,
@@ -32,7 +33,7 @@ from .forms import (
     UsageForm,
 )
 from .harvest import harvest_failures
-from .models import Adoption, Agreement
+from .models import Agreement
 from .views_harvest import harvest_context
 
 
@@ -90,6 +91,40 @@ def adopt(request, slug):
     )
 
 
+def _step_forms(adoption, side: str) -> dict:
+    """The forms of the steps this side may take now (catalog/workflow.py)."""
+    steps = adoption_workflow.available(adoption, side)
+    forms = {"steps": steps}
+    if "approve" in steps:
+        forms["approve_form"] = ApproveForm(
+            agreements=selectors.agreements_between(
+                adoption.adopter, adoption.app.publisher
+            ),
+            initial={"second_signatory": "", "signed_at_place": ""},
+        )
+    if "reject" in steps:
+        forms["reject_form"] = ReasonForm()
+    if "withdraw" in steps:
+        forms["withdraw_form"] = OptionalReasonForm()
+    if "activate" in steps or adoption_workflow.usage_editable(adoption, side):
+        forms["usage_form"] = UsageForm(
+            app=adoption.app,
+            initial={
+                "usage": adoption.usage or "pilot",
+                "release": adoption.release_id,
+            },
+        )
+    if "end" in steps:
+        forms["end_form"] = ReasonForm()
+    if adoption.agreement_ended:
+        forms["agreement_form"] = ReplaceAgreementForm(
+            agreements=selectors.agreements_between(
+                adoption.adopter, adoption.app.publisher
+            )
+        )
+    return forms
+
+
 @member_required()
 def adoption_detail(request, adoption_id):
     adoption = access_adoption(request, adoption_id)
@@ -101,46 +136,25 @@ def adoption_detail(request, adoption_id):
         "side": side,
         "is_admin": is_admin,
         "events": selectors.adoption_events(adoption),
+        "granted": adoption_workflow.granted(adoption),
     }
     if is_admin:
-        Status = Adoption.Status
-        if side == "publisher" and adoption.status == Status.REQUESTED:
-            context["approve_form"] = ApproveForm(
-                agreements=selectors.agreements_between(adoption.adopter, tenant),
-                initial={"second_signatory": "", "signed_at_place": ""},
-            )
-            context["reject_form"] = ReasonForm()
-        if side == "adopter" and adoption.status in (Status.REQUESTED, Status.APPROVED):
-            context["withdraw_form"] = OptionalReasonForm()
-        if side == "adopter" and adoption.status in (Status.APPROVED, Status.ACTIVE):
-            context["usage_form"] = UsageForm(
-                app=adoption.app,
-                initial={
-                    "usage": adoption.usage or "pilot",
-                    "release": adoption.release_id,
-                },
-            )
-        if adoption.status in (Status.APPROVED, Status.ACTIVE):
-            context["end_form"] = ReasonForm()
-        if adoption.agreement_ended:
-            context["agreement_form"] = ReplaceAgreementForm(
-                agreements=selectors.agreements_between(
-                    adoption.adopter, adoption.app.publisher
-                )
-            )
+        context.update(_step_forms(adoption, side))
     return render(request, "catalog/tenant/adoption.html", context)
 
 
-# Which side of an adoption takes each step.
-ACTION_SIDES = {
-    "approve": "publisher",
-    "reject": "publisher",
-    "withdraw": "adopter",
-    "activate": "adopter",
-    "usage": "adopter",
-    "end": "either",
-    "agreement": "either",
+# Steps on an adoption that are not transitions of its workflow, and the sides
+# that take them: the usage of an app in use, and replacing the agreement.
+OTHER_STEPS = {
+    "usage": (adoption_workflow.ADOPTER,),
+    "agreement": (adoption_workflow.ADOPTER, adoption_workflow.PUBLISHER),
 }
+
+
+def _sides_for(action: str) -> tuple[str, ...]:
+    if adoption_workflow.WORKFLOW.has_transition(action):
+        return adoption_workflow.sides_for(action)
+    return OTHER_STEPS.get(action, ())
 
 
 @body_limit("UPLOAD_BODY_LIMIT")
@@ -148,10 +162,11 @@ ACTION_SIDES = {
 def adoption_action(request, adoption_id, action):
     """POST one step of the workflow; the service decides whether this side may take it."""
     adoption = access_adoption(request, adoption_id)
-    if action not in ACTION_SIDES:
+    sides = _sides_for(action)
+    if not sides:
         raise Http404
     side = "adopter" if adoption.adopter_id == request.tenant.pk else "publisher"
-    if ACTION_SIDES[action] not in (side, "either"):
+    if side not in sides:
         raise PermissionDenied(_("The other organisation takes this step, not yours."))
     if request.method != "POST":
         return redirect("catalog_adoption", adoption.pk)
@@ -164,22 +179,14 @@ def adoption_action(request, adoption_id, action):
             )
             form = ApproveForm(request.POST, request.FILES, agreements=agreements)
             if form.is_valid():
-                agreement = form.cleaned_data["existing"]
-                if agreement is None:
-                    services.adoption_approve_with_new_agreement(
-                        actor=request.user,
-                        adoption=adoption,
-                        note=form.cleaned_data["note"],
-                        document=form.cleaned_data.get("document") or None,
-                        **{k: form.cleaned_data[k] for k in Agreement.TERMS},
-                    )
-                else:
-                    services.adoption_approve(
-                        actor=request.user,
-                        adoption=adoption,
-                        agreement=agreement,
-                        note=form.cleaned_data["note"],
-                    )
+                services.adoption_approve_under(
+                    actor=request.user,
+                    adoption=adoption,
+                    agreement=form.cleaned_data["existing"],
+                    note=form.cleaned_data["note"],
+                    document=form.cleaned_data.get("document") or None,
+                    **{k: form.cleaned_data[k] for k in Agreement.TERMS},
+                )
         elif action == "agreement":
             form = ReplaceAgreementForm(
                 request.POST,
@@ -219,7 +226,7 @@ def adoption_action(request, adoption_id, action):
             if form.is_valid():
                 service = (
                     services.adoption_activate
-                    if adoption.status == Adoption.Status.APPROVED
+                    if "activate" in adoption_workflow.available(adoption, side)
                     else services.adoption_update_usage
                 )
                 service(actor=request.user, adoption=adoption, **form.cleaned_data)
@@ -242,6 +249,8 @@ def adoption_action(request, adoption_id, action):
                 else "publisher",
                 "is_admin": True,
                 "events": selectors.adoption_events(adoption),
+                "granted": adoption_workflow.granted(adoption),
+                "steps": adoption_workflow.available(adoption, side),
                 f"{'usage' if action == 'activate' else action}_form": form,
                 "failed_action": action,
                 "upgrade": upgrade,

@@ -45,8 +45,9 @@ take, every label present. Each app's test walks its own table with it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.functional import Promise
@@ -82,6 +83,15 @@ class State:
     # A terminal state that ends the record unsuccessfully (rejected,
     # withdrawn): a progress bar marks where it stopped instead of completing.
     failure: bool = False
+    # App-specific facts about the state ("committed": its approved amount
+    # counts against the budget); read with Workflow.tagged().
+    tags: frozenset[str] = frozenset()
+    # For a state off the progress frame: the frame state it stands at (a
+    # proposal returned for revision stands at its review stage).
+    at: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "tags", frozenset(self.tags))
 
     @property
     def public_label(self) -> Label | None:
@@ -96,6 +106,20 @@ class State:
     @property
     def step_label(self) -> Label:
         return self.step or self.label
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition on the record beyond its state ("not fully paid yet").
+
+    `test(record)` decides for one record; `query` is the same condition as a
+    queryset filter (a Q) for queues; `refusal` says why the step is not
+    possible when the condition does not hold."""
+
+    label: Label
+    test: Callable[[Any], bool]
+    refusal: Label = ""
+    query: Any = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,8 @@ class Transition:
     targets: frozenset[str] = frozenset()
     # Asks for confirmation in the UI (irreversible steps).
     confirm: Label = ""
+    # A condition on the record besides its state (None: the state suffices).
+    guard: Guard | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "sources", frozenset(self.sources))
@@ -144,6 +170,10 @@ class Transition:
     @property
     def own_label(self) -> Label:
         return self.own_done or self.done
+
+    def allows(self, record: Any) -> bool:
+        """The guard holds for `record` (always, without a guard or a record)."""
+        return self.guard is None or record is None or self.guard.test(record)
 
 
 @dataclass(frozen=True)
@@ -203,12 +233,23 @@ class Workflow:
     def has_transition(self, key: str) -> bool:
         return key in self._transitions
 
+    def has_state(self, key: str) -> bool:
+        return key in self._states
+
     def state_choices(self) -> list[tuple[str, Label]]:
         """(key, staff label) of every state: model field choices."""
         return [(s.key, s.label) for s in self.states]
 
     def terminal_keys(self) -> frozenset[str]:
         return frozenset(s.key for s in self.states if s.terminal)
+
+    def tagged(self, tag: str) -> frozenset[str]:
+        """The keys of the states carrying `tag`."""
+        return frozenset(s.key for s in self.states if tag in s.tags)
+
+    def public_keys(self) -> frozenset[str]:
+        """The states the public may see (public label not None)."""
+        return frozenset(s.key for s in self.states if s.public is not None)
 
     def action_choices(self) -> list[tuple[str, Label]]:
         """Every audited action (transitions, then other events): the audit table's
@@ -237,14 +278,20 @@ class Workflow:
         return [t for t in self.transitions if state in t.sources]
 
     def available(
-        self, state: str, roles: Iterable[str], *, stage_role: str = ""
+        self,
+        state: str,
+        roles: Iterable[str],
+        *,
+        stage_role: str = "",
+        record: Any = None,
     ) -> list[Transition]:
-        """The transitions an actor holding `roles` may take from `state`."""
+        """The transitions an actor holding `roles` may take from `state` (and,
+        given the `record`, whose guard holds for it)."""
         roles = frozenset(roles)
         return [
             t
             for t in self.from_state(state)
-            if self._acts(t, roles, stage_role=stage_role)
+            if self._acts(t, roles, stage_role=stage_role) and t.allows(record)
         ]
 
     def _acts(self, t: Transition, roles: frozenset[str], *, stage_role: str) -> bool:
@@ -252,21 +299,33 @@ class Workflow:
             return bool(stage_role) and stage_role in roles
         return t.actor in roles
 
-    def acting(self, state: str, *, stage_role: str = "") -> list[str]:
+    def acting(
+        self, state: str, *, stage_role: str = "", record: Any = None
+    ) -> list[str]:
         """The roles that can move a record on from `state` (for queues, "waiting
-        for", and whom to tell next), in declaration order."""
+        for", and whom to tell next), in declaration order; given the `record`,
+        only through transitions whose guard holds for it."""
         roles: list[str] = []
         for t in self.from_state(state):
+            if not t.allows(record):
+                continue
             role = stage_role if t.actor == self.dynamic_actor else t.actor
             if role and role not in roles:
                 roles.append(role)
         return roles
 
     def require(
-        self, key: str, *, state: str, roles: Iterable[str], stage_role: str = ""
+        self,
+        key: str,
+        *,
+        state: str,
+        roles: Iterable[str],
+        stage_role: str = "",
+        record: Any = None,
     ) -> Transition:
         """The transition, if an actor holding `roles` may take it from `state`;
-        otherwise StepNotPossible (wrong state) or NotYourStep (wrong role)."""
+        otherwise StepNotPossible (wrong state, or its guard does not hold for
+        `record`) or NotYourStep (wrong role)."""
         if key not in self._transitions:
             raise StepNotPossible(_("Unknown step."))
         t = self._transitions[key]
@@ -277,6 +336,8 @@ class Workflow:
             )
         if not self._acts(t, frozenset(roles), stage_role=stage_role):
             raise NotYourStep(_("Your role does not take this step."))
+        if not t.allows(record):
+            raise StepNotPossible(t.guard.refusal or t.guard.label)
         return t
 
     def check_target(self, t: Transition, target: str) -> None:
@@ -322,11 +383,12 @@ class Workflow:
                 (label, "done" if i < where else "failed" if i == where else "pending")
                 for i, label in enumerate(labels)
             ]
-        if state not in positions:
+        at = state if state in positions else current_state.at
+        if at not in positions:
             where = 0
         else:
-            where = positions[state]
-            if state == self.stages_at and stages and stage_index is not None:
+            where = positions[at]
+            if at == self.stages_at and stages and stage_index is not None:
                 where += stage_index
         if current_state.terminal:
             where = len(labels)
@@ -372,6 +434,11 @@ class Workflow:
         for key in self.frame:
             if key not in self._states:
                 found.append(f"frame names unknown state {key}")
+        for s in self.states:
+            if s.at and s.at not in self.frame:
+                found.append(
+                    f"state {s.key} stands at {s.at}, which is not in the frame"
+                )
         return found
 
     def labels(self) -> list[Label]:
@@ -389,5 +456,27 @@ class Workflow:
                 found.append(t.money)
             if t.confirm:
                 found.append(t.confirm)
+            if t.guard is not None:
+                found += [t.guard.label, t.guard.refusal]
         found += [e.done for e in self.events]
         return [label for label in found if str(label).strip()]
+
+    def untranslated(
+        self, *, languages: tuple[str, str] = ("en", "id"), same: Iterable[str] = ()
+    ) -> list[str]:
+        """Labels empty in a language, or reading the same in both (except the
+        words in `same`, which are the same in both): the translation check."""
+        from django.utils import translation
+
+        same = frozenset(same)
+        found = []
+        for label in self.labels():
+            texts = []
+            for language in languages:
+                with translation.override(language):
+                    texts.append(str(label))
+            if not all(text.strip() for text in texts):
+                found.append(f"empty label: {texts[0]!r}")
+            elif len(set(texts)) == 1 and texts[0] not in same:
+                found.append(f"not translated: {texts[0]!r}")
+        return found

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Program, Proposal
+from .workflow import WORKFLOW
 
 
 class ProposalFilter(django_filters.FilterSet):
@@ -17,7 +18,7 @@ class ProposalFilter(django_filters.FilterSet):
         label=_("Title or applicant"), method="search", max_length=100
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=Proposal.Status.choices
+        label=_("Status"), choices=WORKFLOW.state_choices
     )
     program = django_filters.ModelChoiceFilter(
         label=_("Program"),

@@ -179,23 +179,8 @@ class DocumentForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
-    note = forms.CharField(
-        label=_("Reason (shown in public)"),
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 class PassForm(forms.Form):
     """Pass a review stage: tick its checklist, and assign or recommend where it asks to."""
-
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
-    note_public = forms.BooleanField(
-        label=_("Show this note on the public timeline"),
-        required=False,
-        help_text=_("Unticked, the note stays in the back office."),
-    )
 
     def __init__(self, *args, stage, **kwargs):
         super().__init__(*args, **kwargs)
@@ -214,8 +199,6 @@ class PassForm(forms.Form):
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
-            "note": data.get("note", ""),
-            "note_public": bool(data.get("note_public")),
             "checklist": {
                 item: bool(data.get(f"check_{index}"))
                 for index, item in enumerate(self.stage.checklist)
@@ -225,47 +208,123 @@ class PassForm(forms.Form):
         }
 
 
-class ApproveForm(forms.Form):
-    amount = rupiah_field(_("Approved amount (Rp)"))
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
-    note_public = forms.BooleanField(
-        label=_("Show this note on the public timeline"),
-        required=False,
-        help_text=_("Unticked, the note stays in the back office."),
-    )
+def _note_fields() -> dict:
+    return {
+        "note": forms.CharField(label=_("Note"), max_length=2000, required=False),
+        "note_public": forms.BooleanField(
+            label=_("Show this note on the public timeline"),
+            required=False,
+            help_text=_("Unticked, the note stays in the back office."),
+        ),
+    }
 
 
-class AgreementForm(forms.Form):
-    nphd_number = forms.CharField(label=_("NPHD number"), max_length=120)
-    nphd_date = forms.DateField(label=_("NPHD date"), widget=DATE_WIDGET)
-    file = forms.FileField(
-        label=_("Signed NPHD (PDF)"),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
-    )
+# The form fields of each input a transition declares (grants/workflow.py),
+# and the service argument each fills ("file": the upload the view stores).
+STEP_INPUTS = {
+    "reason": (
+        lambda: {
+            "note": forms.CharField(
+                label=_("Reason (shown in public)"),
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+        },
+        {"note": "note"},
+    ),
+    "note": (_note_fields, {"note": "note", "note_public": "note_public"}),
+    "approved_amount": (
+        lambda: {"amount": rupiah_field(_("Approved amount (Rp)"))},
+        {"amount": "amount"},
+    ),
+    "tranche_amount": (
+        lambda: {"amount": rupiah_field(_("Tranche amount (Rp)"))},
+        {"amount": "amount"},
+    ),
+    "nphd_number": (
+        lambda: {
+            "nphd_number": forms.CharField(label=_("NPHD number"), max_length=120)
+        },
+        {"nphd_number": "nphd_number"},
+    ),
+    "nphd_date": (
+        lambda: {
+            "nphd_date": forms.DateField(label=_("NPHD date"), widget=DATE_WIDGET)
+        },
+        {"nphd_date": "nphd_date"},
+    ),
+    "nphd_file": (
+        lambda: {
+            "file": forms.FileField(
+                label=_("Signed NPHD (PDF)"),
+                widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+            )
+        },
+        {"file": "file"},
+    ),
+    "paid_on": (
+        lambda: {"paid_on": forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)},
+        {"paid_on": "paid_on"},
+    ),
+    "transfer_reference": (
+        lambda: {
+            "transfer_reference": forms.CharField(
+                label=_("Transfer reference"), max_length=100
+            )
+        },
+        {"transfer_reference": "transfer_reference"},
+    ),
+    "spent_amount": (
+        lambda: {"spent_amount": rupiah_field(_("Amount spent (Rp)"))},
+        {"spent_amount": "spent_amount"},
+    ),
+    "summary": (
+        lambda: {
+            "note": forms.CharField(
+                label=_("Summary (public)"),
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+        },
+        {"note": "note"},
+    ),
+}
 
 
-class DisburseForm(forms.Form):
-    amount = rupiah_field(_("Tranche amount (Rp)"))
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_WIDGET)
-    transfer_reference = forms.CharField(label=_("Transfer reference"), max_length=100)
+class StepForm(forms.Form):
+    """The form of one declared transition: a field per input it declares (a
+    review stage's checklist, assignment and amount come from the stage)."""
 
+    def __init__(self, *args, step, stage=None, **kwargs):
+        # Several steps' forms share a page: each one's ids are its own.
+        kwargs.setdefault("auto_id", f"id_{step.key}_%s")
+        super().__init__(*args, **kwargs)
+        self.step = step
+        self.stage_form = None
+        self._arguments: dict[str, str] = {}
+        for name in step.inputs:
+            if name == "stage_review":
+                self.stage_form = PassForm(stage=stage)
+                self.fields.update(self.stage_form.fields)
+                continue
+            make, arguments = STEP_INPUTS[name]
+            self.fields.update(make())
+            self._arguments.update(arguments)
 
-class ReportForm(forms.Form):
-    spent_amount = rupiah_field(_("Amount spent (Rp)"))
-    note = forms.CharField(
-        label=_("Summary (public)"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=2000, required=False)
-    note_public = forms.BooleanField(
-        label=_("Show this note on the public timeline"),
-        required=False,
-        help_text=_("Unticked, the note stays in the back office."),
-    )
+    def service_kwargs(self) -> dict:
+        """The service's keyword arguments (and "file", the upload, if any)."""
+        data = self.cleaned_data
+        kwargs = {
+            argument: data.get(field) for field, argument in self._arguments.items()
+        }
+        if "note" in kwargs:
+            kwargs["note"] = kwargs["note"] or ""
+        if "note_public" in kwargs:
+            kwargs["note_public"] = bool(kwargs["note_public"])
+        if self.stage_form is not None:
+            self.stage_form.cleaned_data = data
+            kwargs.update(self.stage_form.service_kwargs())
+        return kwargs
 
 
 class ProgramForm(forms.ModelForm):

@@ -213,18 +213,13 @@ class Proposal(models.Model):
         AGREEMENT_SIGNED = "agreement_signed", _("Agreement (NPHD) signed")
         DISBURSED = "disbursed", _("Disbursed")
         REPORTED = "reported", _("Accountability report submitted")
+        REPORT_RETURNED = (
+            "report_returned",
+            _("Accountability report returned for revision"),
+        )
         CLOSED = "closed", _("Closed")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
-
-    # Statuses whose approved amount counts against the program's budget.
-    COMMITTED = (
-        Status.APPROVED,
-        Status.AGREEMENT_SIGNED,
-        Status.DISBURSED,
-        Status.REPORTED,
-        Status.CLOSED,
-    )
 
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="proposals"
@@ -464,6 +459,12 @@ class Disbursement(models.Model):
         return f"{self.proposal_id} #{self.tranche}"
 
 
+def _audit_actions():
+    from .workflow import AuditAction
+
+    return AuditAction.choices
+
+
 class AuditEvent(models.Model):
     """Append-only, hash-chained record of every step (see grants/audit.py).
 
@@ -483,7 +484,9 @@ class AuditEvent(models.Model):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
-    action = models.CharField(max_length=30)
+    # One of grants.workflow.AuditAction (the declared steps and events); the
+    # database refuses any other name (migration 0013).
+    action = models.CharField(max_length=30, choices=_audit_actions)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     stage = models.CharField(max_length=200, blank=True)

@@ -2,7 +2,7 @@
 
 What is published
     A proposal is a 360Giving *grant* once money was awarded to it, i.e. its
-    status is one of `Proposal.COMMITTED` (approved, agreement signed,
+    status is one of `COMMITTED` (approved, agreement signed,
     disbursed, reported, closed). The standard describes awarded grants: every
     grant must carry `amountAwarded` and `awardDate`, and tools such as GrantNav
     add up every row as money given. Rejected, withdrawn, draft and in-review
@@ -64,6 +64,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from .models import Applicant, Program, Proposal
+from .workflow import COMMITTED
 
 CHUNK_SIZE = 500
 CURRENCY = "IDR"
@@ -77,7 +78,7 @@ PROGRAM_KIND_TITLES = {
     Program.Kind.HIBAH: "Hibah (grant)",
     Program.Kind.BANSOS: "Bantuan sosial (social aid)",
 }
-PUBLISHED_STATUSES = tuple(str(status) for status in Proposal.COMMITTED)
+PUBLISHED_STATUSES = tuple(str(status) for status in COMMITTED)
 
 # Exactly the columns the export reads; nothing personal is among them.
 _FIELDS = (

@@ -49,7 +49,16 @@ from .models import (
     Regulation,
     ReviewStage,
 )
-from .roles import GrantRole
+from .workflow import (
+    COMMITTED,
+    PUBLIC_NOTE_ACTIONS,
+    REPORT_IN,
+    STAFF_ACTORS,
+    STAGE,
+    WORKFLOW,
+    progress_state,
+    public_statuses,
+)
 
 PAGE_SIZE = 20
 Status = Proposal.Status
@@ -57,8 +66,6 @@ Status = Proposal.Status
 # Bounds for query-string numbers: PostgreSQL's bigint and a sane fiscal year.
 _MAX_BIGINT = 2**63 - 1
 _YEARS = range(1900, 10000)
-# Statuses whose accountability report (LPJ) is in: their spent amount is public.
-_REPORTED = (Status.REPORTED, Status.CLOSED)
 
 
 # --- what is public -----------------------------------------------------------------
@@ -137,10 +144,10 @@ def _totals_of(rows) -> dict:
         totals["proposal_count"] += row["n"]
         totals["requested"] += row["requested"]
         totals["disbursed"] += row["disbursed"]
-        if row["status"] in Proposal.COMMITTED:
+        if row["status"] in COMMITTED:
             totals["approved"] += row["approved"]
             totals["approved_count"] += row["n"]
-        if row["status"] in _REPORTED:
+        if row["status"] in REPORT_IN:
             totals["reported"] += row["spent"]
             totals["reported_count"] += row["n"]
     return totals
@@ -205,7 +212,7 @@ def program_detail(program_id: int) -> ProgramDetail | None:
             "count": sum(row["n"] for row in statuses[value]),
             "requested": sum(row["requested"] for row in statuses[value]),
         }
-        for value, label in Status.choices
+        for value, label in public_statuses()
         if value in statuses
     ]
     by_kecamatan = sorted(
@@ -269,7 +276,7 @@ class ProposalFilters:
             kecamatan=_text(params, "kecamatan"),
         )
         status = _text(params, "status", 30)
-        if status in Status.values and status != Status.DRAFT:
+        if status in WORKFLOW.public_keys():
             filters.status = status
         elif status:
             filters.ignored.append("status")
@@ -529,7 +536,7 @@ def proposal_filter_options() -> dict:
         "years": sorted({p.fiscal_year for p in programs}, reverse=True),
         "stages": stages,
         "kecamatan": kecamatan,
-        "statuses": [(v, label) for v, label in Status.choices if v != Status.DRAFT],
+        "statuses": public_statuses(),
     }
 
 
@@ -549,89 +556,48 @@ _STATE_LABELS = {
     "pending": _("not reached"),
 }
 
-# Where each status stands in the frame after the review stages (0 = approval).
-_AFTER_REVIEW = {
-    Status.AWAITING_APPROVAL: 0,
-    Status.APPROVED: 1,
-    Status.AGREEMENT_SIGNED: 2,
-    Status.DISBURSED: 3,
-    Status.REPORTED: 4,
-    Status.CLOSED: 5,
-}
-
-
-def _frame_after_review() -> list[str]:
-    return [
-        _("Approved"),
-        _("Agreement (NPHD)"),
-        _("Disbursed"),
-        _("Accountability report (LPJ)"),
-        _("Closed"),
-    ]
-
 
 def proposal_progress(
     proposal: Proposal, stages: list[ReviewStage]
 ) -> list[ProgressStep]:
-    """Every step from submission to closing, each done, current, failed or pending.
-
-    The frame is fixed (submitted, the program's review stages, approved, NPHD,
-    disbursed, LPJ, closed); `stages` are the program's stages in order.
-    """
-    labels = [_("Submitted")] + [s.name for s in stages] + _frame_after_review()
-    stage_index = {s.pk: i for i, s in enumerate(stages, start=1)}
-    approval = len(stages) + 1
-    failed_label = ""
-    status = proposal.status
-    if status in (Status.IN_REVIEW, Status.REVISION):
-        current = stage_index.get(proposal.stage_id, 1)
-    elif status in _AFTER_REVIEW:
-        current = approval + _AFTER_REVIEW[status]
-    elif status in (Status.REJECTED, Status.WITHDRAWN):
-        # A rejection or withdrawal keeps the stage it happened at; none means approval.
-        current = stage_index.get(proposal.stage_id, approval)
-        failed_label = (
-            _("rejected here") if status == Status.REJECTED else _("withdrawn here")
+    """Every step from submission to the report check, each done, current, failed
+    or pending: the declaration's frame (grants/workflow.py) with the program's
+    review stages (`stages`, in order) in place of the review."""
+    position = {s.pk: i for i, s in enumerate(stages)}
+    state = WORKFLOW.state(proposal.status)
+    stopped_at = None
+    if state.failure:
+        # A rejection or withdrawal keeps the stage it happened at; none means
+        # approval (the frame's step after the review).
+        review = WORKFLOW.frame.index(WORKFLOW.stages_at)
+        stopped_at = (
+            review + position[proposal.stage_id]
+            if proposal.stage_id in position
+            else review + max(len(stages), 1)
         )
-    else:
-        current = 0
+    frame = WORKFLOW.progress(
+        progress_state(proposal),
+        stages=[s.name for s in stages],
+        stage_index=position.get(proposal.stage_id, 0),
+        stopped_at=stopped_at,
+    )
     steps = []
-    for index, label in enumerate(labels):
-        if index < current or (status == Status.CLOSED and index == current):
-            state = "done"
-        elif index == current:
-            state = "failed" if failed_label else "current"
+    for label, marker in frame:
+        if marker == "failed":
+            state_label = _("stopped here: %(state)s") % {
+                "state": str(state.public_label).lower()
+            }
+        elif marker == "current" and state.at:
+            state_label = str(state.public_label).lower()
         else:
-            state = "pending"
-        if state == "current" and status == Status.REVISION:
-            state_label = _("returned for revision")
-        else:
-            state_label = failed_label if state == "failed" else _STATE_LABELS[state]
-        steps.append(ProgressStep(label=label, state=state, state_label=state_label))
+            state_label = _STATE_LABELS[marker]
+        steps.append(ProgressStep(label=label, state=marker, state_label=state_label))
     return steps
 
 
 # --- one proposal in public ---------------------------------------------------------
 
 
-ACTION_LABELS = {
-    "submit": _("Submitted"),
-    "pass": _("Stage passed"),
-    "return": _("Returned for revision"),
-    "reject": _("Rejected"),
-    "withdraw": _("Withdrawn by the applicant"),
-    "approve": _("Approved"),
-    "reject_approval": _("Rejected at approval"),
-    "sign_agreement": _("Agreement (NPHD) signed"),
-    "disburse": _("Tranche disbursed"),
-    "report": _("Accountability report (LPJ) submitted"),
-    "close": _("Closed"),
-    "correct_budget": _("Budget corrected by the reviewer"),
-    "recipient_amended": _("Recipient data amended"),
-    "recipient_confirmed": _("Recipient's new bank account confirmed"),
-    "recipient_declined": _("Recipient's new bank account declined"),
-    "place_fixed": _("Kecamatan/kelurahan set from the register"),
-}
 AMOUNT_LABELS = {
     "requested": _("Requested"),
     "corrected": _("Corrected budget"),
@@ -646,7 +612,6 @@ AMOUNT_LABELS = {
 # are in the private part). Of the v1 events written before, only the public
 # reasons (Proposal.public_reason) are shown here; their other notes stay in
 # audit.jsonl, where they were already published.
-PUBLIC_NOTE_ACTIONS = frozenset({"return", "reject", "reject_approval"})
 
 
 @dataclass(frozen=True)
@@ -663,9 +628,7 @@ class TimelineEntry:
 
 
 def _role_label(role: str) -> str:
-    if role == "applicant":
-        return str(_("Applicant"))
-    return str(GrantRole(role).label) if role in GrantRole.values else ""
+    return str(WORKFLOW.actor_label(role))
 
 
 def _timeline_entry(event: AuditEvent) -> TimelineEntry:
@@ -677,7 +640,7 @@ def _timeline_entry(event: AuditEvent) -> TimelineEntry:
     return TimelineEntry(
         at=event.at,
         action=event.action,
-        label=str(ACTION_LABELS.get(event.action, event.action)),
+        label=str(WORKFLOW.done_label(event.action)),
         stage=event.stage,
         actor_role=_role_label(event.actor_role),
         actor_label=label,
@@ -989,15 +952,20 @@ def places_to_fix_count() -> int:
 
 
 def waiting_for(actor) -> Q:
-    """Proposals whose next step belongs to one of the actor's roles."""
-    query = Q(status=Proposal.Status.IN_REVIEW, stage__role__in=actor.roles)
-    for status, role in (
-        (Proposal.Status.AWAITING_APPROVAL, GrantRole.KEPALA_DAERAH),
-        (Proposal.Status.APPROVED, GrantRole.TATA_USAHA),
-        (Proposal.Status.AGREEMENT_SIGNED, GrantRole.TREASURER),
-        (Proposal.Status.DISBURSED, GrantRole.TREASURER),
-        (Proposal.Status.REPORTED, GrantRole.OPD),
-    ):
-        if role in actor.roles:
-            query |= Q(status=status)
+    """Proposals whose next step belongs to one of the actor's roles: the
+    declared transitions their roles take (a review stage naming one of them,
+    or a fixed role), with each transition's guard (more tranches only until
+    the approved amount is paid)."""
+    roles = frozenset(actor.roles) & STAFF_ACTORS
+    query = Q(pk__in=[])
+    for t in WORKFLOW.transitions:
+        if t.actor == STAGE:
+            where = Q(status__in=t.sources, stage__role__in=roles)
+        elif t.actor in roles:
+            where = Q(status__in=t.sources)
+        else:
+            continue
+        if t.guard is not None and t.guard.query is not None:
+            where &= t.guard.query
+        query |= where
     return query

@@ -25,9 +25,18 @@ from .forms import (
     BudgetLineFormSet,
     DocumentForm,
     ProposalForm,
-    ReportForm,
+    StepForm,
 )
 from .models import Program, Proposal, ProposalDocument
+from .workflow import APPLICANT, EDITABLE, WORKFLOW
+
+# The accountability report: its form and the documents it needs, as declared.
+REPORT = WORKFLOW.transition("report")
+DOC_LABELS = dict(ProposalDocument.Kind.choices)
+
+
+def _report_form():
+    return StepForm(step=REPORT)
 
 
 def _open_programs():
@@ -144,7 +153,7 @@ def proposal_new(request, program_id):
 @applicant_required
 def proposal_edit(request, proposal_id):
     proposal = access_own_proposal(request, proposal_id)
-    if proposal.status not in (Proposal.Status.DRAFT, Proposal.Status.REVISION):
+    if proposal.status not in EDITABLE:
         messages.error(request, _("Only drafts and returned proposals can be edited."))
         return redirect("grants_my_proposal", proposal.pk)
     return _proposal_form(request, program=proposal.program, proposal=proposal)
@@ -169,9 +178,11 @@ def proposal_detail(request, proposal_id):
                 (doc, doc in uploaded) for doc in proposal.program.required_documents
             ],
             "actions": services.allowed_actions(actor=actor, proposal=proposal),
+            "editable": proposal.status in EDITABLE,
             "document_form": DocumentForm(),
-            "report_form": ReportForm(),
-            "lpj_kinds": ["lpj_report", "lpj_receipt", "lpj_photo"],
+            "report_form": _report_form(),
+            "lpj_kinds": [(kind, DOC_LABELS[kind]) for kind in REPORT.uploads],
+            "lpj_uploaded": {d.kind for d in documents},
             "events": proposal.events.order_by("seq"),
         },
     )
@@ -210,18 +221,22 @@ def proposal_upload(request, proposal_id):
 def proposal_action(request, proposal_id, action):
     """submit, withdraw or report: the applicant's own steps."""
     proposal = access_own_proposal(request, proposal_id)
-    if request.method != "POST" or action not in ("submit", "withdraw", "report"):
+    if (
+        request.method != "POST"
+        or not WORKFLOW.has_transition(action)
+        or WORKFLOW.transition(action).actor != APPLICANT
+    ):
         raise Http404
     kwargs = {}
-    if action == "report":
-        form = ReportForm(request.POST)
+    if WORKFLOW.transition(action).inputs:
+        form = StepForm(request.POST, step=WORKFLOW.transition(action))
         if not form.is_valid():
             messages.error(
                 request, " ".join(e for errors in form.errors.values() for e in errors)
             )
             return redirect("grants_my_proposal", proposal.pk)
         # The applicant's summary of the LPJ is public (the form says so).
-        kwargs = {**form.cleaned_data, "note_public": True}
+        kwargs = {**form.service_kwargs(), "note_public": True}
     try:
         with transaction.atomic():
             services.proposal_transition(
@@ -234,7 +249,10 @@ def proposal_action(request, proposal_id, action):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, exception_text(exc))
     else:
-        messages.success(request, _("Done."))
+        messages.success(
+            request,
+            _("Done: %(step)s.") % {"step": WORKFLOW.transition(action).own_label},
+        )
     return redirect("grants_my_proposal", proposal.pk)
 
 

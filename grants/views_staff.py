@@ -31,31 +31,26 @@ from .access import (
 )
 from .filters import proposals_filtered
 from .forms import (
-    AgreementForm,
     AmendmentDecisionForm,
     AnnouncementForm,
-    ApproveForm,
-    DisburseForm,
     LineCorrectionForm,
-    NoteForm,
-    PassForm,
     PlaceFixForm,
     ProgramForm,
-    ReasonForm,
     RegulationForm,
     ReportAnswerForm,
     StageFormSet,
+    StepForm,
 )
 from .models import (
     Announcement,
     CitizenReport,
     Program,
     Proposal,
-    ProposalDocument,
     Regulation,
 )
 from .open_data import spreadsheet_safe
 from .roles import GrantRole
+from .workflow import WORKFLOW
 
 
 def _actor(request):
@@ -262,7 +257,7 @@ def proposals(request):
         {
             "page": page,
             "programs": Program.objects.order_by("-fiscal_year", "name"),
-            "statuses": Proposal.Status.choices,
+            "statuses": WORKFLOW.state_choices(),
             "querystring": params.urlencode(),
             "current": {k: request.GET.get(k, "") for k in ("status", "program", "q")},
         },
@@ -326,29 +321,25 @@ def proposals_csv(request):
     return response
 
 
-ACTION_FORMS = {
-    "return": ReasonForm,
-    "reject": ReasonForm,
-    "reject_approval": ReasonForm,
-    "approve": ApproveForm,
-    "sign_agreement": AgreementForm,
-    "disburse": DisburseForm,
-    "close": NoteForm,
-}
+def _step_form(proposal, action, data=None, files=None):
+    """The form of a declared transition offered in the back office (None: not
+    one: the applicant's own steps, or an unknown name)."""
+    if not WORKFLOW.has_transition(action):
+        return None
+    step = WORKFLOW.transition(action)
+    if not step.staff_button:
+        return None
+    if "stage_review" in step.inputs and proposal.stage is None:
+        return None
+    return StepForm(data, files, step=step, stage=proposal.stage)
 
 
-def _forms_for(proposal, actions, data=None, files=None, failed=None):
-    forms = {}
+def _forms_for(proposal, actions):
+    forms = []
     for action in actions:
-        if action == "pass":
-            forms[action] = PassForm(
-                data if failed == action else None, stage=proposal.stage
-            )
-        elif action in ACTION_FORMS:
-            form_class = ACTION_FORMS[action]
-            forms[action] = form_class(
-                data if failed == action else None, files if failed == action else None
-            )
+        form = _step_form(proposal, action)
+        if form is not None:
+            forms.append((action, form, form.step))
     return forms
 
 
@@ -361,18 +352,17 @@ def proposal_detail(
     actions = [
         a
         for a in services.allowed_actions(actor=actor, proposal=proposal)
-        if a != "withdraw"
+        if WORKFLOW.transition(a).staff_button
     ]
     # Steps separation of duties forbids this member are explained, not offered.
     conflicts = services.duty_conflicts(actor=actor, proposal=proposal, actions=actions)
     forms = _forms_for(proposal, [a for a in actions if a not in conflicts])
     if failed and failed_form is not None:
-        forms[failed] = failed_form
-    can_correct = (
-        proposal.status == Proposal.Status.IN_REVIEW
-        and proposal.stage is not None
-        and proposal.stage.role in actor.roles
-    )
+        forms = [
+            (action, failed_form if action == failed else form, step)
+            for action, form, step in forms
+        ]
+    can_correct = "pass" in actions
     lines = list(proposal.lines.all())
     return render(
         request,
@@ -462,26 +452,22 @@ def proposal_action(request, proposal_id, action):
         return redirect("grants_staff_proposal", proposal.pk)
     if action == "correct":
         return _correct_lines(request, proposal)
-    if action == "pass":
-        if proposal.stage is None:
-            raise Http404
-        form = PassForm(request.POST, stage=proposal.stage)
-    elif action in ACTION_FORMS:
-        form = ACTION_FORMS[action](request.POST, request.FILES)
-    else:
+    form = _step_form(proposal, action, request.POST, request.FILES)
+    if form is None:
         raise Http404
     if not form.is_valid():
         return proposal_detail(request, proposal.pk, failed=action, failed_form=form)
-    data = form.service_kwargs() if action == "pass" else dict(form.cleaned_data)
+    data = form.service_kwargs()
     upload = data.pop("file", None)
     try:
         with transaction.atomic():
-            if action == "sign_agreement":
+            # The document the step needs, uploaded with it (the NPHD).
+            for kind in form.step.uploads if upload is not None else ():
                 services.document_upload(
                     tenant=request.tenant,
                     actor_user=request.user,
                     proposal=proposal,
-                    kind=ProposalDocument.Kind.NPHD,
+                    kind=kind,
                     upload=upload,
                 )
             services.proposal_transition(
@@ -499,8 +485,13 @@ def proposal_action(request, proposal_id, action):
         return proposal_detail(request, proposal.pk, failed=action, failed_form=form)
     messages.success(
         request,
-        _("Saved: %(status)s.")
-        % {"status": Proposal.objects.get(pk=proposal.pk).get_status_display()},
+        _("Done: %(step)s. The proposal is now: %(status)s.")
+        % {
+            "step": form.step.done,
+            "status": WORKFLOW.state(
+                Proposal.objects.values_list("status", flat=True).get(pk=proposal.pk)
+            ).label,
+        },
     )
     return redirect("grants_staff_proposal", proposal.pk)
 

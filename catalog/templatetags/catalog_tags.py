@@ -51,3 +51,40 @@ def country_label(value):
 @register.filter
 def license_label(value):
     return labels.license_label(str(value))
+
+
+# --- adoptions: labels from the declared workflow (catalog/workflow.py) -------------
+
+
+def _adoption_workflow():
+    from catalog.workflow import WORKFLOW
+
+    return WORKFLOW
+
+
+@register.filter
+def adoption_action_label(value):
+    """A history line: what happened, in plain words (never a code)."""
+    return _adoption_workflow().done_label(value)
+
+
+@register.filter
+def adoption_step_label(value):
+    """A button: the step to take."""
+    workflow = _adoption_workflow()
+    if workflow.has_transition(value):
+        return workflow.transition(value).label
+    return workflow.done_label(value)
+
+
+@register.filter
+def adoption_status_label(value):
+    workflow = _adoption_workflow()
+    return workflow.state(value).label if workflow.has_state(value) else value
+
+
+@register.filter
+def adoption_next(value):
+    """What happens now, in one sentence ("" once the adoption is over)."""
+    workflow = _adoption_workflow()
+    return workflow.state(value).own_next if workflow.has_state(value) else ""

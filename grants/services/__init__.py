@@ -21,9 +21,7 @@ from .programs import (  # noqa: F401
     program_update,
 )
 from .proposals import (  # noqa: F401
-    STEPS,
     UPLOAD_RULES,
-    Step,
     allowed_actions,
     amount_ceiling,
     amount_setters,

@@ -12,6 +12,7 @@ from tenants.models import Tenant, User
 from .. import audit
 from ..models import Program, Proposal, ReviewStage
 from ..roles import GrantRole
+from ..workflow import COMMITTED
 from .actors import program_manager_check
 
 Status = Proposal.Status
@@ -238,8 +239,8 @@ def _audit_program(*, program: Program, **fields) -> None:
 
 def committed_amount(program: Program) -> int:
     return (
-        Proposal.objects.filter(
-            program=program, status__in=Proposal.COMMITTED
-        ).aggregate(total=Sum("approved_amount"))["total"]
+        Proposal.objects.filter(program=program, status__in=COMMITTED).aggregate(
+            total=Sum("approved_amount")
+        )["total"]
         or 0
     )

@@ -4,17 +4,18 @@ Each step goes through proposal_transition."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.models import Membership, Tenant, User
+from tenants.notifications import notify
 
 from .. import audit
 from ..access import access_step
@@ -29,7 +30,17 @@ from ..models import (
     StageReview,
 )
 from ..places import home_region, place_fields
-from ..roles import GrantRole, holders
+from ..roles import holders
+from ..workflow import (
+    APPLICANT,
+    COMMITTED,
+    EDITABLE,
+    NEXT,
+    STAFF_ACTORS,
+    STAGE,
+    WORKFLOW,
+    uploads,
+)
 from .actors import Actor, actor_in
 from .recipients import pending_bank_change
 
@@ -55,7 +66,7 @@ def proposal_save_draft(
             proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
             if proposal.applicant_id != applicant.pk:
                 raise PermissionDenied(_("This is not your proposal."))
-            if proposal.status not in (Status.DRAFT, Status.REVISION):
+            if proposal.status not in EDITABLE:
                 raise ValidationError(
                     _("Only drafts and returned proposals can be edited.")
                 )
@@ -91,66 +102,29 @@ def proposal_save_draft(
 # --- the workflow ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Step:
-    """An allowed step: from which statuses, to which, and who takes it."""
+def _roles_for(actor: Actor, proposal: Proposal) -> frozenset[str]:
+    """The roles the actor holds towards this proposal: the applicant's own, or
+    their grant roles (nobody reviews, approves or pays their own proposal)."""
+    if proposal.applicant.user_id == actor.user.pk:
+        return frozenset({APPLICANT})
+    return frozenset(actor.roles) & STAFF_ACTORS
 
-    frm: frozenset[str]
-    to: str
-    who: str  # "applicant", "stage" (the current stage's role), or a GrantRole value
 
-
-STEPS: dict[str, Step] = {
-    "submit": Step(
-        frozenset({Status.DRAFT, Status.REVISION}), Status.IN_REVIEW, "applicant"
-    ),
-    "withdraw": Step(
-        frozenset(
-            {Status.DRAFT, Status.IN_REVIEW, Status.REVISION, Status.AWAITING_APPROVAL}
-        ),
-        Status.WITHDRAWN,
-        "applicant",
-    ),
-    "pass": Step(frozenset({Status.IN_REVIEW}), Status.IN_REVIEW, "stage"),
-    "return": Step(frozenset({Status.IN_REVIEW}), Status.REVISION, "stage"),
-    "reject": Step(frozenset({Status.IN_REVIEW}), Status.REJECTED, "stage"),
-    "approve": Step(
-        frozenset({Status.AWAITING_APPROVAL}), Status.APPROVED, GrantRole.KEPALA_DAERAH
-    ),
-    "reject_approval": Step(
-        frozenset({Status.AWAITING_APPROVAL}), Status.REJECTED, GrantRole.KEPALA_DAERAH
-    ),
-    "sign_agreement": Step(
-        frozenset({Status.APPROVED}), Status.AGREEMENT_SIGNED, GrantRole.TATA_USAHA
-    ),
-    "disburse": Step(
-        frozenset({Status.AGREEMENT_SIGNED, Status.DISBURSED}),
-        Status.DISBURSED,
-        GrantRole.TREASURER,
-    ),
-    "report": Step(frozenset({Status.DISBURSED}), Status.REPORTED, "applicant"),
-    "close": Step(frozenset({Status.REPORTED}), Status.CLOSED, GrantRole.OPD),
-}
+def _stage_role(proposal: Proposal) -> str:
+    return proposal.stage.role if proposal.stage is not None else ""
 
 
 def allowed_actions(*, actor: Actor, proposal: Proposal) -> list[str]:
     """The steps this actor may take on this proposal now (for buttons and queues)."""
-    allowed = []
-    own = proposal.applicant.user_id == actor.user.pk
-    for name, step in STEPS.items():
-        if proposal.status not in step.frm:
-            continue
-        if step.who == "applicant":
-            if own:
-                allowed.append(name)
-        elif own:
-            continue  # nobody reviews, approves or pays their own proposal
-        elif step.who == "stage":
-            if proposal.stage is not None and proposal.stage.role in actor.roles:
-                allowed.append(name)
-        elif step.who in actor.roles:
-            allowed.append(name)
-    return allowed
+    return [
+        t.key
+        for t in WORKFLOW.available(
+            proposal.status,
+            _roles_for(actor, proposal),
+            stage_role=_stage_role(proposal),
+            record=proposal,
+        )
+    ]
 
 
 def proposal_transition(
@@ -170,15 +144,16 @@ def proposal_transition(
     spent_amount: int | None = None,
     note_public: bool = False,
 ) -> Proposal:
-    """Take one step of a proposal's life: role, transition, duty and money rules, audit event.
+    """Take one step of a proposal's life (grants/workflow.py): role, transition,
+    duty and money rules, audit event, and the e-mails the step sends.
 
     The note goes on the public timeline when the actor marks it public (and
-    always for returns and rejections, whose reason is public); otherwise it
-    stays in the chain's private part.
+    always for the steps whose reason is public: returns and rejections);
+    otherwise it stays in the chain's private part.
     """
-    if action not in STEPS:
+    if not WORKFLOW.has_transition(action):
         raise ValidationError(_("Unknown step."))
-    step = STEPS[action]
+    step = WORKFLOW.transition(action)
     actor = actor_in(tenant, actor_user)
     note = (note or "").strip()
     with transaction.atomic():
@@ -187,22 +162,28 @@ def proposal_transition(
             .select_related("applicant", "stage", "program")
             .get(pk=proposal.pk)
         )
-        if action not in allowed_actions(actor=actor, proposal=proposal):
-            if proposal.status not in step.frm:
-                raise ValidationError(
-                    _("The proposal is %(status)s; this step is not possible now.")
-                    % {"status": proposal.get_status_display().lower()}
-                )
-            raise PermissionDenied(_("Your role does not take this step."))
+        if proposal.status not in step.sources:
+            raise ValidationError(
+                _("The proposal is %(status)s; this step is not possible now.")
+                % {"status": str(WORKFLOW.state(proposal.status).label).lower()}
+            )
+        stage_role = _stage_role(proposal)
+        WORKFLOW.require(
+            action,
+            state=proposal.status,
+            roles=_roles_for(actor, proposal),
+            stage_role=stage_role,
+            record=proposal,
+        )
         conflict = duty_conflict(actor=actor, proposal=proposal, action=action)
         if conflict:
             raise PermissionDenied(conflict)
         before = proposal.status
         stage_name = proposal.stage.name if proposal.stage else ""
-        stage_role = proposal.stage.role if proposal.stage else ""
         amounts: dict[str, int | None] = {}
         _HANDLERS[action](
             proposal,
+            step=step,
             action=action,
             actor=actor,
             note=note,
@@ -216,32 +197,29 @@ def proposal_transition(
             spent_amount=spent_amount,
             amounts=amounts,
         )
-        if action != "pass":  # passing a stage decides its own next status
-            proposal.status = step.to
+        if step.target is not None:
+            proposal.status = step.target
+        WORKFLOW.check_target(step, proposal.status)
         proposal.updated_at = timezone.now()
         proposal.save()
-        is_applicant = step.who == "applicant"
+        is_applicant = step.actor == APPLICANT
         audit.append(
             action=action,
             proposal=proposal,
             from_status=before,
             to_status=proposal.status,
             stage=stage_name,
-            actor_role="applicant"
+            actor_role=APPLICANT
             if is_applicant
-            else (stage_role if step.who == "stage" else step.who),
+            else (stage_role if step.actor == STAGE else step.actor),
             # Officials are named; applicants never are (invariant 5).
             actor_label="" if is_applicant else actor.label,
             actor_id=actor.user.pk,
             amounts=amounts,
-            **_note_parts(note, public=note_public or action in ALWAYS_PUBLIC_NOTES),
+            **_note_parts(note, public=note_public or step.public_note),
         )
-        _notify(tenant, proposal, action)
+        _notify(tenant=tenant, proposal=proposal, step=step)
     return proposal
-
-
-# Returns and rejections say why in public (Proposal.public_reason).
-ALWAYS_PUBLIC_NOTES = frozenset({"return", "reject", "reject_approval"})
 
 
 def _note_parts(note: str, *, public: bool) -> dict:
@@ -393,12 +371,14 @@ def _pass(
         proposal.stage = following
 
 
-def _with_public_reason(proposal: Proposal, *, action, actor, note, **_kwargs) -> None:
+def _with_public_reason(
+    proposal: Proposal, *, step, action, actor, note, **_kwargs
+) -> None:
     """Returns and rejections say why, in public."""
     if not note:
         raise ValidationError({"note": [_("Give the reason; it is shown in public.")]})
     proposal.public_reason = note
-    if action != "return":
+    if WORKFLOW.state(step.target).terminal:
         proposal.decided_at = timezone.now()
     if proposal.stage is not None:
         StageReview.objects.create(
@@ -441,7 +421,7 @@ def _approve(proposal: Proposal, *, amount, amounts, **_kwargs) -> None:
     # Serialise approvals per program: the budget check and the update are one step.
     program = Program.objects.select_for_update().get(pk=proposal.program_id)
     committed = (
-        Proposal.objects.filter(program=program, status__in=Proposal.COMMITTED)
+        Proposal.objects.filter(program=program, status__in=COMMITTED)
         .exclude(pk=proposal.pk)
         .aggregate(total=Sum("approved_amount"))["total"]
         or 0
@@ -513,13 +493,12 @@ def _disburse(
         transfer_reference=transfer_reference,
     )
     proposal.disbursed_amount += amount
-    proposal.status = Status.DISBURSED
     amounts.update(
         tranche=tranche, disbursed=amount, disbursed_total=proposal.disbursed_amount
     )
 
 
-def _report(proposal: Proposal, *, spent_amount, amounts, **_kwargs) -> None:
+def _report(proposal: Proposal, *, step, spent_amount, amounts, **_kwargs) -> None:
     if spent_amount is None or spent_amount < 0:
         raise ValidationError({"spent_amount": [_("Give the amount spent in rupiah.")]})
     if spent_amount > proposal.disbursed_amount:
@@ -527,18 +506,14 @@ def _report(proposal: Proposal, *, spent_amount, amounts, **_kwargs) -> None:
             {"spent_amount": [_("More cannot be spent than was disbursed.")]}
         )
     kinds = set(proposal.documents.values_list("kind", flat=True))
-    needed = {
-        ProposalDocument.Kind.LPJ_REPORT,
-        ProposalDocument.Kind.LPJ_RECEIPT,
-        ProposalDocument.Kind.LPJ_PHOTO,
-    }
-    if not needed <= kinds:
+    if not set(step.uploads) <= kinds:
         raise ValidationError(
             _(
                 "Upload the accountability report, its receipts and photos of the activity first."
             )
         )
     proposal.spent_amount = spent_amount
+    proposal.public_reason = ""
     amounts["spent"] = spent_amount
 
 
@@ -546,6 +521,7 @@ def _nothing(proposal: Proposal, **_kwargs) -> None:
     return None
 
 
+# Each declared transition's own rules (grants/workflow.py names the steps).
 _HANDLERS = {
     "submit": _submit,
     "withdraw": _nothing,
@@ -557,71 +533,79 @@ _HANDLERS = {
     "sign_agreement": _sign_agreement,
     "disburse": _disburse,
     "report": _report,
+    "return_report": _with_public_reason,
     "close": _nothing,
 }
+if set(_HANDLERS) != {t.key for t in WORKFLOW.transitions}:  # pragma: no cover
+    raise ImportError("grants: the step handlers differ from the declared transitions")
 
 
-def _notify(tenant: Tenant, proposal: Proposal, action: str) -> None:
-    """E-mail the applicant, and the members who act next, once the step has committed."""
-    proposal_id = proposal.pk
-    schema = tenant.schema_name
-
-    def send():
-        from django_tenants.utils import schema_context
-
-        with schema_context(schema):
-            fresh = Proposal.objects.select_related("applicant", "stage").get(
-                pk=proposal_id
+def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
+    """The e-mails a step sends (its `notify` column), after it commits: the
+    applicant hears of each decision that matters to them, in their words,
+    with a link to their proposal; the members who act next are told that the
+    proposal waits for them."""
+    state = WORKFLOW.state(proposal.status)
+    params = {
+        "title": proposal.title[:120],
+        "done": step.own_label,
+        "state": state.own_label,
+        "next": state.own_next,
+        "reason": proposal.public_reason,
+    }
+    if APPLICANT in step.notify:
+        notify(
+            recipients=[proposal.applicant.user_id],
+            tenant=tenant,
+            kind=f"grants.{step.key}",
+            subject=gettext_lazy("%(done)s: %(title)s"),
+            sentence=gettext_lazy(
+                "Your proposal “%(title)s” is now: %(state)s. %(next)s"
             )
-            next_role = fresh.stage.role if fresh.stage else _next_role(fresh.status)
-            staff = []
-            if next_role:
-                staff = list(
-                    Membership.objects.filter(
-                        tenant=tenant, user_id__in=holders(next_role)
-                    ).values_list("user__email", flat=True)
-                )
-            subject = " ".join(
-                (
-                    _("[Sabilulungan] %(title)s: %(status)s")
-                    % {"title": fresh.title[:80], "status": fresh.get_status_display()}
-                ).split()
+            if not proposal.public_reason
+            else gettext_lazy(
+                "Your proposal “%(title)s” is now: %(state)s. Reason: %(reason)s "
+                "%(next)s"
+            ),
+            path=reverse("grants_my_proposal", args=[proposal.pk]),
+            params=params,
+            digest=False,
+        )
+    if NEXT in step.notify:
+        roles = [
+            role
+            for role in WORKFLOW.acting(
+                proposal.status, stage_role=_stage_role(proposal), record=proposal
             )
-            body = _(
-                "The proposal “%(title)s” is now: %(status)s.\n%(reason)s\n"
-                "Sign in to %(tenant)s on BagiPakai to see it."
-            ) % {
-                "title": fresh.title,
-                "status": fresh.get_status_display(),
-                "reason": fresh.public_reason,
-                "tenant": tenant.name,
-            }
-            send_mail(subject, body, None, [fresh.applicant.user.email])
-            if staff:
-                send_mail(subject, body, None, sorted(set(staff)))
-
-    transaction.on_commit(send, robust=True)
-
-
-def _next_role(status: str) -> str:
-    return {
-        Status.AWAITING_APPROVAL: GrantRole.KEPALA_DAERAH,
-        Status.APPROVED: GrantRole.TATA_USAHA,
-        Status.AGREEMENT_SIGNED: GrantRole.TREASURER,
-        Status.REPORTED: GrantRole.OPD,
-    }.get(status, "")
+            if role != APPLICANT
+        ]
+        staff = (
+            Membership.objects.filter(tenant=tenant, user_id__in=holders(*roles))
+            .exclude(user_id=proposal.applicant.user_id)
+            .values_list("user_id", flat=True)
+            if roles
+            else []
+        )
+        if staff:
+            notify(
+                recipients=list(staff),
+                tenant=tenant,
+                kind="grants.queue",
+                subject=gettext_lazy("A proposal waits for you: %(title)s"),
+                sentence=gettext_lazy(
+                    "The proposal “%(title)s” is now: %(staff_state)s. It waits for "
+                    "your step."
+                ),
+                path=reverse("grants_staff_proposal", args=[proposal.pk]),
+                params={**params, "staff_state": state.label},
+                digest=True,
+            )
 
 
 # --- documents and budget corrections ------------------------------------------------------
 
-# Who may upload which document, and when.
-UPLOAD_RULES = {
-    ProposalDocument.Kind.REQUIRED: ("applicant", {Status.DRAFT, Status.REVISION}),
-    ProposalDocument.Kind.NPHD: (GrantRole.TATA_USAHA, {Status.APPROVED}),
-    ProposalDocument.Kind.LPJ_REPORT: ("applicant", {Status.DISBURSED}),
-    ProposalDocument.Kind.LPJ_RECEIPT: ("applicant", {Status.DISBURSED}),
-    ProposalDocument.Kind.LPJ_PHOTO: ("applicant", {Status.DISBURSED}),
-}
+# Who may upload which document, and when: the transition that needs it.
+UPLOAD_RULES = uploads()
 
 
 def document_upload(
@@ -641,7 +625,7 @@ def document_upload(
         raise ValidationError(_("Unknown kind of document."))
     who, statuses = UPLOAD_RULES[kind]
     actor = actor_in(tenant, actor_user)
-    if who == "applicant":
+    if who == APPLICANT:
         if proposal.applicant.user_id != actor_user.pk:
             raise PermissionDenied(_("Only the applicant uploads this document."))
     else:
@@ -700,7 +684,9 @@ def budget_lines_correct(
             .select_related("stage")
             .get(pk=proposal.pk)
         )
-        if proposal.status != Status.IN_REVIEW or proposal.stage is None:
+        if proposal.stage is None or not any(
+            t.actor == STAGE for t in WORKFLOW.from_state(proposal.status)
+        ):
             raise ValidationError(_("Budget lines are corrected during review only."))
         access_step(actor, proposal.stage.role)
         lines = {line.pk: line for line in proposal.lines.all()}

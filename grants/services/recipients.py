@@ -23,6 +23,7 @@ from .. import audit
 from ..models import Applicant, Proposal, RecipientAmendment
 from ..places import home_region, place_fields
 from ..roles import GrantRole, holders
+from ..workflow import COMMITTED
 from .actors import _refuse_nul, actor_in
 
 IDENTITY_FIELDS = ("name", "registration_number", "nik")
@@ -35,9 +36,7 @@ Kind = RecipientAmendment.Kind
 def awarded_proposal(applicant_id: int) -> Proposal | None:
     """The applicant's latest proposal that was approved (at or after approval)."""
     return (
-        Proposal.objects.filter(
-            applicant_id=applicant_id, status__in=Proposal.COMMITTED
-        )
+        Proposal.objects.filter(applicant_id=applicant_id, status__in=COMMITTED)
         .select_related("program")
         .order_by("-decided_at", "-pk")
         .first()

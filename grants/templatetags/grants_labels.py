@@ -1,35 +1,14 @@
-"""Human labels for audit-chain values (actions, statuses, amounts)."""
+"""Human labels for audit-chain values (actions, statuses, amounts); the
+workflow's come from its declaration (grants/workflow.py)."""
 
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from grants.models import Program, Proposal
+from grants.models import Program
+from grants.workflow import WORKFLOW, tone
 
 register = template.Library()
 
-ACTIONS = {
-    "submit": _("Submitted"),
-    "withdraw": _("Withdrawn by the applicant"),
-    "pass": _("Stage passed"),
-    "return": _("Returned for revision"),
-    "reject": _("Rejected"),
-    "reject_approval": _("Rejected at approval"),
-    "approve": _("Approved"),
-    "sign_agreement": _("NPHD signed"),
-    "disburse": _("Tranche disbursed"),
-    "report": _("Accountability report submitted"),
-    "close": _("Closed"),
-    "correct_budget": _("Budget corrected by the reviewer"),
-    "program_create": _("Program created"),
-    "program_update": _("Program changed"),
-    "program_stages": _("Review stages changed"),
-    "program_status": _("Program status changed"),
-    "recipient_amended": _("Recipient data amended"),
-    "recipient_confirmed": _("Recipient's new bank account confirmed"),
-    "recipient_declined": _("Recipient's new bank account declined"),
-    "place_fixed": _("Kecamatan/kelurahan set from the register"),
-    "program_duties": _("Separation of duties changed"),
-}
 AMOUNTS = {
     "requested": _("Requested"),
     "recommended": _("Recommended"),
@@ -42,33 +21,69 @@ AMOUNTS = {
     "corrected": _("Corrected budget"),
     "budget": _("Budget ceiling"),
 }
-# What the buttons say: the step to take, not what happened.
-STEPS = {
-    "pass": _("Pass this stage"),
-    "return": _("Return for revision"),
-    "reject": _("Reject"),
-    "reject_approval": _("Reject at approval"),
-    "approve": _("Approve"),
-    "sign_agreement": _("Record the signed NPHD"),
-    "disburse": _("Record a disbursed tranche"),
-    "close": _("Close after verifying the LPJ"),
-}
-STATUSES = {**dict(Proposal.Status.choices), **dict(Program.Status.choices)}
+PROGRAM_STATUSES = dict(Program.Status.choices)
 
 
 @register.filter
 def action_label(value):
-    return ACTIONS.get(value, value)
+    """What happened, for staff and the public (an audited action or a review
+    decision); an unknown old code reads "Recorded", never the code."""
+    return WORKFLOW.done_label(value)
+
+
+@register.filter
+def own_action_label(value):
+    """What happened, in the applicant's words."""
+    if WORKFLOW.has_transition(value):
+        return WORKFLOW.transition(value).own_label
+    return WORKFLOW.done_label(value)
 
 
 @register.filter
 def step_label(value):
-    return STEPS.get(value, ACTIONS.get(value, value))
+    """What a button says: the step to take."""
+    if WORKFLOW.has_transition(value):
+        return WORKFLOW.transition(value).label
+    return WORKFLOW.done_label(value)
+
+
+def _state(value):
+    return WORKFLOW.state(value) if WORKFLOW.has_state(value) else None
 
 
 @register.filter
 def status_label(value):
-    return STATUSES.get(value, value)
+    """A proposal's (or, in program events, a program's) status for staff."""
+    state = _state(value)
+    if state is not None:
+        return state.label
+    return PROGRAM_STATUSES.get(value, value)
+
+
+@register.filter
+def public_status_label(value):
+    state = _state(value)
+    return state.public_label if state is not None else value
+
+
+@register.filter
+def own_status_label(value):
+    """A proposal's status in the applicant's words."""
+    state = _state(value)
+    return state.own_label if state is not None else value
+
+
+@register.filter
+def own_next(value):
+    """What happens now, for the applicant."""
+    state = _state(value)
+    return state.own_next if state is not None else ""
+
+
+@register.filter
+def status_tone(value):
+    """The badge class of a public status: off (failed), ok (granted), warn."""
+    return tone(value) if _state(value) is not None else "warn"
 
 
 @register.filter

@@ -153,3 +153,74 @@ def test_audit_actions_are_transitions_then_events():
     wf = _workflow(events=(Event("correct_budget", "Budget corrected"),))
     assert wf.action_keys() == ["submit", "pass", "reject", "close", "correct_budget"]
     assert wf.done_label("correct_budget") == "Budget corrected"
+
+
+def test_a_guard_decides_per_record_and_names_its_refusal():
+    from core.workflow import Guard
+
+    class Record:
+        def __init__(self, paid):
+            self.paid = paid
+
+    unpaid = Guard(label="Until paid", test=lambda r: not r.paid, refusal="Paid.")
+    base = _workflow()
+    wf = _workflow(
+        transitions=base.transitions
+        + (
+            Transition(
+                "pay",
+                {"approved"},
+                "approved",
+                actor="officer",
+                label="Pay",
+                done="Paid",
+                guard=unpaid,
+            ),
+        )
+    )
+    assert [t.key for t in wf.available("approved", {"officer"})] == ["close", "pay"]
+    assert [
+        t.key for t in wf.available("approved", {"officer"}, record=Record(True))
+    ] == ["close"]
+    assert wf.acting("approved", record=Record(False)) == ["officer"]
+    with pytest.raises(StepNotPossible, match="Paid"):
+        wf.require("pay", state="approved", roles={"officer"}, record=Record(True))
+    assert "Until paid" in wf.labels()
+
+
+def test_tags_and_a_state_off_the_frame():
+    base = _workflow()
+    wf = _workflow(
+        states=base.states
+        + (State("revision", "Returned", at="review", tags={"editable"}),),
+        transitions=base.transitions
+        + (
+            Transition(
+                "return",
+                {"review"},
+                "revision",
+                actor="stage",
+                label="Return",
+                done="Returned",
+            ),
+            Transition(
+                "resubmit",
+                {"revision"},
+                "review",
+                actor="applicant",
+                label="Submit again",
+                done="Submitted again",
+            ),
+        ),
+    )
+    assert wf.problems() == []
+    assert wf.tagged("editable") == {"revision"}
+    assert wf.public_keys() == {s.key for s in wf.states} - {"draft"}
+    assert wf.progress("revision", stages=["A", "B"], stage_index=1)[2] == (
+        "B",
+        "current",
+    )
+    broken = _workflow(states=base.states + (State("lost", "Lost", at="nowhere"),))
+    assert "state lost stands at nowhere, which is not in the frame" in (
+        broken.problems()
+    )

@@ -15,7 +15,7 @@ from tests.factories import make_tenant
 
 def _append_one() -> AuditEvent:
     with transaction.atomic():
-        return audit.append(action="created", actor_label="Tester", note="first")
+        return audit.append(action="program_create", actor_label="Tester", note="first")
 
 
 def _refused(statement: str) -> None:

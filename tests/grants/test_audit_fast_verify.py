@@ -38,7 +38,7 @@ def _append_raw(*, v: int = 1, at=None, amounts=None, private=None, **fields):
     event = AuditEvent(
         seq=seq + 1,
         at=at or timezone.now(),
-        action=fields.pop("action", "note"),
+        action=fields.pop("action", "program_update"),
         amounts=amounts if amounts is not None else {},
         prev_hash=prev,
         v=v,

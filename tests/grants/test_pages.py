@@ -193,7 +193,10 @@ def test_a_grant_from_profile_to_closing(module_on, officials):
     proposal.refresh_from_db()
     assert (proposal.status, proposal.spent_amount) == ("closed", 2_400_000)
     history = applicant.get(f"/grants/my/proposals/{proposal.pk}/").content.decode()
-    assert "Festival berjalan lancar" in history and "Closed" in history
+    assert "Festival berjalan lancar" in history
+    # The applicant reads their own words: the grant is complete.
+    assert "Report accepted; the grant is complete" in history
+    assert "Completed" in history and "closed" not in history.lower().split("<main")[-1]
 
 
 @pytest.mark.parametrize(

@@ -493,7 +493,8 @@ def test_control_characters_in_filters_are_a_400(portal, query):
 
 def test_stage_progress_marks_done_current_and_failed(portal):
     html = get("/grants/proposals/")
-    sabilulungan_frame = 1 + 6 + 5  # submitted, six review stages, approved…closed
+    # Submission, six review stages, approval, NPHD, disbursement, LPJ, its check.
+    sabilulungan_frame = 1 + 6 + 5
     in_review = markers(row_of(html, portal.in_review))
     assert in_review == ["done", "done", "done", "current"] + ["pending"] * 8
     assert len(in_review) == sabilulungan_frame
@@ -501,8 +502,11 @@ def test_stage_progress_marks_done_current_and_failed(portal):
         markers(row_of(html, portal.rejected)) == ["done", "failed"] + ["pending"] * 10
     )
     assert markers(row_of(html, portal.closed)) == ["done"] * 12
-    assert markers(row_of(html, portal.disbursed)) == ["done"] * 10 + [
+    # Paid in part: still in its disbursement step, never "current" on a step
+    # already finished.
+    assert markers(row_of(html, portal.disbursed)) == ["done"] * 9 + [
         "current",
+        "pending",
         "pending",
     ]
     # The bansos program has two stages: approved, the NPHD is next.
@@ -516,7 +520,7 @@ def test_stage_progress_marks_done_current_and_failed(portal):
         'Tim Pertimbangan menunjuk OPD<span class="visually-hidden">:</span> <small class="step-state">(current step)</small>'
         in row
     )
-    assert "(rejected here)" in row_of(html, portal.rejected)
+    assert "(stopped here: rejected)" in row_of(html, portal.rejected)
     assert "✕" in row_of(html, portal.rejected) and "✓" in row
 
 

@@ -31,7 +31,7 @@ def append_events(tenant, count: int, note: str = "dicatat") -> None:
     with tenant_context(tenant), transaction.atomic():
         for number in range(count):
             audit.append(
-                action="created", actor_label="Petugas", note=f"{note} {number}"
+                action="program_update", actor_label="Petugas", note=f"{note} {number}"
             )
     connection.set_schema_to_public()
 
