@@ -146,17 +146,10 @@ def _proposal_form(request, *, program, proposal=None):
                 _("The proposal was saved. Upload the documents, then submit it."),
             )
             return redirect("grants_my_proposal", proposal.pk)
-    return _proposal_page(
-        request,
-        form,
-        lines,
-        program,
-        proposal,
-        status=400 if request.method == "POST" else 200,
-    )
+    return _proposal_page(request, form, lines, program, proposal)
 
 
-def _proposal_page(request, form, lines, program, proposal, *, status=200):
+def _proposal_page(request, form, lines, program, proposal):
     return render(
         request,
         "grants/applicant/proposal_form.html",
@@ -167,7 +160,6 @@ def _proposal_page(request, form, lines, program, proposal, *, status=200):
             "proposal": proposal,
             "running_total": lines.running_total(),
         },
-        status=status,
     )
 
 

@@ -190,7 +190,19 @@ def report_track(request, code):
     """Where a report stands: status, due date and the public answer; never who sent it."""
     report = selectors.report_public(services.normalise_tracking_code(code))
     if report is None:
-        raise Http404
+        # The lookup form again, saying the code is not known (not a bare 404 page).
+        response = render(
+            request,
+            "grants/public/report_lookup.html",
+            {
+                "form": TrackingCodeForm(),
+                "not_found": "".join(c for c in code[:40] if c.isprintable()),
+            },
+            status=404,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
     if report.tracking_code != code:
         return redirect("grants_report_track", report.tracking_code)
     response = render(request, "grants/public/report_track.html", {"report": report})

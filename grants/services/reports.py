@@ -235,9 +235,7 @@ def _report_recipients(tenant: Tenant, proposal: Proposal | None) -> list[str]:
         role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
     members = Membership.objects.filter(tenant=tenant)
     emails = list(
-        members.filter(user_id__in=holders(role)).values_list(
-            "user__email", flat=True
-        )
+        members.filter(user_id__in=holders(role)).values_list("user__email", flat=True)
     )
     if not emails:
         emails = list(
