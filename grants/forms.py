@@ -288,7 +288,8 @@ class BaseBudgetLineFormSet(forms.BaseFormSet):
 BudgetLineFormSet = forms.formset_factory(
     BudgetLineForm,
     formset=BaseBudgetLineFormSet,
-    extra=1,
+    # One line to start; "Add a budget line" gives more.
+    extra=0,
     min_num=1,
     max_num=50,
     validate_min=True,

@@ -241,7 +241,7 @@ def test_program_pages_say_who_may_apply(grants_on, officials):
 def test_program_form_offers_who_may_apply(grants_on, officials):
     client = host_client(HOST, officials["admin"])
     html = html_of(client.get("/grants/staff/programs/new/"))
-    assert 'name="applicants"' in html and "---------" not in html
+    assert html.count('name="applicants"') == 3  # radios, no empty choice
 
 
 # --- budget lines, running total ----------------------------------------------------
