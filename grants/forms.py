@@ -30,11 +30,13 @@ class PlaceFieldsMixin:
     """A kecamatan <select> of the tenant's region and a kelurahan <select>
     grouped by kecamatan; clean() checks the pair against the register."""
 
-    def add_place_fields(self) -> None:
+    def add_place_fields(self, *, required: bool = True) -> None:
         self.home = places.home_region()
+        self.places_required = required
         choose = [("", _("— choose —"))]
         self.fields["kecamatan_code"] = forms.CharField(
             label=_("Kecamatan (district)"),
+            required=required,
             max_length=13,
             widget=forms.Select(
                 choices=choose + places.kecamatan_choices(self.home),
@@ -43,6 +45,7 @@ class PlaceFieldsMixin:
         )
         self.fields["kelurahan_code"] = forms.CharField(
             label=_("Kelurahan or desa (village)"),
+            required=required,
             max_length=13,
             help_text=_("Grouped by kecamatan: choose one in the kecamatan above."),
             widget=forms.Select(
@@ -54,6 +57,10 @@ class PlaceFieldsMixin:
     def clean_places(self, data: dict) -> None:
         if self.has_error("kecamatan_code") or self.has_error("kelurahan_code"):
             return
+        if not getattr(self, "places_required", True) and not (
+            data.get("kecamatan_code") or data.get("kelurahan_code")
+        ):
+            return  # an optional place left out
         try:
             places.place_check(
                 self.home, data.get("kecamatan_code"), data.get("kelurahan_code")
@@ -565,9 +572,10 @@ class RegulationForm(forms.ModelForm):
         return value
 
 
-class CitizenReportForm(forms.Form):
+class CitizenReportForm(PlaceFieldsMixin, forms.Form):
     """A citizen's report about a program or a proposal, with an optional photo;
-    name and contact are optional and private."""
+    name and contact are optional and private. A report about a program in
+    general may say where (kecamatan and kelurahan, from the register)."""
 
     message = forms.CharField(
         label=_("What do you want to report?"),
@@ -604,6 +612,33 @@ class CitizenReportForm(forms.Form):
             "location and camera data are removed before it is kept."
         ),
     )
+
+    def __init__(self, *args, with_place: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_place:
+            self.add_place_fields(required=False)
+            self.fields["kecamatan_code"].label = _("Kecamatan (optional)")
+            self.fields["kelurahan_code"].label = _("Kelurahan or desa (optional)")
+            self.fields["kecamatan_code"].help_text = _(
+                "Where it happened, if it is about one place."
+            )
+            # Asked after the text, before the name and contact.
+            self.order_fields(
+                [
+                    "message",
+                    "kecamatan_code",
+                    "kelurahan_code",
+                    "photo",
+                    "reporter_name",
+                    "reporter_contact",
+                ]
+            )
+
+    def clean(self):
+        data = super().clean()
+        if "kecamatan_code" in self.fields:
+            self.clean_places(data)
+        return data
 
 
 class ReportAnswerForm(forms.Form):

@@ -790,6 +790,12 @@ class CitizenReport(models.Model):
     # staff see it, like the text.
     photo = models.FileField(upload_to=upload_path, max_length=200, blank=True)
     photo_content_type = models.CharField(max_length=20, blank=True, default="")
+    # Where it happened, for a report about a program in general (register
+    # codes and names, grants/places.py); a proposal has its own place.
+    kecamatan_code = models.CharField(max_length=13, blank=True, default="")
+    kecamatan = models.CharField(_("kecamatan"), max_length=100, blank=True, default="")
+    kelurahan_code = models.CharField(max_length=13, blank=True, default="")
+    kelurahan = models.CharField(_("kelurahan"), max_length=100, blank=True, default="")
     tracking_code = models.CharField(max_length=16, unique=True)
     message = models.TextField(_("report"), max_length=2000)
     reporter_name = models.CharField(_("your name"), max_length=200, blank=True)

@@ -133,7 +133,9 @@ def report_program_new(request, program_id):
 
 
 def _report_page(request, *, proposal, program):
-    form = CitizenReportForm(request.POST or None, request.FILES or None)
+    form = CitizenReportForm(
+        request.POST or None, request.FILES or None, with_place=proposal is None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -13,6 +13,30 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="citizenreport",
+            name="kecamatan",
+            field=models.CharField(
+                blank=True, default="", max_length=100, verbose_name="kecamatan"
+            ),
+        ),
+        migrations.AddField(
+            model_name="citizenreport",
+            name="kecamatan_code",
+            field=models.CharField(blank=True, default="", max_length=13),
+        ),
+        migrations.AddField(
+            model_name="citizenreport",
+            name="kelurahan",
+            field=models.CharField(
+                blank=True, default="", max_length=100, verbose_name="kelurahan"
+            ),
+        ),
+        migrations.AddField(
+            model_name="citizenreport",
+            name="kelurahan_code",
+            field=models.CharField(blank=True, default="", max_length=13),
+        ),
+        migrations.AddField(
+            model_name="citizenreport",
             name="photo",
             field=models.FileField(
                 blank=True, max_length=200, upload_to=grants.models.upload_path

@@ -18,6 +18,7 @@ from core.images import Photo
 from tenants.models import Membership, Tenant, User
 
 from ..models import CitizenReport, Program, Proposal
+from ..places import home_region, place_fields
 from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
 
@@ -96,6 +97,8 @@ def citizen_report_submit(
     reporter_name: str = "",
     reporter_contact: str = "",
     photo: Photo | None = None,
+    kecamatan_code: str = "",
+    kelurahan_code: str = "",
     client_ip: str,
 ) -> CitizenReport:
     """Receive a citizen's report about a public proposal, or about a public
@@ -134,6 +137,10 @@ def citizen_report_submit(
                 ]
             }
         )
+    where = {}
+    if proposal is None and (kecamatan_code or kelurahan_code):
+        # Checked against the register: a pair inside this tenant's region.
+        where = place_fields(home_region(), kecamatan_code, kelurahan_code)
     fingerprint = client_fingerprint(client_ip)
     now = timezone.now()
     with transaction.atomic():
@@ -201,6 +208,7 @@ def citizen_report_submit(
             created_at=now,
             client_fingerprint=fingerprint,
             **fields,
+            **where,
         )
         report.tracking_code = new_tracking_code()
         # The proposal was just loaded; the code is checked by the insert itself.

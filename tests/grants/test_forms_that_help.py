@@ -691,3 +691,45 @@ def test_a_proposal_report_records_its_program(grants_on, officials):
         proposal=proposal, message="Laporan", client_ip="203.0.113.1"
     )
     assert report.program_id == program.pk and report.proposal_id == proposal.pk
+
+
+def test_a_program_report_may_say_where_from_the_register(grants_on, officials):
+    program = make_program(grants_on, officials["admin"])
+    page = html_of(report_client().get(f"/grants/programs/{program.pk}/report/"))
+    assert 'name="kecamatan_code"' in page and "js/places.js" in page
+    where = place()
+    response = report_client().post(
+        f"/grants/programs/{program.pk}/report/",
+        {"message": "Pengumuman tidak sampai ke RW kami.", **where},
+    )
+    assert response.status_code == 302, html_of(response)[:2000]
+    report = CitizenReport.objects.get()
+    assert report.kecamatan_code == where["kecamatan_code"]
+    assert report.kelurahan == "Braga" and report.kecamatan == "Sumur Bandung"
+    staff = host_client(HOST, officials["opd"])
+    assert "Braga, Sumur Bandung" in html_of(
+        staff.get(f"/grants/staff/reports/{report.pk}/")
+    )
+
+
+def test_a_wrong_place_on_a_program_report_is_a_field_error(grants_on, officials):
+    program = make_program(grants_on, officials["admin"])
+    response = report_client().post(
+        f"/grants/programs/{program.pk}/report/",
+        {
+            "message": "Teks tetap ada.",
+            "kecamatan_code": place()["kecamatan_code"],
+            "kelurahan_code": "36.71.07.1003",  # Karawaci Baru, Kota Tangerang
+        },
+    )
+    html = html_of(response)
+    assert response.status_code == 400
+    assert "is not in" in html and "Teks tetap ada." in html
+    assert not CitizenReport.objects.exists()
+
+
+def test_a_proposal_report_asks_no_place(grants_on, officials):
+    program = make_program(grants_on, officials["admin"])
+    proposal = make_proposal(program, make_applicant("Yayasan Tempat"))
+    page = html_of(report_client().get(f"/grants/proposals/{proposal.pk}/report/"))
+    assert 'name="kecamatan_code"' not in page
