@@ -478,6 +478,27 @@ def test_main_pages_have_unique_element_ids(grants_on, officials):
     assert not found, found
 
 
+def test_platform_and_dashboard_pages_have_unique_element_ids(grants_on, officials):
+    connection.set_schema_to_public()
+    platform = host_client("localhost")
+    pages = {
+        "landing": platform.get("/"),
+        "catalog": platform.get("/catalog/"),
+        "organisations": platform.get("/organisations/"),
+        "login": platform.get("/accounts/login/"),
+        "signup": platform.get("/accounts/signup/"),
+        "tenant home": host_client(HOST).get("/"),
+        "dashboard": host_client(HOST, officials["admin"]).get("/dashboard/"),
+    }
+    found = {}
+    for name, response in pages.items():
+        assert response.status_code == 200, name
+        duplicates = duplicate_ids(html_of(response))
+        if duplicates:
+            found[name] = duplicates
+    assert not found, found
+
+
 def test_the_id_check_finds_duplicates():
     assert duplicate_ids('<p id="a"></p><input id="a">') == ["a"]
     assert duplicate_ids('<p id="a"></p><template><p id="a"></p></template>') == []
@@ -531,6 +552,14 @@ def test_a_wrong_tracking_code_offers_the_lookup_again(grants_on):
     assert "No report has the tracking code ABCDEFGHJK" in html
     assert 'action="/grants/reports/"' in html
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_forbidden_page_is_friendly_on_the_platform_too(platform):
+    someone = host_client("localhost", make_user("bukan.operator@example.test"))
+    response = someone.get("/operator/verification/")
+    html = html_of(response)
+    assert response.status_code in (403, 404)
+    assert "Traceback" not in html and 'href="/"' in html
 
 
 def test_forbidden_page_is_friendly(grants_on, tangerang_admin):
