@@ -27,10 +27,7 @@ class GrantsConfig(AppConfig):
                 key="grants",
                 label=_("Sabilulungan (grants and social aid)"),
                 menu_label=_("Sabilulungan"),
-                urls=(
-                    ("grants/", "grants.urls"),
-                    ("open-data/", "grants.urls_open_data"),
-                ),
+                urls=(("grants/", "grants.urls"), ("open-data/", "grants.urls_open_data")),
                 menu_path="/grants/staff/",
                 public_path="/grants/",
                 public_routes=grants_urls.PUBLIC_ROUTES | urls_open_data.PUBLIC_ROUTES,
@@ -59,9 +56,7 @@ class GrantsConfig(AppConfig):
         # of the tenant's archive (tenants/archive/).
         register_user_columns(models.Applicant, "user_id")
         register_user_columns(models.AuditEvent, "actor_id")
-        register_user_columns(
-            models.RecipientAmendment, "requested_by_id", "decided_by_id"
-        )
+        register_user_columns(models.RecipientAmendment, "requested_by_id", "decided_by_id")
         register_user_columns(models.ProposalDocument, "uploaded_by_id")
         register_user_columns(models.StageReview, "reviewer_id")
         register_user_columns(models.CitizenReport, "answered_by_id")

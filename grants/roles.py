@@ -72,5 +72,7 @@ def holders(*roles: str) -> list[int]:
     from .models import MemberRole
 
     return sorted(
-        set(MemberRole.objects.filter(role__in=roles).values_list("user_id", flat=True))
+        set(
+            MemberRole.objects.filter(role__in=roles).values_list("user_id", flat=True)
+        )
     )

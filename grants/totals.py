@@ -115,7 +115,9 @@ def differs_sql() -> str:
         f" WHERE {PUBLIC_WHERE} GROUP BY {GROUP}"
     )
     kept = f"SELECT {GROUP}, {COLUMNS} FROM {TABLE} WHERE n <> 0"
-    return f"SELECT EXISTS (({fresh} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {fresh}))"
+    return (
+        f"SELECT EXISTS (({fresh} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {fresh}))"
+    )
 
 
 def rebuild_after_import(tenant, context) -> None:
