@@ -545,6 +545,10 @@ SPECTACULAR_SETTINGS = {
 MAX_IMAGE_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_PDF_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PUBLICCODE_BYTES = 256 * 1024
+# Photos people attach (citizen reports, complaints; core/images.py): a phone's
+# full-size photo, and a pixel count that refuses "pixel bombs" before decoding.
+MAX_PHOTO_UPLOAD_BYTES = 8 * 1024 * 1024
+MAX_PHOTO_PIXELS = 50_000_000
 
 # Fetching what publishers point to (core/fetch.py, core/gitfetch.py): their
 # repositories' publiccode.yml, logos and screenshots. Only https, only public

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from core.images import PhotoField
 from tenants import register
 from tenants.validators import validate_single_line
 
@@ -29,11 +30,13 @@ class PlaceFieldsMixin:
     """A kecamatan <select> of the tenant's region and a kelurahan <select>
     grouped by kecamatan; clean() checks the pair against the register."""
 
-    def add_place_fields(self) -> None:
+    def add_place_fields(self, *, required: bool = True) -> None:
         self.home = places.home_region()
+        self.places_required = required
         choose = [("", _("— choose —"))]
         self.fields["kecamatan_code"] = forms.CharField(
             label=_("Kecamatan (district)"),
+            required=required,
             max_length=13,
             widget=forms.Select(
                 choices=choose + places.kecamatan_choices(self.home),
@@ -42,6 +45,7 @@ class PlaceFieldsMixin:
         )
         self.fields["kelurahan_code"] = forms.CharField(
             label=_("Kelurahan or desa (village)"),
+            required=required,
             max_length=13,
             help_text=_("Grouped by kecamatan: choose one in the kecamatan above."),
             widget=forms.Select(
@@ -53,6 +57,10 @@ class PlaceFieldsMixin:
     def clean_places(self, data: dict) -> None:
         if self.has_error("kecamatan_code") or self.has_error("kelurahan_code"):
             return
+        if not getattr(self, "places_required", True) and not (
+            data.get("kecamatan_code") or data.get("kelurahan_code")
+        ):
+            return  # an optional place left out
         try:
             places.place_check(
                 self.home, data.get("kecamatan_code"), data.get("kelurahan_code")
@@ -78,6 +86,29 @@ class PlaceFieldsMixin:
 
 
 class ApplicantForm(PlaceFieldsMixin, forms.ModelForm):
+    """The applicant's profile: the kind first, then only that kind's fields.
+
+    Without JavaScript both kinds' fieldsets show; the fields of the kind not
+    chosen are ignored (and emptied), so typing in the wrong one does no harm.
+    """
+
+    # Fields only one kind of applicant fills in; the template groups them.
+    KIND_FIELDS = {
+        Applicant.Kind.ORGANISATION: ("legal_form", "registration_number", "npwp"),
+        Applicant.Kind.INDIVIDUAL: ("nik",),
+    }
+
+    kind = forms.ChoiceField(
+        label=_("Who is applying?"),
+        choices=Applicant.Kind.choices,
+        widget=forms.RadioSelect(attrs={"class": "applicant-kind"}),
+        error_messages={
+            "required": _(
+                "Choose whether you apply as an individual or as an organisation."
+            )
+        },
+    )
+
     class Meta:
         model = Applicant
         fields = [
@@ -99,6 +130,44 @@ class ApplicantForm(PlaceFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_place_fields()
+        self.fields["name"].label = _("Name (full name, or the organisation's name)")
+        self.fields["nik"].widget.attrs.update(
+            inputmode="numeric", autocomplete="off", maxlength=16
+        )
+
+    @property
+    def kind_fields(self) -> dict[str, list]:
+        """Each kind's own fields (bound), for the template's fieldsets."""
+        return {
+            str(kind): [self[name] for name in names]
+            for kind, names in self.KIND_FIELDS.items()
+        }
+
+    def common_fields(self) -> list:
+        only = {name for names in self.KIND_FIELDS.values() for name in names}
+        return [
+            field
+            for field in self.visible_fields()
+            if field.name not in only | {"kind"}
+        ]
+
+    def _clean_fields(self):
+        # The other kind's fields are not checked at all: what was typed there
+        # (without JavaScript both show) must not block the form.
+        kind = self.data.get(self.add_prefix("kind"), "")
+        ignored = [
+            name
+            for other, names in self.KIND_FIELDS.items()
+            if other != kind and kind in self.KIND_FIELDS
+            for name in names
+        ]
+        for name in ignored:
+            self.fields[name].required = False
+            self.fields[name].validators = []
+        super()._clean_fields()
+        for name in ignored:
+            self.errors.pop(name, None)
+            self.cleaned_data[name] = ""
 
     def clean_name(self):
         value = self.cleaned_data["name"].strip()
@@ -161,12 +230,77 @@ class PlaceFixForm(PlaceFieldsMixin, forms.Form):
 
 class BudgetLineForm(forms.Form):
     item = forms.CharField(label=_("Item"), max_length=200)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=1_000_000)
-    unit_cost = rupiah_field(_("Unit cost (Rp)"))
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        max_value=1_000_000,
+        widget=forms.NumberInput(
+            attrs={
+                "inputmode": "numeric",
+                "min": 1,
+                "step": 1,
+                "class": "line-quantity",
+            }
+        ),
+    )
+    unit_cost = forms.IntegerField(
+        label=_("Unit cost (Rp)"),
+        min_value=0,
+        max_value=MAX_RUPIAH,
+        widget=forms.NumberInput(
+            attrs={"inputmode": "numeric", "min": 0, "step": 1, "class": "line-cost"}
+        ),
+    )
+
+    def typed_total(self) -> int | None:
+        """quantity × unit cost of what was typed, when both are whole numbers."""
+        if self.is_bound:
+            quantity = self.data.get(self.add_prefix("quantity"))
+            cost = self.data.get(self.add_prefix("unit_cost"))
+        else:
+            quantity = (self.initial or {}).get("quantity")
+            cost = (self.initial or {}).get("unit_cost")
+        try:
+            quantity, cost = int(quantity), int(cost)
+        except (TypeError, ValueError):
+            return None
+        if not (0 <= quantity <= 1_000_000 and 0 <= cost <= MAX_RUPIAH):
+            return None
+        return quantity * cost
+
+
+class BaseBudgetLineFormSet(forms.BaseFormSet):
+    """Budget lines: one more empty line on request ("add a line" without
+    JavaScript), and the running total of what was typed."""
+
+    def with_another_line(self) -> BaseBudgetLineFormSet:
+        """The same lines as typed, with one more empty line at the end."""
+        data = self.data.copy()
+        key = f"{self.prefix}-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, 0))
+        except (TypeError, ValueError):
+            total = self.total_form_count()
+        data[key] = str(min(total + 1, self.max_num))
+        return type(self)(data, prefix=self.prefix)
+
+    @property
+    def full(self) -> bool:
+        return self.total_form_count() >= self.max_num
+
+    def running_total(self) -> int:
+        return sum(form.typed_total() or 0 for form in self.forms)
 
 
 BudgetLineFormSet = forms.formset_factory(
-    BudgetLineForm, extra=1, min_num=1, max_num=50, validate_min=True, validate_max=True
+    BudgetLineForm,
+    formset=BaseBudgetLineFormSet,
+    # One line to start; "Add a budget line" gives more.
+    extra=0,
+    min_num=1,
+    max_num=50,
+    validate_min=True,
+    validate_max=True,
 )
 
 
@@ -345,6 +479,7 @@ class ProgramForm(forms.ModelForm):
             "responsible_unit",
             "opens_on",
             "closes_on",
+            "applicants",
             "eligibility",
             "separation_of_duties",
         ]
@@ -352,6 +487,7 @@ class ProgramForm(forms.ModelForm):
             "opens_on": DATE_WIDGET,
             "closes_on": DATE_WIDGET,
             "budget": RUPIAH_WIDGET,
+            "applicants": forms.RadioSelect,
         }
 
     def __init__(self, *args, **kwargs):
@@ -495,8 +631,10 @@ class RegulationForm(forms.ModelForm):
         return value
 
 
-class CitizenReportForm(forms.Form):
-    """A citizen's report about a proposal; name and contact are optional and private."""
+class CitizenReportForm(PlaceFieldsMixin, forms.Form):
+    """A citizen's report about a program or a proposal, with an optional photo;
+    name and contact are optional and private. A report about a program in
+    general may say where (kecamatan and kelurahan, from the register)."""
 
     message = forms.CharField(
         label=_("What do you want to report?"),
@@ -525,6 +663,41 @@ class CitizenReportForm(forms.Form):
             "address to receive the answer."
         ),
     )
+    photo = PhotoField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_(
+            "A JPEG, PNG or WebP photo of at most 8 MB. Only staff see it; its "
+            "location and camera data are removed before it is kept."
+        ),
+    )
+
+    def __init__(self, *args, with_place: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_place:
+            self.add_place_fields(required=False)
+            self.fields["kecamatan_code"].label = _("Kecamatan (optional)")
+            self.fields["kelurahan_code"].label = _("Kelurahan or desa (optional)")
+            self.fields["kecamatan_code"].help_text = _(
+                "Where it happened, if it is about one place."
+            )
+            # Asked after the text, before the name and contact.
+            self.order_fields(
+                [
+                    "message",
+                    "kecamatan_code",
+                    "kelurahan_code",
+                    "photo",
+                    "reporter_name",
+                    "reporter_contact",
+                ]
+            )
+
+    def clean(self):
+        data = super().clean()
+        if "kecamatan_code" in self.fields:
+            self.clean_places(data)
+        return data
 
 
 class ReportAnswerForm(forms.Form):

@@ -32,6 +32,13 @@ class Program(models.Model):
         HIBAH = "hibah", _("Grant (hibah)")
         BANSOS = "bansos", _("Social aid (bansos)")
 
+    class Applicants(models.TextChoices):
+        """Who may apply: bansos usually goes to individuals, hibah to organisations."""
+
+        INDIVIDUALS = "individuals", _("Individuals only")
+        ORGANISATIONS = "organisations", _("Organisations only")
+        BOTH = "both", _("Individuals and organisations")
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         OPEN = "open", _("Open for proposals")
@@ -53,6 +60,17 @@ class Program(models.Model):
     opens_on = models.DateField(_("proposals from"))
     closes_on = models.DateField(_("proposals until"))
     eligibility = models.TextField(_("who may apply"), blank=True)
+    applicants = models.CharField(
+        _("applicants"),
+        max_length=15,
+        choices=Applicants.choices,
+        default=Applicants.BOTH,
+        db_default=Applicants.BOTH,
+        help_text=_(
+            "Social aid (bansos) usually goes to individuals, grants (hibah) to "
+            "organisations."
+        ),
+    )
     required_documents = models.JSONField(
         _("required documents"), default=list, blank=True
     )
@@ -83,6 +101,27 @@ class Program(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.fiscal_year})"
+
+    def accepts(self, applicant_kind: str) -> bool:
+        """May an applicant of this kind (Applicant.Kind) apply to the program?"""
+        return self.applicants == self.Applicants.BOTH or self.applicants == {
+            Applicant.Kind.INDIVIDUAL: self.Applicants.INDIVIDUALS,
+            Applicant.Kind.ORGANISATION: self.Applicants.ORGANISATIONS,
+        }.get(applicant_kind)
+
+    def refusal_for(self, applicant_kind: str) -> str:
+        """Why an applicant of this kind cannot apply, or '' when they can."""
+        if self.accepts(applicant_kind):
+            return ""
+        if self.applicants == self.Applicants.INDIVIDUALS:
+            return _(
+                "Only individuals may apply to this program; your applicant profile "
+                "is an organisation."
+            )
+        return _(
+            "Only organisations may apply to this program; your applicant profile "
+            "is an individual."
+        )
 
 
 class ReviewStage(models.Model):
@@ -171,6 +210,10 @@ class Applicant(models.Model):
                 OpClass(Upper("name"), name="gin_trgm_ops"),
                 name="grants_applicant_name_trgm",
             ),
+            # Staff are warned of another applicant with the same NIK.
+            models.Index(
+                fields=["nik"], name="grants_applicant_nik", condition=~Q(nik="")
+            ),
         ]
 
     def __str__(self):
@@ -195,6 +238,13 @@ class Applicant(models.Model):
 def mask_name(name: str) -> str:
     """'Siti Rahmawati' → 'S*** R***'."""
     return " ".join(f"{part[0]}***" for part in name.split() if part) or "***"
+
+
+def mask_nik(nik: str) -> str:
+    """'3273010101900001' → '3273 **** **** 0001': enough to tell two apart."""
+    if len(nik or "") < 8:
+        return "****"
+    return f"{nik[:4]} **** **** {nik[-4:]}"
 
 
 # What the public sees of proposals: those submitted at least once and not back
@@ -347,6 +397,14 @@ class Proposal(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def reference(self) -> str:
+        """The number the applicant quotes, e.g. 'HIBAH-2026-00042': the
+        program's kind and fiscal year with the proposal's number, so it never
+        changes and reads out well over the phone."""
+        program = self.program
+        return f"{program.kind.upper()}-{program.fiscal_year}-{self.pk:05d}"
 
 
 class ProposalTotal(models.Model):
@@ -598,9 +656,15 @@ def upload_path(instance, filename: str) -> str:
     original name is not used."""
     from django.db import connection
 
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
-        getattr(instance, "content_type", ""), "bin"
+    content_type = getattr(instance, "content_type", "") or getattr(
+        instance, "photo_content_type", ""
     )
+    extension = {
+        "application/pdf": "pdf",
+        "image/jpeg": "jpg",
+        "image/png": "png",
+        "image/webp": "webp",
+    }.get(content_type, "bin")
     return tenant_file_name(connection.schema_name, "grants", extension)
 
 
@@ -701,7 +765,8 @@ class Regulation(models.Model):
 
 
 class CitizenReport(models.Model):
-    """A citizen's lapor (pengaduan) about a proposal, answered in public by staff.
+    """A citizen's lapor (pengaduan) about a program or one of its proposals,
+    answered in public by staff.
 
     The reporter's name and contact are private: only the back office sees
     them. Reports are not grant state changes, so they stay out of the audit
@@ -713,9 +778,27 @@ class CitizenReport(models.Model):
         ANSWERED = "answered", _("Answered")
         CLOSED = "closed", _("Closed")
 
-    proposal = models.ForeignKey(
-        Proposal, on_delete=models.PROTECT, related_name="citizen_reports"
+    # A report is about a program in general, or about one of its proposals.
+    program = models.ForeignKey(
+        Program, on_delete=models.PROTECT, related_name="citizen_reports"
     )
+    proposal = models.ForeignKey(
+        Proposal,
+        on_delete=models.PROTECT,
+        related_name="citizen_reports",
+        null=True,
+        blank=True,
+    )
+    # An optional photo, re-encoded without metadata (core/images.py); only
+    # staff see it, like the text.
+    photo = models.FileField(upload_to=upload_path, max_length=200, blank=True)
+    photo_content_type = models.CharField(max_length=20, blank=True, default="")
+    # Where it happened, for a report about a program in general (register
+    # codes and names, grants/places.py); a proposal has its own place.
+    kecamatan_code = models.CharField(max_length=13, blank=True, default="")
+    kecamatan = models.CharField(_("kecamatan"), max_length=100, blank=True, default="")
+    kelurahan_code = models.CharField(max_length=13, blank=True, default="")
+    kelurahan = models.CharField(_("kelurahan"), max_length=100, blank=True, default="")
     tracking_code = models.CharField(max_length=16, unique=True)
     message = models.TextField(_("report"), max_length=2000)
     reporter_name = models.CharField(_("your name"), max_length=200, blank=True)

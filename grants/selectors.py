@@ -48,6 +48,7 @@ from .models import (
     ProposalTotal,
     Regulation,
     ReviewStage,
+    mask_nik,
 )
 from .workflow import (
     COMMITTED,
@@ -862,7 +863,7 @@ def report_public(code: str) -> CitizenReport | None:
         return None
     return (
         CitizenReport.objects.filter(tracking_code=code)
-        .select_related("proposal")
+        .select_related("proposal", "program")
         .only(
             "id",
             "tracking_code",
@@ -872,8 +873,11 @@ def report_public(code: str) -> CitizenReport | None:
             "due_on",
             "created_at",
             "answered_at",
+            "photo",
             "proposal__id",
             "proposal__title",
+            "program__id",
+            "program__name",
         )
         .first()
     )
@@ -888,8 +892,11 @@ REPORT_STATUS_ORDER = Case(
 
 def report_queue(*, status: str = "") -> QuerySet[CitizenReport]:
     """The back office's queue: waiting reports first, the most urgent at the top."""
-    reports = CitizenReport.objects.select_related("proposal").defer(
-        "proposal__background", "proposal__purpose", "client_fingerprint"
+    reports = CitizenReport.objects.select_related("proposal", "program").defer(
+        "proposal__background",
+        "proposal__purpose",
+        "program__eligibility",
+        "client_fingerprint",
     )
     if status in CitizenReport.Status.values:
         reports = reports.filter(status=status)
@@ -969,3 +976,55 @@ def waiting_for(actor) -> Q:
             where &= t.guard.query
         query |= where
     return query
+
+
+# --- duplicate NIK, for the staff -------------------------------------------------
+
+# The warning names at most this many other applicants and grants.
+MAX_NIK_MATCHES = 10
+
+
+def nik_warning(proposal: Proposal) -> dict | None:
+    """Other applicants of this tenant with the applicant's NIK, and the grants
+    that NIK already got in the program's fiscal year (this proposal aside), or
+    None when there is nothing to warn of. The NIK itself comes masked."""
+    applicant = proposal.applicant
+    nik = applicant.nik
+    if not nik:
+        return None
+    others = list(
+        Applicant.objects.filter(nik=nik)
+        .exclude(pk=applicant.pk)
+        .order_by("pk")
+        .values("pk", "name", "kind")[:MAX_NIK_MATCHES]
+    )
+    granted = list(
+        Proposal.objects.filter(
+            applicant__nik=nik,
+            status__in=Proposal.COMMITTED,
+            program__fiscal_year=proposal.program.fiscal_year,
+        )
+        .exclude(pk=proposal.pk)
+        .select_related("program", "applicant")
+        .only(
+            "id",
+            "title",
+            "approved_amount",
+            "status",
+            "program__id",
+            "program__name",
+            "program__kind",
+            "program__fiscal_year",
+            "applicant__id",
+            "applicant__name",
+        )
+        .order_by("pk")[:MAX_NIK_MATCHES]
+    )
+    if not others and not granted:
+        return None
+    return {
+        "masked_nik": mask_nik(nik),
+        "others": others,
+        "granted": granted,
+        "fiscal_year": proposal.program.fiscal_year,
+    }

@@ -53,6 +53,11 @@ urlpatterns = [
         name="grants_staff_report",
     ),
     path(
+        "staff/reports/<id:report_id>/photo/",
+        staff.report_photo,
+        name="grants_staff_report_photo",
+    ),
+    path(
         "staff/announcements/",
         staff.announcements,
         name="grants_staff_announcements",
@@ -101,6 +106,11 @@ urlpatterns = [
         name="grants_my_proposal_upload",
     ),
     path(
+        "my/proposals/<id:proposal_id>/submitted/",
+        applicant.proposal_submitted,
+        name="grants_my_proposal_submitted",
+    ),
+    path(
         "my/proposals/<id:proposal_id>/<slug:action>/",
         applicant.proposal_action,
         name="grants_my_proposal_action",
@@ -125,6 +135,7 @@ PUBLIC_ROUTES = frozenset(
         "grants_regulations",
         "grants_statistics",
         "grants_report_new",
+        "grants_report_program_new",
         "grants_report_lookup",
         "grants_report_track",
     }
@@ -139,6 +150,7 @@ APPLICANT_ROUTES = frozenset(
         "grants_my_proposal_edit",
         "grants_my_proposal_upload",
         "grants_my_proposal_action",
+        "grants_my_proposal_submitted",
         "grants_document",
     }
 )

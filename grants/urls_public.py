@@ -8,6 +8,11 @@ urlpatterns = [
     path(
         "programs/<id:program_id>/", views.program_public, name="grants_program_public"
     ),
+    path(
+        "programs/<id:program_id>/report/",
+        views.report_program_new,
+        name="grants_report_program_new",
+    ),
     path("proposals/", views.proposals_public, name="grants_proposals_public"),
     path(
         "proposals/<id:proposal_id>/",

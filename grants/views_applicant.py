@@ -51,10 +51,14 @@ def my_home(request):
         if applicant
         else Proposal.objects.none()
     )
+    programs = list(_open_programs())
+    for program in programs:
+        # Why this applicant cannot apply to it ('' when they can).
+        program.refusal = program.refusal_for(applicant.kind) if applicant else ""
     return render(
         request,
         "grants/applicant/home.html",
-        {"applicant": applicant, "proposals": proposals, "programs": _open_programs()},
+        {"applicant": applicant, "proposals": proposals, "programs": programs},
     )
 
 
@@ -109,12 +113,28 @@ def _proposal_form(request, *, program, proposal=None):
         if proposal
         else {}
     )
+    refusal = program.refusal_for(own_applicant(request).kind)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("grants_my")
     form = ProposalForm(request.POST or None, initial=initial)
     lines = BudgetLineFormSet(
         request.POST or None,
         prefix="lines",
         initial=_lines_initial(proposal) if proposal else None,
     )
+    if request.method == "POST" and "add_line" in request.POST:
+        # "Add a line" without JavaScript: the page again, everything typed
+        # kept, with one more empty line; nothing is saved or checked yet.
+        form = ProposalForm(request.POST, initial=initial)
+        form.errors.clear()  # shown again as typed, not judged
+        lines = lines.with_another_line()
+        if lines.full:
+            messages.info(
+                request,
+                _("A proposal has at most %(n)d budget lines.") % {"n": lines.max_num},
+            )
+        return _proposal_page(request, form, lines, program, proposal)
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         rows = [row for row in lines.cleaned_data if row]
         try:
@@ -135,10 +155,20 @@ def _proposal_form(request, *, program, proposal=None):
                 _("The proposal was saved. Upload the documents, then submit it."),
             )
             return redirect("grants_my_proposal", proposal.pk)
+    return _proposal_page(request, form, lines, program, proposal)
+
+
+def _proposal_page(request, form, lines, program, proposal):
     return render(
         request,
         "grants/applicant/proposal_form.html",
-        {"form": form, "lines": lines, "program": program, "proposal": proposal},
+        {
+            "form": form,
+            "lines": lines,
+            "program": program,
+            "proposal": proposal,
+            "running_total": lines.running_total(),
+        },
     )
 
 
@@ -162,6 +192,12 @@ def proposal_edit(request, proposal_id):
 @applicant_required
 def proposal_detail(request, proposal_id):
     proposal = access_own_proposal(request, proposal_id)
+    return _detail_page(request, proposal)
+
+
+def _detail_page(request, proposal, *, report_form=None, status=200):
+    """The applicant's proposal; `report_form` is an LPJ form sent back with
+    what was typed and its errors."""
     documents = list(proposal.documents.all())
     uploaded = {
         d.requirement for d in documents if d.kind == ProposalDocument.Kind.REQUIRED
@@ -180,10 +216,28 @@ def proposal_detail(request, proposal_id):
             "actions": services.allowed_actions(actor=actor, proposal=proposal),
             "editable": proposal.status in EDITABLE,
             "document_form": DocumentForm(),
-            "report_form": _report_form(),
+            "report_form": report_form or _report_form(),
             "lpj_kinds": [(kind, DOC_LABELS[kind]) for kind in REPORT.uploads],
             "lpj_uploaded": {d.kind for d in documents},
             "events": proposal.events.order_by("seq"),
+        },
+        status=status,
+    )
+
+
+@applicant_required
+def proposal_submitted(request, proposal_id):
+    """Where the applicant lands after submitting: the reference number and
+    what happens next."""
+    proposal = access_own_proposal(request, proposal_id)
+    if proposal.submitted_at is None:
+        return redirect("grants_my_proposal", proposal.pk)
+    return render(
+        request,
+        "grants/applicant/submitted.html",
+        {
+            "proposal": proposal,
+            "stages": proposal.program.stages.order_by("position"),
         },
     )
 
@@ -196,6 +250,7 @@ def proposal_upload(request, proposal_id):
         return redirect("grants_my_proposal", proposal.pk)
     form = DocumentForm(request.POST, request.FILES)
     kind = request.POST.get("kind", "")
+    failed = True
     if form.is_valid():
         try:
             services.document_upload(
@@ -209,11 +264,15 @@ def proposal_upload(request, proposal_id):
         except (ValidationError, PermissionDenied) as exc:
             messages.error(request, exception_text(exc))
         else:
+            failed = False
             messages.success(request, _("The document was uploaded."))
     else:
         messages.error(
             request, " ".join(e for errors in form.errors.values() for e in errors)
         )
+    if failed:
+        # A browser never keeps a chosen file: say it must be chosen again.
+        messages.info(request, _("Choose the file again, then upload it."))
     return redirect("grants_my_proposal", proposal.pk)
 
 
@@ -228,13 +287,12 @@ def proposal_action(request, proposal_id, action):
     ):
         raise Http404
     kwargs = {}
+    form = None
     if WORKFLOW.transition(action).inputs:
         form = StepForm(request.POST, step=WORKFLOW.transition(action))
         if not form.is_valid():
-            messages.error(
-                request, " ".join(e for errors in form.errors.values() for e in errors)
-            )
-            return redirect("grants_my_proposal", proposal.pk)
+            # Back to the page with what was typed and the errors by the fields.
+            return _detail_page(request, proposal, report_form=form, status=400)
         # The applicant's summary of the LPJ is public (the form says so).
         kwargs = {**form.service_kwargs(), "note_public": True}
     try:
@@ -246,9 +304,17 @@ def proposal_action(request, proposal_id, action):
                 action=action,
                 **kwargs,
             )
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, exception_text(exc))
+        else:
+            add_service_errors(form, exc)
+            return _detail_page(request, proposal, report_form=form, status=400)
+    except PermissionDenied as exc:
         messages.error(request, exception_text(exc))
     else:
+        if action == "submit":
+            return redirect("grants_my_proposal_submitted", proposal.pk)
         messages.success(
             request,
             _("Done: %(step)s.") % {"step": WORKFLOW.transition(action).own_label},

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.limits import body_limit
 from core.pagecache import public_page
 from tenants.forms import add_service_errors
 
@@ -101,6 +102,7 @@ def _client_ip(request) -> str:
         return ""
 
 
+@body_limit("UPLOAD_BODY_LIMIT")
 def report_new(request, proposal_id):
     """A citizen reports about a public proposal; drafts and unknown numbers are 404."""
     proposal = (
@@ -112,13 +114,35 @@ def report_new(request, proposal_id):
     )
     if proposal is None:
         raise Http404
-    form = CitizenReportForm(request.POST or None)
+    return _report_page(request, proposal=proposal, program=proposal.program)
+
+
+@body_limit("UPLOAD_BODY_LIMIT")
+def report_program_new(request, program_id):
+    """A citizen reports about a program in general (its call, its rules, its
+    handling), not about one proposal."""
+    program = (
+        selectors.public_programs()
+        .only("id", "name", "fiscal_year", "kind")
+        .filter(pk=program_id)
+        .first()
+    )
+    if program is None:
+        raise Http404
+    return _report_page(request, proposal=None, program=program)
+
+
+def _report_page(request, *, proposal, program):
+    form = CitizenReportForm(
+        request.POST or None, request.FILES or None, with_place=proposal is None
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
                 report = services.citizen_report_submit(
                     proposal=proposal,
+                    program=None if proposal else program,
                     client_ip=_client_ip(request),
                     **form.cleaned_data,
                 )
@@ -143,6 +167,7 @@ def report_new(request, proposal_id):
         "grants/public/report_form.html",
         {
             "proposal": proposal,
+            "program": program,
             "form": form,
             "answer_days": services.REPORT_ANSWER_DAYS,
         },
@@ -167,7 +192,19 @@ def report_track(request, code):
     """Where a report stands: status, due date and the public answer; never who sent it."""
     report = selectors.report_public(services.normalise_tracking_code(code))
     if report is None:
-        raise Http404
+        # The lookup form again, saying the code is not known (not a bare 404 page).
+        response = render(
+            request,
+            "grants/public/report_lookup.html",
+            {
+                "form": TrackingCodeForm(),
+                "not_found": "".join(c for c in code[:40] if c.isprintable()),
+            },
+            status=404,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
+        return response
     if report.tracking_code != code:
         return redirect("grants_report_track", report.tracking_code)
     response = render(request, "grants/public/report_track.html", {"report": report})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Adoption
 from catalog.selectors import hosted_app_for_module
 from core.limits import body_limit
+from core.storage import belongs_to, private_download
 from tenants.forms import add_service_errors, exception_text
 from tenants.models import User
 from tenants.selectors import clean_param
@@ -380,6 +381,7 @@ def proposal_detail(
             "duty_conflicts": conflicts,
             "amendments": _amendments(actor, proposal, failed_amendment),
             "stages": proposal.program.stages.order_by("position"),
+            "nik_warning": selectors.nik_warning(proposal),
         },
         status=400 if failed or failed_amendment else 200,
     )
@@ -546,7 +548,7 @@ def reports(request):
 @staff_required
 def report_detail(request, report_id):
     report = (
-        CitizenReport.objects.select_related("proposal", "proposal__stage")
+        CitizenReport.objects.select_related("program", "proposal", "proposal__stage")
         .filter(pk=report_id)
         .first()
     )
@@ -594,6 +596,29 @@ def report_detail(request, report_id):
         },
         status=status,
     )
+
+
+@staff_required
+def report_photo(request, report_id):
+    """A report's photo (already stripped of its metadata), for the back office only."""
+    report = (
+        CitizenReport.objects.filter(pk=report_id)
+        .only("id", "photo", "photo_content_type")
+        .first()
+    )
+    if (
+        report is None
+        or not report.photo
+        or not belongs_to(report.photo.name, request.tenant.schema_name)
+    ):
+        raise Http404
+    response = private_download(
+        report.photo.name,
+        storage=report.photo.storage,
+        content_type=report.photo_content_type,
+        filename=f"laporan-{report.pk}.{report.photo.name.rsplit('.', 1)[-1]}",
+    )
+    return response
 
 
 # --- announcements and regulations -------------------------------------------------

@@ -25,6 +25,7 @@ from .proposals import (  # noqa: F401
     allowed_actions,
     amount_ceiling,
     amount_setters,
+    applicant_kind_check,
     approvers,
     budget_lines_correct,
     document_upload,

@@ -59,6 +59,7 @@ def proposal_save_draft(
     applicant = Applicant.objects.filter(user_id=user.pk).first()
     if applicant is None:
         raise ValidationError(_("Complete your applicant profile first."))
+    applicant_kind_check(program=program, applicant=applicant)
     with transaction.atomic():
         if proposal is None:
             proposal = Proposal(program=program, applicant=applicant)
@@ -97,6 +98,13 @@ def proposal_save_draft(
             for i, line in enumerate(lines)
         )
     return proposal
+
+
+def applicant_kind_check(*, program: Program, applicant: Applicant) -> None:
+    """An individual cannot apply to an organisations-only program, nor the reverse."""
+    refusal = program.refusal_for(applicant.kind)
+    if refusal:
+        raise ValidationError(refusal, code="applicant_kind")
 
 
 # --- the workflow ------------------------------------------------------------------------------
@@ -289,6 +297,7 @@ def duty_conflicts(*, actor: Actor, proposal: Proposal, actions) -> dict[str, st
 
 def _submit(proposal: Proposal, *, amounts, **_kwargs) -> None:
     program = proposal.program
+    applicant_kind_check(program=program, applicant=proposal.applicant)
     today = timezone.localdate()
     if proposal.status == Status.DRAFT:
         if program.status != Program.Status.OPEN or not (

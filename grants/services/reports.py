@@ -9,13 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext as _
 
+from core.images import Photo
 from tenants.models import Membership, Tenant, User
 
-from ..models import CitizenReport, Proposal
+from ..models import CitizenReport, Program, Proposal
+from ..places import home_region, place_fields
 from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
 
@@ -88,18 +91,29 @@ def _lock_sender(fingerprint: str) -> None:
 
 def citizen_report_submit(
     *,
-    proposal: Proposal,
+    proposal: Proposal | None = None,
+    program: Program | None = None,
     message: str,
     reporter_name: str = "",
     reporter_contact: str = "",
+    photo: Photo | None = None,
+    kecamatan_code: str = "",
+    kelurahan_code: str = "",
     client_ip: str,
 ) -> CitizenReport:
-    """Receive a citizen's report about a public proposal; returns it with its tracking code.
+    """Receive a citizen's report about a public proposal, or about a public
+    program in general; returns it with its tracking code.
 
     Anyone may report, so the sender is rate limited by a fingerprint of their
-    address. Not an audit event: a report changes nothing of the grant.
+    address. Not an audit event: a report changes nothing of the grant. A
+    photo comes already checked and stripped of its metadata (core/images.py).
     """
-    from ..selectors import public_proposals
+    from ..selectors import public_programs, public_proposals
+
+    if (proposal is None) == (program is None):
+        raise ValueError("a report is about one proposal or one program")
+    if photo is not None and not isinstance(photo, Photo):
+        raise TypeError("photo: a core.images.Photo, checked and re-encoded")
 
     tenant = connection.tenant
     if not isinstance(tenant, Tenant) or tenant.schema_name == "public":
@@ -123,16 +137,31 @@ def citizen_report_submit(
                 ]
             }
         )
+    where = {}
+    if proposal is None and (kecamatan_code or kelurahan_code):
+        # Checked against the register: a pair inside this tenant's region.
+        where = place_fields(home_region(), kecamatan_code, kelurahan_code)
     fingerprint = client_fingerprint(client_ip)
     now = timezone.now()
     with transaction.atomic():
-        proposal = (
-            public_proposals().select_related("stage").filter(pk=proposal.pk).first()
-        )
-        if proposal is None:
-            raise ValidationError(
-                _("Reports can only be made about proposals shown in public.")
+        if proposal is not None:
+            proposal = (
+                public_proposals()
+                .select_related("stage", "program")
+                .filter(pk=proposal.pk)
+                .first()
             )
+            if proposal is None:
+                raise ValidationError(
+                    _("Reports can only be made about proposals shown in public.")
+                )
+            program = proposal.program
+        else:
+            program = public_programs().filter(pk=program.pk).first()
+            if program is None:
+                raise ValidationError(
+                    _("Reports can only be made about programs shown in public.")
+                )
         # One sender's submissions wait for each other, so two at once cannot
         # both pass the count below.
         _lock_sender(fingerprint)
@@ -149,10 +178,13 @@ def citizen_report_submit(
                 % {"n": REPORTS_PER_HOUR},
                 code=RATE_LIMITED,
             )
+        about = (
+            Q(proposal=proposal)
+            if proposal is not None
+            else Q(program=program, proposal__isnull=True)
+        )
         if (
-            recent.filter(
-                proposal=proposal, created_at__gte=now - timedelta(days=1)
-            ).count()
+            recent.filter(about, created_at__gte=now - timedelta(days=1)).count()
             >= REPORTS_PER_PROPOSAL_PER_DAY
         ):
             raise ValidationError(
@@ -160,19 +192,33 @@ def citizen_report_submit(
                     "You have sent %(n)d reports about this proposal today, the most "
                     "we accept. Please wait for the answer, or try again tomorrow."
                 )
+                % {"n": REPORTS_PER_PROPOSAL_PER_DAY}
+                if proposal is not None
+                else _(
+                    "You have sent %(n)d reports about this program today, the most "
+                    "we accept. Please wait for the answer, or try again tomorrow."
+                )
                 % {"n": REPORTS_PER_PROPOSAL_PER_DAY},
                 code=RATE_LIMITED,
             )
         report = CitizenReport(
+            program=program,
             proposal=proposal,
             due_on=timezone.localdate() + timedelta(days=REPORT_ANSWER_DAYS),
             created_at=now,
             client_fingerprint=fingerprint,
             **fields,
+            **where,
         )
         report.tracking_code = new_tracking_code()
         # The proposal was just loaded; the code is checked by the insert itself.
-        report.full_clean(exclude=["proposal", "tracking_code"])
+        report.full_clean(exclude=["program", "proposal", "tracking_code", "photo"])
+        if photo is not None:
+            report.photo_content_type = photo.content_type
+            # Stored before the row: a refused insert leaves a file that
+            # core.files removes once the request is over.
+            stored = photo.as_file()
+            report.photo.save(stored.name, stored, save=False)
         for _attempt in range(5):
             try:
                 with transaction.atomic():
@@ -184,18 +230,20 @@ def citizen_report_submit(
                 break
         else:
             raise RuntimeError("no free tracking code after five tries")
-        _notify_report(tenant, report, proposal)
+        _notify_report(tenant, report, proposal, program)
     return report
 
 
-def _report_recipients(tenant: Tenant, proposal: Proposal) -> list[str]:
-    """Who acts on the proposal now (its stage's role, else Tata Usaha); admins if nobody."""
-    role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
+def _report_recipients(tenant: Tenant, proposal: Proposal | None) -> list[str]:
+    """Who acts on the proposal now (its stage's role, else Tata Usaha), or who
+    manages the programs for a report about a program; admins if nobody."""
+    if proposal is None:
+        role = GrantRole.PROGRAM_MANAGER
+    else:
+        role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
     members = Membership.objects.filter(tenant=tenant)
     emails = list(
-        members.filter(user_id__in=holders(role)).values_list(
-            "user__email", flat=True
-        )
+        members.filter(user_id__in=holders(role)).values_list("user__email", flat=True)
     )
     if not emails:
         emails = list(
@@ -206,24 +254,35 @@ def _report_recipients(tenant: Tenant, proposal: Proposal) -> list[str]:
     return sorted(set(emails))
 
 
-def _notify_report(tenant: Tenant, report: CitizenReport, proposal: Proposal) -> None:
+def _notify_report(
+    tenant: Tenant,
+    report: CitizenReport,
+    proposal: Proposal | None,
+    program: Program,
+) -> None:
     """Tell the staff who act on the proposal; the reporter's name and contact stay out."""
     recipients = _report_recipients(tenant, proposal)
     if not recipients:
         return
+    title = proposal.title if proposal is not None else program.name
     subject = " ".join(
         (
             _("[Sabilulungan] Citizen report %(code)s on “%(title)s”")
-            % {"code": report.tracking_code, "title": proposal.title[:80]}
+            % {"code": report.tracking_code, "title": title[:80]}
         ).split()
     )
+    about = (
+        _("A citizen sent a report about the proposal “%(title)s”.")
+        if proposal is not None
+        else _("A citizen sent a report about the program “%(title)s”.")
+    ) % {"title": title}
     body = _(
-        "A citizen sent a report about the proposal “%(title)s”.\n\n%(message)s\n\n"
+        "%(about)s\n\n%(message)s\n\n"
         "Tracking code: %(code)s\nAnswer by: %(due)s\n"
         "Answer it in the Sabilulungan back office of %(tenant)s, under Citizen reports; "
         "the answer is public."
     ) % {
-        "title": proposal.title,
+        "about": about,
         "message": report.message,
         "code": report.tracking_code,
         "due": report.due_on.isoformat(),

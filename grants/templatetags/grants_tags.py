@@ -143,3 +143,14 @@ def progress_steps(steps, compact=False):
         )
         html = conditional_escape(html) + now
     return html
+
+
+@register.filter
+def with_ids(form, name):
+    """The form with its element ids prefixed by `name` (id_approve_note…), so
+    several forms with the same fields on one page keep their ids unique; the
+    field names, and so what the view reads, stay as they are."""
+    if form is None:
+        return form
+    form.auto_id = f"id_{name}_%s"
+    return form

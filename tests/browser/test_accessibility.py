@@ -63,7 +63,12 @@ def test_public_pages_have_no_accessibility_violations(page, live_server, portal
         f"{city}/grants/proposals/{proposal.pk}/report/",
         f"{city}/grants/statistics/",
         f"{city}/grants/reports/",
+        f"{city}/grants/programs/{program.pk}/",
+        f"{city}/grants/programs/{program.pk}/report/",
+        f"{city}/grants/reports/ABCDEFGHJK/",
         f"{city}/this-page-does-not-exist/",
+        f"{platform}/this-page-does-not-exist/",
+        f"http://tidak-ada.localhost:{port}/",
     ):
         page.goto(url)
         report = violations(page)
@@ -86,6 +91,34 @@ def test_staff_pages_have_no_accessibility_violations(
         "/grants/staff/",
         f"/grants/staff/proposals/{proposal.pk}/",
         f"/grants/staff/programs/{program.pk}/",
+        "/grants/staff/programs/new/",
+        "/grants/staff/reports/",
+    ):
+        response = page.goto(f"{city}{path}")
+        assert response.status == 200, path
+        report = violations(page)
+        if report:
+            found[path] = report
+    assert not found, "\n\n".join(f"{path}\n{report}" for path, report in found.items())
+
+
+def test_applicant_pages_have_no_accessibility_violations(page, live_server, portal):
+    """The applicant's own pages (#13): profile with the kind first, the
+    proposal form with its budget lines, the proposal and the page after
+    submission with the reference number."""
+    from tenants.models import User
+
+    program, proposal = portal
+    port = live_server.url.rsplit(":", 1)[1]
+    city = f"http://bandung.localhost:{port}"
+    sign_in(page, city, User.objects.get(pk=proposal.applicant.user_id))
+    found = {}
+    for path in (
+        "/grants/my/",
+        "/grants/my/profile/",
+        f"/grants/my/programs/{program.pk}/apply/",
+        f"/grants/my/proposals/{proposal.pk}/",
+        f"/grants/my/proposals/{proposal.pk}/submitted/",
     ):
         response = page.goto(f"{city}{path}")
         assert response.status == 200, path
@@ -102,7 +135,7 @@ def test_the_check_finds_a_violation_where_there_is_one(page, live_server):
     page.goto(f"http://localhost:{port}/accounts/login/")
     page.evaluate(
         "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        " '<img src=\"/static/none.png\"><input type=\"text\" name=\"x\">')"
+        ' \'<img src="/static/none.png"><input type="text" name="x">\')'
     )
     report = violations(page)
     assert "image-alt" in report and "label" in report
