@@ -1001,7 +1001,7 @@ def nik_warning(proposal: Proposal) -> dict | None:
     granted = list(
         Proposal.objects.filter(
             applicant__nik=nik,
-            status__in=Proposal.COMMITTED,
+            status__in=COMMITTED,
             program__fiscal_year=proposal.program.fiscal_year,
         )
         .exclude(pk=proposal.pk)
