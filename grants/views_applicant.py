@@ -13,7 +13,7 @@ from core.limits import body_limit
 from core.storage import belongs_to, private_download
 from tenants.forms import add_service_errors, exception_text
 
-from . import services
+from . import selectors, services
 from .access import (
     access_document,
     access_own_proposal,
@@ -237,7 +237,15 @@ def proposal_submitted(request, proposal_id):
         "grants/applicant/submitted.html",
         {
             "proposal": proposal,
-            "stages": proposal.program.stages.order_by("position"),
+            # The steps still ahead, from the declared frame with the
+            # program's review stages (grants/workflow.py).
+            "steps": [
+                step
+                for step in selectors.proposal_progress(
+                    proposal, list(proposal.program.stages.order_by("position"))
+                )
+                if step.state != "done"
+            ],
         },
     )
 
