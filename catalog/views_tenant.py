@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.limits import body_limit
 from core.storage import private_download
+from tenants import hosted
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
 from tenants.hooks import is_limit as is_plan_limit
@@ -248,8 +249,33 @@ def adoption_action(request, adoption_id, action):
             },
             status=400,
         )
+    if action == "activate" and adoption.status == Adoption.Status.APPROVED:
+        setup = _setup_after_activation(adoption)
+        if setup:
+            # A hosted app just switched on: its administrator is taken
+            # through its set-up (tenants/hosted.py `setup_steps`).
+            messages.success(
+                request,
+                _("%(app)s is switched on. Here is how to set it up.")
+                % {"app": adoption.app.name},
+            )
+            return redirect(setup)
+        messages.success(
+            request, _("%(app)s is in use now.") % {"app": adoption.app.name}
+        )
+        return redirect("catalog_adoption", adoption.pk)
     messages.success(request, _("Saved."))
     return redirect("catalog_adoption", adoption.pk)
+
+
+def _setup_after_activation(adoption) -> str:
+    """The set-up page of the hosted app an adoption switched on, if it has steps."""
+    module = (
+        hosted.get(adoption.app.hosted_module) if adoption.app.hosted_module else None
+    )
+    if module is None or module.setup_steps is None:
+        return ""
+    return f"/dashboard/setup/{module.key}/?activated=1"
 
 
 @member_required()

@@ -287,6 +287,7 @@ class ProgramForm(forms.ModelForm):
             "opens_on",
             "closes_on",
             "eligibility",
+            "report_due_days",
             "separation_of_duties",
         ]
         widgets = {

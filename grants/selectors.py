@@ -18,6 +18,9 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DateField,
+    ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -43,6 +46,7 @@ from .models import (
     AuditEvent,
     BudgetLine,
     CitizenReport,
+    Disbursement,
     Program,
     Proposal,
     ProposalTotal,
@@ -995,9 +999,60 @@ def waiting_for(actor) -> Q:
         (Proposal.Status.AWAITING_APPROVAL, GrantRole.KEPALA_DAERAH),
         (Proposal.Status.APPROVED, GrantRole.TATA_USAHA),
         (Proposal.Status.AGREEMENT_SIGNED, GrantRole.TREASURER),
-        (Proposal.Status.DISBURSED, GrantRole.TREASURER),
         (Proposal.Status.REPORTED, GrantRole.OPD),
     ):
         if role in actor.roles:
             query |= Q(status=status)
+    if GrantRole.TREASURER in actor.roles:
+        # A further tranche waits only while the approved amount is not paid.
+        query |= Q(
+            status=Proposal.Status.DISBURSED,
+            disbursed_amount__lt=F("approved_amount"),
+        )
     return query
+
+
+def queue_for(actor) -> QuerySet[Proposal]:
+    """The proposals waiting for this member's next step, never their own: the
+    one place the back office's queue and the to-do list ask "who acts next"
+    (the declared workflow will answer it from its table)."""
+    if not actor.roles:
+        return Proposal.objects.none()
+    return Proposal.objects.filter(waiting_for(actor)).exclude(
+        applicant__user_id=actor.user.pk
+    )
+
+
+def report_due_on():
+    """A proposal's accountability report (LPJ) deadline: its program's
+    `report_due_days` after the last disbursement (an annotation)."""
+    last_paid = Subquery(
+        Disbursement.objects.filter(proposal=OuterRef("pk"))
+        .order_by("-paid_on")
+        .values("paid_on")[:1]
+    )
+    return ExpressionWrapper(
+        last_paid + F("program__report_due_days"), output_field=DateField()
+    )
+
+
+def reports_overdue(today) -> QuerySet[Proposal]:
+    """Disbursed proposals whose recipient has not sent the accountability report
+    (LPJ) by its deadline."""
+    return (
+        Proposal.objects.filter(status=Proposal.Status.DISBURSED)
+        .annotate(report_due=report_due_on())
+        .filter(report_due__lt=today)
+    )
+
+
+def tenant_admins(tenant) -> list:
+    """The tenant's administrators (who give roles), oldest first, at most five."""
+    from tenants.models import Membership
+
+    return [
+        m.user
+        for m in Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .order_by("created_at", "pk")[:5]
+    ]

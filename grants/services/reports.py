@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tenants.models import Membership, Tenant, User
 
+from ..access import may_answer_reports
 from ..models import CitizenReport, Proposal
 from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
@@ -193,9 +194,7 @@ def _report_recipients(tenant: Tenant, proposal: Proposal) -> list[str]:
     role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
     members = Membership.objects.filter(tenant=tenant)
     emails = list(
-        members.filter(user_id__in=holders(role)).values_list(
-            "user__email", flat=True
-        )
+        members.filter(user_id__in=holders(role)).values_list("user__email", flat=True)
     )
     if not emails:
         emails = list(
@@ -248,7 +247,7 @@ def citizen_report_answer(
     which it stays as it is.
     """
     actor = actor_in(tenant, actor_user)
-    if not (actor.roles or actor.is_admin):
+    if not may_answer_reports(actor):
         raise PermissionDenied(
             _("Only staff with a Sabilulungan role or administrators answer reports.")
         )
