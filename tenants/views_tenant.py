@@ -462,13 +462,15 @@ def _no_roles_hint(request) -> list:
     membership = request.membership
     if membership.is_admin or membership.role != Membership.Role.STAFF:
         return []
-    apps = hosted.enabled_apps(request)
-    held = hosted.roles_held(request.tenant, [request.user.pk]) if apps else {}
-    return [
-        app
-        for app in apps
-        if app.roles is not None and not held.get(app.key, {}).get(request.user.pk)
-    ]
+    apps = [app for app in hosted.enabled_apps(request) if app.roles is not None]
+    if not apps:
+        return []
+    with hosted.in_schema(request.tenant):
+        return [
+            app
+            for app in apps
+            if not app.roles.held([request.user.pk]).get(request.user.pk)
+        ]
 
 
 def _setup_scope(request, scope: str) -> dict | None:
