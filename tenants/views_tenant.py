@@ -511,7 +511,7 @@ def setup_skip(request):
     row = next(
         (r for r in (group or {}).get("steps", ()) if r["step"].key == key), None
     )
-    back = f"/dashboard/setup/{scope}/" if scope else "/dashboard/setup/"
+    back = f"/dashboard/setup/{scope}/" if scope and group else "/dashboard/setup/"
     if row is None or not row["step"].skippable:
         messages.error(request, _("This step cannot be skipped."))
         return redirect(back)
