@@ -80,12 +80,15 @@ def todo_items(request) -> list[TodoItem]:
         items.append(
             TodoItem(
                 kind="catalog.adoption_requests",
-                label=ngettext(
-                    "%(tenant)s asks to adopt %(app)s: approve or reject",
-                    "Organisations ask to adopt your apps: approve or reject",
-                    len(requests),
-                )
-                % {"tenant": requests[0].adopter.name, "app": requests[0].app.name},
+                label=(
+                    _("%(tenant)s asks to adopt %(app)s: approve or reject")
+                    % {
+                        "tenant": requests[0].adopter.name,
+                        "app": requests[0].app.name,
+                    }
+                    if len(requests) == 1
+                    else _("Organisations ask to adopt your apps: approve or reject")
+                ),
                 url=f"/apps/adoptions/{requests[0].pk}/"
                 if len(requests) == 1
                 else "/apps/#incoming",
@@ -98,17 +101,17 @@ def todo_items(request) -> list[TodoItem]:
         items.append(
             TodoItem(
                 kind="catalog.agreements",
-                label=ngettext(
-                    "Confirm or decline the agreement %(number)s with %(party)s",
-                    "Agreements wait for your confirmation",
-                    len(awaiting),
-                )
-                % {
-                    "number": awaiting[0].number,
-                    "party": awaiting[0].first_party
-                    if awaiting[0].second_party_id == tenant.pk
-                    else awaiting[0].second_party,
-                },
+                label=(
+                    _("Confirm or decline the agreement %(number)s with %(party)s")
+                    % {
+                        "number": awaiting[0].number,
+                        "party": awaiting[0].first_party
+                        if awaiting[0].second_party_id == tenant.pk
+                        else awaiting[0].second_party,
+                    }
+                    if len(awaiting) == 1
+                    else _("Agreements wait for your confirmation")
+                ),
                 url=f"/apps/agreements/{awaiting[0].pk}/"
                 if len(awaiting) == 1
                 else "/apps/agreements/",

@@ -86,6 +86,9 @@ def test_staff_pages_have_no_accessibility_violations(
         "/grants/staff/",
         f"/grants/staff/proposals/{proposal.pk}/",
         f"/grants/staff/programs/{program.pk}/",
+        "/dashboard/setup/",
+        "/dashboard/setup/grants/?activated=1",
+        "/grants/staff/programs/new/?template=sabilulungan",
     ):
         response = page.goto(f"{city}{path}")
         assert response.status == 200, path
@@ -102,7 +105,7 @@ def test_the_check_finds_a_violation_where_there_is_one(page, live_server):
     page.goto(f"http://localhost:{port}/accounts/login/")
     page.evaluate(
         "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        " '<img src=\"/static/none.png\"><input type=\"text\" name=\"x\">')"
+        ' \'<img src="/static/none.png"><input type="text" name="x">\')'
     )
     report = violations(page)
     assert "image-alt" in report and "label" in report
