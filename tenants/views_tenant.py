@@ -480,22 +480,22 @@ def _setup_scope(request, scope: str) -> dict | None:
 
 
 @member_required(roles=MANAGE_ROLES)
-def setup(request, scope: str = ""):
+def setup(request, app_key: str = ""):
     """Getting started, for administrators: the organisation's steps, or one
     hosted app's (where they land after switching the app on). Each step links
     to where it is done and can be skipped."""
-    if scope and hosted.get(scope) is None:
+    if app_key and hosted.get(app_key) is None:
         raise Http404(_("No such app."))
-    groups = todos.setup_groups(request, only=None if not scope else scope)
-    if scope and not groups:
+    groups = todos.setup_groups(request, only=None if not app_key else app_key)
+    if app_key and not groups:
         raise Http404(_("This app is not switched on here, or has nothing to set up."))
     return render(
         request,
         "tenants/setup.html",
         {
             "groups": groups,
-            "scope": scope,
-            "app": hosted.get(scope) if scope else None,
+            "app_key": app_key,
+            "app": hosted.get(app_key) if app_key else None,
             "welcome": request.GET.get("activated") == "1",
         },
     )
