@@ -1036,6 +1036,17 @@ def report_due_on():
     )
 
 
+def report_due_for(proposal_id: int):
+    """One proposal's accountability report (LPJ) deadline, or None before any
+    disbursement."""
+    return (
+        Proposal.objects.filter(pk=proposal_id)
+        .annotate(report_due=report_due_on())
+        .values_list("report_due", flat=True)
+        .first()
+    )
+
+
 def reports_overdue(today) -> QuerySet[Proposal]:
     """Disbursed proposals whose recipient has not sent the accountability report
     (LPJ) by its deadline."""

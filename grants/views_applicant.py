@@ -7,13 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.limits import body_limit
 from core.storage import belongs_to, private_download
 from tenants.forms import add_service_errors, exception_text
 
-from . import services
+from . import selectors, services
 from .access import (
     access_document,
     access_own_proposal,
@@ -158,17 +159,23 @@ def proposal_detail(request, proposal_id):
         d.requirement for d in documents if d.kind == ProposalDocument.Kind.REQUIRED
     }
     actor = services.actor_in(request.tenant, request.user)
+    actions = services.allowed_actions(actor=actor, proposal=proposal)
     return render(
         request,
         "grants/applicant/proposal.html",
         {
             "proposal": proposal,
+            # The LPJ's deadline (the program's days after the last disbursement).
+            "report_due": selectors.report_due_for(proposal.pk)
+            if "report" in actions
+            else None,
+            "today": timezone.localdate(),
             "lines": proposal.lines.all(),
             "documents": documents,
             "requirements": [
                 (doc, doc in uploaded) for doc in proposal.program.required_documents
             ],
-            "actions": services.allowed_actions(actor=actor, proposal=proposal),
+            "actions": actions,
             "document_form": DocumentForm(),
             "report_form": ReportForm(),
             "lpj_kinds": ["lpj_report", "lpj_receipt", "lpj_photo"],

@@ -295,7 +295,9 @@ def proposals(request):
             "programs": Program.objects.order_by("-fiscal_year", "name"),
             "statuses": Proposal.Status.choices,
             "querystring": params.urlencode(),
-            "current": {k: request.GET.get(k, "") for k in ("status", "program", "q")},
+            "current": {
+                k: request.GET.get(k, "") for k in ("status", "program", "q", "lpj")
+            },
         },
     )
 

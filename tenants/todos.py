@@ -73,6 +73,8 @@ def setup_groups(request, *, only: str | None = None) -> list[dict]:
     (scope "", with the platform services') and one per hosted app switched on
     that declares steps. Each step as {"step", "skipped", "open"}. `only`: one
     group's scope."""
+    if only is None and hasattr(request, "_setup_groups"):
+        return request._setup_groups  # the to-do list and the checklist share them
     skipped = set(
         SetupStepSkip.objects.filter(tenant=request.tenant).values_list("scope", "step")
     )
@@ -107,6 +109,8 @@ def setup_groups(request, *, only: str | None = None) -> list[dict]:
             for step in group["steps"]
         ]
         group["open"] = sum(1 for row in group["steps"] if row["open"])
+    if only is None:
+        request._setup_groups = groups
     return groups
 
 

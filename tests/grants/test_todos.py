@@ -77,6 +77,10 @@ def test_an_overdue_accountability_report_shows_for_the_opd_until_it_is_sent(
     Disbursement.objects.filter(proposal=proposal).update(
         paid_on=today() - timedelta(days=31)
     )
+    # The recipient sees the deadline they missed on their proposal.
+    mine = host_client(HOST, recipient).get(f"/grants/my/proposals/{proposal.pk}/")
+    due = (today() + timedelta(days=-1)).strftime("%-d %B %Y")
+    assert f"Send it by {due}." in mine.content.decode()
     line = todo(officials["opd"], "grants.lpj_overdue")
     assert "Accountability report (LPJ)" in line or "accountability report" in line
     assert "overdue" in line and link_of(line) == "/grants/staff/proposals/?lpj=overdue"

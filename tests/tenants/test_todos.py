@@ -326,3 +326,31 @@ def test_a_member_of_one_tenant_never_sees_anothers_items(
     )
     # Bandung's admin on Tangerang's host is nobody.
     assert host_client(TANGERANG, bandung_admin).get("/dashboard/").status_code == 403
+
+
+def test_the_admins_dashboard_has_a_pinned_query_count(
+    sabilulungan, bandung, bandung_admin, tangerang, tangerang_admin
+):
+    """Every source counts in a fixed number of queries, however many items."""
+    from tests.conftest import assert_statements
+
+    admin = host_client(BANDUNG, bandung_admin)
+    admin.get("/dashboard/")
+    with assert_statements(ADMIN_DASHBOARD_STATEMENTS):
+        assert admin.get("/dashboard/").status_code == 200
+    request_adoption(host_client(TANGERANG, tangerang_admin))
+    for n in range(3):
+        post(
+            admin,
+            "/dashboard/members/invite/",
+            {"email": f"p{n}@bandung.test", "role": "staff"},
+        )
+        make_agreement(tangerang, bandung, confirmed=False)
+    admin.get("/dashboard/")
+    with assert_statements(ADMIN_DASHBOARD_STATEMENTS):
+        html = admin.get("/dashboard/").content.decode()
+    assert 'data-todo="catalog.agreements"' in html
+    assert 'data-todo="kernel.invitations"' in html
+
+
+ADMIN_DASHBOARD_STATEMENTS = 25
