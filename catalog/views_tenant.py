@@ -253,12 +253,8 @@ def adoption_action(request, adoption_id, action):
         setup = _setup_after_activation(adoption)
         if setup:
             # A hosted app just switched on: its administrator is taken
-            # through its set-up (tenants/hosted.py `setup_steps`).
-            messages.success(
-                request,
-                _("%(app)s is switched on. Here is how to set it up.")
-                % {"app": adoption.app.name},
-            )
+            # through its set-up (tenants/hosted.py `setup_steps`), whose page
+            # says so.
             return redirect(setup)
         messages.success(
             request, _("%(app)s is in use now.") % {"app": adoption.app.name}

@@ -37,6 +37,8 @@ from django.db import connection
 from django.utils.functional import Promise
 from django_tenants.utils import tenant_context
 
+from core.todo import TodoItem
+
 Label = str | Promise
 
 
@@ -133,7 +135,7 @@ class HostedApp:
     # derived from the app's tables, only what this member may act on; called
     # on the tenant's schema where the app is switched on. The header counts
     # them (cached briefly), the dashboard lists them.
-    todos: Callable[[Any], Iterable[Any]] | None = None
+    todos: Callable[[Any], Iterable[TodoItem]] | None = None
     # Getting-started steps for a tenant that switched the app on (for its
     # administrators): its set-up page and the to-do list show them.
     setup_steps: Callable[[Any], Sequence[SetupStep]] | None = None
