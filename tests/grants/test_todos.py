@@ -230,3 +230,23 @@ def test_the_header_counter_is_kept_until_something_is_written(module_on, offici
     pagecache.flush_pending(connections["default"])
     page = client.get("/grants/staff/reports/").content.decode()
     assert re.search(r'class="todo-link">To do <span class="badge">2</span>', page)
+
+
+def test_without_the_cache_the_counter_is_counted_every_time(
+    module_on, officials, monkeypatch
+):
+    from django.core.cache import cache
+
+    program = make_program(module_on, officials["admin"])
+    make_proposal(program, make_applicant(), tenant=module_on)
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    client = host_client(HOST, officials["tata_usaha"])
+    page = client.get("/grants/staff/reports/")
+    assert page.status_code == 200
+    assert re.search(
+        r'class="todo-link">To do <span class="badge">1</span>', page.content.decode()
+    )
