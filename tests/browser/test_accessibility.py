@@ -105,7 +105,7 @@ def test_the_check_finds_a_violation_where_there_is_one(page, live_server):
     page.goto(f"http://localhost:{port}/accounts/login/")
     page.evaluate(
         "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        ' \'<img src="/static/none.png"><input type="text" name="x">\')'
+        " '<img src=\"/static/none.png\"><input type=\"text\" name=\"x\">')"
     )
     report = violations(page)
     assert "image-alt" in report and "label" in report
