@@ -40,6 +40,7 @@ class CatalogConfig(AppConfig):
             "tenant_deleting", lambda tenant: services.tenant_catalog_purge(tenant=tenant)
         )
         hooks.register("setup_steps", dashboard.setup_steps)
+        hooks.register("todo_items", dashboard.todo_items)
         hooks.register("dashboard_panel", dashboard.agreements_panel)
         hooks.register("dashboard_panel", dashboard.apps_panel)
         hooks.register("demo", dashboard.seed_demo)

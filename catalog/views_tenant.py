@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.limits import body_limit
 from core.storage import private_download
+from tenants import hosted
 from tenants.access import MANAGE_ROLES, member_required
 from tenants.forms import add_service_errors, exception_text
 from tenants.hooks import is_limit as is_plan_limit
@@ -171,6 +172,7 @@ def adoption_action(request, adoption_id, action):
     if request.method != "POST":
         return redirect("catalog_adoption", adoption.pk)
     form = None
+    activated = False
     upgrade = False
     try:
         if action == "approve":
@@ -230,6 +232,7 @@ def adoption_action(request, adoption_id, action):
                     else services.adoption_update_usage
                 )
                 service(actor=request.user, adoption=adoption, **form.cleaned_data)
+                activated = service is services.adoption_activate
     except (ValidationError, PermissionDenied) as exc:
         if form is not None and isinstance(exc, ValidationError):
             add_service_errors(form, exc)
@@ -257,8 +260,29 @@ def adoption_action(request, adoption_id, action):
             },
             status=400,
         )
+    if activated:
+        setup = _setup_after_activation(adoption)
+        if setup:
+            # A hosted app just switched on: its administrator is taken
+            # through its set-up (tenants/hosted.py `setup_steps`), whose page
+            # says so.
+            return redirect(setup)
+        messages.success(
+            request, _("%(app)s is in use now.") % {"app": adoption.app.name}
+        )
+        return redirect("catalog_adoption", adoption.pk)
     messages.success(request, _("Saved."))
     return redirect("catalog_adoption", adoption.pk)
+
+
+def _setup_after_activation(adoption) -> str:
+    """The set-up page of the hosted app an adoption switched on, if it has steps."""
+    module = (
+        hosted.get(adoption.app.hosted_module) if adoption.app.hosted_module else None
+    )
+    if module is None or module.setup_steps is None:
+        return ""
+    return f"/dashboard/setup/{module.key}/?activated=1"
 
 
 @member_required()

@@ -41,6 +41,30 @@ def access_program_management(actor):
     return actor
 
 
+def may_answer_reports(actor) -> bool:
+    """Citizen reports are answered by any Sabilulungan role or an administrator."""
+    return bool(actor.roles) or actor.is_admin
+
+
+# Who confirms a bank-account change: the roles that may disburse or manage.
+CONFIRMING_ROLES = frozenset({GrantRole.TREASURER, GrantRole.PROGRAM_MANAGER})
+
+
+def may_confirm_bank_changes(actor) -> bool:
+    """A treasurer, a program manager or an administrator confirms (or declines)
+    a recipient's bank-account change made by somebody else."""
+    return actor.is_admin or bool(actor.roles & CONFIRMING_ROLES)
+
+
+# Who chases accountability reports (LPJ): the OPD that accepts them, and
+# program managers.
+REPORT_FOLLOW_UP_ROLES = frozenset({GrantRole.OPD, GrantRole.PROGRAM_MANAGER})
+
+
+def may_follow_up_reports(actor) -> bool:
+    return bool(actor.roles & REPORT_FOLLOW_UP_ROLES)
+
+
 # Members who work in the back office (auditors read everything there).
 STAFF_ROLES = frozenset(
     {Membership.Role.ADMIN, Membership.Role.STAFF, Membership.Role.AUDITOR}

@@ -40,6 +40,7 @@ class GrantsConfig(AppConfig):
                     power=roles.MONEY_ROLES,
                 ),
                 tiles=hosting.tiles,
+                todos=hosting.todos,
                 setup_steps=hosting.setup_steps,
                 seed_demo=hosting.seed_demo,
                 export=hosting.export,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Program, Proposal
@@ -25,9 +26,23 @@ class ProposalFilter(django_filters.FilterSet):
         queryset=Program.objects.order_by("-fiscal_year", "name"),
     )
 
+    # The to-do list's "accountability reports overdue" (grants/hosting.py).
+    lpj = django_filters.ChoiceFilter(
+        label=_("Accountability report (LPJ)"),
+        choices=[("overdue", _("overdue"))],
+        method="lpj_overdue",
+    )
+
     class Meta:
         model = Proposal
-        fields = ["q", "status", "program"]
+        fields = ["q", "status", "program", "lpj"]
+
+    def lpj_overdue(self, queryset, name, value):
+        from .selectors import reports_overdue
+
+        return queryset.filter(
+            pk__in=reports_overdue(timezone.localdate()).values("pk")
+        )
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -481,6 +481,7 @@ class ProgramForm(forms.ModelForm):
             "closes_on",
             "applicants",
             "eligibility",
+            "report_due_days",
             "separation_of_duties",
         ]
         widgets = {

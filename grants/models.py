@@ -8,7 +8,11 @@ hash-chained AuditEvent (invariant 3).
 from __future__ import annotations
 
 from django.contrib.postgres.indexes import GinIndex, OpClass
-from django.core.validators import RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
@@ -83,6 +87,16 @@ class Program(models.Model):
         help_text=_(
             "Whoever recommends or corrects an amount may not approve the proposal, "
             "and whoever approves it may not record its disbursement."
+        ),
+    )
+    report_due_days = models.PositiveSmallIntegerField(
+        _("accountability report (LPJ) due, days after the last disbursement"),
+        default=30,
+        db_default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "Staff see a recipient's accountability report as overdue once this "
+            "many days have passed since the last disbursement."
         ),
     )
     created_at = models.DateTimeField(default=timezone.now)

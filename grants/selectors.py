@@ -18,6 +18,9 @@ from django.db import connection
 from django.db.models import (
     Case,
     Count,
+    DateField,
+    ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -43,6 +46,7 @@ from .models import (
     AuditEvent,
     BudgetLine,
     CitizenReport,
+    Disbursement,
     Program,
     Proposal,
     ProposalTotal,
@@ -1028,3 +1032,60 @@ def nik_warning(proposal: Proposal) -> dict | None:
         "granted": granted,
         "fiscal_year": proposal.program.fiscal_year,
     }
+
+
+def queue_for(actor) -> QuerySet[Proposal]:
+    """The proposals waiting for this member's next step, never their own: the
+    one place the back office's queue and the to-do list ask "who acts next"
+    (`waiting_for` answers it from the declared workflow)."""
+    if not actor.roles:
+        return Proposal.objects.none()
+    return Proposal.objects.filter(waiting_for(actor)).exclude(
+        applicant__user_id=actor.user.pk
+    )
+
+
+def report_due_on():
+    """A proposal's accountability report (LPJ) deadline: its program's
+    `report_due_days` after the last disbursement (an annotation)."""
+    last_paid = Subquery(
+        Disbursement.objects.filter(proposal=OuterRef("pk"))
+        .order_by("-paid_on")
+        .values("paid_on")[:1]
+    )
+    return ExpressionWrapper(
+        last_paid + F("program__report_due_days"), output_field=DateField()
+    )
+
+
+def report_due_for(proposal_id: int):
+    """One proposal's accountability report (LPJ) deadline, or None before any
+    disbursement."""
+    return (
+        Proposal.objects.filter(pk=proposal_id)
+        .annotate(report_due=report_due_on())
+        .values_list("report_due", flat=True)
+        .first()
+    )
+
+
+def reports_overdue(today) -> QuerySet[Proposal]:
+    """Disbursed proposals whose recipient has not sent the accountability report
+    (LPJ) by its deadline."""
+    return (
+        Proposal.objects.filter(status__in=WORKFLOW.transition("report").sources)
+        .annotate(report_due=report_due_on())
+        .filter(report_due__lt=today)
+    )
+
+
+def tenant_admins(tenant) -> list:
+    """The tenant's administrators (who give roles), oldest first, at most five."""
+    from tenants.models import Membership
+
+    return [
+        m.user
+        for m in Membership.objects.filter(tenant=tenant, role=Membership.Role.ADMIN)
+        .select_related("user")
+        .order_by("created_at", "pk")[:5]
+    ]

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.limits import body_limit
@@ -203,17 +204,23 @@ def _detail_page(request, proposal, *, report_form=None, status=200):
         d.requirement for d in documents if d.kind == ProposalDocument.Kind.REQUIRED
     }
     actor = services.actor_in(request.tenant, request.user)
+    actions = services.allowed_actions(actor=actor, proposal=proposal)
     return render(
         request,
         "grants/applicant/proposal.html",
         {
             "proposal": proposal,
+            # The LPJ's deadline (the program's days after the last disbursement).
+            "report_due": selectors.report_due_for(proposal.pk)
+            if "report" in actions
+            else None,
+            "today": timezone.localdate(),
             "lines": proposal.lines.all(),
             "documents": documents,
             "requirements": [
                 (doc, doc in uploaded) for doc in proposal.program.required_documents
             ],
-            "actions": services.allowed_actions(actor=actor, proposal=proposal),
+            "actions": actions,
             "editable": proposal.status in EDITABLE,
             "document_form": DocumentForm(),
             "report_form": report_form or _report_form(),

@@ -23,7 +23,7 @@ from tenants.forms import add_service_errors, exception_text
 from tenants.models import User
 from tenants.selectors import clean_param
 
-from . import selectors, services
+from . import hosting, selectors, services, starter
 from .access import (
     access_amendment,
     access_place_record,
@@ -72,11 +72,9 @@ def home(request):
         else None
     )
     queue = (
-        Proposal.objects.filter(selectors.waiting_for(actor))
+        selectors.queue_for(actor)
         .select_related("program", "stage", "applicant")
         .order_by("submitted_at", "pk")[:50]
-        if actor.roles
-        else Proposal.objects.none()
     )
     return render(
         request,
@@ -87,6 +85,12 @@ def home(request):
             "is_publisher": app is not None and app.publisher_id == request.tenant.pk,
             "queue": queue,
             "roles": [GrantRole(r).label for r in sorted(actor.roles)],
+            "is_admin": actor.is_admin,
+            # Who gives roles, for a member who holds none yet.
+            "admins": selectors.tenant_admins(request.tenant)
+            if not actor.roles and not actor.is_admin
+            else (),
+            "setup_open": _setup_open(request) if actor.is_admin else 0,
             "programs": Program.objects.exclude(
                 status=Program.Status.ARCHIVED
             ).order_by("-fiscal_year", "name")[:20],
@@ -95,6 +99,10 @@ def home(request):
             "places_to_fix": selectors.places_to_fix_count(),
         },
     )
+
+
+def _setup_open(request) -> int:
+    return sum(1 for step in hosting.setup_steps(request) if not step.done)
 
 
 @staff_required
@@ -149,7 +157,13 @@ def program_form(request, program_id=None):
     program = Program.objects.filter(pk=program_id).first() if program_id else None
     if program_id and program is None:
         raise Http404
-    form = ProgramForm(request.POST or None, instance=program)
+    # The set-up page's "create from the template" prefills a first program.
+    initial = (
+        starter.program_initial(clean_param(request.GET.get("template", ""), 20))
+        if program is None
+        else None
+    )
+    form = ProgramForm(request.POST or None, instance=program, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
         try:
@@ -260,7 +274,9 @@ def proposals(request):
             "programs": Program.objects.order_by("-fiscal_year", "name"),
             "statuses": WORKFLOW.state_choices(),
             "querystring": params.urlencode(),
-            "current": {k: request.GET.get(k, "") for k in ("status", "program", "q")},
+            "current": {
+                k: request.GET.get(k, "") for k in ("status", "program", "q", "lpj")
+            },
         },
     )
 
@@ -644,7 +660,17 @@ def announcements(request):
 
 
 def _content_form(
-    request, *, model, object_id, form_class, save, name, template, done, saved
+    request,
+    *,
+    model,
+    object_id,
+    form_class,
+    save,
+    name,
+    template,
+    done,
+    saved,
+    initial=None,
 ):
     """Create or edit an announcement or a regulation (program managers only)."""
     instance = None
@@ -653,7 +679,11 @@ def _content_form(
         if instance is None:
             raise Http404
     services.program_manager_check(tenant=request.tenant, actor_user=request.user)
-    form = form_class(request.POST or None, instance=instance)
+    form = form_class(
+        request.POST or None,
+        instance=instance,
+        initial=initial if instance is None else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             save(
@@ -714,4 +744,7 @@ def regulation_form(request, regulation_id=None):
         template="grants/staff/regulation_form.html",
         done="grants_staff_regulations",
         saved=_("The regulation was saved."),
+        initial=starter.regulation_initial(
+            clean_param(request.GET.get("template", ""), 20)
+        ),
     )

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from . import hosted
+from . import hosted, todos
 from .access import VERIFY_PERMISSION, is_operator, request_membership
 
 
@@ -20,6 +20,9 @@ def platform(request):
         "module_menu": SimpleLazyObject(lambda: hosted.enabled_apps(request))
         if on_tenant
         else (),
+        # The header's to-do counter (tenants/todos.py; cached per member):
+        # called by the template only where it shows it.
+        "todo_count": lambda: todos.todo_count(request),
     }
 
 

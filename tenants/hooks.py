@@ -17,6 +17,9 @@ kernel works alone (no plan limits, no catalog):
   what it needs, so two activations cannot both take the last place;
 - `dashboard_panel(request)`: a (template name, context) box on the dashboard;
 - `setup_steps(request)`: lines of the getting-started list;
+- `todo_items(request)`: the to-do items (core/todo.py TodoItem) of the member
+  or platform operator making the request, only what they may act on (on the
+  platform host `request.tenant` is the platform);
 - `demo(context)`: demo data, before the hosted apps' own (seed_demo);
 - `hosted_app_off(request, app)`: the response (status 404) under a hosted
   app's paths in a tenant where it is not switched on; None for the plain 404.
@@ -43,6 +46,7 @@ POINTS = (
     "hosted_activation_check",
     "dashboard_panel",
     "setup_steps",
+    "todo_items",
     "demo",
     "hosted_app_off",
 )

@@ -37,6 +37,8 @@ from django.db import connection
 from django.utils.functional import Promise
 from django_tenants.utils import tenant_context
 
+from core.todo import TodoItem
+
 Label = str | Promise
 
 
@@ -61,7 +63,11 @@ class HostedRoles:
 
 @dataclass(frozen=True)
 class Tile:
-    """A box on the dashboard (`count` optional), or a to-do line when `todo`."""
+    """A box on the dashboard (`count` optional), or a to-do line when `todo`.
+
+    `todo=True` tiles still work (the kernel lists them as `TodoItem`s of kind
+    "<app key>.tile.<n>"), but an app with to-dos declares `HostedApp.todos`.
+    """
 
     label: Label
     url: str
@@ -71,12 +77,30 @@ class Tile:
 
 @dataclass(frozen=True)
 class SetupStep:
-    """A line of the dashboard's getting-started list."""
+    """A step of getting started with an app (or the organisation), for its
+    administrators: listed on the app's set-up page (/dashboard/setup/<key>/,
+    where they land after the app is switched on) and on the to-do list until
+    it is done or they skip it.
 
+    `done` is derived from the tenant's data each time (a role given, a program
+    created), never stored; skipping is stored by the kernel (SetupStepSkip).
+    """
+
+    # Unique within its app; stable (skips are stored under it).
     key: str
+    # What to do, imperative: "Give your officials their roles".
     label: Label
+    # Where it is done.
     url: str
     done: bool
+    # One or two sentences on the set-up page: why, and what happens there.
+    help: Label = ""
+    # The button on the set-up page ("" for "Start").
+    action: Label = ""
+    # More links under the step: ((label, url), ...), e.g. "Invite a treasurer".
+    shortcuts: tuple[tuple[Label, str], ...] = ()
+    # Whether an administrator may skip it ("not now").
+    skippable: bool = True
 
 
 @dataclass(frozen=True)
@@ -105,9 +129,15 @@ class HostedApp:
     # tests/tenants/test_isolation.py walks every other route.
     public_routes: frozenset[str] = frozenset()
     roles: HostedRoles | None = None
-    # Tiles and to-do items for the member looking at the dashboard.
+    # Tiles for the member looking at the dashboard.
     tiles: Callable[[Any], Sequence[Tile]] | None = None
-    # Getting-started steps for a tenant that switched the app on.
+    # The to-do items of the member making the request (core/todo.py TodoItem),
+    # derived from the app's tables, only what this member may act on; called
+    # on the tenant's schema where the app is switched on. The header counts
+    # them (cached briefly), the dashboard lists them.
+    todos: Callable[[Any], Iterable[TodoItem]] | None = None
+    # Getting-started steps for a tenant that switched the app on (for its
+    # administrators): its set-up page and the to-do list show them.
     setup_steps: Callable[[Any], Sequence[SetupStep]] | None = None
     # Demo data; idempotent; returns a line for seed_demo's summary.
     seed_demo: Callable[[DemoContext], str] | None = None

@@ -75,67 +75,36 @@ def pending_invitations(tenant: Tenant) -> QuerySet[Invitation]:
 
 
 def dashboard_checklist(request) -> list[dict]:
-    """The getting-started list on a tenant's dashboard, derived from its state:
-    the kernel's steps, the platform services' (tenants/hooks.py, e.g. the
-    catalog's "adopt an app") and those of the hosted apps switched on."""
-    from django.utils.translation import gettext as _
+    """The getting-started list on a tenant's dashboard (tenants/todos.py
+    `setup_groups`: the kernel's steps, the platform services', e.g. the
+    catalog's "adopt an app", and those of the hosted apps switched on)."""
+    from .todos import setup_groups
 
-    from . import hooks, hosted
-
-    tenant = request.tenant
-    counts = Tenant.objects.filter(pk=tenant.pk).aggregate(
-        members=Count("memberships", distinct=True),
-        invited=Count(
-            "invitations",
-            filter=Q(invitations__status=Invitation.Status.PENDING),
-            distinct=True,
-        ),
-    )
-    steps = [
+    return [
         {
-            "key": "invite",
-            "label": _("Invite your staff"),
-            "done": counts["members"] > 1 or counts["invited"] > 0,
-            "url": "/dashboard/members/invite/",
+            "key": row["step"].key,
+            "label": row["step"].label,
+            "done": row["step"].done,
+            "skipped": row["skipped"],
+            "url": row["step"].url,
         }
+        for group in setup_groups(request)
+        for row in group["steps"]
     ]
-    for contributed in hooks.run("setup_steps", request):
-        steps.extend(_step_dict(step) for step in contributed)
-    for app in hosted.enabled_apps(request):
-        if app.setup_steps is not None:
-            steps.extend(_step_dict(step) for step in app.setup_steps(request))
-    steps.append(
-        {
-            "key": "profile",
-            "label": _("Complete the organisation's profile"),
-            "done": not tenant.profile_missing,
-            "url": "/dashboard/profile/",
-        }
-    )
-    return steps
-
-
-def _step_dict(step) -> dict:
-    return {"key": step.key, "label": step.label, "done": step.done, "url": step.url}
 
 
 def hosted_tiles(request) -> list[dict]:
-    """The dashboard tiles and to-do items of the hosted apps switched on here."""
+    """The dashboard tiles of the hosted apps switched on here."""
     from . import hosted
 
     rows = []
     for app in hosted.enabled_apps(request):
         if app.tiles is None:
             continue
-        tiles = list(app.tiles(request))
+        # To-do tiles are on the to-do list (tenants/todos.py).
+        tiles = [t for t in app.tiles(request) if not t.todo]
         if tiles:
-            rows.append(
-                {
-                    "app": app,
-                    "tiles": [t for t in tiles if not t.todo],
-                    "todos": [t for t in tiles if t.todo],
-                }
-            )
+            rows.append({"app": app, "tiles": tiles})
     return rows
 
 

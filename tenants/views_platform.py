@@ -10,12 +10,14 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import set_urlconf
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.pagecache import public_page
+from core.todo import grouped
 
-from . import selectors, services
+from . import selectors, services, todos
 from .forms import OrganisationCreateForm, add_service_errors
 from .hosts import platform_url, tenant_url
 
@@ -42,10 +44,17 @@ def directory(request):
 
 @login_required
 def my_organisations(request):
+    """The signed-in user's organisations; for platform operators, their to-do
+    list too (the verification desk and what the platform services add)."""
+    items = todos.todo_items(request)
     return render(
         request,
         "platform/my_organisations.html",
-        {"memberships": selectors.memberships_of(request.user)},
+        {
+            "memberships": selectors.memberships_of(request.user),
+            "todo_groups": grouped(items) if items else None,
+            "today": timezone.localdate(),
+        },
     )
 
 

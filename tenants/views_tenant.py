@@ -9,13 +9,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.pagecache import public_page
+from core.todo import grouped
 
-from . import hooks, hosted, selectors, services
+from . import hooks, hosted, selectors, services, todos
 from .access import (
     MANAGE_ROLES,
     access_invitation,
@@ -33,6 +35,7 @@ from .forms import (
 )
 from .hosts import platform_url, tenant_url
 from .models import Membership, User
+from .selectors import clean_param
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -89,17 +92,25 @@ def handoff(request):
 
 @member_required()
 def dashboard(request):
-    """The member's dashboard: the kernel's own boxes, then what the platform
-    services (tenants/hooks.py) and the hosted apps switched on here
-    (tenants/hosted.py) add."""
+    """The member's dashboard: their to-do list (tenants/todos.py), the kernel's
+    own boxes, then what the platform services (tenants/hooks.py) and the
+    hosted apps switched on here (tenants/hosted.py) add."""
     tenant = request.tenant
+    todos.todo_count(request)  # before the items: a fresh count is kept for the header
     return render(
         request,
         "tenants/dashboard.html",
         {
             "tenant": tenant,
-            "checklist": selectors.dashboard_checklist(request),
-            "panels": [panel for panel in hooks.run("dashboard_panel", request) if panel],
+            "todo_groups": grouped(todos.todo_items(request)),
+            "today": timezone.localdate(),
+            "checklist": selectors.dashboard_checklist(request)
+            if todos.may_set_up(request)
+            else None,
+            "after_activation": _no_roles_hint(request),
+            "panels": [
+                panel for panel in hooks.run("dashboard_panel", request) if panel
+            ],
             "tiles": selectors.hosted_tiles(request),
             "welcome": request.GET.get("welcome") == "1",
             "member_count": selectors.tenant_members(tenant).count(),
@@ -241,7 +252,12 @@ def _accept_url_for(request):
 
 @member_required(roles=MANAGE_ROLES)
 def member_invite(request):
-    form = InvitationForm(request.POST or None)
+    # A set-up step's shortcut may preselect the role (?role=staff).
+    role = clean_param(request.GET.get("role", ""), 20)
+    form = InvitationForm(
+        request.POST or None,
+        initial={"role": role} if role in Membership.Role.values else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -438,3 +454,82 @@ def invitation_accept(request, token):
         return redirect("tenant_dashboard")
     context["form"] = form
     return render(request, "tenants/invitation_accept.html", context)
+
+
+def _no_roles_hint(request) -> list:
+    """Apps switched on here in which a staff member holds no role yet: the
+    dashboard says who gives roles instead of leaving them in an empty workspace."""
+    membership = request.membership
+    if membership.is_admin or membership.role != Membership.Role.STAFF:
+        return []
+    apps = [app for app in hosted.enabled_apps(request) if app.roles is not None]
+    if not apps:
+        return []
+    with hosted.in_schema(request.tenant):
+        return [
+            app
+            for app in apps
+            if not app.roles.held([request.user.pk]).get(request.user.pk)
+        ]
+
+
+def _setup_scope(request, scope: str) -> dict | None:
+    """The set-up group `scope` names ("" for the organisation's), or None."""
+    groups = todos.setup_groups(request, only=scope)
+    return groups[0] if groups else None
+
+
+@member_required(roles=MANAGE_ROLES)
+def setup(request, app_key: str = ""):
+    """Getting started, for administrators: the organisation's steps, or one
+    hosted app's (where they land after switching the app on). Each step links
+    to where it is done and can be skipped."""
+    if app_key and hosted.get(app_key) is None:
+        raise Http404(_("No such app."))
+    groups = todos.setup_groups(request, only=None if not app_key else app_key)
+    if app_key and not groups:
+        raise Http404(_("This app is not switched on here, or has nothing to set up."))
+    return render(
+        request,
+        "tenants/setup.html",
+        {
+            "groups": groups,
+            "app_key": app_key,
+            "app": hosted.get(app_key) if app_key else None,
+            "welcome": request.GET.get("activated") == "1",
+        },
+    )
+
+
+@member_required(roles=MANAGE_ROLES)
+@require_POST
+def setup_skip(request):
+    """Skip a set-up step ("not now"), or take it up again."""
+    scope = clean_param(request.POST.get("scope", ""), 50)
+    key = clean_param(request.POST.get("step", ""), 50)
+    group = _setup_scope(request, scope)
+    row = next(
+        (r for r in (group or {}).get("steps", ()) if r["step"].key == key), None
+    )
+    back = f"/dashboard/setup/{scope}/" if scope and group else "/dashboard/setup/"
+    if row is None or not row["step"].skippable:
+        messages.error(request, _("This step cannot be skipped."))
+        return redirect(back)
+    if request.POST.get("do") == "resume":
+        services.setup_step_resume(
+            actor=request.user, tenant=request.tenant, scope=scope, step=key
+        )
+        messages.success(
+            request,
+            _("“%(step)s” is back on your to-do list.") % {"step": row["step"].label},
+        )
+    else:
+        services.setup_step_skip(
+            actor=request.user, tenant=request.tenant, scope=scope, step=key
+        )
+        messages.success(
+            request,
+            _("“%(step)s” was skipped. You can still do it from this page.")
+            % {"step": row["step"].label},
+        )
+    return redirect(back)

@@ -42,6 +42,7 @@ from .links import (
 )
 from .reading import (
     app_versions,
+    failed_links,
     harvest_failures,
     version_rows,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "change_label",
     "change_text",
     "entry_changes",
+    "failed_links",
     "harvest",
     "harvest_due",
     "harvest_failures",

@@ -29,6 +29,11 @@ def harvest_failures(tenant):
     )
 
 
+def failed_links():
+    """Every linked entry whose last check failed (the operators' to-do)."""
+    return RepositoryLink.objects.filter(last_run__outcome=Outcome.FAILED)
+
+
 def app_versions(app: CatalogApp):
     return CatalogAppVersion.objects.filter(app=app).select_related("release")
 

@@ -6,6 +6,7 @@ recipient's data after an award go through recipients.py.
 
 from .actors import (  # noqa: F401
     Actor,
+    actor_for,
     actor_in,
     program_manager_check,
 )

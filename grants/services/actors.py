@@ -32,6 +32,11 @@ def actor_in(tenant: Tenant, user: User) -> Actor:
     if connection.schema_name != tenant.schema_name:
         raise RuntimeError("grants services run on the tenant's own schema")
     membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    return actor_for(user, membership)
+
+
+def actor_for(user: User, membership: Membership | None) -> Actor:
+    """The actor of a membership already read (e.g. the request's)."""
     if membership is None:
         return Actor(user=user, roles=frozenset(), is_admin=False)
     # Auditors and viewers read; only administrators and staff take steps.

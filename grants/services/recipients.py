@@ -20,16 +20,15 @@ from django.utils.translation import gettext as _
 from tenants.models import Membership, Tenant, User
 
 from .. import audit
+from ..access import CONFIRMING_ROLES, may_confirm_bank_changes
 from ..models import Applicant, Proposal, RecipientAmendment
 from ..places import home_region, place_fields
-from ..roles import GrantRole, holders
+from ..roles import holders
 from ..workflow import COMMITTED
 from .actors import _refuse_nul, actor_in
 
 IDENTITY_FIELDS = ("name", "registration_number", "nik")
 BANK_FIELDS = ("bank_name", "bank_account", "bank_account_name")
-# Who confirms a bank-account change: the roles that may disburse or manage.
-CONFIRMING_ROLES = frozenset({GrantRole.TREASURER, GrantRole.PROGRAM_MANAGER})
 Kind = RecipientAmendment.Kind
 
 
@@ -167,7 +166,7 @@ def _notify_confirmers(proposal: Proposal, *, requested_by: int) -> None:
 
 def amendment_decision_refusal(*, actor, amendment: RecipientAmendment) -> str:
     """Why this member may not confirm or decline the change ("" when they may)."""
-    if not (actor.is_admin or actor.roles & CONFIRMING_ROLES):
+    if not may_confirm_bank_changes(actor):
         return _(
             "Only a treasurer, a program manager or an administrator confirms this."
         )

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
 
+from ..access import may_answer_reports
 from ..models import CitizenReport, Program, Proposal
 from ..places import home_region, place_fields
 from ..roles import GrantRole, holders
@@ -307,7 +308,7 @@ def citizen_report_answer(
     which it stays as it is.
     """
     actor = actor_in(tenant, actor_user)
-    if not (actor.roles or actor.is_admin):
+    if not may_answer_reports(actor):
         raise PermissionDenied(
             _("Only staff with a Sabilulungan role or administrators answer reports.")
         )

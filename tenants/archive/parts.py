@@ -6,7 +6,15 @@ import uuid
 
 from django.conf import settings
 
-from ..models import Domain, Invitation, Membership, Tenant, User, VerificationRequest
+from ..models import (
+    Domain,
+    Invitation,
+    Membership,
+    SetupStepSkip,
+    Tenant,
+    User,
+    VerificationRequest,
+)
 from .registry import register_natural_key, register_public_rows
 
 
@@ -46,6 +54,12 @@ def register_kernel_parts() -> None:
         rows=lambda tenant: Invitation.objects.filter(tenant=tenant),
         order=10,
         on_copy=_invitation_copy,
+    )
+    # The set-up steps its administrators skipped (tenants/todos.py).
+    register_public_rows(
+        SetupStepSkip,
+        rows=lambda tenant: SetupStepSkip.objects.filter(tenant=tenant),
+        order=10,
     )
     # Evidence the operators verified the source with: not the copy's.
     register_public_rows(

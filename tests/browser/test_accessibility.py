@@ -93,6 +93,9 @@ def test_staff_pages_have_no_accessibility_violations(
         f"/grants/staff/programs/{program.pk}/",
         "/grants/staff/programs/new/",
         "/grants/staff/reports/",
+        "/dashboard/setup/",
+        "/dashboard/setup/grants/?activated=1",
+        "/grants/staff/programs/new/?template=sabilulungan",
     ):
         response = page.goto(f"{city}{path}")
         assert response.status == 200, path

@@ -56,8 +56,14 @@ def test_new_city_admin_signs_up_and_lands_on_the_tenant_dashboard(
     with translation.override("id"):
         assert page.locator("h1").inner_text() == translation.gettext("Dashboard")
     assert "Kabupaten Garut" in page.content()
-    # Signed in as the new tenant's admin: the checklist offers to invite staff.
-    assert page.locator("main a[href='/dashboard/members/invite/']").count() == 1
+    # Signed in as the new tenant's admin: the to-do list (and the getting-started
+    # checklist) offers to invite staff.
+    assert (
+        page.locator(
+            "li[data-todo='setup.org.invite'] a[href='/dashboard/members/invite/']"
+        ).count()
+        == 1
+    )
 
 
 def test_operator_pages_run_under_the_content_security_policy(page, live_server):

@@ -361,8 +361,7 @@ def test_dashboard_shows_sabilulungan_tiles_and_the_officials_to_do(
     with django_assert_max_num_queries(40):
         html = client.get("/dashboard/").content.decode()
     assert "Open programs" in html
-    assert "Proposals waiting for your step" in html
-    assert '<span class="badge">1</span>' in html
+    assert 'data-todo="grants.queue"><a href="/grants/staff/#queue">A proposal waits for your step</a> <span class="badge">1</span>' in html
     # Someone whose roles the proposal does not wait for has nothing to do.
     other = next(
         user

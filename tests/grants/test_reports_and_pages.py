@@ -608,6 +608,7 @@ def test_staff_queue_queries_do_not_grow_with_reports(city):
         return len(queries)
 
     send_report(city.approved, ip="198.51.100.1")
+    count()  # the header's to-do counter is counted once, then kept (tenants/todos.py)
     few = count()
     for i in range(10):
         send_report(city.bansos, ip=f"198.51.100.{i + 10}")
