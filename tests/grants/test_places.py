@@ -224,8 +224,9 @@ def test_migration_matches_free_text_and_staff_fix_the_rest(portal, officials):
     admin = client(officials["admin"])
     home = html_of(admin.get("/grants/staff/"))
     assert "2 applicants or proposals have a kecamatan/kelurahan to fix" in home
-    # Session, user, module gate, membership; then the applicants and the proposals.
-    with assert_statements(6):
+    # Session, user, module gate, membership; then the applicants and the
+    # proposals; the header's unread notifications.
+    with assert_statements(7):
         page = admin.get("/grants/staff/places/")
     html = html_of(page)
     assert f'id="applicant-{odd_applicant.pk}"' in html and "Sumurbandung" in html

@@ -376,8 +376,9 @@ def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
     client = host_client("localhost", verifier)
     client.get("/operator/verification/")  # warm up (session, permissions)
     # Session, user, the user's permissions (2), the paginator's count, one page
-    # of requests with their tenants and first admins, the menu's count.
-    with assert_statements(7):
+    # of requests with their tenants and first admins, the menu's count, the
+    # header's unread notifications.
+    with assert_statements(8):
         html = client.get("/operator/verification/").content.decode()
     positions = [html.index(f"Balai Data Nomor {n}") for n in (1, 2, 0)]
     assert positions == sorted(positions)
@@ -385,7 +386,7 @@ def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
     # The same for more rows.
     ask(3)
     ask(4)
-    with assert_statements(7):
+    with assert_statements(8):
         html = client.get("/operator/verification/").content.decode()
     assert "5 organisations are waiting" in html
 
