@@ -154,7 +154,7 @@ def user_language(user) -> str:
 
 
 def sender_name(tenant: Tenant | None) -> str:
-    return tenant.name if tenant is not None else PLATFORM_NAME
+    return _one_line(tenant.name) if tenant is not None else PLATFORM_NAME
 
 
 def sender_address(tenant: Tenant | None) -> str:

@@ -31,7 +31,7 @@ from .forms import (
     VerificationRequestForm,
     add_service_errors,
 )
-from .hosts import platform_url, tenant_url
+from .hosts import platform_url
 from .models import Membership, User
 
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -233,12 +233,6 @@ def members(request):
     )
 
 
-def _accept_url_for(request):
-    return lambda token: tenant_url(
-        request.tenant, reverse("invitation_accept", args=[token]), request
-    )
-
-
 @member_required(roles=MANAGE_ROLES)
 def member_invite(request):
     form = InvitationForm(request.POST or None)
@@ -249,7 +243,6 @@ def member_invite(request):
                 tenant=request.tenant,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                accept_url_for=_accept_url_for(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -339,7 +332,6 @@ def invitation_resend(request, invitation_id):
         services.invitation_resend(
             actor=request.user,
             invitation=invitation,
-            accept_url_for=_accept_url_for(request),
         )
     except ValidationError as exc:
         _form_errors_to_messages(request, exc)
