@@ -35,6 +35,7 @@ from .models import (
     Invitation,
     LoginHandoff,
     Membership,
+    Notification,
     PlatformEvent,
     Tenant,
     User,
@@ -572,6 +573,8 @@ def tenant_delete(
         LoginHandoff.objects.filter(tenant=tenant).delete()
         Invitation.objects.filter(tenant=tenant).delete()
         Membership.objects.filter(tenant=tenant).delete()
+        # Their text may name people and proposals of the tenant that is gone.
+        Notification.objects.filter(tenant=tenant).delete()
         # One by one, so routing forgets each host (tenants/routing.py signals).
         for domain in Domain.objects.filter(tenant=tenant):
             domain.delete()
