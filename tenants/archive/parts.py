@@ -6,7 +6,15 @@ import uuid
 
 from django.conf import settings
 
-from ..models import Domain, Invitation, Membership, Tenant, User, VerificationRequest
+from ..models import (
+    Domain,
+    Invitation,
+    Membership,
+    Notification,
+    Tenant,
+    User,
+    VerificationRequest,
+)
 from .registry import register_natural_key, register_public_rows
 
 
@@ -51,6 +59,14 @@ def register_kernel_parts() -> None:
     register_public_rows(
         VerificationRequest,
         rows=lambda tenant: VerificationRequest.objects.filter(tenant=tenant),
+        order=10,
+        on_copy="skip",
+    )
+    # The people's notification logs: back with a restore; a copy's links would
+    # point at the source's host, so a copy starts with none.
+    register_public_rows(
+        Notification,
+        rows=lambda tenant: Notification.objects.filter(tenant=tenant),
         order=10,
         on_copy="skip",
     )
