@@ -79,14 +79,14 @@ def notify(
     malformed addresses are left out. Returns how many messages were queued
     or logged for the digest.
     """
+    users, addresses = _resolve(recipients)
+    if not users and not addresses:
+        return 0
     if tenant is not None and tenant.is_platform:
         tenant = None
     if tenant is not None:
         # The primary domain, read once for every recipient.
-        tenant = Tenant.objects.prefetch_related("domains").get(pk=tenant.pk)
-    users, addresses = _resolve(recipients)
-    if not users and not addresses:
-        return 0
+        tenant = Tenant.all_objects.prefetch_related("domains").get(pk=tenant.pk)
     url = absolute_url(tenant, path)
     by_digest = _digest_users(tenant, users) if digest and tenant is not None else set()
     now = timezone.now()
@@ -205,7 +205,20 @@ def _digest_users(tenant: Tenant, users: Iterable[User]) -> set[int]:
 
 
 def _render(text, params: dict | None, language: str) -> str:
-    """A (lazy) translatable string in `language`, its placeholders filled."""
+    """A (lazy) translatable string in `language`, its placeholders filled.
+
+    A translation whose placeholders do not match the source's falls back to
+    the source text rather than failing the action that sent it."""
+    try:
+        return _fill(text, params, language)
+    except (KeyError, ValueError, TypeError):
+        logger.error(
+            "translation of %r into %s does not fit its params", text, language
+        )
+        return _fill(text, params, None)
+
+
+def _fill(text, params: dict | None, language: str | None) -> str:
     with translation.override(language):
         rendered = str(text)
         if params:

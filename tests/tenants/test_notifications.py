@@ -669,3 +669,24 @@ def test_operators_get_verification_requests_in_their_own_language(
         (link,) = [u for u in links(message) if "/operator/" in u]
         assert link == f"http://{PLATFORM_HOST}/operator/verification/{request.pk}/"
     assert follow(link, english).status_code == 200
+
+
+def test_a_translation_with_a_wrong_placeholder_falls_back_to_the_source(
+    bandung, django_capture_on_commit_callbacks
+):
+    from django.utils.functional import lazy
+    from django.utils.translation import get_language
+
+    def text():
+        return "Halo %(nama)s" if get_language() == "id" else "Hello %(name)s"
+
+    user = make_user("staf@bandung.test", tenant=bandung, language="id")
+    count = send(
+        django_capture_on_commit_callbacks,
+        recipients=[user],
+        tenant=bandung,
+        subject=lazy(text, str)(),
+        params={"name": "Budi"},
+    )
+    assert count == 1
+    assert mail.outbox[0].subject == "[Kota Bandung] Hello Budi"
