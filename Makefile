@@ -8,7 +8,8 @@ PIP := $(VENV)/bin/pip
 HOST ?= 0.0.0.0
 PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0 and HTTPS.
-RUN_ENV := DEBUG=$${DEBUG:-1}
+# PUBLIC_PORT: links in e-mails (sent by the worker, with no request) keep the port.
+RUN_ENV := DEBUG=$${DEBUG:-1} PUBLIC_PORT=$${PUBLIC_PORT:-$(PORT)}
 
 .PHONY: api-fuzz run serve test install bench-load db migrate seed stop-db lint messages publiccode-verdicts check-deploy bench bench-routing bench-scale bench-verify bench-bigtenant bench-archive clean citus-up citus-down citus-check
 

@@ -9,20 +9,20 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.files import remember_stored
 from core.storage import tenant_file_name
 from tenants import hooks, hosted
 from tenants.access import access_operator
-from tenants.hosts import tenant_url
 from tenants.models import Membership, PlatformEvent, Tenant, User
+from tenants.notifications import notify
 from tenants.transparency import platform_event_append
 
 from . import selectors
@@ -613,40 +613,33 @@ def agreement_end(
 
 
 def _ask_confirmation(agreement: Agreement) -> None:
-    """E-mail the administrators of the party asked to confirm, with a direct link
-    to the agreement on that party's own host, once the proposal has committed."""
-    agreement_id = agreement.pk
-
-    def send():
-        fresh = Agreement.objects.select_related(
-            "first_party", "second_party", "awaiting_party"
-        ).get(pk=agreement_id)
-        party = fresh.awaiting_party
-        if party is None:
-            return
-        recipients = sorted(set(_admin_emails(party)))
-        if not recipients:
-            return
-        proposer = Tenant.objects.get(pk=fresh.other_party_id(party.pk))
-        link = tenant_url(
-            Tenant.objects.prefetch_related("domains").get(pk=party.pk),
-            reverse(
-                "catalog_agreement", args=[fresh.pk], urlconf=settings.ROOT_URLCONF
-            ),
-        )
-        context = {
-            "agreement": fresh,
-            "party": party,
-            "proposer": proposer,
-            "link": link,
-        }
-        subject = " ".join(
-            render_to_string("catalog/email/agreement_subject.txt", context).split()
-        )
-        body = render_to_string("catalog/email/agreement_confirm.txt", context)
-        send_mail(subject, body, None, recipients)
-
-    transaction.on_commit(send, robust=True)
+    """Tell the administrators of the party asked to confirm, with a direct link
+    to the agreement on that party's own host (sent once the proposal commits)."""
+    party = agreement.awaiting_party
+    if party is None:
+        return
+    proposer = Tenant.objects.get(pk=agreement.other_party_id(party.pk))
+    notify(
+        recipients=_admin_ids(party),
+        tenant=party,
+        kind="agreement_confirm",
+        subject=gettext_lazy("Please confirm agreement %(number)s with %(proposer)s"),
+        sentence=gettext_lazy(
+            "%(proposer)s recorded the %(kind)s %(number)s with %(party)s on "
+            "BagiPakai; it binds nobody and is not shown publicly until an "
+            "administrator of %(party)s checks it against the signed document and "
+            "confirms it, or declines it with a reason."
+        ),
+        path=reverse(
+            "catalog_agreement", args=[agreement.pk], urlconf="config.urls_tenant"
+        ),
+        params={
+            "proposer": proposer.name,
+            "party": party.name,
+            "kind": Agreement.Kind(agreement.kind).label,
+            "number": agreement.number,
+        },
+    )
 
 
 # --- the adoption workflow ------------------------------------------------------------
@@ -708,37 +701,79 @@ def _system_close(adoption: Adoption, *, reason: str) -> None:
     )
 
 
-def _admin_emails(tenant: Tenant) -> list[str]:
+def _admin_ids(tenant: Tenant) -> list[int]:
     return list(
         Membership.objects.filter(
             tenant=tenant, role=Membership.Role.ADMIN
-        ).values_list("user__email", flat=True)
+        ).values_list("user_id", flat=True)
     )
 
 
+# What happened, in one sentence, for each step of an adoption.
+ADOPTION_SENTENCES = {
+    "request": gettext_lazy("%(adopter)s asked to adopt %(app)s from %(publisher)s."),
+    "approve": gettext_lazy(
+        "%(publisher)s approved the adoption of %(app)s by %(adopter)s; "
+        "%(adopter)s can now activate it."
+    ),
+    "reject": gettext_lazy(
+        "%(publisher)s declined the adoption of %(app)s by %(adopter)s."
+    ),
+    "withdraw": gettext_lazy("%(adopter)s withdrew the adoption of %(app)s."),
+    "activate": gettext_lazy("%(adopter)s started using %(app)s."),
+    "end": gettext_lazy("The adoption of %(app)s by %(adopter)s ended."),
+    "agreement": gettext_lazy(
+        "An agreement now backs the adoption of %(app)s by %(adopter)s."
+    ),
+}
+ADOPTION_NOTE = gettext_lazy("Note: %(note)s")
+
+
 def _notify(adoption: Adoption, action: str, note: str = "") -> None:
-    """E-mail both sides' administrators once the step has committed."""
-    adoption_id = adoption.pk
-
-    def send():
-        fresh = Adoption.objects.select_related(
-            "app__publisher", "adopter", "agreement"
-        ).get(pk=adoption_id)
-        recipients = sorted(
-            set(_admin_emails(fresh.adopter))
-            | set(_admin_emails(fresh.app.publisher))
-            | ({fresh.contact_email} if fresh.contact_email else set())
+    """Tell both sides' administrators, each with a link to the adoption on
+    their own host, and the adopter's contact address (sent after commit)."""
+    fresh = Adoption.objects.select_related(
+        "app__publisher", "adopter", "agreement"
+    ).get(pk=adoption.pk)
+    sentence = ADOPTION_SENTENCES.get(action, ADOPTION_SENTENCES["request"])
+    if note:
+        sentence = format_lazy("{} {}", sentence, ADOPTION_NOTE)
+    if fresh.agreement_id:
+        sentence = format_lazy(
+            "{} {}",
+            sentence,
+            gettext_lazy("Agreement: %(agreement)s %(number)s."),
         )
-        context = {"adoption": fresh, "action": action, "note": note}
-        # One line whatever the names contain: a header cannot carry a line break.
-        subject = " ".join(
-            render_to_string("catalog/email/adoption_subject.txt", context).split()
+    params = {
+        "app": fresh.app.name,
+        "adopter": fresh.adopter.name,
+        "publisher": fresh.app.publisher.name,
+        "status": Adoption.Status(fresh.status).label,
+        "note": note,
+        "agreement": Agreement.Kind(fresh.agreement.kind).label
+        if fresh.agreement_id
+        else "",
+        "number": fresh.agreement.number if fresh.agreement_id else "",
+    }
+    path = reverse("catalog_adoption", args=[fresh.pk], urlconf="config.urls_tenant")
+    subject = gettext_lazy("%(app)s for %(adopter)s: %(status)s")
+    adopter_admins = _admin_ids(fresh.adopter)
+    for tenant, recipients in (
+        (
+            fresh.adopter,
+            adopter_admins + ([fresh.contact_email] if fresh.contact_email else []),
+        ),
+        (fresh.app.publisher, _admin_ids(fresh.app.publisher)),
+    ):
+        notify(
+            recipients=recipients,
+            tenant=tenant,
+            kind=f"adoption_{action}",
+            subject=subject,
+            sentence=sentence,
+            path=path,
+            params=params,
         )
-        body = render_to_string("catalog/email/adoption.txt", context)
-        send_mail(subject, body, None, recipients)
-
-    # A mail server outage must not turn a committed step into an error page.
-    transaction.on_commit(send, robust=True)
 
 
 def _transition(

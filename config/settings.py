@@ -55,6 +55,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=[BASE_DOMAIN, f".{BASE_DOMAIN}
 
 # HTTPS on by default in production; the demo and the tests run on plain HTTP.
 HTTPS = env.bool("HTTPS", default=not DEBUG)
+# The port people reach the site on when it is not the scheme's default (the
+# demo's runserver on 8000): links in e-mails sent by the worker have no
+# request to read it from (tenants/hosts.py).
+PUBLIC_PORT = env.str("PUBLIC_PORT", default="").strip()
 
 SHARED_APPS = [
     # Shared machinery below every app (no models of its own).

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from .models import Invitation, Membership, Tenant
+from .models import Invitation, Membership, Notification, Tenant
 
 Role = Membership.Role
 # Roles that may read everything members see in the tenant.
@@ -51,7 +51,9 @@ def access_member(
     return membership
 
 
-def access_tenant_admin(actor, tenant: Tenant, *, message: str | None = None) -> Membership:
+def access_tenant_admin(
+    actor, tenant: Tenant, *, message: str | None = None
+) -> Membership:
     """The actor's membership when they administer `tenant`, or PermissionDenied."""
     return access_member(actor, tenant, roles=MANAGE_ROLES, message=message)
 
@@ -98,6 +100,26 @@ def access_invitation(
         )
     except Invitation.DoesNotExist:
         raise Http404(_("No such invitation in this organisation.")) from None
+
+
+# --- notifications ----------------------------------------------------------------
+
+
+def access_notification(
+    user, tenant: Tenant | None, notification_id: int
+) -> Notification:
+    """One of the user's own notifications on this host (`tenant`; the platform's
+    for None or the platform tenant), or 404: another user's, or another
+    tenant's, is not found."""
+    scope = None if tenant is None or tenant.is_platform else tenant
+    if not getattr(user, "is_authenticated", False):
+        raise Http404(_("No such notification."))
+    try:
+        return Notification.objects.get(
+            pk=notification_id, user_id=user.pk, tenant=scope
+        )
+    except Notification.DoesNotExist:
+        raise Http404(_("No such notification.")) from None
 
 
 # --- platform operators -------------------------------------------------------

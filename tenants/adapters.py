@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -5,6 +6,7 @@ from django.conf import settings
 
 from .access import membership_for
 from .hosts import platform_url
+from .notifications import PLATFORM_NAME
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -33,7 +35,23 @@ class AccountAdapter(DefaultAccountAdapter):
             else value
             for key, value in context.items()
         }
+        home = platform_link("/", request)
+        # Not the Site of the request's host ("Hello from localhost:8102"): the
+        # platform, by name, wherever the request came in
+        # (templates/account/email/base_message.txt).
+        context["current_site"] = PlatformSite(
+            name=PLATFORM_NAME, domain=urlsplit(home).netloc
+        )
+        context["platform_link"] = home
         super().send_mail(template_prefix, email, context)
+
+
+@dataclass(frozen=True)
+class PlatformSite:
+    """What allauth's templates read of a Site: the platform's name and host."""
+
+    name: str
+    domain: str
 
 
 def platform_link(url: str, request=None) -> str:

@@ -28,13 +28,23 @@ class TenantsConfig(AppConfig):
         )
         # The warm pool of tenant schemas (tenants/schema.py); a no-op at size 0.
         periodic_register(
-            "schema_pool_fill", func="tenants.tasks.schema_pool_fill_job", cron="*/10 * * * *"
+            "schema_pool_fill",
+            func="tenants.tasks.schema_pool_fill_job",
+            cron="*/10 * * * *",
         )
         periodic_register(
             "tenant_archives_expire",
             func="tenants.tasks.tenant_archives_expire_job",
             cron="35 * * * *",
         )
+        # The daily digest of notifications, 17:00 WIB, after the working day.
         periodic_register(
-            "chain_heads_mail", func="tenants.tasks.chain_heads_mail_job", cron="30 22 * * *"
+            "notifications_digest",
+            func="tenants.notifications.digest_job",
+            cron="0 10 * * *",
+        )
+        periodic_register(
+            "chain_heads_mail",
+            func="tenants.tasks.chain_heads_mail_job",
+            cron="30 22 * * *",
         )

@@ -3,6 +3,7 @@ from django.utils.functional import SimpleLazyObject
 
 from . import hosted, todos
 from .access import VERIFY_PERMISSION, is_operator, request_membership
+from .notifications import unread_count
 
 
 def platform(request):
@@ -17,6 +18,12 @@ def platform(request):
         "desk_count": _desk_count(request) if not on_tenant else None,
         # The menu entries of the hosted apps switched on here (tenants/hosted.py);
         # lazy: a page that shows no menu asks nothing.
+        # The header's unread badge (tenants/notifications.py); lazy like the menu.
+        "notifications_unread": SimpleLazyObject(
+            lambda: unread_count(request.user, tenant if on_tenant else None)
+        )
+        if getattr(getattr(request, "user", None), "is_authenticated", False)
+        else 0,
         "module_menu": SimpleLazyObject(lambda: hosted.enabled_apps(request))
         if on_tenant
         else (),

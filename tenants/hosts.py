@@ -17,7 +17,10 @@ def _origin(host: str, request: HttpRequest | None) -> str:
         suffix = "" if not port or port == default else f":{port}"
     else:
         scheme = "https" if settings.HTTPS else "http"
-        suffix = ""
+        port = getattr(settings, "PUBLIC_PORT", "")
+        suffix = (
+            f":{port}" if port and port != ("443" if settings.HTTPS else "80") else ""
+        )
     return f"{scheme}://{host}{suffix}"
 
 

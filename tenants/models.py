@@ -289,6 +289,19 @@ class Membership(models.Model):
     # (tenants/hosted.py, HostedRoles), not here.
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
 
+    class Delivery(models.TextChoices):
+        IMMEDIATE = "immediate", _("Immediately, one e-mail each")
+        DIGEST = "digest", _("Once a day, in one summary e-mail")
+
+    # How the member's notifications from this tenant reach them by e-mail
+    # (tenants/notifications.py); the notification log shows them either way.
+    email_delivery = models.CharField(
+        _("e-mail notifications"),
+        max_length=12,
+        choices=Delivery.choices,
+        default=Delivery.IMMEDIATE,
+    )
+
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
@@ -483,10 +496,16 @@ class PlatformEvent(models.Model):
         PLAN_GRANTED = "plan_granted", _("Plan granted")
         CHAIN_ANCHORED = "chain_anchored", _("Audit chain head anchored")
         MFA_RESET = "mfa_reset", _("Two-step sign-in reset after a lost device")
-        TENANT_MOVED = "tenant_moved", _("Organisation's data moved to another database node")
+        TENANT_MOVED = (
+            "tenant_moved",
+            _("Organisation's data moved to another database node"),
+        )
         TENANT_EXPORTED = "tenant_exported", _("Organisation's archive made")
         TENANT_IMPORTED = "tenant_imported", _("Organisation imported from an archive")
-        ARCHIVE_DOWNLOADED = "archive_downloaded", _("Organisation's archive downloaded")
+        ARCHIVE_DOWNLOADED = (
+            "archive_downloaded",
+            _("Organisation's archive downloaded"),
+        )
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
@@ -602,7 +621,9 @@ class TenantArchive(models.Model):
         FAILED = "failed", _("Failed")
         EXPIRED = "expired", _("Expired")
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="archives")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="archives"
+    )
     requested_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -622,7 +643,10 @@ class TenantArchive(models.Model):
         verbose_name_plural = _("organisation archives")
         ordering = ["-created_at", "-pk"]
         permissions = [
-            ("export_tenant", _("Can export organisations' archives (with their personal data)"))
+            (
+                "export_tenant",
+                _("Can export organisations' archives (with their personal data)"),
+            )
         ]
 
     def __str__(self):
@@ -659,3 +683,64 @@ class SetupStepSkip(models.Model):
 
     def __str__(self):
         return f"{self.tenant_id} {self.scope or '-'}:{self.step}"
+
+
+class Notification(models.Model):
+    """One thing a user was told about (tenants/notifications.py): the user's
+    notification log, and the record of the e-mail that went with it.
+
+    Subject and sentence are stored as rendered in the user's language when it
+    was sent: the log shows what the e-mail said.
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # None: a platform notification (the verification desk, the account).
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=300)
+    sentence = models.TextField(_("what happened"))
+    # Absolute, on the tenant's primary domain (or the platform host).
+    url = models.CharField(_("link"), max_length=600)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # True: waits for (or went in) the member's daily digest.
+    in_digest = models.BooleanField(default=False)
+    # When the e-mail was queued (at once, or with the digest).
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            # The log page: one user's rows in one tenant (or the platform).
+            models.Index(
+                fields=["user", "tenant", "-created_at"], name="tenants_notif_log"
+            ),
+            # The header's unread count, on every page a signed-in user opens.
+            models.Index(
+                fields=["user", "tenant"],
+                condition=models.Q(read_at__isnull=True),
+                name="tenants_notif_unread",
+            ),
+            # The daily digest finds what still waits without scanning the log.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(in_digest=True, emailed_at__isnull=True),
+                name="tenants_notif_digest_due",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} for {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

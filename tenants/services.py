@@ -10,12 +10,14 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_tenants.utils import get_public_schema_name
 
 from core.storage import delete_files, tenant_files_delete
@@ -28,18 +30,19 @@ from .access import (
     access_operator,
     access_tenant_admin,
 )
-from .hosts import platform_url, tenant_url
 from .models import (
     Domain,
     Invitation,
     LoginHandoff,
     Membership,
+    Notification,
     PlatformEvent,
     SetupStepSkip,
     Tenant,
     User,
     VerificationRequest,
 )
+from .notifications import notify
 from .regions import GOVERNMENT_KINDS, identity_errors
 from .subdomains import schema_name_for, subdomain_errors
 from .transparency import operator_label, platform_event_append
@@ -290,32 +293,37 @@ def _private(note: str) -> dict:
     return {"note": note} if note else {}
 
 
-def _admin_emails(tenant: Tenant) -> list[str]:
-    return sorted(
+def _admin_ids(tenant: Tenant) -> list[int]:
+    return list(
         Membership.objects.filter(
             tenant=tenant, role=Membership.Role.ADMIN, user__is_active=True
-        ).values_list("user__email", flat=True)
+        ).values_list("user_id", flat=True)
     )
 
 
-def _send_decision_email(tenant: Tenant, *, verified: bool, reason: str) -> None:
-    """Tell the tenant's administrators what the operators decided (after commit)."""
-    recipients = _admin_emails(tenant)
-    if not recipients:
-        return
-    context = {
-        "tenant": tenant,
-        "verified": verified,
-        "reason": reason,
-        "url": tenant_url(tenant, "/dashboard/verification/"),
-    }
-    subject = " ".join(
-        render_to_string(
-            "tenants/email/verification_decided_subject.txt", context
-        ).split()
+def _notify_decision(tenant: Tenant, *, verified: bool, reason: str) -> None:
+    """Tell the tenant's administrators what the operators decided."""
+    if verified:
+        subject = gettext_lazy("%(name)s is verified on BagiPakai")
+        sentence = gettext_lazy(
+            "The BagiPakai operators verified %(name)s: its public pages now show "
+            "it as verified."
+        )
+    else:
+        subject = gettext_lazy("Verification of %(name)s was refused")
+        sentence = gettext_lazy(
+            "The BagiPakai operators could not verify %(name)s yet; you may ask "
+            "again with a new letter. Reason: %(reason)s"
+        )
+    notify(
+        recipients=_admin_ids(tenant),
+        tenant=tenant,
+        kind="tenant_verified" if verified else "tenant_refused",
+        subject=subject,
+        sentence=sentence,
+        path="/dashboard/verification/",
+        params={"name": tenant.name, "reason": reason},
     )
-    body = render_to_string("tenants/email/verification_decided.txt", context)
-    send_mail(subject, body, None, recipients)
 
 
 def _close_pending_request(
@@ -390,10 +398,7 @@ def _record_decision(tenant, request, *, actor, verified: bool, reason, note) ->
         details=_tenant_details(tenant, request),
         private=_private(note),
     )
-    transaction.on_commit(
-        partial(_send_decision_email, tenant, verified=verified, reason=reason),
-        robust=True,
-    )
+    _notify_decision(tenant, verified=verified, reason=reason)
 
 
 def tenant_refuse_verification(
@@ -569,6 +574,8 @@ def tenant_delete(
         LoginHandoff.objects.filter(tenant=tenant).delete()
         Invitation.objects.filter(tenant=tenant).delete()
         Membership.objects.filter(tenant=tenant).delete()
+        # Their text may name people and proposals of the tenant that is gone.
+        Notification.objects.filter(tenant=tenant).delete()
         # One by one, so routing forgets each host (tenants/routing.py signals).
         for domain in Domain.objects.filter(tenant=tenant):
             domain.delete()
@@ -655,12 +662,12 @@ def verification_request_create(
                     )
                 ) from None
             raise
-        transaction.on_commit(partial(_notify_operators, request.pk), robust=True)
+        _notify_operators(request)
     return request
 
 
-def verification_operators() -> list[str]:
-    """E-mail addresses of the active operators who may verify organisations."""
+def verification_operators() -> list[User]:
+    """The active operators who may verify organisations."""
     from django.contrib.auth.models import Permission
 
     permission = Permission.objects.filter(
@@ -670,27 +677,33 @@ def verification_operators() -> list[str]:
     holds = Q(is_superuser=True)
     if permission is not None:
         holds |= Q(user_permissions=permission) | Q(groups__permissions=permission)
-    return sorted(set(operators.filter(holds).values_list("email", flat=True)))
+    return list(operators.filter(holds).distinct().order_by("pk"))
 
 
-def _notify_operators(request_id: int) -> None:
-    request = VerificationRequest.objects.select_related("tenant").get(pk=request_id)
+def _notify_operators(request: VerificationRequest) -> None:
+    """Tell the operators, on the platform host, that a request waits on the desk."""
     recipients = verification_operators()
     if not recipients:
         logger.warning("no operator may verify %s", request.tenant.slug)
         return
-    context = {
-        "request": request,
-        "tenant": request.tenant,
-        "url": platform_url(f"/operator/verification/{request.pk}/"),
-    }
-    subject = " ".join(
-        render_to_string(
-            "tenants/email/verification_requested_subject.txt", context
-        ).split()
+    tenant = request.tenant
+    notify(
+        recipients=recipients,
+        tenant=None,
+        kind="verification_requested",
+        subject=gettext_lazy("Verification requested: %(name)s"),
+        sentence=gettext_lazy(
+            "%(name)s (%(slug)s, region code %(code)s) asks to be verified; asked "
+            "by %(who)s. Check the evidence and decide on the verification desk."
+        ),
+        path=f"/operator/verification/{request.pk}/",
+        params={
+            "name": tenant.name,
+            "slug": tenant.slug,
+            "code": tenant.region_code or "—",
+            "who": request.requested_by_label,
+        },
     )
-    body = render_to_string("tenants/email/verification_requested.txt", context)
-    send_mail(subject, body, None, recipients)
 
 
 # --- the tenant's own profile ---------------------------------------------------
@@ -930,20 +943,41 @@ def invitation_from_token(token: str) -> Invitation | None:
         return None
 
 
-def _send_invitation_email(invitation: Invitation, accept_url: str) -> None:
-    context = {"invitation": invitation, "accept_url": accept_url}
-    # One line whatever the names contain: a header cannot carry a line break.
-    subject = " ".join(
-        render_to_string("tenants/email/invitation_subject.txt", context).split()
+def _notify_invitation(invitation: Invitation) -> None:
+    """E-mail the invitation link, on the tenant's primary domain. Someone who
+    already has an account gets it in their language and their log."""
+    user = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    expires = invitation.expires_at
+    notify(
+        recipients=[user or invitation.email],
+        tenant=invitation.tenant,
+        kind="invitation",
+        subject=gettext_lazy("Invitation to join %(tenant)s on BagiPakai"),
+        sentence=gettext_lazy(
+            "%(who)s invited you to join %(tenant)s on BagiPakai as %(role)s. Open "
+            "the link to accept; it works once and expires on %(date)s."
+        ),
+        path=reverse(
+            "invitation_accept",
+            args=[invitation_token(invitation)],
+            urlconf="config.urls_tenant",
+        ),
+        params={
+            "who": invitation.invited_by or invitation.tenant.name,
+            "tenant": invitation.tenant.name,
+            "role": invitation.get_role_display(),
+            "date": lazy(
+                lambda: date_format(timezone.localtime(expires), "j F Y H:i"), str
+            )(),
+        },
+        digest=False,
     )
-    body = render_to_string("tenants/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
 
 
 def invitation_create(
-    *, actor: User, tenant: Tenant, email: str, role: str, accept_url_for
+    *, actor: User, tenant: Tenant, email: str, role: str
 ) -> Invitation:
-    """Invite `email` to `tenant`. `accept_url_for(token)` builds the link for the e-mail."""
+    """Invite `email` to `tenant`; the e-mail links to the tenant's primary domain."""
     email = email.strip().lower()
     if role not in Membership.Role.values:
         raise ValidationError({"role": [_("Choose a valid role.")]})
@@ -983,10 +1017,7 @@ def invitation_create(
                 )
         except IntegrityError as exc:
             raise already from exc
-        url = accept_url_for(invitation_token(invitation))
-        transaction.on_commit(
-            lambda: _send_invitation_email(invitation, url), robust=True
-        )
+        _notify_invitation(invitation)
     return invitation
 
 
@@ -1005,9 +1036,7 @@ def _check_invitation_quota(tenant: Tenant) -> None:
         )
 
 
-def invitation_resend(
-    *, actor: User, invitation: Invitation, accept_url_for
-) -> Invitation:
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
     """Send a pending invitation again with a fresh validity period."""
     with transaction.atomic():
         access_tenant_admin(actor, invitation.tenant)
@@ -1019,10 +1048,7 @@ def invitation_resend(
         invitation.expires_at = now + timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
         invitation.last_sent_at = now
         invitation.save(update_fields=["expires_at", "last_sent_at"])
-        url = accept_url_for(invitation_token(invitation))
-        transaction.on_commit(
-            lambda: _send_invitation_email(invitation, url), robust=True
-        )
+        _notify_invitation(invitation)
     return invitation
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views_archive, views_transparency
+from . import views_archive, views_notifications, views_transparency
 from . import views_operator as desk
 from . import views_platform as views
 
@@ -13,7 +13,34 @@ urlpatterns = [
     path("transparency/", views_transparency.transparency, name="transparency"),
     path("transparency/log.json", views_transparency.log_json, name="transparency_log"),
     path(
-        "transparency/anchor/", views_transparency.anchor_now, name="transparency_anchor"
+        "transparency/anchor/",
+        views_transparency.anchor_now,
+        name="transparency_anchor",
+    ),
+    path(
+        "dashboard/notifications/",
+        views_notifications.notification_list,
+        name="notifications",
+    ),
+    path(
+        "dashboard/notifications/read/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "dashboard/notifications/preferences/",
+        views_notifications.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "dashboard/notifications/<id:notification_id>/open/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "dashboard/notifications/<id:notification_id>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
     ),
     # The verification desk (platform operators only, tenants.access.access_operator).
     path("operator/verification/", desk.queue, name="desk_queue"),

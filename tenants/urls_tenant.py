@@ -3,7 +3,7 @@ with the platform services' and the hosted apps' URLconfs."""
 
 from django.urls import path
 
-from . import views_archive, views_chains
+from . import views_archive, views_chains, views_notifications
 from . import views_tenant as views
 
 # Every route here except the ones listed in PUBLIC_TENANT_ROUTES is for members
@@ -57,6 +57,31 @@ urlpatterns = [
         views_archive.tenant_archive_file,
         name="tenant_archive_file",
     ),
+    path(
+        "dashboard/notifications/",
+        views_notifications.notification_list,
+        name="notifications",
+    ),
+    path(
+        "dashboard/notifications/read/",
+        views_notifications.notifications_read_all,
+        name="notifications_read_all",
+    ),
+    path(
+        "dashboard/notifications/preferences/",
+        views_notifications.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "dashboard/notifications/<id:notification_id>/open/",
+        views_notifications.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "dashboard/notifications/<id:notification_id>/read/",
+        views_notifications.notification_read,
+        name="notification_read",
+    ),
     path("verify/", views_chains.chain_verify_page, name="chain_verify"),
     path(
         "verify/<slug:key>/head.json",
@@ -72,5 +97,13 @@ PUBLIC_TENANT_ROUTES = frozenset(
         "invitation_accept",
         "chain_verify",
         "chain_head_download",
+        # Every signed-in person's own notification log (members, applicants):
+        # anonymous visitors are sent to sign in, and each sees only their own
+        # rows of this tenant (tests/tenants/test_notifications.py).
+        "notifications",
+        "notifications_read_all",
+        "notification_preferences",
+        "notification_open",
+        "notification_read",
     }
 )

@@ -33,7 +33,7 @@ from .forms import (
     VerificationRequestForm,
     add_service_errors,
 )
-from .hosts import platform_url, tenant_url
+from .hosts import platform_url
 from .models import Membership, User
 from .selectors import clean_param
 
@@ -244,12 +244,6 @@ def members(request):
     )
 
 
-def _accept_url_for(request):
-    return lambda token: tenant_url(
-        request.tenant, reverse("invitation_accept", args=[token]), request
-    )
-
-
 @member_required(roles=MANAGE_ROLES)
 def member_invite(request):
     # A set-up step's shortcut may preselect the role (?role=staff).
@@ -265,7 +259,6 @@ def member_invite(request):
                 tenant=request.tenant,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
-                accept_url_for=_accept_url_for(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -355,7 +348,6 @@ def invitation_resend(request, invitation_id):
         services.invitation_resend(
             actor=request.user,
             invitation=invitation,
-            accept_url_for=_accept_url_for(request),
         )
     except ValidationError as exc:
         _form_errors_to_messages(request, exc)

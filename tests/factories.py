@@ -7,4 +7,5 @@ from tests.tenants.factories import (  # noqa: F401
     UserFactory,
     make_tenant,
     make_user,
+    prefer_english,
 )

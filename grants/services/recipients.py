@@ -11,13 +11,15 @@ member's confirmation, and no disbursement is recorded until then.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tenants.models import Membership, Tenant, User
+from tenants.notifications import notify
 
 from .. import audit
 from ..access import CONFIRMING_ROLES, may_confirm_bank_changes
@@ -142,25 +144,23 @@ def _notify_confirmers(proposal: Proposal, *, requested_by: int) -> None:
             members.filter(
                 Q(user_id__in=holders(*sorted(CONFIRMING_ROLES)))
                 | Q(role=Membership.Role.ADMIN)
-            ).values_list("user__email", flat=True)
+            ).values_list("user_id", flat=True)
         )
     )
-    if not recipients:
-        return
-    subject = " ".join(
-        (
-            _("[Sabilulungan] Confirm a recipient's new bank account: %(title)s")
-            % {"title": proposal.title[:80]}
-        ).split()
-    )
-    body = _(
-        "The recipient of the proposal “%(title)s” changed its bank account after "
-        "the award. No disbursement can be recorded until a second member confirms "
-        "or declines the change on the proposal's page in the Sabilulungan back "
-        "office of %(tenant)s."
-    ) % {"title": proposal.title, "tenant": tenant.name}
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, recipients), robust=True
+    notify(
+        recipients=recipients,
+        tenant=tenant,
+        kind="recipient_bank_change",
+        subject=gettext_lazy("Confirm a recipient's new bank account: %(title)s"),
+        sentence=gettext_lazy(
+            "The recipient of the proposal “%(title)s” changed its bank account "
+            "after the award; no disbursement can be recorded until a second "
+            "member confirms or declines the change on the proposal's page."
+        ),
+        path=reverse(
+            "grants_staff_proposal", args=[proposal.pk], urlconf="config.urls_tenant"
+        ),
+        params={"title": proposal.title[:80]},
     )
 
 

@@ -6,16 +6,18 @@ import ipaddress
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
+from tenants.notifications import notify
 
 from ..access import may_answer_reports
 from ..models import CitizenReport, Program, Proposal
@@ -235,7 +237,7 @@ def citizen_report_submit(
     return report
 
 
-def _report_recipients(tenant: Tenant, proposal: Proposal | None) -> list[str]:
+def _report_recipients(tenant: Tenant, proposal: Proposal | None) -> list[int]:
     """Who acts on the proposal now (its stage's role, else Tata Usaha), or who
     manages the programs for a report about a program; admins if nobody."""
     if proposal is None:
@@ -243,16 +245,14 @@ def _report_recipients(tenant: Tenant, proposal: Proposal | None) -> list[str]:
     else:
         role = proposal.stage.role if proposal.stage_id else GrantRole.TATA_USAHA
     members = Membership.objects.filter(tenant=tenant)
-    emails = list(
-        members.filter(user_id__in=holders(role)).values_list("user__email", flat=True)
+    ids = list(
+        members.filter(user_id__in=holders(role)).values_list("user_id", flat=True)
     )
-    if not emails:
-        emails = list(
-            members.filter(role=Membership.Role.ADMIN).values_list(
-                "user__email", flat=True
-            )
+    if not ids:
+        ids = list(
+            members.filter(role=Membership.Role.ADMIN).values_list("user_id", flat=True)
         )
-    return sorted(set(emails))
+    return sorted(set(ids))
 
 
 def _notify_report(
@@ -262,35 +262,32 @@ def _notify_report(
     program: Program,
 ) -> None:
     """Tell the staff who act on the proposal; the reporter's name and contact stay out."""
-    recipients = _report_recipients(tenant, proposal)
-    if not recipients:
-        return
+    if proposal is not None:
+        sentence = gettext_lazy(
+            "A citizen sent a report about the proposal “%(title)s”; answer it by "
+            "%(due)s (the answer is public): %(message)s"
+        )
+    else:
+        sentence = gettext_lazy(
+            "A citizen sent a report about the program “%(title)s”; answer it by "
+            "%(due)s (the answer is public): %(message)s"
+        )
     title = proposal.title if proposal is not None else program.name
-    subject = " ".join(
-        (
-            _("[Sabilulungan] Citizen report %(code)s on “%(title)s”")
-            % {"code": report.tracking_code, "title": title[:80]}
-        ).split()
-    )
-    about = (
-        _("A citizen sent a report about the proposal “%(title)s”.")
-        if proposal is not None
-        else _("A citizen sent a report about the program “%(title)s”.")
-    ) % {"title": title}
-    body = _(
-        "%(about)s\n\n%(message)s\n\n"
-        "Tracking code: %(code)s\nAnswer by: %(due)s\n"
-        "Answer it in the Sabilulungan back office of %(tenant)s, under Citizen reports; "
-        "the answer is public."
-    ) % {
-        "about": about,
-        "message": report.message,
-        "code": report.tracking_code,
-        "due": report.due_on.isoformat(),
-        "tenant": tenant.name,
-    }
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, recipients), robust=True
+    notify(
+        recipients=_report_recipients(tenant, proposal),
+        tenant=tenant,
+        kind="citizen_report",
+        subject=gettext_lazy("Citizen report %(code)s on “%(title)s”"),
+        sentence=sentence,
+        path=reverse(
+            "grants_staff_report", args=[report.pk], urlconf="config.urls_tenant"
+        ),
+        params={
+            "code": report.tracking_code,
+            "title": title[:80],
+            "due": report.due_on.isoformat(),
+            "message": report.message,
+        },
     )
 
 
@@ -343,23 +340,27 @@ def citizen_report_answer(
 
 
 def _notify_reporter(tenant: Tenant, report: CitizenReport) -> None:
-    """When the reporter left an e-mail address, send them the answer."""
+    """When the reporter left an e-mail address, send them the answer at once."""
     contact = report.reporter_contact
     try:
         validate_email(contact)
     except ValidationError:
         return
-    subject = _("[Sabilulungan] Your report %(code)s was answered") % {
-        "code": report.tracking_code
-    }
-    body = _(
-        "%(tenant)s answered your report %(code)s:\n\n%(response)s\n\n"
-        "The answer is also shown on the report's page of the transparency portal."
-    ) % {
-        "tenant": tenant.name,
-        "code": report.tracking_code,
-        "response": report.response,
-    }
-    transaction.on_commit(
-        lambda: send_mail(subject, body, None, [contact]), robust=True
+    notify(
+        recipients=[contact],
+        tenant=tenant,
+        kind="citizen_report_answered",
+        subject=gettext_lazy("Your report %(code)s was answered"),
+        sentence=gettext_lazy("%(tenant)s answered your report %(code)s: %(response)s"),
+        path=reverse(
+            "grants_report_track",
+            args=[report.tracking_code],
+            urlconf="config.urls_tenant",
+        ),
+        params={
+            "tenant": tenant.name,
+            "code": report.tracking_code,
+            "response": report.response,
+        },
+        digest=False,
     )

@@ -10,6 +10,7 @@ from ..models import (
     Domain,
     Invitation,
     Membership,
+    Notification,
     SetupStepSkip,
     Tenant,
     User,
@@ -65,6 +66,14 @@ def register_kernel_parts() -> None:
     register_public_rows(
         VerificationRequest,
         rows=lambda tenant: VerificationRequest.objects.filter(tenant=tenant),
+        order=10,
+        on_copy="skip",
+    )
+    # The people's notification logs: back with a restore; a copy's links would
+    # point at the source's host, so a copy starts with none.
+    register_public_rows(
+        Notification,
+        rows=lambda tenant: Notification.objects.filter(tenant=tenant),
         order=10,
         on_copy="skip",
     )

@@ -78,16 +78,20 @@ def test_public_pages_have_no_accessibility_violations(page, live_server, portal
 
 
 def test_staff_pages_have_no_accessibility_violations(
-    page, live_server, portal, officials
+    page, live_server, portal, officials, in_bandung
 ):
     program, proposal = portal
     port = live_server.url.rsplit(":", 1)[1]
     city = f"http://bandung.localhost:{port}"
+    from tests.browser.test_header import unread
+
+    unread(officials["admin"], in_bandung, 2)
     sign_in(page, city, officials["admin"])
     found = {}
     for path in (
         "/dashboard/",
         "/dashboard/members/",
+        "/dashboard/notifications/",
         "/grants/staff/",
         f"/grants/staff/proposals/{proposal.pk}/",
         f"/grants/staff/programs/{program.pk}/",

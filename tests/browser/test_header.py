@@ -13,12 +13,30 @@ pytestmark = pytest.mark.browser
 PASSWORD = "Kepala-Dinas-Bandung-2026!"
 
 
+def unread(user, tenant, n: int) -> None:
+    from tenants.models import Notification
+
+    Notification.objects.bulk_create(
+        Notification(
+            user=user,
+            tenant=tenant,
+            kind="test",
+            subject=f"Proposal {i} waits for your review",
+            sentence="A proposal waits for your review.",
+            url="http://bandung.localhost/dashboard/",
+        )
+        for i in range(n)
+    )
+
+
 def test_the_admins_header_fits_a_1280_pixel_screen(
     browser, live_server, in_bandung, officials, settings
 ):
     publish_sabilulungan(in_bandung)
     connection.set_schema_to_public()
     admin = officials["admin"]
+    # The unread badge beside the bell, at its widest (two digits).
+    unread(admin, in_bandung, 12)
     admin.set_password(PASSWORD)
     admin.save(update_fields=["password"])
     port = live_server.url.rsplit(":", 1)[1]
@@ -51,6 +69,7 @@ def test_the_admins_header_fits_a_1280_pixel_screen(
                 };
             }"""
         )
+        assert page.locator("header .badge-count").inner_text().startswith("12")
         assert sizes["page"] <= 1280 and sizes["right"] <= 1280, sizes
         assert sizes["rows"] == 1, sizes
         assert sizes["icon"].endswith(".svg")

@@ -13,6 +13,7 @@ from django.test import TestCase
 from catalog.models import Adoption, AdoptionEvent, Agreement
 from tests.catalog.conftest import make_agreement, verify
 from tests.conftest import host_client
+from tests.factories import prefer_english
 
 pytestmark = pytest.mark.django_db
 
@@ -80,8 +81,20 @@ def test_full_adoption_of_a_hosted_app(
         and "/apps/adopt/sabilulungan/" in gate.content.decode()
     )
 
+    prefer_english(tangerang_admin, bandung_admin)
     adoption = request_adoption(tangerang_client)
-    assert {tangerang_admin.email, bandung_admin.email} <= set(mail.outbox[-1].to)
+    # Each side's administrators, with a link to the adoption on their own host.
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert {tangerang_admin.email, bandung_admin.email} <= set(by_address)
+    for user, host in ((tangerang_admin, "tangerang"), (bandung_admin, "bandung")):
+        link = f"http://{host}.localhost/apps/adoptions/{adoption.pk}/"
+        assert link in by_address[user.email].body
+        assert (
+            host_client(f"{host}.localhost", user).get(urlsplit(link).path).status_code
+            == 200
+        )
+    contact = by_address["kominfo@tangerang.test"]
+    assert "asked to adopt" in contact.body or "mengajukan" in contact.body
 
     incoming = bandung_client.get("/apps/").content.decode()
     assert f"/apps/adoptions/{adoption.pk}/" in incoming
@@ -426,7 +439,8 @@ def test_adoption_page_query_count_is_constant(
 ):
     adoption = request_adoption(tangerang_client)
     bandung_client.get("/apps/")  # publishing the app dropped the cached route
-    # One more each: the header's to-do counter, kept in the cache.
+    # One more each: the header's to-do counter (kept in the cache) and its
+    # unread notifications.
     with django_assert_max_num_queries(10):
         assert bandung_client.get("/apps/").status_code == 200
     with django_assert_max_num_queries(9):
@@ -442,7 +456,7 @@ def test_agreements_and_my_organisations_pages_have_pinned_queries(
 
     def agreements_page():
         client.get("/apps/agreements/")  # verifying a party dropped the cached route
-        with django_assert_max_num_queries(6) as captured:
+        with django_assert_max_num_queries(7) as captured:
             assert client.get("/apps/agreements/").status_code == 200
         return len(captured)
 
@@ -459,5 +473,5 @@ def test_agreements_and_my_organisations_pages_have_pinned_queries(
     assert agreements_page() == few
 
     platform = host_client("localhost", bandung_admin)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         assert platform.get("/orgs/").status_code == 200

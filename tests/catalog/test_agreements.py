@@ -19,7 +19,7 @@ from catalog.models import Adoption, AdoptionEvent, Agreement, AgreementEvent
 from tenants.models import Tenant
 from tests.catalog.conftest import make_agreement, make_app, verify
 from tests.conftest import host_client
-from tests.factories import make_tenant, make_user
+from tests.factories import make_tenant, make_user, prefer_english
 
 pytestmark = pytest.mark.django_db
 
@@ -237,10 +237,13 @@ def test_only_the_other_party_confirms_or_declines(
 def test_confirmation_email_links_to_the_agreement_on_the_other_partys_host(
     bandung, tangerang, bandung_client, tangerang_admin, bandung_admin
 ):
+    prefer_english(tangerang_admin, bandung_admin)
     verify(tangerang)
     agreement = recorded(bandung, tangerang, bandung_client)
     (ask,) = [m for m in mail.outbox if "Please confirm" in m.subject]
-    assert tangerang_admin.email in ask.to and bandung_admin.email not in ask.to
+    assert ask.to == [tangerang_admin.email]
+    assert ask.subject.startswith("[Kota Tangerang] ")
+    assert ask.from_email.startswith("Kota Tangerang <")
     link = re.search(r"https?://\S+", ask.body).group(0)
     parts = urlsplit(link)
     assert parts.netloc == tangerang.domains.get(is_primary=True).domain

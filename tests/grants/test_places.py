@@ -225,7 +225,8 @@ def test_migration_matches_free_text_and_staff_fix_the_rest(portal, officials):
     home = html_of(admin.get("/grants/staff/"))
     assert "2 applicants or proposals have a kecamatan/kelurahan to fix" in home
     # Session, user, module gate, membership; then the applicants and the
-    # proposals; the header's to-do counter, kept since the page above.
+    # proposals; the header's to-do counter, kept since the page above, and its
+    # unread notifications.
     with assert_statements(7):
         page = admin.get("/grants/staff/places/")
     html = html_of(page)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,8 +23,9 @@ from grants.models import (
     RecipientAmendment,
 )
 from grants.roles import GrantRole
-from tests.conftest import host_client
+from tests.conftest import host_client, links_in
 from tests.dbadmin import triggers_disabled
+from tests.factories import prefer_english
 from tests.grants.conftest import (
     PDF,
     checklist_for,
@@ -164,6 +166,7 @@ def test_bank_change_after_award_blocks_disbursement_until_a_second_member_confi
     )
     proposal = _signed(tenant, officials, _approved(tenant, officials, program, person))
     _disburse(tenant, officials["treasurer"], proposal)
+    prefer_english(*officials.values())
 
     response = post(
         host_client(HOST, person),
@@ -184,11 +187,23 @@ def test_bank_change_after_award_blocks_disbursement_until_a_second_member_confi
     amendment = RecipientAmendment.objects.get()
     # The members who may confirm are told, without the account numbers; the
     # member who made the change is not asked.
-    (mail,) = [m for m in mailoutbox if "new bank account" in m.subject]
-    assert officials["treasurer"].email in mail.to
-    assert officials["admin"].email in mail.to
-    assert person.email not in mail.to and officials["opd"].email not in mail.to
-    assert "9988776655" not in mail.body and "0011223344" not in mail.body
+    asked = [m for m in mailoutbox if "new bank account" in m.subject]
+    told = {m.to[0] for m in asked}
+    assert officials["treasurer"].email in told
+    assert officials["admin"].email in told
+    assert person.email not in told and officials["opd"].email not in told
+    for mail in asked:
+        assert "9988776655" not in mail.body and "0011223344" not in mail.body
+    # Each links to the proposal's page on the tenant's host, which opens.
+    (link,) = [
+        url
+        for url in links_in(asked[0])
+        if url.endswith(f"/grants/staff/proposals/{proposal.pk}/")
+    ]
+    parts = urlsplit(link)
+    assert parts.netloc == HOST
+    page = host_client(parts.netloc, officials["treasurer"]).get(parts.path)
+    assert page.status_code == 200
     assert (amendment.kind, amendment.status) == ("bank", "pending")
     assert amendment.before == {"bank_name": "Bank BJB", "bank_account": "0011223344"}
     assert amendment.after == {

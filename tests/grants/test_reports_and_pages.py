@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -16,7 +17,7 @@ from django.utils import timezone
 from grants import audit, selectors, services
 from grants.models import Announcement, AuditEvent, CitizenReport, Proposal, Regulation
 from grants.roles import GrantRole
-from tests.conftest import assert_statements, host_client
+from tests.conftest import assert_statements, host_client, links_in
 from tests.factories import make_user
 from tests.grants.conftest import (
     checklist_for,
@@ -500,6 +501,11 @@ def test_citizen_reports_and_follows_the_answer(
     assert message.to == [city.officials["kepala_daerah"].email]
     assert code in message.subject and REPORT_TEXT in message.body
     assert REPORTER_NAME not in message.body and REPORTER_CONTACT not in message.body
+    # Its link opens the report in the back office, on the tenant's host.
+    (link,) = [u for u in links_in(message) if "/grants/staff/reports/" in u]
+    assert link == f"http://{HOST}/grants/staff/reports/{report.pk}/"
+    kepala = host_client(HOST, city.officials["kepala_daerah"])
+    assert kepala.get(urlsplit(link).path).status_code == 200
 
     tracking = client().get(f"/grants/reports/{code}/", follow=True)
     html = html_of(tracking)
@@ -526,6 +532,12 @@ def test_citizen_reports_and_follows_the_answer(
     # The reporter left an e-mail address: the answer goes there too.
     assert [m.to for m in mail.outbox] == [[REPORTER_CONTACT]]
     assert ANSWER in mail.outbox[0].body
+    # In the site's language (the reporter has no account), linking to the
+    # public tracking page, which opens without signing in.
+    (link,) = [u for u in links_in(mail.outbox[0]) if "/grants/reports/" in u]
+    assert link == f"http://{HOST}/grants/reports/{code}/"
+    assert client().get(urlsplit(link).path).status_code == 200
+    assert "menjawab laporan Anda" in mail.outbox[0].body
 
     html = html_of(client().get(f"/grants/reports/{code}/"))
     assert ANSWER in html and "Answered" in html

@@ -145,3 +145,13 @@ def make_tenant(
         seat_region_code=seat_region_code,
         **fields,
     )
+
+
+def prefer_english(*users) -> None:
+    """E-mails follow each user's saved language (Indonesian when none): tests
+    that read an e-mail's English words save English for its recipients."""
+    from tenants.models import User
+
+    User.objects.filter(pk__in=[user.pk for user in users]).update(language="en")
+    for user in users:
+        user.language = "en"

@@ -16,7 +16,7 @@ from tenants import services
 from tenants.models import PlatformEvent, VerificationRequest
 from tenants.transparency import public_record, verify_stored
 from tests.conftest import assert_statements, host_client
-from tests.factories import make_tenant, make_user
+from tests.factories import make_tenant, make_user, prefer_english
 
 pytestmark = pytest.mark.django_db
 
@@ -215,6 +215,7 @@ def test_tenant_admin_asks_for_verification_and_operators_are_emailed(
 ):
     from django.core import mail
 
+    prefer_english(verifier, superuser)
     inactive = make_user("gone@bagipakai.test", is_staff=True, is_active=False)
     inactive.user_permissions.add(Permission.objects.get(codename="verify_tenant"))
     client = host_client(GARUT_HOST, garut_admin)
@@ -238,15 +239,25 @@ def test_tenant_admin_asks_for_verification_and_operators_are_emailed(
         in client.get("/dashboard/").content.decode()
     )
     # Active operators who may verify, and only them.
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == [
+    # One e-mail each (in each one's language), on the platform host.
+    assert sorted(m.to[0] for m in mail.outbox) == [
         "root@bagipakai.test",
         "verifier@bagipakai.test",
     ]
-    assert "Kabupaten Garut" in mail.outbox[0].subject
+    for message in mail.outbox:
+        assert message.subject.startswith("[BagiPakai] ")
+        assert "Kabupaten Garut" in message.subject
+        link = f"http://localhost/operator/verification/{request.pk}/"
+        assert link in message.body
     assert (
-        f"http://localhost/operator/verification/{request.pk}/" in mail.outbox[0].body
+        host_client("localhost", verifier)
+        .get(f"/operator/verification/{request.pk}/")
+        .status_code
+        == 200
     )
+    # And in the operators' notification log on the platform host.
+    log = host_client("localhost", verifier).get("/dashboard/notifications/")
+    assert "Verification requested: Kabupaten Garut" in log.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -376,8 +387,9 @@ def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
     client = host_client("localhost", verifier)
     client.get("/operator/verification/")  # warm up (session, permissions)
     # Session, user, the user's permissions (2), the paginator's count, one page
-    # of requests with their tenants and first admins, the menu's count.
-    with assert_statements(7):
+    # of requests with their tenants and first admins, the menu's count, the
+    # header's unread notifications.
+    with assert_statements(8):
         html = client.get("/operator/verification/").content.decode()
     positions = [html.index(f"Balai Data Nomor {n}") for n in (1, 2, 0)]
     assert positions == sorted(positions)
@@ -385,7 +397,7 @@ def test_queue_lists_pending_requests_oldest_first_with_pinned_queries(
     # The same for more rows.
     ask(3)
     ask(4)
-    with assert_statements(7):
+    with assert_statements(8):
         html = client.get("/operator/verification/").content.decode()
     assert "5 organisations are waiting" in html
 
@@ -458,6 +470,7 @@ def test_verify_emails_the_admins_writes_the_log_and_shows_on_the_home_page(
 
     co_admin = make_user("sekda@garutkab.go.id", tenant=garut, role="admin")
     make_user("staf@garutkab.go.id", tenant=garut, role="staff")
+    prefer_english(co_admin, garut_admin)
     client = host_client("localhost", verifier)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -484,10 +497,14 @@ def test_verify_emails_the_admins_writes_the_log_and_shows_on_the_home_page(
     assert event.private == {"note": "Ditelepon 4 Des, cocok."}
     assert "Ditelepon" not in str(public_record(event))
     assert verify_stored().ok
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == sorted([co_admin.email, garut_admin.email])
-    assert "is verified" in mail.outbox[0].subject
-    assert "http://garut.localhost/dashboard/verification/" in mail.outbox[0].body
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [co_admin.email, garut_admin.email]
+    )
+    for message in mail.outbox:
+        assert "is verified" in message.subject
+        assert "http://garut.localhost/dashboard/verification/" in message.body
+    page = host_client(GARUT_HOST, garut_admin).get("/dashboard/verification/")
+    assert page.status_code == 200
     home = host_client(GARUT_HOST).get("/").content.decode()
     assert "Verified by the platform operators on" in home
     assert f"entry #{event.seq}" in home
@@ -516,6 +533,7 @@ def test_refuse_emails_the_reason_logs_it_and_lets_the_tenant_ask_again(
     from django.core import mail
 
     reason = "Surat tidak ditandatangani pejabat yang berwenang."
+    prefer_english(garut_admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = host_client("localhost", verifier).post(
             f"/operator/verification/{garut_request.pk}/refuse/",

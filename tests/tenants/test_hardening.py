@@ -23,10 +23,6 @@ from tests.tenants.test_concurrency import run_together
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def accept_url(token):
-    return f"http://bandung.localhost/invitations/{token}/"
-
-
 @pytest.mark.django_db
 def test_staff_with_view_permission_only_cannot_suspend(bandung):
     from django.contrib.auth.models import Permission
@@ -69,7 +65,6 @@ def test_demoted_admin_takes_pending_invitations_along(bandung, bandung_admin):
         tenant=bandung,
         email="alamat.kedua@example.test",
         role="admin",
-        accept_url_for=accept_url,
     )
     services.membership_change_role(
         actor=bandung_admin,
@@ -88,7 +83,6 @@ def test_removed_admin_takes_pending_invitations_along(bandung, bandung_admin):
         tenant=bandung,
         email="lain@example.test",
         role="admin",
-        accept_url_for=accept_url,
     )
     services.membership_remove(
         actor=bandung_admin,
@@ -114,7 +108,6 @@ def test_double_submitted_invitation_is_a_form_error_not_a_500():
                     tenant=tenant,
                     email="dobel@example.test",
                     role="staff",
-                    accept_url_for=accept_url,
                 )
             )
         ]
@@ -135,7 +128,6 @@ def test_double_submitted_signup_creates_one_account():
         tenant=tenant,
         email="baru@sumedang.test",
         role="staff",
-        accept_url_for=accept_url,
     )
     outcomes = run_together(
         *[
@@ -207,7 +199,6 @@ def test_unverified_tenants_have_a_daily_invitation_quota(bandung, bandung_admin
             tenant=bandung,
             email=f"u{n}@example.test",
             role="staff",
-            accept_url_for=accept_url,
         )
     response = host_client("bandung.localhost", bandung_admin).post(
         "/dashboard/members/invite/",
@@ -223,7 +214,6 @@ def test_unverified_tenants_have_a_daily_invitation_quota(bandung, bandung_admin
         tenant=bandung,
         email="besok@example.test",
         role="staff",
-        accept_url_for=accept_url,
     )
 
 

@@ -14,6 +14,7 @@ from tenants import selectors, services
 from tenants.models import (
     Domain,
     Membership,
+    Notification,
     PlatformEvent,
     Tenant,
     VerificationRequest,
@@ -82,7 +83,20 @@ def test_deleted_tenant_is_absent_from_directory_counts_and_sign_in(
     garut, garut_admin, bandung, operator
 ):
     before = selectors.platform_stats()
+    for tenant in (garut, None):
+        Notification.objects.create(
+            user=garut_admin,
+            tenant=tenant,
+            kind="test",
+            subject="S",
+            sentence="Proposal of Ibu Siti",
+            url="http://garut.localhost/",
+        )
     delete(garut, operator)
+    # Its notifications go with it; the platform's stay in the person's log.
+    assert list(
+        Notification.objects.filter(user=garut_admin).values_list("tenant", flat=True)
+    ) == [None]
     after = selectors.platform_stats()
     assert after["tenants"] == before["tenants"] - 1
     assert after["cities"] == before["cities"] - 1
