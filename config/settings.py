@@ -268,6 +268,9 @@ PAGE_CACHE_IGNORED_TABLES = frozenset(
         # (entries, versions, releases, images) still invalidates.
         "catalog_harvestrun",
         "catalog_repositorylink",
+        # Each user's notification log (tenants/notifications.py): never on a
+        # public page, and written at every notification and every "read".
+        "tenants_notification",
     }
 )
 # Seconds a host's tenant stays cached. Changes drop the entry at once, but only

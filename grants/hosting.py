@@ -148,10 +148,11 @@ def _latest_award():
     from django.db.models import OuterRef, Subquery
 
     from .models import Proposal
+    from .workflow import COMMITTED
 
     return Subquery(
         Proposal.objects.filter(
-            applicant_id=OuterRef("applicant_id"), status__in=Proposal.COMMITTED
+            applicant_id=OuterRef("applicant_id"), status__in=COMMITTED
         )
         .order_by("-updated_at", "-pk")
         .values("pk")[:1]

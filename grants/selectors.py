@@ -1045,6 +1045,16 @@ def queue_for(actor) -> QuerySet[Proposal]:
     )
 
 
+def _report_due_now() -> Q:
+    """Proposals whose accountability report the recipient may hand in now: the
+    declared `report` step's states and guard (once fully paid)."""
+    report = WORKFLOW.transition("report")
+    where = Q(status__in=report.sources)
+    if report.guard is not None and report.guard.query is not None:
+        where &= report.guard.query
+    return where
+
+
 def report_due_on():
     """A proposal's accountability report (LPJ) deadline: its program's
     `report_due_days` after the last disbursement (an annotation)."""
@@ -1073,7 +1083,7 @@ def reports_overdue(today) -> QuerySet[Proposal]:
     """Disbursed proposals whose recipient has not sent the accountability report
     (LPJ) by its deadline."""
     return (
-        Proposal.objects.filter(status__in=WORKFLOW.transition("report").sources)
+        Proposal.objects.filter(_report_due_now())
         .annotate(report_due=report_due_on())
         .filter(report_due__lt=today)
     )

@@ -227,7 +227,7 @@ def test_migration_matches_free_text_and_staff_fix_the_rest(portal, officials):
     # Session, user, module gate, membership; then the applicants and the
     # proposals; the header's to-do counter, kept since the page above, and its
     # unread notifications.
-    with assert_statements(7):
+    with assert_statements(8):
         page = admin.get("/grants/staff/places/")
     html = html_of(page)
     assert f'id="applicant-{odd_applicant.pk}"' in html and "Sumurbandung" in html

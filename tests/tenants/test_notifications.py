@@ -570,11 +570,12 @@ def test_the_log_has_pinned_queries(bandung, bandung_admin):
     client.get("/dashboard/notifications/")
     make_rows(bandung_admin, bandung, 5)
     # Session, user, membership, the hosted apps' menu, the page's unread count,
-    # the paginator's count, one page of rows, the header's unread count.
-    with assert_statements(8):
+    # the paginator's count, one page of rows, the header's unread count and
+    # its to-do counter.
+    with assert_statements(9):
         assert client.get("/dashboard/notifications/").status_code == 200
     make_rows(bandung_admin, bandung, 40)
-    with assert_statements(8):
+    with assert_statements(9):
         html = client.get("/dashboard/notifications/").content.decode()
     assert "Page 1 of 2" in html
 
