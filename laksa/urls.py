@@ -12,14 +12,14 @@ urlpatterns = [
     path("open-data/items.csv", views.open_items_csv, name="laksa_open_items_csv"),
     path("open-data/audit.jsonl", views.open_audit, name="laksa_open_audit"),
     path("staff/", views_staff.queue, name="laksa_staff"),
-    path("staff/items/<int:item_id>/", views_staff.item_detail, name="laksa_item"),
+    path("staff/items/<id:item_id>/", views_staff.item_detail, name="laksa_item"),
     path(
-        "staff/items/<int:item_id>/photo/",
+        "staff/items/<id:item_id>/photo/",
         views_staff.item_photo,
         name="laksa_item_photo",
     ),
     path(
-        "staff/items/<int:item_id>/<slug:action>/",
+        "staff/items/<id:item_id>/<slug:action>/",
         views_staff.item_act,
         name="laksa_item_act",
     ),

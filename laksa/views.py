@@ -58,6 +58,7 @@ def submit(request):
     if request.method == "POST":
         if form.is_valid():
             data = dict(form.cleaned_data)
+            data["category_id"] = data.pop("category")
             try:
                 item, secret = services.item_submit(
                     client_ip=_client_ip(request), **data

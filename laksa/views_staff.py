@@ -120,10 +120,10 @@ def item_photo(request, item_id):
 
 @login_required
 def item_act(request, item_id, action):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     actor = request_actor(request)
     item = access_item(actor, item_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     if action not in ACTION_FORMS:
         raise Http404
     form = ACTION_FORMS[action](request.POST, prefix=action)
