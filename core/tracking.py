@@ -134,3 +134,32 @@ def rate_check(queryset, *, limit: int, message: str) -> None:
     sender's recent submissions — already holds `limit` rows."""
     if queryset.count() >= limit:
         raise ValidationError(message, code=RATE_LIMITED)
+
+
+# --- wrong keys ------------------------------------------------------------------------
+#
+# Counted in the shared cache (Redis or the database in production, never one
+# process's memory), so guessing a key is as slow on ten workers as on one.
+KEY_TRIES = 10
+KEY_WINDOW_SECONDS = 3600
+
+
+def _tries_key(scope: str, code: str) -> str:
+    return f"tracking-key-tries:{connection.schema_name}:{scope}:{code}"
+
+
+def key_tries_exhausted(scope: str, code: str, *, limit: int = KEY_TRIES) -> bool:
+    from django.core.cache import cache
+
+    return int(cache.get(_tries_key(scope, code)) or 0) >= limit
+
+
+def key_try_failed(scope: str, code: str, *, window: int = KEY_WINDOW_SECONDS) -> None:
+    from django.core.cache import cache
+
+    key = _tries_key(scope, code)
+    cache.add(key, 0, window)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, window)

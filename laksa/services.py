@@ -309,15 +309,28 @@ def item_submit(
     return item, secret
 
 
-def _citizen_item(item: Item, secret) -> Item:
-    item = (
+def _check_key(item: Item, secret) -> None:
+    """The citizen's key, checked before the change's transaction: a wrong try
+    is counted even though the change is refused (and rolled back)."""
+    if tracking.key_tries_exhausted("laksa", item.tracking_code):
+        raise ValidationError(
+            _(
+                "Too many wrong keys for this tracking code. Please try again in an "
+                "hour with the key you received."
+            ),
+            code=tracking.RATE_LIMITED,
+        )
+    if not tracking.secret_matches(item.tracking_code, secret, item.secret_digest):
+        tracking.key_try_failed("laksa", item.tracking_code)
+        raise PermissionDenied(_("The key does not match this tracking code."))
+
+
+def _citizen_item(item: Item) -> Item:
+    return (
         Item.objects.select_for_update(of=("self",))
         .select_related("opd", "category")
         .get(pk=item.pk)
     )
-    if not tracking.secret_matches(item.tracking_code, secret, item.secret_digest):
-        raise PermissionDenied(_("The key does not match this tracking code."))
-    return item
 
 
 def item_rate(*, item: Item, secret: str, rating, comment: str = "") -> Item:
@@ -329,8 +342,9 @@ def item_rate(*, item: Item, secret: str, rating, comment: str = "") -> Item:
     if not 1 <= rating <= 5:
         raise ValidationError({"rating": [_("Choose from 1 to 5 stars.")]})
     comment = _text(comment, field="comment", limit=NOTE_MAX)
+    _check_key(item, secret)
     with transaction.atomic():
-        item = _citizen_item(item, secret)
+        item = _citizen_item(item)
         _step(
             item,
             "rate",
@@ -354,8 +368,9 @@ def item_reopen(*, item: Item, secret: str, reason: str) -> Item:
         limit=NOTE_MAX,
         required=_("Say why the answer does not solve it."),
     )
+    _check_key(item, secret)
     with transaction.atomic():
-        item = _citizen_item(item, secret)
+        item = _citizen_item(item)
         if item.reopened:
             raise ValidationError(
                 _("This item was already reopened once; it cannot be reopened again.")

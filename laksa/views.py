@@ -188,7 +188,8 @@ def respond(request, code):
         return _track_page(request, item, form, status=403)
     except ValidationError as exc:
         add_service_errors(form, exc)
-        return _track_page(request, item, form, status=400)
+        limited = getattr(exc, "code", None) == tracking.RATE_LIMITED
+        return _track_page(request, item, form, status=429 if limited else 400)
     return redirect("laksa_track", item.tracking_code)
 
 

@@ -371,3 +371,32 @@ def test_the_audit_chain_is_verified_by_the_kernel_command(laksa):
         stdout=out,
     )
     assert "chain intact up to event 3" in out.getvalue()
+
+
+def test_the_public_page_reads_in_a_fixed_number_of_queries(laksa):
+    from django.test.utils import CaptureQueriesContext
+
+    client = host_client(HOST)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/laksa/").status_code == 200
+        return len(captured)
+
+    def answered_items(n):
+        connection.set_tenant(laksa["tenant"])
+        for _i in range(n):
+            item, _ = submit(laksa["roads"])
+            services.item_answer(
+                tenant=laksa["tenant"],
+                actor_user=laksa["people"]["pupr"],
+                item=item,
+                answer="Selesai",
+            )
+        connection.set_schema_to_public()
+
+    answered_items(1)
+    queries()  # the first request also looks the host up
+    few = queries()
+    answered_items(4)
+    assert queries() == few

@@ -302,3 +302,13 @@ def test_the_audit_chain_verifies_and_detects_tampering(laksa):
         cursor.execute("SET session_replication_role = DEFAULT")
     report = audit.verify_stored()
     assert (report.ok, report.first_broken_seq) == (False, 3)
+
+
+def test_guessing_the_key_stops_after_ten_tries(laksa):
+    item, secret = _answered(laksa)
+    for _i in range(tracking.KEY_TRIES):
+        with pytest.raises(PermissionDenied):
+            services.item_rate(item=item, secret="GUESS234", rating=5)
+    with pytest.raises(ValidationError) as refused:
+        services.item_rate(item=item, secret=secret, rating=5)
+    assert refused.value.code == tracking.RATE_LIMITED
