@@ -135,7 +135,9 @@ APPS = [
         ],
         "scope": ["government", "society"],
         "development_status": "stable",
-        "delivery_mode": "external",
+        # Runs inside BagiPakai: the tenant that adopts it gets /laksa/.
+        "delivery_mode": "hosted",
+        "hosted_module": "laksa",
         "license": "LicenseRef-Hibah-Aplikasi-Tangerang",
         "url": "https://code.bagipakai.test/tangerang/laksa",
         "landing_url": "https://laksa.tangerangkota.go.id",

@@ -94,6 +94,7 @@ SHARED_APPS = [
 # Apps whose tables live in every tenant's own schema.
 TENANT_APPS = [
     "grants",
+    "laksa",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -183,9 +183,7 @@ def referenced_names() -> set[str]:
 
 def _schema_exists(schema: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]
-        )
+        cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
         return cursor.fetchone() is not None
 
 
@@ -201,9 +199,7 @@ def orphans(*, older_than: timedelta, storage=default_storage) -> list[str]:
     One listing gives names and change times (a thousand objects per request
     on an object store), then one pass over the rows of every schema."""
     cutoff = timezone.now() - older_than
-    candidates = [
-        name for name, modified in stored_files(storage) if modified < cutoff
-    ]
+    candidates = [name for name, modified in stored_files(storage) if modified < cutoff]
     if not candidates:
         return []
     named = referenced_names()

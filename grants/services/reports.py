@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,10 +10,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import get_random_string, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import tracking
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
@@ -25,10 +24,9 @@ from ..places import home_region, place_fields
 from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
 
-# Tracking codes: no 0/O or 1/I, so a code read out over the phone survives.
-# 32 symbols ** 10 = 2**50 codes; guessing one is hopeless.
-TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-TRACKING_CODE_LENGTH = 10
+# Tracking codes and per-sender limits are the shared ones (core/tracking.py).
+TRACKING_ALPHABET = tracking.ALPHABET
+TRACKING_CODE_LENGTH = tracking.LENGTH
 REPORT_MAX_LENGTH = 2000
 ANSWER_MAX_LENGTH = 4000
 # Staff answer within this many days of receipt (the public sees the due date).
@@ -41,55 +39,18 @@ REPORTS_PER_PROPOSAL_PER_DAY = 3
 # submissions (audit.AUDIT_LOCK is 0x5AB1); the second key is the sender.
 REPORT_LOCK = 0x5AB2
 # The code of the ValidationError a sender over their limit gets (views answer 429).
-RATE_LIMITED = "rate_limited"
-
-
-def new_tracking_code() -> str:
-    return get_random_string(TRACKING_CODE_LENGTH, TRACKING_ALPHABET)
-
-
-def normalise_tracking_code(value: str) -> str:
-    """What a person types ('abcd-efgh 23') → the stored form, or '' when it cannot be one."""
-    if not isinstance(value, str):
-        return ""
-    code = "".join(value.split()).replace("-", "").upper()
-    if len(code) != TRACKING_CODE_LENGTH or any(
-        c not in TRACKING_ALPHABET for c in code
-    ):
-        return ""
-    return code
+RATE_LIMITED = tracking.RATE_LIMITED
+new_tracking_code = tracking.code_new
+normalise_tracking_code = tracking.code_normalise
 
 
 def client_fingerprint(client_ip: str) -> str:
-    """A keyed hash of the sender's network, for rate limits: never the address itself.
-
-    IPv6 senders count by their /64, which one subscriber usually holds whole
-    (they could otherwise take a new address per report). The key includes the
-    tenant's schema, so fingerprints cannot be matched across tenants, and
-    SECRET_KEY, so nobody can reverse them by hashing every address.
-    """
-    try:
-        address = ipaddress.ip_address((client_ip or "").strip())
-    except ValueError:
-        network = "unknown"
-    else:
-        if address.version == 6 and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if address.version == 6:
-            network = str(ipaddress.ip_network(f"{address}/64", strict=False))
-        else:
-            network = str(address)
-    return salted_hmac(
-        f"grants.citizen_report.{connection.schema_name}",
-        network,
-        algorithm="sha256",
-    ).hexdigest()
+    """A keyed hash of the sender's network, for rate limits (core/tracking.py)."""
+    return tracking.client_fingerprint(client_ip, purpose="grants.citizen_report")
 
 
 def _lock_sender(fingerprint: str) -> None:
-    key = int.from_bytes(bytes.fromhex(fingerprint[:8]), "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [REPORT_LOCK, key])
+    tracking.sender_lock(REPORT_LOCK, fingerprint)
 
 
 def citizen_report_submit(

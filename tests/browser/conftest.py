@@ -16,7 +16,6 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test, so `page` knows the test failed."""
@@ -69,12 +68,14 @@ def page(browser, request):
     violations: list[str] = []
     page.on(
         "console",
-        lambda message: violations.append(
-            f"{message.location.get('url')}:{message.location.get('lineNumber')} "
-            f"{message.text[:120]}"
-        )
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(
+                f"{message.location.get('url')}:{message.location.get('lineNumber')} "
+                f"{message.text[:120]}"
+            )
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     page.csp_violations = violations
     yield page

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from laksa import services as laksa_services
 from tests.grants.conftest import make_applicant, make_program, make_proposal
 from tests.grants.test_portal import publish_sabilulungan
+from tests.laksa.conftest import laksa, laksa_on, submit  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -146,3 +148,49 @@ def test_the_check_finds_a_violation_where_there_is_one(page, live_server):
     )
     report = violations(page)
     assert "image-alt" in report and "label" in report
+
+
+def test_laksa_pages_have_no_accessibility_violations(
+    page,
+    live_server,
+    laksa,  # noqa: F811
+):
+    """Laksa's public and staff pages (#15)."""
+    connection.set_tenant(laksa["tenant"])
+    item, _secret = submit(laksa["roads"], publish=True)
+    laksa_services.item_answer(
+        tenant=laksa["tenant"],
+        actor_user=laksa["people"]["pupr"],
+        item=item,
+        answer="Sudah ditambal.",
+    )
+    waiting, _secret = submit(laksa["other"])
+    connection.set_schema_to_public()
+    port = live_server.url.rsplit(":", 1)[1]
+    city = f"http://tangerang.localhost:{port}"
+    found = {}
+
+    def check(path, status=200):
+        response = page.goto(f"{city}{path}")
+        assert response.status == status, path
+        report = violations(page)
+        if report:
+            found[path] = report
+
+    for path in (
+        "/laksa/",
+        "/laksa/send/",
+        "/laksa/track/",
+        f"/laksa/track/{item.tracking_code}/",
+    ):
+        check(path)
+    check("/laksa/track/AAAAAAAAAA/", status=404)
+    sign_in(page, city, laksa["people"]["admin"])
+    for path in (
+        "/laksa/staff/",
+        f"/laksa/staff/items/{waiting.pk}/",
+        f"/laksa/staff/items/{item.pk}/",
+        "/laksa/staff/settings/",
+    ):
+        check(path)
+    assert not found, "\n\n".join(f"{path}\n{report}" for path, report in found.items())

@@ -112,7 +112,9 @@ def test_platform_log_refuses_unknown_kinds(db):
         platform_event_append(kind="made_up")
 
 
-@pytest.mark.parametrize("statement", ["UPDATE {t} SET reason = 'x'", "DELETE FROM {t}"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE {t} SET reason = 'x'", "DELETE FROM {t}"]
+)
 def test_platform_log_refuses_update_and_delete_in_the_database(db, statement):
     from django.db import DatabaseError, connection, transaction
 

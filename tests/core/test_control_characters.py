@@ -18,7 +18,15 @@ class Sample(forms.Form):
 
 @pytest.mark.parametrize(
     "value",
-    ["Budi\x00", "Bu\x01di", "Budi\x1b[31m", "Bu\x7fdi", "Bu\x85di", "Bu\tdi", "Bu\ndi"],
+    [
+        "Budi\x00",
+        "Bu\x01di",
+        "Budi\x1b[31m",
+        "Bu\x7fdi",
+        "Bu\x85di",
+        "Bu\tdi",
+        "Bu\ndi",
+    ],
 )
 def test_a_single_line_field_refuses_control_characters_and_keeps_the_input(value):
     form = Sample({"name": value, "story": ""})

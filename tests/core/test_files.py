@@ -164,7 +164,9 @@ def test_a_file_saved_to_the_storage_directly_and_named_nowhere_goes(bandung):
     names = []
 
     def view(request):
-        name = default_storage.save("catalog/agreements/amendment.pdf", ContentFile(PDF))
+        name = default_storage.save(
+            "catalog/agreements/amendment.pdf", ContentFile(PDF)
+        )
         remember_stored(default_storage, name)
         names.append(name)
         return HttpResponse(status=400)

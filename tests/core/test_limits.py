@@ -44,9 +44,7 @@ def declared(client: Client, path: str, *, length: int, content_type: str, **ext
         (BANDUNG_HOST, "/accounts/login/"),
     ],
 )
-def test_a_200_mb_post_to_an_anonymous_form_is_refused_unread(
-    bandung, host, path
-):
+def test_a_200_mb_post_to_an_anonymous_form_is_refused_unread(bandung, host, path):
     client = Client(HTTP_HOST=host, HTTP_ACCEPT_LANGUAGE="en")
     response = declared(
         client,

@@ -85,6 +85,7 @@ def tangerang_objects(tangerang, tangerang_admin):
         "membership_id": Membership.objects.get(user=staff, tenant=tangerang).pk,
         "app_key": "grants",
         "invitation_id": invitation.pk,
+        "item_id": _tangerang_laksa_item(tangerang, tangerang_admin),
         "archive_id": TenantArchive.objects.create(tenant=tangerang).pk,
         "adoption_id": adoption.pk,
         "agreement_id": adoption.agreement_id,
@@ -92,6 +93,23 @@ def tangerang_objects(tangerang, tangerang_admin):
         "action": "end",
         "staff": staff,
     }
+
+
+def _tangerang_laksa_item(tangerang, admin) -> int:
+    from django.db import connection
+
+    from laksa import services as laksa_services
+    from tests.laksa.conftest import submit
+
+    connection.set_tenant(tangerang)
+    try:
+        category = laksa_services.category_save(
+            tenant=tangerang, actor_user=admin, name="Jalan", opd_id=None, sla_days=3
+        )
+        item, _secret = submit(category)
+        return item.pk
+    finally:
+        connection.set_schema_to_public()
 
 
 def _tangerang_grants(tangerang, admin):
@@ -178,6 +196,10 @@ def test_route_list_covers_the_member_pages():
         "grants_staff_announcement_edit",
         "grants_staff_regulations",
         "grants_staff_regulation_edit",
+        "laksa_staff",
+        "laksa_item",
+        "laksa_item_act",
+        "laksa_settings",
     } <= names
 
 
