@@ -22,6 +22,7 @@ def _program_data(**overrides) -> dict:
     data = {
         "name": "Bansos Pendidikan 2027",
         "kind": "bansos",
+        "applicants": "individuals",
         "fiscal_year": "2027",
         "budget": "250000000",
         "responsible_unit": "Dinas Sosial",
@@ -58,6 +59,7 @@ def test_a_program_manager_creates_a_program_with_its_stages_and_opens_it(
     program = Program.objects.get(name="Bansos Pendidikan 2027")
     assert response["Location"] == f"/grants/staff/programs/{program.pk}/"
     assert (program.budget, program.status) == (250_000_000, "draft")
+    assert program.applicants == "individuals"
     assert program.required_documents == ["Proposal", "Kartu Keluarga"]
 
     response = post(
