@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core import tracking
+from core import deadlines, tracking
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
@@ -168,7 +168,10 @@ def citizen_report_submit(
         report = CitizenReport(
             program=program,
             proposal=proposal,
-            due_on=timezone.localdate() + timedelta(days=REPORT_ANSWER_DAYS),
+            # The promise to answer, by the deadline rule Laksa shares.
+            due_on=timezone.localdate(
+                deadlines.due_at(timezone.now(), days=REPORT_ANSWER_DAYS)
+            ),
             created_at=now,
             client_fingerprint=fingerprint,
             **fields,
