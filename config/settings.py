@@ -607,6 +607,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Forms post to their own host, which CSRF accepts without this list; trusting
 # every subdomain would let one tenant's pages post to another's.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets the friendly 403 page, not Django's plain one.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # No inline script or style anywhere: scripts and styles are files under

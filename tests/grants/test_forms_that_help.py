@@ -762,3 +762,16 @@ def test_a_proposal_report_asks_no_place(grants_on, officials):
     proposal = make_proposal(program, make_applicant("Yayasan Tempat"))
     page = html_of(report_client().get(f"/grants/proposals/{proposal.pk}/report/"))
     assert 'name="kecamatan_code"' not in page
+
+
+def test_a_refused_form_token_gets_the_friendly_page(grants_on):
+    """A form sent without its security token (expired, or from another site):
+    the friendly 403 that says what to do, never Django's plain page."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST=HOST, HTTP_ACCEPT_LANGUAGE="en", enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"login": "a@b.test", "password": "x"})
+    html = html_of(response)
+    assert response.status_code == 403
+    assert "reload the page and send it again" in html
+    assert "Back to the home page" in html and "CSRF verification failed" not in html
