@@ -1,4 +1,4 @@
-/* Applicant profile (grants/forms.py ApplicantForm): once "individual" or
+/* Applicant profile (grants/forms/applicant.py ApplicantForm): once "individual" or
    "organisation" is chosen, only that kind's fieldset shows. Without this script
    both fieldsets show and the server ignores the one of the other kind. */
 (function () {

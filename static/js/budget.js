@@ -1,4 +1,4 @@
-/* Budget lines of a proposal (grants/forms.py BudgetLineFormSet): "Add a budget
+/* Budget lines of a proposal (grants/forms/applicant.py BudgetLineFormSet): "Add a budget
    line" adds an empty line in place, and every line's total and the sum are
    kept up to date while typing. Without this script the button asks the server
    for the page again with one more line, and the totals are computed there. */

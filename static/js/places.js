@@ -1,4 +1,4 @@
-/* Kecamatan/kelurahan selects (grants/forms.py PlaceFieldsMixin): once a kecamatan
+/* Kecamatan/kelurahan selects (grants/forms/base.py PlaceFieldsMixin): once a kecamatan
    is chosen, the kelurahan list shows only that kecamatan's group. Without this
    script every group stays listed and the server checks the pair. */
 (function () {
