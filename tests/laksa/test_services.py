@@ -123,7 +123,7 @@ def test_overdue_items_escalate_to_supervisors_on_a_frozen_clock(
         assert services.items_escalate() == 1
     assert Item.objects.get(pk=fresh.pk).status == "escalated"
     assert Item.objects.get(pk=late.pk).status == "routed"
-    assert [m.to for m in mail.outbox if "deadline" in m.body] == [
+    assert [m.to for m in mail.outbox if "/laksa/staff/?queue=escalated" in m.body] == [
         [people["supervisor"].email]
     ]
     assert "/laksa/staff/?queue=escalated" in mail.outbox[-1].body
