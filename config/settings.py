@@ -328,6 +328,10 @@ LOGIN_REDIRECT_URL = "/"
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "BagiPakai"
+# A code from the 30 seconds before or after is accepted too (RFC 6238's
+# allowance for a phone's clock drift and a slow connection); each code is
+# still used once only.
+MFA_TOTP_TOLERANCE = 1
 # The second factor is demanded of operators, admins and money roles
 # (tenants/mfa.py). Off only in the test suite's default environment, whose
 # hundreds of signed-in pages are not about it; its own tests switch it on.
