@@ -2,7 +2,7 @@
 
 requested → approved → active → ended, or rejected / withdrawn. The side that
 acts in each step is the adopting organisation ("adopter"), the publishing one
-("publisher") or either of them. The service (catalog/services.py), the
+("publisher") or either of them. The service (catalog/services/), the
 adoption page's forms and its history read this; nothing else lists the
 states or the sides.
 """

@@ -10,7 +10,7 @@ page, the timeline, the audit action names and their database constraint are
 all derived from this table.
 
 The one rule a table cannot hold — reopening only once — is the service's
-(laksa/services.py, `item_reopen`).
+(laksa/services/items.py, `item_reopen`).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from django.db import connection
 from tenants import schema as tenant_schema
 from tenants import services
 from tenants.models import Domain, Invitation, LoginHandoff, Membership, Tenant
+from tenants.services import provisioning
 from tests.conftest import host_client
 from tests.factories import make_user
 
@@ -138,7 +139,7 @@ def test_provisioning_failure_after_schema_exists_leaves_nothing(platform, monke
         seen["schema_existed"] = schema_exists(tenant.schema_name)
         raise RuntimeError("injected failure after the schema was created")
 
-    monkeypatch.setattr(services, "_provision_domain", fail_after_schema)
+    monkeypatch.setattr(provisioning, "_provision_domain", fail_after_schema)
     with pytest.raises(RuntimeError, match="injected failure"):
         services.tenant_provision(actor=founder, **VALID)
 

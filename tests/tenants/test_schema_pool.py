@@ -8,6 +8,7 @@ from django_q.models import OrmQ
 
 from tenants import schema as tenant_schema
 from tenants import services
+from tenants.services import provisioning
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +99,7 @@ def test_a_failed_provisioning_puts_the_pool_schema_back(
     def boom(tenant):
         raise RuntimeError("injected failure after the schema was taken")
 
-    monkeypatch.setattr(services, "_provision_domain", boom)
+    monkeypatch.setattr(provisioning, "_provision_domain", boom)
     with pytest.raises(RuntimeError, match="injected"):
         provision("pool-fail")
     assert pool() == before
