@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -101,21 +101,28 @@ def concrete(pattern: str, values: dict[str, list[str]]) -> Iterator[str]:
             yield path
 
 
-def snapshot() -> dict[str, str]:
-    """A digest of every row of every table the tests can reach."""
+SCHEMAS = ("public", "t_bandung", "t_tangerang")
+
+
+def snapshot(only: list[str] | None = None) -> dict[str, str]:
+    """A digest of every row of every table the tests can reach (or of the
+    "schema.table" names in `only`)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT table_schema, table_name FROM information_schema.tables
-            WHERE table_schema IN ('public', 't_bandung', 't_tangerang')
-              AND table_type = 'BASE TABLE'
-            """
+            WHERE table_schema = ANY(%s) AND table_type = 'BASE TABLE'
+            """,
+            [list(SCHEMAS)],
         )
         tables = [
             (schema, table)
             for schema, table in cursor.fetchall()
             if table not in VOLATILE_TABLES
+            and (only is None or f"{schema}.{table}" in only)
         ]
+        if not tables:
+            return {}
         parts = " UNION ALL ".join(
             f"SELECT '{schema}.{table}', md5(coalesce(string_agg(x::text, '|' "
             f'ORDER BY x::text), \'\')) FROM "{schema}"."{table}" x'
@@ -125,8 +132,29 @@ def snapshot() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def writes() -> dict[str, int]:
+    """Rows inserted, updated or deleted so far in this transaction, per table
+    (PostgreSQL's pg_stat_xact_user_tables): a cheap test of whether a request
+    wrote at all, before the rows themselves are compared."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT schemaname || '.' || relname, n_tup_ins + n_tup_upd + n_tup_del
+            FROM pg_stat_xact_user_tables WHERE schemaname = ANY(%s)
+            """,
+            [list(SCHEMAS)],
+        )
+        return {
+            name: count
+            for name, count in cursor.fetchall()
+            if name.split(".", 1)[1] not in VOLATILE_TABLES
+        }
+
+
 def diff(before: dict, after: dict) -> list[str]:
-    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return sorted(
+        k for k in before.keys() | after.keys() if before.get(k) != after.get(k)
+    )
 
 
 @pytest.fixture
@@ -197,7 +225,9 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
         "path": ["../../etc/passwd", "a/b/c"],
         "uuid": ["00000000-0000-0000-0000-000000000000"],
     }
-    tenant_paths = [p for pat in patterns("config.urls_tenant") for p in concrete(pat, values)]
+    tenant_paths = [
+        p for pat in patterns("config.urls_tenant") for p in concrete(pat, values)
+    ]
     platform_paths = [
         p for pat in patterns("config.urls_public") for p in concrete(pat, values)
     ]
@@ -206,9 +236,7 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
     who = identities(battlefield, bandung)
     # What each identity may see of its own: the applicant (an organisation)
     # sees its address and bank account on its own profile.
-    own = {
-        label: {getattr(user, "email", "")} for label, user in who.items()
-    }
+    own = {label: {getattr(user, "email", "")} for label, user in who.items()}
     own["applicant"] |= {ORGANISATION_ADDRESS, ORGANISATION_ACCOUNT}
     private = [s for s in scenario.secrets if len(s) >= 6]
     queries = itertools.cycle(HOSTILE_QUERIES)
@@ -240,7 +268,12 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
             client = Client(HTTP_HOST=host, raise_request_exception=False)
             if user is not None:
                 client.force_login(user)
-            may_see_private = label in {"bandung admin", "bandung official", "bandung official 2", "operator"}
+            may_see_private = label in {
+                "bandung admin",
+                "bandung official",
+                "bandung official 2",
+                "operator",
+            }
             for path in paths:
                 if "logout" in path:
                     continue  # would end this identity's session mid-walk
@@ -248,33 +281,58 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
                 target = f"{path}?{next(queries)}"
                 response = client.get(target)
                 requests += 1
-                check(label, host, "GET", target, response, may_see_private=may_see_private)
-                # A malformed write: refused ones must change nothing.
-                before = snapshot()
+                check(
+                    label,
+                    host,
+                    "GET",
+                    target,
+                    response,
+                    may_see_private=may_see_private,
+                )
+                # A malformed write: refused ones must change nothing. Only the
+                # tables the request wrote to are compared: their rows after
+                # it, then (back at the savepoint) their rows before it.
+                written_before = writes()
+                savepoint = transaction.savepoint()
                 if requests % 2:
                     response = client.post(path, next(forms))
                 else:
                     content_type, raw = next(raws)
-                    response = client.generic("POST", path, raw, content_type=content_type)
+                    response = client.generic(
+                        "POST", path, raw, content_type=content_type
+                    )
                 requests += 1
-                check(label, host, "POST", path, response, may_see_private=may_see_private)
+                check(
+                    label, host, "POST", path, response, may_see_private=may_see_private
+                )
                 refused = response.status_code >= 400 or response.status_code == 200
-                if refused:
-                    changed = diff(before, snapshot())
+                touched = [
+                    name
+                    for name, count in writes().items()
+                    if count != written_before.get(name, 0)
+                ]
+                if refused and touched:
+                    after = snapshot(touched)
+                    transaction.savepoint_rollback(savepoint)
+                    changed = diff(snapshot(touched), after)
                     if changed:
                         failures.append(
                             f"{label}: refused POST {host}{path} "
                             f"({response.status_code}) changed {changed}"
                         )
+                else:
+                    transaction.savepoint_commit(savepoint)
                 # A method the page does not expect.
                 method = next(methods)
                 response = client.generic(method, path)
                 requests += 1
-                check(label, host, method, path, response, may_see_private=may_see_private)
+                check(
+                    label, host, method, path, response, may_see_private=may_see_private
+                )
             connection.set_schema_to_public()
     assert requests > 1000
-    assert not failures, f"{len(failures)} problems in {requests} requests:\n" + "\n".join(
-        failures[:60]
+    assert not failures, (
+        f"{len(failures)} problems in {requests} requests:\n" + "\n".join(failures[:60])
     )
 
 
@@ -291,3 +349,20 @@ def test_the_snapshot_sees_an_insert_an_update_and_a_delete(bandung):
     before_delete = snapshot()
     user.delete()
     assert "public.tenants_user" in diff(before_delete, snapshot())
+
+
+def test_a_write_is_seen_and_compared_through_the_savepoint(bandung):
+    """What the walk does for each refused POST: the write counters name the
+    table, and its rows after the write differ from its rows back at the
+    savepoint — so a refused request that changed a row cannot pass."""
+    counted = writes()
+    savepoint = transaction.savepoint()
+    make_user("written.then.undone@example.test")
+    touched = [n for n, c in writes().items() if c != counted.get(n, 0)]
+    assert "public.tenants_user" in touched
+    after = snapshot(touched)
+    transaction.savepoint_rollback(savepoint)
+    assert "public.tenants_user" in diff(snapshot(touched), after)
+    # Nothing written: no table is touched, nothing is compared.
+    counted = writes()
+    assert [n for n, c in writes().items() if c != counted.get(n, 0)] == []
