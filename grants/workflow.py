@@ -6,7 +6,7 @@ takes each (a GrantRole, "applicant", or "stage": whoever the program's
 current review stage names), the inputs and uploads each needs, the money
 rule in words, whose note is public and who is told; the progress bar's
 frame; and the audited events that are not transitions. The service
-(grants/services/proposals.py), the back-office forms and queue, the public
+(grants/services/transitions.py), the back-office forms and queue, the public
 progress bar and timeline, the label filters, the e-mails and the audit
 action constraint all read it; nothing else lists states or roles.
 """

@@ -1,6 +1,6 @@
 """Every write to Sabilulungan, one module per aggregate; import them from here.
 
-Each proposal step goes through proposal_transition (proposals.py); amendments of a
+Each proposal step goes through proposal_transition (transitions.py); amendments of a
 recipient's data after an award go through recipients.py.
 """
 
@@ -11,6 +11,18 @@ from .actors import (  # noqa: F401
     program_manager_check,
 )
 from .content import announcement_save, regulation_save  # noqa: F401
+from .documents import (  # noqa: F401
+    UPLOAD_RULES,
+    budget_lines_correct,
+    document_upload,
+)
+from .drafts import applicant_kind_check, proposal_save_draft  # noqa: F401
+from .duties import (  # noqa: F401
+    amount_setters,
+    approvers,
+    duty_conflict,
+    duty_conflicts,
+)
 from .place_fixes import can_fix_places, place_fix  # noqa: F401
 from .programs import (  # noqa: F401
     PROGRAM_FLOW,
@@ -20,20 +32,6 @@ from .programs import (  # noqa: F401
     program_set_stages,
     program_set_status,
     program_update,
-)
-from .proposals import (  # noqa: F401
-    UPLOAD_RULES,
-    allowed_actions,
-    amount_ceiling,
-    amount_setters,
-    applicant_kind_check,
-    approvers,
-    budget_lines_correct,
-    document_upload,
-    duty_conflict,
-    duty_conflicts,
-    proposal_save_draft,
-    proposal_transition,
 )
 from .recipients import (  # noqa: F401
     amendment_decision_refusal,
@@ -56,4 +54,9 @@ from .reports import (  # noqa: F401
     client_fingerprint,
     new_tracking_code,
     normalise_tracking_code,
+)
+from .transitions import (  # noqa: F401
+    allowed_actions,
+    amount_ceiling,
+    proposal_transition,
 )

@@ -1,6 +1,4 @@
-"""A proposal's life: drafts, the review workflow, documents and budget corrections.
-
-Each step goes through proposal_transition."""
+"""A proposal's life: each step of the review workflow, its rules and its e-mails."""
 
 from __future__ import annotations
 
@@ -18,96 +16,28 @@ from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
 
 from .. import audit
-from ..access import access_step
 from ..models import (
-    Applicant,
-    AuditEvent,
-    BudgetLine,
     Disbursement,
     Program,
     Proposal,
     ProposalDocument,
     StageReview,
 )
-from ..places import home_region, place_fields
 from ..roles import holders
 from ..workflow import (
     APPLICANT,
     COMMITTED,
-    EDITABLE,
     NEXT,
     STAFF_ACTORS,
     STAGE,
     WORKFLOW,
-    uploads,
 )
 from .actors import Actor, actor_in
+from .drafts import applicant_kind_check
+from .duties import duty_conflict
 from .recipients import pending_bank_change
 
 Status = Proposal.Status
-
-
-def proposal_save_draft(
-    *,
-    user: User,
-    program: Program,
-    proposal: Proposal | None = None,
-    lines: list[dict],
-    **fields,
-) -> Proposal:
-    """Create or edit a draft (or a proposal returned for revision) with its budget lines."""
-    applicant = Applicant.objects.filter(user_id=user.pk).first()
-    if applicant is None:
-        raise ValidationError(_("Complete your applicant profile first."))
-    applicant_kind_check(program=program, applicant=applicant)
-    with transaction.atomic():
-        if proposal is None:
-            proposal = Proposal(program=program, applicant=applicant)
-        else:
-            proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-            if proposal.applicant_id != applicant.pk:
-                raise PermissionDenied(_("This is not your proposal."))
-            if proposal.status not in EDITABLE:
-                raise ValidationError(
-                    _("Only drafts and returned proposals can be edited.")
-                )
-        fields |= place_fields(
-            home_region(),
-            fields.pop("kecamatan_code", proposal.kecamatan_code),
-            fields.pop("kelurahan_code", proposal.kelurahan_code),
-        )
-        for name, value in fields.items():
-            setattr(proposal, name, value.strip() if isinstance(value, str) else value)
-        if not lines:
-            raise ValidationError({"lines": [_("Add at least one budget line.")]})
-        proposal.requested_amount = sum(
-            int(line["quantity"]) * int(line["unit_cost"]) for line in lines
-        )
-        proposal.updated_at = timezone.now()
-        proposal.full_clean(exclude=["stage"])
-        proposal.save()
-        proposal.lines.all().delete()
-        BudgetLine.objects.bulk_create(
-            BudgetLine(
-                proposal=proposal,
-                position=i,
-                item=line["item"],
-                quantity=int(line["quantity"]),
-                unit_cost=int(line["unit_cost"]),
-            )
-            for i, line in enumerate(lines)
-        )
-    return proposal
-
-
-def applicant_kind_check(*, program: Program, applicant: Applicant) -> None:
-    """An individual cannot apply to an organisations-only program, nor the reverse."""
-    refusal = program.refusal_for(applicant.kind)
-    if refusal:
-        raise ValidationError(refusal, code="applicant_kind")
-
-
-# --- the workflow ------------------------------------------------------------------------------
 
 
 def _roles_for(actor: Actor, proposal: Proposal) -> frozenset[str]:
@@ -233,66 +163,6 @@ def proposal_transition(
 def _note_parts(note: str, *, public: bool) -> dict:
     """audit.append's arguments for a note: published, or kept in the private part."""
     return {"note": note} if public else {"private_note": note}
-
-
-# --- separation of duties ------------------------------------------------------------
-
-
-def amount_setters(proposal: Proposal) -> set[int]:
-    """Members who recommended an amount or corrected budget lines of the proposal."""
-    setters = set(
-        StageReview.objects.filter(
-            proposal=proposal, recommended_amount__isnull=False
-        ).values_list("reviewer_id", flat=True)
-    )
-    setters |= set(
-        AuditEvent.objects.filter(
-            proposal=proposal,
-            action__in=AMOUNT_ACTIONS,
-            actor_id__isnull=False,
-        ).values_list("actor_id", flat=True)
-    )
-    return setters
-
-
-# Events that set an amount: budget corrections, and stages that recommend one
-# (StageReview.recommended_amount covers those too).
-AMOUNT_ACTIONS = ("correct_budget",)
-
-
-def approvers(proposal: Proposal) -> set[int]:
-    return set(
-        AuditEvent.objects.filter(
-            proposal=proposal, action="approve", actor_id__isnull=False
-        ).values_list("actor_id", flat=True)
-    )
-
-
-def duty_conflict(*, actor: Actor, proposal: Proposal, action: str) -> str:
-    """Why separation of duties forbids this actor this step ("" when it does not)."""
-    if not proposal.program.separation_of_duties:
-        return ""
-    if action == "approve" and actor.user.pk in amount_setters(proposal):
-        return _(
-            "You recommended or corrected the amount of this proposal, so another "
-            "member must approve it (separation of duties)."
-        )
-    if action == "disburse" and actor.user.pk in approvers(proposal):
-        return _(
-            "You approved this proposal, so another member must record its "
-            "disbursement (separation of duties)."
-        )
-    return ""
-
-
-def duty_conflicts(*, actor: Actor, proposal: Proposal, actions) -> dict[str, str]:
-    """For the staff page: each of `actions` this actor may not take, with the reason."""
-    conflicts = {}
-    for action in actions:
-        reason = duty_conflict(actor=actor, proposal=proposal, action=action)
-        if reason:
-            conflicts[action] = reason
-    return conflicts
 
 
 def _submit(proposal: Proposal, *, amounts, **_kwargs) -> None:
@@ -609,129 +479,3 @@ def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
                 params={**params, "staff_state": state.label},
                 digest=True,
             )
-
-
-# --- documents and budget corrections ------------------------------------------------------
-
-# Who may upload which document, and when: the transition that needs it.
-UPLOAD_RULES = uploads()
-
-
-def document_upload(
-    *,
-    tenant: Tenant,
-    actor_user: User,
-    proposal: Proposal,
-    kind: str,
-    upload,
-    requirement: str = "",
-) -> ProposalDocument:
-    """Store a checked upload under the tenant's own prefix; a required document replaces
-    the one uploaded before for the same requirement."""
-    from ..uploads import sniff
-
-    if kind not in UPLOAD_RULES:
-        raise ValidationError(_("Unknown kind of document."))
-    who, statuses = UPLOAD_RULES[kind]
-    actor = actor_in(tenant, actor_user)
-    if who == APPLICANT:
-        if proposal.applicant.user_id != actor_user.pk:
-            raise PermissionDenied(_("Only the applicant uploads this document."))
-    else:
-        access_step(actor, who)
-    if proposal.status not in statuses:
-        raise ValidationError(_("This document cannot be uploaded at this step."))
-    if (
-        kind == ProposalDocument.Kind.REQUIRED
-        and requirement not in proposal.program.required_documents
-    ):
-        raise ValidationError(_("The program does not ask for this document."))
-    content_type = sniff(upload)
-    document = ProposalDocument(
-        proposal=proposal,
-        kind=kind,
-        requirement=requirement,
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by_id=actor_user.pk,
-    )
-    try:
-        with transaction.atomic():
-            if kind == ProposalDocument.Kind.REQUIRED:
-                for old in proposal.documents.filter(
-                    kind=kind, requirement=requirement
-                ):
-                    transaction.on_commit(
-                        lambda name=old.file.name, storage=old.file.storage: (
-                            storage.delete(name)
-                        )
-                    )
-                    old.delete()
-            document.file.save("upload", upload, save=False)
-            document.save()
-    except BaseException:
-        # Refused after the file was stored: the file goes with the row that
-        # was not written (what an outer rollback leaves, cleanup_uploads takes).
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
-        raise
-    return document
-
-
-def budget_lines_correct(
-    *,
-    tenant: Tenant,
-    actor_user: User,
-    proposal: Proposal,
-    corrections: dict[int, tuple],
-) -> Proposal:
-    """The reviewer of the current stage corrects quantities and unit costs of lines."""
-    actor = actor_in(tenant, actor_user)
-    with transaction.atomic():
-        proposal = (
-            Proposal.objects.select_for_update(of=("self",))
-            .select_related("stage")
-            .get(pk=proposal.pk)
-        )
-        if proposal.stage is None or not any(
-            t.actor == STAGE for t in WORKFLOW.from_state(proposal.status)
-        ):
-            raise ValidationError(_("Budget lines are corrected during review only."))
-        access_step(actor, proposal.stage.role)
-        lines = {line.pk: line for line in proposal.lines.all()}
-        for line_id, (quantity, unit_cost) in corrections.items():
-            line = lines.get(line_id)
-            if line is None:
-                raise ValidationError(
-                    _("That budget line is not part of this proposal.")
-                )
-            if (
-                quantity is not None
-                and quantity < 0
-                or unit_cost is not None
-                and unit_cost < 0
-            ):
-                raise ValidationError(_("Quantities and costs cannot be negative."))
-            line.corrected_quantity = quantity
-            line.corrected_unit_cost = unit_cost
-            line.corrected_stage = proposal.stage.name if line.is_corrected else ""
-            line.save(
-                update_fields=[
-                    "corrected_quantity",
-                    "corrected_unit_cost",
-                    "corrected_stage",
-                ]
-            )
-        corrected = sum(line.corrected_total for line in lines.values())
-        audit.append(
-            action="correct_budget",
-            proposal=proposal,
-            from_status=proposal.status,
-            to_status=proposal.status,
-            stage=proposal.stage.name,
-            actor_role=proposal.stage.role,
-            actor_label=actor.label,
-            actor_id=actor.user.pk,
-            amounts={"requested": proposal.requested_amount, "corrected": corrected},
-        )
-    return proposal
