@@ -431,6 +431,7 @@ def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
         "state": state.own_label,
         "next": state.own_next,
         "reason": proposal.public_reason,
+        "reference": proposal.reference,
     }
     if APPLICANT in step.notify:
         notify(
@@ -439,12 +440,13 @@ def _notify(*, tenant: Tenant, proposal: Proposal, step) -> None:
             kind=f"grants.{step.key}",
             subject=gettext_lazy("%(done)s: %(title)s"),
             sentence=gettext_lazy(
-                "Your proposal “%(title)s” is now: %(state)s. %(next)s"
+                "Your proposal “%(title)s” (reference %(reference)s) is now: "
+                "%(state)s. %(next)s"
             )
             if not proposal.public_reason
             else gettext_lazy(
-                "Your proposal “%(title)s” is now: %(state)s. Reason: %(reason)s "
-                "%(next)s"
+                "Your proposal “%(title)s” (reference %(reference)s) is now: "
+                "%(state)s. Reason: %(reason)s %(next)s"
             ),
             path=reverse("grants_my_proposal", args=[proposal.pk]),
             params=params,

@@ -353,6 +353,8 @@ def test_a_full_journey_sends_the_applicant_exactly_one_e_mail_per_decision(
         "Report accepted; the grant is complete",
     ]
     assert "Lengkapi foto" in to_applicant[1].body
+    # Every one carries the proposal's reference number.
+    assert all(proposal.reference in m.body for m in to_applicant)
     assert all(m.subject.startswith(f"[{tenant.name}]") for m in to_applicant)
     applicant = host_client("bandung.localhost", user)
     for message in to_applicant:
