@@ -1,7 +1,9 @@
 """publiccode.yml import and export for catalog entries.
 
 - `reading`: safe YAML, typed as the standard's reference parser types it;
-- `standard`: the standard's rules, as the reference parser applies them;
+- `standard`: the standard's rules, as the reference parser applies them
+  (`check`), in two steps: `decoding` each field to the type `schema` gives it,
+  then the field `rules`, using `values` for what one value must be;
 - `importing`: a valid file to a catalog entry (typed fields + whole document);
 - `export`: a catalog entry back to a file that loses nothing.
 """
@@ -10,7 +12,8 @@ from .export import EXPORT_VERSION, export_document, export_publiccode
 from .importing import ImportResult, import_publiccode, parse, release_fields, to_fields
 from .issues import Issue, PubliccodeError
 from .reading import MAX_ALIASES, MAX_DEPTH, MAX_NODES, load, load_tree
-from .standard import SUPPORTED_VERSIONS, check, is_spdx_expression
+from .standard import SUPPORTED_VERSIONS, check
+from .values import is_spdx_expression
 
 
 def validate(doc_or_data) -> list[Issue]:

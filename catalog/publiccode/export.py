@@ -19,7 +19,8 @@ from django.core.validators import URLValidator, validate_email
 from ..models import CatalogApp
 from ..vocabularies import CATEGORIES, SCOPES, SOFTWARE_TYPES
 from .importing import line, text
-from .standard import DOCUMENT, LIST, MAP, STRUCT, TEXT_OR_LIST, is_language
+from .schema import DOCUMENT, LIST, MAP, STRUCT, TEXT_OR_LIST
+from .values import is_language
 
 # The version BagiPakai writes for entries made in the catalog: the spec's current "0".
 EXPORT_VERSION = "0"

@@ -22,3 +22,9 @@ class PubliccodeError(Exception):
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
         super().__init__("; ".join(str(issue) for issue in self.issues))
+
+
+def show(value, limit: int = 60) -> str:
+    """A value as a message quotes it: text as written, anything else as its repr, shortened."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
