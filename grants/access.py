@@ -22,9 +22,23 @@ from .models import Applicant, Proposal, ProposalDocument, RecipientAmendment
 from .roles import GrantRole
 
 
-def access_step(actor, role: str):
-    """The actor, when they hold `role` (the step a proposal waits for); else 403."""
-    if role not in actor.roles:
+def proposal_roles(actor, proposal) -> frozenset[str]:
+    """The roles the actor holds towards this proposal: the applicant's own, or
+    their grant roles — nobody reviews, corrects, approves or pays their own
+    proposal."""
+    from .workflow import APPLICANT, STAFF_ACTORS
+
+    if proposal.applicant.user_id == actor.user.pk:
+        return frozenset({APPLICANT})
+    return frozenset(actor.roles) & STAFF_ACTORS
+
+
+def access_step(actor, role: str, proposal):
+    """The actor, when they hold `role` towards `proposal` (the step it waits
+    for; never on their own proposal); else 403."""
+    if role not in proposal_roles(actor, proposal):
+        if proposal.applicant.user_id == actor.user.pk:
+            raise PermissionDenied(_("Your role does not take this step."))
         raise PermissionDenied(
             _("This step needs the role “%(role)s”.") % {"role": GrantRole(role).label}
         )

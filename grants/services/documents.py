@@ -47,7 +47,7 @@ def document_upload(
         if proposal.applicant.user_id != actor_user.pk:
             raise PermissionDenied(_("Only the applicant uploads this document."))
     else:
-        access_step(actor, who)
+        access_step(actor, who, proposal)
     if proposal.status not in statuses:
         raise ValidationError(_("This document cannot be uploaded at this step."))
     if (
@@ -99,14 +99,14 @@ def budget_lines_correct(
     with transaction.atomic():
         proposal = (
             Proposal.objects.select_for_update(of=("self",))
-            .select_related("stage")
+            .select_related("stage", "applicant")
             .get(pk=proposal.pk)
         )
         if proposal.stage is None or not any(
             t.actor == STAGE for t in WORKFLOW.from_state(proposal.status)
         ):
             raise ValidationError(_("Budget lines are corrected during review only."))
-        access_step(actor, proposal.stage.role)
+        access_step(actor, proposal.stage.role, proposal)
         lines = {line.pk: line for line in proposal.lines.all()}
         for line_id, (quantity, unit_cost) in corrections.items():
             line = lines.get(line_id)

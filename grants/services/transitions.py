@@ -16,6 +16,7 @@ from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
 
 from .. import audit
+from ..access import proposal_roles
 from ..models import (
     Disbursement,
     Program,
@@ -28,7 +29,6 @@ from ..workflow import (
     APPLICANT,
     COMMITTED,
     NEXT,
-    STAFF_ACTORS,
     STAGE,
     WORKFLOW,
 )
@@ -38,14 +38,6 @@ from .duties import duty_conflict
 from .recipients import pending_bank_change
 
 Status = Proposal.Status
-
-
-def _roles_for(actor: Actor, proposal: Proposal) -> frozenset[str]:
-    """The roles the actor holds towards this proposal: the applicant's own, or
-    their grant roles (nobody reviews, approves or pays their own proposal)."""
-    if proposal.applicant.user_id == actor.user.pk:
-        return frozenset({APPLICANT})
-    return frozenset(actor.roles) & STAFF_ACTORS
 
 
 def _stage_role(proposal: Proposal) -> str:
@@ -58,7 +50,7 @@ def allowed_actions(*, actor: Actor, proposal: Proposal) -> list[str]:
         t.key
         for t in WORKFLOW.available(
             proposal.status,
-            _roles_for(actor, proposal),
+            proposal_roles(actor, proposal),
             stage_role=_stage_role(proposal),
             record=proposal,
         )
@@ -109,7 +101,7 @@ def proposal_transition(
         WORKFLOW.require(
             action,
             state=proposal.status,
-            roles=_roles_for(actor, proposal),
+            roles=proposal_roles(actor, proposal),
             stage_role=stage_role,
             record=proposal,
         )

@@ -515,6 +515,36 @@ def test_officials_cannot_decide_their_own_proposal(in_bandung, officials):
         step(tenant, insider, proposal, "pass", checklist=checklist_for(proposal.stage))
 
 
+def test_officials_cannot_correct_the_budget_of_their_own_proposal(
+    in_bandung, officials
+):
+    """Correcting budget lines is the current stage's reviewer's work, asked
+    through the same access rule as the steps: never on one's own proposal."""
+    tenant = in_bandung
+    program = make_program(tenant, officials["admin"])
+    insider = officials["tata_usaha"]
+    services.applicant_save(
+        user=insider,
+        kind="organisation",
+        name="Koperasi Pegawai",
+        legal_form="Koperasi",
+        address="Jl. Wastukencana 2",
+        **place("Sumur Bandung", "Babakan Ciamis"),
+    )
+    proposal = make_proposal(program, insider, tenant=tenant)
+    assert proposal.stage.role == GrantRole.TATA_USAHA
+    line = proposal.lines.get()
+    with pytest.raises(PermissionDenied):
+        services.budget_lines_correct(
+            tenant=tenant,
+            actor_user=insider,
+            proposal=proposal,
+            corrections={line.pk: (1, 1)},
+        )
+    line.refresh_from_db()
+    assert (line.corrected_quantity, line.corrected_unit_cost) == (None, None)
+
+
 def test_draft_programs_stay_out_of_the_public_chain(in_bandung, officials):
     from grants.models import AuditEvent
 
