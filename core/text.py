@@ -26,6 +26,20 @@ SINGLE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+# What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value) -> object:
+    """A CSV cell that opens as text, never as a formula: people's own words
+    starting with = + - @ get a leading apostrophe; None becomes empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def validate_single_line(value: str) -> None:
     """Names end up in e-mail headers and page titles: no line breaks or control
     characters."""

@@ -63,6 +63,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.text import spreadsheet_safe
+
 from .models import Applicant, Program, Proposal
 from .workflow import COMMITTED
 
@@ -378,17 +380,6 @@ CSV_COLUMNS: tuple[tuple[str, Callable[[dict], object]], ...] = (
 
 # Text a spreadsheet would run as a formula (applicants write titles); such cells
 # get a leading apostrophe in the CSV only, as OWASP advises. The JSON is verbatim.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_row(item: dict) -> list:
     return [spreadsheet_safe(get(item)) for _, get in CSV_COLUMNS]
 

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from core import tracking
 from core.limits import body_limit
+from core.text import spreadsheet_safe
 from tenants.forms import add_service_errors
 
 from . import selectors, services
@@ -255,7 +256,8 @@ def open_items_csv(request):
         writer.writerow(CSV_COLUMNS)
         for row in selectors.open_items():
             row = _jsonable(row)
-            writer.writerow([row[c] if row[c] is not None else "" for c in CSV_COLUMNS])
+            # Citizens' and officers' own words: opened as text, never as formulas.
+            writer.writerow([spreadsheet_safe(row[c]) for c in CSV_COLUMNS])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()
                 buffer.seek(0)

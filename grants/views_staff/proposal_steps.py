@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.limits import body_limit
+from core.text import spreadsheet_safe
 from tenants.forms import add_service_errors, exception_text
 from tenants.selectors import clean_param
 
@@ -21,7 +22,6 @@ from ..access import access_amendment, access_staff_proposal, staff_required
 from ..filters import proposals_filtered
 from ..forms import AmendmentDecisionForm, LineCorrectionForm, StepForm
 from ..models import Program, Proposal
-from ..open_data import spreadsheet_safe
 from ..workflow import WORKFLOW
 from .programs import _actor
 

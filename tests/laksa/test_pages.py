@@ -402,3 +402,22 @@ def test_the_public_page_reads_in_a_fixed_number_of_queries(laksa):
     few = queries()
     answered_items(4)
     assert queries() == few
+
+
+def test_the_open_data_csv_opens_citizens_words_as_text_not_formulas(laksa):
+    tenant = laksa["tenant"]
+    connection.set_tenant(tenant)
+    item, _secret = submit(
+        laksa["roads"], publish=True, description='=HYPERLINK("http://x.test","klik")'
+    )
+    services.item_answer(
+        tenant=tenant,
+        actor_user=laksa["people"]["pupr"],
+        item=item,
+        answer="@SUM(1+1) sudah diperbaiki",
+    )
+    connection.set_schema_to_public()
+    response = host_client(HOST).get("/laksa/open-data/items.csv")
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK(" in body and "'@SUM(1+1)" in body
+    assert ",=HYPERLINK(" not in body and ",@SUM(" not in body
