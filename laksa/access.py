@@ -87,17 +87,19 @@ def access_staff(actor: LaksaActor) -> LaksaActor:
     return actor
 
 
+def may_see_item(actor: LaksaActor, item) -> bool:
+    """Routers and supervisors see every item, an OPD officer the items now
+    with their OPD."""
+    return actor.is_router or actor.is_supervisor or item.opd_id in actor.opd_ids
+
+
 def access_item(actor: LaksaActor, item_id: int):
-    """The item, if this member may see it: routers and supervisors see every
-    item, an OPD officer the items of their OPD (and those they answered)."""
+    """The item, if this member may see it (`may_see_item`); else 404."""
     from .models import Item
 
     access_staff(actor)
-    items = Item.objects.select_related("category", "opd")
-    if not (actor.is_router or actor.is_supervisor):
-        items = items.filter(opd_id__in=actor.opd_ids)
-    item = items.filter(pk=item_id).first()
-    if item is None:
+    item = Item.objects.select_related("category", "opd").filter(pk=item_id).first()
+    if item is None or not may_see_item(actor, item):
         raise Http404
     return item
 

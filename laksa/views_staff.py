@@ -16,7 +16,13 @@ from core import storage, tracking
 from tenants.forms import add_service_errors
 
 from . import selectors, services
-from .access import access_item, access_settings, access_staff, request_actor
+from .access import (
+    access_item,
+    access_settings,
+    access_staff,
+    may_see_item,
+    request_actor,
+)
 from .forms import AnswerForm, CategoryForm, NoteForm, OpdChoiceForm, OpdForm
 from .models import PHOTO_TYPES, Category, Opd
 from .workflow import WORKFLOW
@@ -170,12 +176,10 @@ def item_act(request, item_id, action):
             add_service_errors(form, exc)
             return _detail(request, item, actor, {action: form}, status=400)
         messages.success(request, str(WORKFLOW.transition(action).done))
-        if (
-            item.opd_id is None
-            or item.opd_id in actor.opd_ids
-            or actor.is_router
-            or actor.is_supervisor
-        ):
+        # Back to the item while it is still theirs to see (a returned or
+        # rerouted item leaves an officer's OPD): else to their queue.
+        item.refresh_from_db(fields=["opd"])
+        if may_see_item(actor, item):
             return redirect("laksa_item", item.pk)
         return redirect("laksa_staff")
     return _detail(request, item, actor, {action: form}, status=400)

@@ -421,3 +421,19 @@ def test_the_open_data_csv_opens_citizens_words_as_text_not_formulas(laksa):
     body = b"".join(response.streaming_content).decode()
     assert "'=HYPERLINK(" in body and "'@SUM(1+1)" in body
     assert ",=HYPERLINK(" not in body and ",@SUM(" not in body
+
+
+def test_an_officer_who_returns_an_item_is_taken_back_to_their_queue(laksa):
+    """The item leaves the officer's OPD with the return: they land on their
+    queue, not on a page they may no longer see."""
+    connection.set_tenant(laksa["tenant"])
+    item, _ = submit(laksa["roads"])  # the roads category goes to Dinas PUPR
+    connection.set_schema_to_public()
+    officer = host_client(HOST, laksa["people"]["pupr"])
+    response = officer.post(
+        f"/laksa/staff/items/{item.pk}/return/", {"return-note": "Bukan jalan kota."}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/laksa/staff/"
+    assert officer.get(response["Location"]).status_code == 200
+    assert officer.get(f"/laksa/staff/items/{item.pk}/").status_code == 404
