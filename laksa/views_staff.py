@@ -115,7 +115,11 @@ def item_detail(request, item_id):
 def item_photo(request, item_id):
     """The photo, for staff only (it may show people; never public)."""
     item = access_item(request_actor(request), item_id)
-    if not item.photo:
+    # A second line, as for Sabilulungan's files: a name outside this tenant's
+    # own prefix (a row restored from elsewhere) is never served.
+    if not item.photo or not storage.belongs_to(
+        item.photo.name, request.tenant.schema_name
+    ):
         raise Http404
     extension = item.photo.name.rsplit(".", 1)[-1].lower()
     if extension not in PHOTO_TYPES:

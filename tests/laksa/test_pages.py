@@ -437,3 +437,29 @@ def test_an_officer_who_returns_an_item_is_taken_back_to_their_queue(laksa):
     assert response["Location"] == "/laksa/staff/"
     assert officer.get(response["Location"]).status_code == 200
     assert officer.get(f"/laksa/staff/items/{item.pk}/").status_code == 404
+
+
+def test_the_photo_reaches_the_items_staff_only_and_only_from_this_tenant(laksa):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    raw = io.BytesIO()
+    Image.new("RGB", (20, 20), "blue").save(raw, format="PNG")
+    connection.set_tenant(laksa["tenant"])
+    item, _ = submit(
+        laksa["roads"],
+        photo=SimpleUploadedFile("x.png", raw.getvalue(), content_type="image/png"),
+    )
+    connection.set_schema_to_public()
+    path = f"/laksa/staff/items/{item.pk}/photo/"
+    response = host_client(HOST, laksa["people"]["pupr"]).get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert host_client(HOST, laksa["people"]["dlh"]).get(path).status_code == 404
+    # A row naming a file outside this tenant's prefix is never served.
+    connection.set_tenant(laksa["tenant"])
+    Item.objects.filter(pk=item.pk).update(photo="tenants/t_other/laksa/x.png")
+    connection.set_schema_to_public()
+    assert host_client(HOST, laksa["people"]["pupr"]).get(path).status_code == 404
