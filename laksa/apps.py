@@ -33,6 +33,7 @@ class LaksaConfig(AppConfig):
                     store=roles.roles_store,
                 ),
                 tiles=hosting.tiles,
+                todos=hosting.todos,
                 setup_steps=hosting.setup_steps,
                 seed_demo=hosting.seed_demo,
                 export=hosting.export,

@@ -6,47 +6,63 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.todo import NORMAL, URGENT, TodoItem
 from tenants.hosted import DemoContext, SetupStep, Tile
 
 
-def tiles(request) -> list[Tile]:
-    """What waits for this member's Laksa roles."""
+def _queues(request) -> list[tuple[str, object, str, int, int]]:
+    """(queue, label, link, count, priority) of what waits for this member's
+    Laksa roles, counted once per request (tiles and to-dos both show it)."""
+    if hasattr(request, "_laksa_queues"):
+        return request._laksa_queues
     from .access import request_actor
     from .selectors import queue_counts
 
     actor = request_actor(request)
-    if not actor.works_in_laksa:
-        return []
-    counts = queue_counts(actor, now=timezone.now())
     rows = []
-    if actor.is_router:
-        rows.append(
-            Tile(
-                label=_("Laksa items to route"),
-                url="/laksa/staff/?queue=route",
-                count=counts["route"],
-                todo=bool(counts["route"]),
-            )
-        )
-    if actor.opd_ids:
-        rows.append(
-            Tile(
-                label=_("Laksa items for your OPD to answer"),
-                url="/laksa/staff/?queue=mine",
-                count=counts["mine"],
-                todo=bool(counts["mine"]),
-            )
-        )
-    if actor.is_supervisor:
-        rows.append(
-            Tile(
-                label=_("Overdue Laksa items"),
-                url="/laksa/staff/?queue=escalated",
-                count=counts["escalated"],
-                todo=bool(counts["escalated"]),
-            )
-        )
+    if actor.works_in_laksa:
+        counts = queue_counts(actor, now=timezone.now())
+        for queue, holds, label, priority in (
+            ("route", actor.is_router, _("Laksa items to route"), NORMAL),
+            (
+                "mine",
+                bool(actor.opd_ids),
+                _("Laksa items for your OPD to answer"),
+                NORMAL,
+            ),
+            ("escalated", actor.is_supervisor, _("Overdue Laksa items"), URGENT),
+        ):
+            if holds:
+                rows.append(
+                    (
+                        queue,
+                        label,
+                        f"/laksa/staff/?queue={queue}",
+                        counts[queue],
+                        priority,
+                    )
+                )
+    request._laksa_queues = rows
     return rows
+
+
+def tiles(request) -> list[Tile]:
+    """The dashboard's boxes: each queue this member's Laksa roles see."""
+    return [
+        Tile(label=label, url=url, count=count)
+        for _queue, label, url, count, _priority in _queues(request)
+    ]
+
+
+def todos(request) -> list[TodoItem]:
+    """The to-do list: the queues with something waiting; overdue items first."""
+    return [
+        TodoItem(
+            kind=f"laksa.{queue}", label=label, url=url, count=count, priority=priority
+        )
+        for queue, label, url, count, priority in _queues(request)
+        if count
+    ]
 
 
 def setup_steps(request) -> list[SetupStep]:
