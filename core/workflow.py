@@ -345,9 +345,6 @@ class Workflow:
         if target not in t.possible_targets:
             raise ValueError(f"{self.key}: {t.key} cannot lead to {target}")
 
-    def notified(self, key: str) -> tuple[str, ...]:
-        return self._transitions[key].notify
-
     # --- progress ---------------------------------------------------------------------
 
     def progress(

@@ -47,12 +47,9 @@ from .reports import (  # noqa: F401
     REPORT_MAX_LENGTH,
     REPORTS_PER_HOUR,
     REPORTS_PER_PROPOSAL_PER_DAY,
-    TRACKING_ALPHABET,
-    TRACKING_CODE_LENGTH,
     citizen_report_answer,
     citizen_report_submit,
     client_fingerprint,
-    new_tracking_code,
     normalise_tracking_code,
 )
 from .transitions import (  # noqa: F401

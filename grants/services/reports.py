@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -25,8 +25,6 @@ from ..roles import GrantRole, holders
 from .actors import _refuse_nul, _stripped, actor_in
 
 # Tracking codes and per-sender limits are the shared ones (core/tracking.py).
-TRACKING_ALPHABET = tracking.ALPHABET
-TRACKING_CODE_LENGTH = tracking.LENGTH
 REPORT_MAX_LENGTH = 2000
 ANSWER_MAX_LENGTH = 4000
 # Staff answer within this many days of receipt (the public sees the due date).
@@ -40,7 +38,6 @@ REPORTS_PER_PROPOSAL_PER_DAY = 3
 REPORT_LOCK = 0x5AB2
 # The code of the ValidationError a sender over their limit gets (views answer 429).
 RATE_LIMITED = tracking.RATE_LIMITED
-new_tracking_code = tracking.code_new
 normalise_tracking_code = tracking.code_normalise
 
 
@@ -177,7 +174,7 @@ def citizen_report_submit(
             **fields,
             **where,
         )
-        report.tracking_code = new_tracking_code()
+        report.tracking_code = tracking.code_new()
         # The proposal was just loaded; the code is checked by the insert itself.
         report.full_clean(exclude=["program", "proposal", "tracking_code", "photo"])
         if photo is not None:
@@ -186,17 +183,7 @@ def citizen_report_submit(
             # core.files removes once the request is over.
             stored = photo.as_file()
             report.photo.save(stored.name, stored, save=False)
-        for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    report.save()
-            except IntegrityError:
-                report.pk = None
-                report.tracking_code = new_tracking_code()
-            else:
-                break
-        else:
-            raise RuntimeError("no free tracking code after five tries")
+        tracking.save_with_new_code(report)
         _notify_report(tenant, report, proposal, program)
     return report
 
