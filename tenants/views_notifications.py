@@ -4,6 +4,7 @@ notifications) and on the platform host (the platform's)."""
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib import messages
@@ -78,11 +79,16 @@ def notification_list(request):
 @signed_in
 def notification_open(request, notification_id: int):
     """Mark the notification read and go to its page. Only the user's own
-    notification on this host; the stored URL was built by notify() for this
-    tenant's (or the platform's) host, never taken from the request."""
+    notification on this host; the page's path is taken from the stored link
+    and put on the tenant's primary domain as it is now (a tenant restored
+    elsewhere, or given another domain, does not send people to the old host)."""
     notification = access_notification(request.user, _scope(request), notification_id)
     notifications.notification_mark_read(actor=request.user, notification=notification)
-    return HttpResponseRedirect(notification.url)
+    parts = urlsplit(notification.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return HttpResponseRedirect(
+        notifications.absolute_url(notification.tenant, path or "/")
+    )
 
 
 @require_POST

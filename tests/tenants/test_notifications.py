@@ -483,6 +483,19 @@ def test_opening_marks_read_and_redirects_to_the_stored_link(bandung, bandung_ad
     assert row.read_at is not None
 
 
+def test_opening_goes_to_the_tenants_host_as_it_is_now(bandung, bandung_admin):
+    """A link stored for a host the tenant no longer answers on (restored
+    elsewhere, or given another domain) still leads to the page on its host."""
+    (row,) = make_rows(bandung_admin, bandung, 1)
+    Notification.objects.filter(pk=row.pk).update(
+        url="https://old-platform.example/grants/staff/?page=2"
+    )
+    client = host_client(BANDUNG_HOST, bandung_admin)
+    response = client.get(f"/dashboard/notifications/{row.pk}/open/")
+    assert response.status_code == 302
+    assert response["Location"] == f"http://{BANDUNG_HOST}/grants/staff/?page=2"
+
+
 def test_another_users_or_tenants_notification_is_404(
     bandung, tangerang, bandung_admin
 ):
