@@ -30,12 +30,22 @@ def setup_steps(request) -> list[SetupStep]:
     ]
 
 
+def _agreements_awaiting(request) -> tuple:
+    """Agreements this tenant is asked to confirm, read once per request (the
+    dashboard's panel and its to-do list both show them)."""
+    if not hasattr(request, "_agreements_awaiting"):
+        request._agreements_awaiting = tuple(
+            selectors.agreements_awaiting(request.tenant)
+        )
+    return request._agreements_awaiting
+
+
 def agreements_panel(request) -> dict | None:
     """Agreements another organisation recorded, for this tenant's admins to confirm."""
     membership = request_membership(request)
     if membership is None or not membership.is_admin:
         return None
-    awaiting = tuple(selectors.agreements_awaiting(request.tenant))
+    awaiting = _agreements_awaiting(request)
     if not awaiting:
         return None
     return {
@@ -96,7 +106,7 @@ def todo_items(request) -> list[TodoItem]:
                 group=group,
             )
         )
-    awaiting = list(selectors.agreements_awaiting(tenant)[:100])
+    awaiting = list(_agreements_awaiting(request)[:100])
     if awaiting:
         items.append(
             TodoItem(

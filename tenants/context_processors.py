@@ -16,14 +16,14 @@ def platform(request):
         "base_domain": settings.BASE_DOMAIN,
         # Platform operators see the verification desk, with its queue length, in the menu.
         "desk_count": _desk_count(request) if not on_tenant else None,
-        # The menu entries of the hosted apps switched on here (tenants/hosted.py);
-        # lazy: a page that shows no menu asks nothing.
         # The header's unread badge (tenants/notifications.py); lazy like the menu.
         "notifications_unread": SimpleLazyObject(
             lambda: unread_count(request.user, tenant if on_tenant else None)
         )
         if getattr(getattr(request, "user", None), "is_authenticated", False)
         else 0,
+        # The menu entries of the hosted apps switched on here (tenants/hosted.py);
+        # lazy: a page that shows no menu asks nothing.
         "module_menu": SimpleLazyObject(lambda: hosted.enabled_apps(request))
         if on_tenant
         else (),

@@ -354,4 +354,4 @@ def test_the_admins_dashboard_has_a_pinned_query_count(
     assert 'data-todo="kernel.invitations"' in html
 
 
-ADMIN_DASHBOARD_STATEMENTS = 26
+ADMIN_DASHBOARD_STATEMENTS = 25
