@@ -47,8 +47,11 @@ serve: seed
 	  trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  DEBUG=0 HTTPS=0 PORT=$(PORT) $(VENV)/bin/gunicorn -c config/gunicorn.py config.wsgi:application
 
+# The suite runs on every CPU, up to four (pytest-xdist; each worker has its own
+# test database). TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

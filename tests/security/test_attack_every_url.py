@@ -178,6 +178,17 @@ def battlefield(portal, bandung, tangerang):  # noqa: F811 -- portal is the fixt
     }
 
 
+IDENTITIES = [
+    "anonymous",
+    "bandung admin",
+    "bandung official",
+    "bandung official 2",
+    "applicant",
+    "tangerang admin",
+    "operator",
+]
+
+
 def identities(battlefield, bandung) -> dict[str, object]:
     from tenants.models import Membership
 
@@ -208,7 +219,10 @@ def identities(battlefield, bandung) -> dict[str, object]:
     "two workers and the test outgrows any run (over 9 minutes and far from "
     "done). The smoke of make citus-check requests the main pages instead."
 )
-def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung):
+@pytest.mark.parametrize("label", IDENTITIES)
+def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung, label):
+    """One identity's walk; the identities are separate tests so that the suite's
+    workers (pytest-xdist) share the walk out between them."""
     scenario = battlefield["portal"]
     connection.set_schema_to_public()
     ids = [
@@ -239,10 +253,17 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
     own = {label: {getattr(user, "email", "")} for label, user in who.items()}
     own["applicant"] |= {ORGANISATION_ADDRESS, ORGANISATION_ACCOUNT}
     private = [s for s in scenario.secrets if len(s) >= 6]
-    queries = itertools.cycle(HOSTILE_QUERIES)
-    forms = itertools.cycle(FORM_GARBAGE)
-    raws = itertools.cycle(RAW_BODIES)
-    methods = itertools.cycle(ODD_METHODS)
+    # Each identity starts the fixed corpora at its own place, so that together
+    # the walks pair every hostile input with many different URLs.
+    offset = IDENTITIES.index(label) * 7
+
+    def rotated(corpus):
+        return itertools.islice(itertools.cycle(corpus), offset, None)
+
+    queries = rotated(HOSTILE_QUERIES)
+    forms = rotated(FORM_GARBAGE)
+    raws = rotated(RAW_BODIES)
+    methods = rotated(ODD_METHODS)
     failures: list[str] = []
     requests = 0
 
@@ -263,74 +284,68 @@ def test_every_url_survives_hostile_requests_from_everyone(battlefield, bandung)
             if leaked:
                 failures.append(f"{label}: {method} {host}{path} leaks {leaked[:3]}")
 
-    for label, user in who.items():
-        for host, paths in ((BANDUNG, tenant_paths), (PLATFORM, platform_paths)):
-            client = Client(HTTP_HOST=host, raise_request_exception=False)
-            if user is not None:
-                client.force_login(user)
-            may_see_private = label in {
-                "bandung admin",
-                "bandung official",
-                "bandung official 2",
-                "operator",
-            }
-            for path in paths:
-                if "logout" in path:
-                    continue  # would end this identity's session mid-walk
-                # A hostile query string on a GET.
-                target = f"{path}?{next(queries)}"
-                response = client.get(target)
-                requests += 1
-                check(
-                    label,
-                    host,
-                    "GET",
-                    target,
-                    response,
-                    may_see_private=may_see_private,
-                )
-                # A malformed write: refused ones must change nothing. Only the
-                # tables the request wrote to are compared: their rows after
-                # it, then (back at the savepoint) their rows before it.
-                written_before = writes()
-                savepoint = transaction.savepoint()
-                if requests % 2:
-                    response = client.post(path, next(forms))
-                else:
-                    content_type, raw = next(raws)
-                    response = client.generic(
-                        "POST", path, raw, content_type=content_type
+    user = who[label]
+    for host, paths in ((BANDUNG, tenant_paths), (PLATFORM, platform_paths)):
+        client = Client(HTTP_HOST=host, raise_request_exception=False)
+        if user is not None:
+            client.force_login(user)
+        may_see_private = label in {
+            "bandung admin",
+            "bandung official",
+            "bandung official 2",
+            "operator",
+        }
+        for path in paths:
+            if "logout" in path:
+                continue  # would end this identity's session mid-walk
+            # A hostile query string on a GET.
+            target = f"{path}?{next(queries)}"
+            response = client.get(target)
+            requests += 1
+            check(
+                label,
+                host,
+                "GET",
+                target,
+                response,
+                may_see_private=may_see_private,
+            )
+            # A malformed write: refused ones must change nothing. Only the
+            # tables the request wrote to are compared: their rows after
+            # it, then (back at the savepoint) their rows before it.
+            written_before = writes()
+            savepoint = transaction.savepoint()
+            if requests % 2:
+                response = client.post(path, next(forms))
+            else:
+                content_type, raw = next(raws)
+                response = client.generic("POST", path, raw, content_type=content_type)
+            requests += 1
+            check(label, host, "POST", path, response, may_see_private=may_see_private)
+            refused = response.status_code >= 400 or response.status_code == 200
+            touched = [
+                name
+                for name, count in writes().items()
+                if count != written_before.get(name, 0)
+            ]
+            if refused and touched:
+                after = snapshot(touched)
+                transaction.savepoint_rollback(savepoint)
+                changed = diff(snapshot(touched), after)
+                if changed:
+                    failures.append(
+                        f"{label}: refused POST {host}{path} "
+                        f"({response.status_code}) changed {changed}"
                     )
-                requests += 1
-                check(
-                    label, host, "POST", path, response, may_see_private=may_see_private
-                )
-                refused = response.status_code >= 400 or response.status_code == 200
-                touched = [
-                    name
-                    for name, count in writes().items()
-                    if count != written_before.get(name, 0)
-                ]
-                if refused and touched:
-                    after = snapshot(touched)
-                    transaction.savepoint_rollback(savepoint)
-                    changed = diff(snapshot(touched), after)
-                    if changed:
-                        failures.append(
-                            f"{label}: refused POST {host}{path} "
-                            f"({response.status_code}) changed {changed}"
-                        )
-                else:
-                    transaction.savepoint_commit(savepoint)
-                # A method the page does not expect.
-                method = next(methods)
-                response = client.generic(method, path)
-                requests += 1
-                check(
-                    label, host, method, path, response, may_see_private=may_see_private
-                )
-            connection.set_schema_to_public()
-    assert requests > 1000
+            else:
+                transaction.savepoint_commit(savepoint)
+            # A method the page does not expect.
+            method = next(methods)
+            response = client.generic(method, path)
+            requests += 1
+            check(label, host, method, path, response, may_see_private=may_see_private)
+        connection.set_schema_to_public()
+    assert requests > 250
     assert not failures, (
         f"{len(failures)} problems in {requests} requests:\n" + "\n".join(failures[:60])
     )
