@@ -127,8 +127,12 @@ TENANT_SCHEMA_POOL = env.int("TENANT_SCHEMA_POOL", default=0)
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
     "config.middleware.HealthCheckMiddleware",
-    # First, so that preflights and every answer of the public API (413 and 400
-    # from the limits below included) carry the CORS headers.
+    # Anonymous public pages from the shared cache, kept with every header the
+    # middleware below adds, before sessions, users or tenants are looked up
+    # (core/pagecache.py).
+    "core.pagecache.PageCacheMiddleware",
+    # Before the rest, so that preflights and every answer of the public API
+    # (413 and 400 from the limits below included) carry the CORS headers.
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # ETag on every page and 304 to a matching If-None-Match.
@@ -137,9 +141,6 @@ MIDDLEWARE = [
     "config.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Anonymous public pages from the shared cache, before sessions and users
-    # are looked up (core/pagecache.py).
-    "core.pagecache.PageCacheMiddleware",
     # Host → tenant from the cache, not a query per request (tenants/routing.py).
     "tenants.routing.TenantRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -35,7 +35,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
-from django.utils.cache import set_response_etag
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import parse_http_date_safe
 
 _WRITE = re.compile(
     r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(?:"?(\w+)"?\.)?"?(\w+)"?',
@@ -43,7 +44,9 @@ _WRITE = re.compile(
 )
 PUBLIC = "public"
 GENERATION_PREFIX = "pagegen:"
-PAGE_PREFIX = "page:"
+# The kept copies' format is part of their key, so a new release never reads
+# an older one's (they expire on their own).
+PAGE_PREFIX = "page:2:"
 _tables: dict[str, bool] | None = None
 
 
@@ -158,6 +161,10 @@ def _servable(request) -> bool:
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
         and "HTTP_AUTHORIZATION" not in request.META
+        # SecurityMiddleware (further in) sends plain HTTP to HTTPS first.
+        and (request.is_secure() or not settings.SECURE_SSL_REDIRECT)
+        # WhiteNoise (further in) serves these; no page is kept there.
+        and not request.path_info.startswith(settings.STATIC_URL)
     )
 
 
@@ -199,11 +206,15 @@ def _lookup(request, host, schemas) -> tuple[str, tuple[str, ...], tuple | None]
     """
     raw = "|".join(
         [
+            request.scheme,
             host,
             request.get_full_path(),
             # What LocaleMiddleware (further in) will choose for a visitor
             # without a session: the language cookie or Accept-Language.
             translation.get_language_from_request(request),
+            # CorsMiddleware (further in) answers a cross-origin request with
+            # its own headers.
+            request.META.get("HTTP_ORIGIN", ""),
         ]
     )
     key = PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
@@ -255,16 +266,20 @@ class PageCacheMiddleware:
     """Serves a kept page before sessions, users, CSRF and the tenant's own checks
     run, and keeps what a `@public_page` view answered once those have run.
 
-    It stands before the routing middleware: a hit costs one round trip to the
-    cache and no tenant lookup (the schemas a host's pages read are remembered
+    It stands first, after the health check only: a hit costs one round trip to
+    the cache, no tenant lookup (the schemas a host's pages read are remembered
     from routing's last answer in this process, and a kept copy counts only for
     those schemas; the first request for a host in a process is rendered and not
-    kept). It stands inside the security, CSP, Permissions-Policy and
-    conditional-GET middleware, so a kept page gets their headers and its ETag on
-    every answer. What the middleware
-    between it and the view adds (Vary, Content-Language, X-Frame-Options) is
-    kept with the page. Generations are read *before* the view runs, so a write
-    that commits while a page renders leaves that page under the old ones.
+    kept) and none of the other middleware's work. So a page is kept as it left
+    all of them, with every header they add (security, CORS, CSP,
+    Permissions-Policy, ETag, Vary, Content-Language, X-Frame-Options), and the
+    few answers they would make differently are left to them: a plain-HTTP
+    request when HTTPS is required (SecurityMiddleware redirects it), static
+    files (WhiteNoise), and a cross-origin request, which has its own copy (the
+    Origin is part of the key). A matching If-None-Match is answered 304 here,
+    as ConditionalGetMiddleware would. Generations are read *before* the view
+    runs, so a write that commits while a page renders leaves that page under
+    the old ones.
     """
 
     def __init__(self, get_response):
@@ -284,12 +299,22 @@ class PageCacheMiddleware:
             except Exception:  # noqa: BLE001 -- without the cache, just render
                 key = hit = None
             if hit is not None:
-                content, headers, gate = hit
+                response, gate = hit
                 verdict = GATES[gate](request) if gate else None
                 if verdict is None:
-                    response = HttpResponse(content)
-                    for name, value in headers.items():
-                        response[name] = value
+                    if request.method == "GET" and (
+                        "HTTP_IF_NONE_MATCH" in request.META
+                        or "HTTP_IF_MODIFIED_SINCE" in request.META
+                    ):
+                        # As ConditionalGetMiddleware would: 304 to a matching
+                        # If-None-Match or If-Modified-Since.
+                        modified = response.get("Last-Modified")
+                        response = get_conditional_response(
+                            request,
+                            etag=response.get("ETag"),
+                            last_modified=modified and parse_http_date_safe(modified),
+                            response=response,
+                        )
                     response["X-Page-Cache"] = "hit"
                     return response
                 if verdict is not RENDER:
@@ -305,16 +330,19 @@ class PageCacheMiddleware:
                 key = None  # the generations read were another tenant's: keep nothing
         if key is not None and _storable(request, response):
             try:
-                # Hashed once here, not by ConditionalGetMiddleware on every answer.
-                if not response.has_header("ETag"):
+                if not response.has_header("ETag"):  # a HEAD request's answer
                     set_response_etag(response)
                 gate = response.public_page
+                # A plain response with the content and headers only (none of
+                # the attributes the view and middleware hung on this one),
+                # kept pickled: a hit unpickles it as it is, with no header
+                # checked or encoded again.
+                kept = HttpResponse(response.content, headers=dict(response.headers))
                 cache.set(
                     key,
                     (
                         (schemas, current),
-                        response.content,
-                        dict(response.headers),
+                        kept,
                         gate if isinstance(gate, str) else "",
                     ),
                     settings.PAGE_CACHE_SECONDS,

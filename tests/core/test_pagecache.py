@@ -239,3 +239,51 @@ def test_a_kept_page_is_answered_without_routing(
     get(BANDUNG_HOST, "/grants/")
     with django_assert_num_queries(1):  # the cache's get_many, no routing
         assert get(BANDUNG_HOST, "/grants/")["X-Page-Cache"] == "hit"
+
+
+def test_a_cross_origin_request_gets_its_own_copy_with_the_cors_headers(platform):
+    """The page cache stands before CorsMiddleware: a copy kept for a request
+    without an Origin must not answer one with it (and the other way round)."""
+    plain = get(PLATFORM_HOST, "/api/v1/apps/")
+    assert plain.status_code == 200 and "Access-Control-Allow-Origin" not in plain
+    assert get(PLATFORM_HOST, "/api/v1/apps/")["X-Page-Cache"] == "hit"
+    origin = {"HTTP_ORIGIN": "https://portal.example.go.id"}
+    first = get(PLATFORM_HOST, "/api/v1/apps/", **origin)
+    assert first["X-Page-Cache"] == "miss"
+    assert first["Access-Control-Allow-Origin"] == "*"
+    kept = get(PLATFORM_HOST, "/api/v1/apps/", **origin)
+    assert kept["X-Page-Cache"] == "hit"
+    assert kept["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in get(PLATFORM_HOST, "/api/v1/apps/")
+
+
+def test_a_kept_api_answer_is_304_to_if_modified_since(platform):
+    first = get(PLATFORM_HOST, "/api/v1/apps/")
+    assert first["Last-Modified"]
+    assert get(PLATFORM_HOST, "/api/v1/apps/")["X-Page-Cache"] == "hit"
+    again = get(
+        PLATFORM_HOST, "/api/v1/apps/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+    assert again.status_code == 304 and again["X-Page-Cache"] == "hit"
+
+
+def test_plain_http_is_redirected_to_https_not_served_a_kept_page(settings, bandung):
+    """SecurityMiddleware, further in, redirects plain HTTP when HTTPS is on."""
+    settings.SECURE_SSL_REDIRECT = True
+    secure = host_client(BANDUNG_HOST)
+    assert secure.get("/", secure=True).status_code == 200
+    assert secure.get("/", secure=True)["X-Page-Cache"] == "hit"
+    plain = secure.get("/")
+    assert plain.status_code == 301
+    assert plain["Location"] == f"https://{BANDUNG_HOST}/"
+
+
+def test_static_files_are_left_to_whitenoise(settings):
+    """No cache lookup for /static/: WhiteNoise, further in, serves them."""
+    from django.test import RequestFactory
+
+    from core.pagecache import _servable
+
+    factory = RequestFactory(HTTP_HOST=BANDUNG_HOST)
+    assert _servable(factory.get("/grants/"))
+    assert not _servable(factory.get(settings.STATIC_URL + "css/site.css"))
