@@ -200,6 +200,9 @@ class Workflow:
     dynamic_actor: str = "stage"
     # Audited actions that are not transitions.
     events: tuple[Event, ...] = ()
+    # The refusal of a step from the wrong state, naming the record in the
+    # workflow's own words; %(state)s is the state's label.
+    not_now: Label = _("The record is %(state)s; this step is not possible now.")
     _states: dict = field(default_factory=dict, repr=False, compare=False)
     _transitions: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -243,9 +246,10 @@ class Workflow:
     def terminal_keys(self) -> frozenset[str]:
         return frozenset(s.key for s in self.states if s.terminal)
 
-    def tagged(self, tag: str) -> frozenset[str]:
-        """The keys of the states carrying `tag`."""
-        return frozenset(s.key for s in self.states if tag in s.tags)
+    def tagged(self, tag: str) -> tuple[str, ...]:
+        """The keys of the states carrying `tag`, in the declaration's order (the
+        order lists and open data show them in)."""
+        return tuple(s.key for s in self.states if tag in s.tags)
 
     def public_keys(self) -> frozenset[str]:
         """The states the public may see (public label not None)."""
@@ -331,8 +335,7 @@ class Workflow:
         t = self._transitions[key]
         if state not in t.sources:
             raise StepNotPossible(
-                _("The record is %(state)s; this step is not possible now.")
-                % {"state": str(self.state(state).label).lower()}
+                self.not_now % {"state": str(self.state(state).label).lower()}
             )
         if not self._acts(t, frozenset(roles), stage_role=stage_role):
             raise NotYourStep(_("Your role does not take this step."))

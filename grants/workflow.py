@@ -67,6 +67,7 @@ _CHECKED = _("Being checked")
 
 WORKFLOW = Workflow(
     key="grants",
+    not_now=_("The proposal is %(state)s; this step is not possible now."),
     states=(
         State(
             S.DRAFT,
@@ -380,10 +381,11 @@ STAFF_ACTORS = frozenset(R.values)
 
 # States whose approved amount counts against the program's budget (and is
 # published in the open data).
-COMMITTED = tuple(s.key for s in WORKFLOW.states if COMMITTED_TAG in s.tags)
+COMMITTED = WORKFLOW.tagged(COMMITTED_TAG)
 # The applicant may edit the proposal and upload its required documents.
-EDITABLE = tuple(s.key for s in WORKFLOW.states if EDITABLE_TAG in s.tags)
-REPORT_IN = tuple(s.key for s in WORKFLOW.states if REPORT_IN_TAG in s.tags)
+EDITABLE = WORKFLOW.tagged(EDITABLE_TAG)
+# The accountability report (LPJ) has been handed in.
+REPORT_IN = WORKFLOW.tagged(REPORT_IN_TAG)
 # Returns and rejections say why in public (Proposal.public_reason).
 PUBLIC_NOTE_ACTIONS = frozenset(t.key for t in WORKFLOW.transitions if t.public_note)
 

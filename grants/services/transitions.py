@@ -92,11 +92,6 @@ def proposal_transition(
             .select_related("applicant", "stage", "program")
             .get(pk=proposal.pk)
         )
-        if proposal.status not in step.sources:
-            raise ValidationError(
-                _("The proposal is %(status)s; this step is not possible now.")
-                % {"status": str(WORKFLOW.state(proposal.status).label).lower()}
-            )
         stage_role = _stage_role(proposal)
         WORKFLOW.require(
             action,

@@ -214,7 +214,7 @@ def test_tags_and_a_state_off_the_frame():
         ),
     )
     assert wf.problems() == []
-    assert wf.tagged("editable") == {"revision"}
+    assert wf.tagged("editable") == ("revision",)
     assert wf.public_keys() == {s.key for s in wf.states} - {"draft"}
     assert wf.progress("revision", stages=["A", "B"], stage_index=1)[2] == (
         "B",
