@@ -30,6 +30,11 @@ MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def thousands(number: int) -> str:
+    """An integer with Indonesian digit grouping: 1500000 → '1.500.000'."""
+    return f"{number:,}".replace(",", ".")
+
+
 def spreadsheet_safe(value) -> object:
     """A CSV cell that opens as text, never as a formula: people's own words
     starting with = + - @ get a leading apostrophe; None becomes empty."""

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from core.text import thousands
 from tenants.models import Tenant, User
 
 from .. import audit
@@ -97,7 +98,7 @@ def program_update(
                         _(
                             "%(n)s rupiah are already approved; the ceiling cannot be lower."
                         )
-                        % {"n": f"{committed:,}".replace(",", ".")}
+                        % {"n": thousands(committed)}
                     ]
                 }
             )
@@ -237,10 +238,10 @@ def _audit_program(*, program: Program, **fields) -> None:
         audit.append(program=program, **fields)
 
 
-def committed_amount(program: Program) -> int:
-    return (
-        Proposal.objects.filter(program=program, status__in=COMMITTED).aggregate(
-            total=Sum("approved_amount")
-        )["total"]
-        or 0
-    )
+def committed_amount(program: Program, *, excluding: Proposal | None = None) -> int:
+    """Rupiah approved in `program` so far (the states that count against its
+    budget), leaving out `excluding`'s own amount when given."""
+    committed = Proposal.objects.filter(program=program, status__in=COMMITTED)
+    if excluding is not None:
+        committed = committed.exclude(pk=excluding.pk)
+    return committed.aggregate(total=Sum("approved_amount"))["total"] or 0

@@ -6,12 +6,12 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.text import thousands
 from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
 
@@ -27,7 +27,6 @@ from ..models import (
 from ..roles import holders
 from ..workflow import (
     APPLICANT,
-    COMMITTED,
     NEXT,
     STAGE,
     WORKFLOW,
@@ -35,6 +34,7 @@ from ..workflow import (
 from .actors import Actor, actor_in
 from .drafts import applicant_kind_check
 from .duties import duty_conflict
+from .programs import committed_amount
 from .recipients import pending_bank_change
 
 Status = Proposal.Status
@@ -210,7 +210,7 @@ def _pass(
                 {
                     "amount": [
                         _("The recommendation cannot exceed %(max)s rupiah.")
-                        % {"max": f"{ceiling:,}".replace(",", ".")}
+                        % {"max": thousands(ceiling)}
                     ]
                 }
             )
@@ -286,18 +286,13 @@ def _approve(proposal: Proposal, *, amount, amounts, **_kwargs) -> None:
         )
     # Serialise approvals per program: the budget check and the update are one step.
     program = Program.objects.select_for_update().get(pk=proposal.program_id)
-    committed = (
-        Proposal.objects.filter(program=program, status__in=COMMITTED)
-        .exclude(pk=proposal.pk)
-        .aggregate(total=Sum("approved_amount"))["total"]
-        or 0
-    )
+    committed = committed_amount(program, excluding=proposal)
     if committed + amount > program.budget:
         raise ValidationError(
             {
                 "amount": [
                     _("The program's budget would be exceeded: %(left)s rupiah remain.")
-                    % {"left": f"{program.budget - committed:,}".replace(",", ".")}
+                    % {"left": thousands(program.budget - committed)}
                 ]
             }
         )

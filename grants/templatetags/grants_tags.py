@@ -6,6 +6,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.text import thousands
+
 register = template.Library()
 
 
@@ -19,7 +21,7 @@ def rupiah(value) -> str:
     except (TypeError, ValueError):
         return "—"
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+    return f"{sign}Rp {thousands(abs(amount))}"
 
 
 # The amounts a statistics chart can draw, in the order they happen.
