@@ -147,16 +147,9 @@ def _latest_award():
     """The recipient's latest awarded proposal (where the change is decided)."""
     from django.db.models import OuterRef, Subquery
 
-    from .models import Proposal
-    from .workflow import COMMITTED
+    from .services.recipients import awards
 
-    return Subquery(
-        Proposal.objects.filter(
-            applicant_id=OuterRef("applicant_id"), status__in=COMMITTED
-        )
-        .order_by("-updated_at", "-pk")
-        .values("pk")[:1]
-    )
+    return Subquery(awards(OuterRef("applicant_id")).values("pk")[:1])
 
 
 def setup_steps(request) -> list[SetupStep]:

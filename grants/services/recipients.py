@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,14 +34,18 @@ BANK_FIELDS = ("bank_name", "bank_account", "bank_account_name")
 Kind = RecipientAmendment.Kind
 
 
+def awards(applicant_id) -> QuerySet[Proposal]:
+    """The applicant's approved proposals (at or after approval), latest decision
+    first: the first is where a change of the recipient's details is decided.
+    `applicant_id` may be an OuterRef (grants/hosting.py's to-do list)."""
+    return Proposal.objects.filter(
+        applicant_id=applicant_id, status__in=COMMITTED
+    ).order_by("-decided_at", "-pk")
+
+
 def awarded_proposal(applicant_id: int) -> Proposal | None:
-    """The applicant's latest proposal that was approved (at or after approval)."""
-    return (
-        Proposal.objects.filter(applicant_id=applicant_id, status__in=COMMITTED)
-        .select_related("program")
-        .order_by("-decided_at", "-pk")
-        .first()
-    )
+    """The applicant's latest approved proposal."""
+    return awards(applicant_id).select_related("program").first()
 
 
 def pending_bank_change(applicant_id: int) -> RecipientAmendment | None:
