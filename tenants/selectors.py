@@ -12,6 +12,7 @@ from .models import (
     Membership,
     PlatformEvent,
     Tenant,
+    User,
     VerificationRequest,
 )
 
@@ -66,6 +67,16 @@ def tenant_members(tenant: Tenant) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+
+
+def tenant_admins(tenant: Tenant) -> QuerySet[User]:
+    """The tenant's administrators who can still sign in: whom to tell of what
+    needs the organisation's decision (the one rule for every app's e-mails)."""
+    return User.objects.filter(
+        memberships__tenant=tenant,
+        memberships__role=Membership.Role.ADMIN,
+        is_active=True,
+    ).order_by("pk")
 
 
 def pending_invitations(tenant: Tenant) -> QuerySet[Invitation]:

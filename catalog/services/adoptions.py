@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from tenants import hooks
 from tenants.models import Membership, Tenant, User
 from tenants.notifications import notify
+from tenants.selectors import tenant_admins
 
 from .. import selectors
 from ..access import access_catalog_admin
@@ -24,7 +25,7 @@ from ..workflow import WORKFLOW as ADOPTION_WORKFLOW
 from ..workflow import sides_for as adoption_sides_for
 from .adopters import _system_close, adopters_recount
 from .agreements import agreement_create
-from .common import _actor_snapshot, _admin_ids
+from .common import _actor_snapshot
 
 Status = Adoption.Status
 
@@ -106,13 +107,13 @@ def _notify(adoption: Adoption, action: str, note: str = "") -> None:
     }
     path = reverse("catalog_adoption", args=[fresh.pk], urlconf="config.urls_tenant")
     subject = gettext_lazy("%(app)s for %(adopter)s: %(status)s")
-    adopter_admins = _admin_ids(fresh.adopter)
     for tenant, recipients in (
         (
             fresh.adopter,
-            adopter_admins + ([fresh.contact_email] if fresh.contact_email else []),
+            [*tenant_admins(fresh.adopter)]
+            + ([fresh.contact_email] if fresh.contact_email else []),
         ),
-        (fresh.app.publisher, _admin_ids(fresh.app.publisher)),
+        (fresh.app.publisher, tenant_admins(fresh.app.publisher)),
     ):
         notify(
             recipients=recipients,

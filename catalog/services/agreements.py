@@ -16,11 +16,12 @@ from core.files import remember_stored
 from core.storage import tenant_file_name
 from tenants.models import Tenant, User
 from tenants.notifications import notify
+from tenants.selectors import tenant_admins
 
 from ..access import access_agreement_party, access_catalog_admin
 from ..models import Agreement, AgreementEvent
 from ..uploads import validate_pdf
-from .common import _actor_snapshot, _admin_ids
+from .common import _actor_snapshot
 
 # --- agreements ---------------------------------------------------------------------
 #
@@ -322,7 +323,7 @@ def _ask_confirmation(agreement: Agreement) -> None:
         return
     proposer = Tenant.objects.get(pk=agreement.other_party_id(party.pk))
     notify(
-        recipients=_admin_ids(party),
+        recipients=tenant_admins(party),
         tenant=party,
         kind="agreement_confirm",
         subject=gettext_lazy("Please confirm agreement %(number)s with %(proposer)s"),

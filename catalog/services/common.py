@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from tenants.models import Membership, Tenant, User
+from tenants.models import Tenant, User
 
 
 def _actor_snapshot(actor: User | None, tenant: Tenant | None) -> dict:
@@ -17,11 +17,3 @@ def _actor_snapshot(actor: User | None, tenant: Tenant | None) -> dict:
         "actor_tenant_id": tenant.pk if tenant else None,
         "actor_tenant_name": tenant.name[:200] if tenant else "",
     }
-
-
-def _admin_ids(tenant: Tenant) -> list[int]:
-    return list(
-        Membership.objects.filter(
-            tenant=tenant, role=Membership.Role.ADMIN
-        ).values_list("user_id", flat=True)
-    )

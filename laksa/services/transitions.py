@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy
 
 from core import tracking
 from core.workflow import Transition
-from tenants.models import Membership, Tenant, User
+from tenants.models import Tenant, User
 from tenants.notifications import notify
+from tenants.selectors import tenant_admins
 
 from .. import audit
 from .. import roles as laksa_roles
@@ -70,11 +71,7 @@ def _emails(user_ids) -> list[str]:
 
 
 def _admin_emails(tenant: Tenant) -> list[str]:
-    return list(
-        Membership.objects.filter(
-            tenant=tenant, role=Membership.Role.ADMIN, user__is_active=True
-        ).values_list("user__email", flat=True)
-    )
+    return list(tenant_admins(tenant).values_list("email", flat=True))
 
 
 def _tell_opd(tenant: Tenant, item: Item, *, reopened: bool = False) -> None:

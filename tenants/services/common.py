@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .. import hooks
-from ..models import Membership, Tenant
+from ..models import Tenant
 
 logger = logging.getLogger(__name__)
 
@@ -58,14 +58,6 @@ def _public_reason(reason: str, *, required: bool = False) -> str:
 def _private(note: str) -> dict:
     note = (note or "").strip()
     return {"note": note} if note else {}
-
-
-def _admin_ids(tenant: Tenant) -> list[int]:
-    return list(
-        Membership.objects.filter(
-            tenant=tenant, role=Membership.Role.ADMIN, user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
 
 
 def _status_changed(tenant: Tenant) -> None:

@@ -17,8 +17,9 @@ from core.uploads import validate_pdf
 from ..access import VERIFY_PERMISSION, access_operator, access_tenant_admin
 from ..models import PlatformEvent, Tenant, User, VerificationRequest
 from ..notifications import notify
+from ..selectors import tenant_admins
 from ..transparency import operator_label, platform_event_append
-from .common import _admin_ids, _locked_tenant, _private, _public_reason
+from .common import _locked_tenant, _private, _public_reason
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _notify_decision(tenant: Tenant, *, verified: bool, reason: str) -> None:
             "again with a new letter. Reason: %(reason)s"
         )
     notify(
-        recipients=_admin_ids(tenant),
+        recipients=tenant_admins(tenant),
         tenant=tenant,
         kind="tenant_verified" if verified else "tenant_refused",
         subject=subject,
