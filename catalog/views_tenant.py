@@ -126,36 +126,26 @@ def _step_forms(adoption, side: str) -> dict:
     return forms
 
 
-@member_required()
-def adoption_detail(request, adoption_id):
-    adoption = access_adoption(request, adoption_id)
-    tenant = request.tenant
-    is_admin = _is_admin(request)
-    side = "adopter" if adoption.adopter_id == tenant.pk else "publisher"
-    context = {
+def _page(adoption, side: str, *, is_admin: bool) -> dict:
+    """What the adoption's page shows either side (its forms come apart)."""
+    return {
         "adoption": adoption,
         "side": side,
         "is_admin": is_admin,
         "events": selectors.adoption_events(adoption),
         "granted": adoption_workflow.granted(adoption),
     }
+
+
+@member_required()
+def adoption_detail(request, adoption_id):
+    adoption = access_adoption(request, adoption_id)
+    is_admin = _is_admin(request)
+    side = adoption_workflow.side_of(adoption, request.tenant)
+    context = _page(adoption, side, is_admin=is_admin)
     if is_admin:
         context.update(_step_forms(adoption, side))
     return render(request, "catalog/tenant/adoption.html", context)
-
-
-# Steps on an adoption that are not transitions of its workflow, and the sides
-# that take them: the usage of an app in use, and replacing the agreement.
-OTHER_STEPS = {
-    "usage": (adoption_workflow.ADOPTER,),
-    "agreement": (adoption_workflow.ADOPTER, adoption_workflow.PUBLISHER),
-}
-
-
-def _sides_for(action: str) -> tuple[str, ...]:
-    if adoption_workflow.WORKFLOW.has_transition(action):
-        return adoption_workflow.sides_for(action)
-    return OTHER_STEPS.get(action, ())
 
 
 @body_limit("UPLOAD_BODY_LIMIT")
@@ -163,10 +153,11 @@ def _sides_for(action: str) -> tuple[str, ...]:
 def adoption_action(request, adoption_id, action):
     """POST one step of the workflow; the service decides whether this side may take it."""
     adoption = access_adoption(request, adoption_id)
-    sides = _sides_for(action)
+    # A transition of the declared workflow, or an event a side takes as a step.
+    sides = adoption_workflow.sides_for(action)
     if not sides:
         raise Http404
-    side = "adopter" if adoption.adopter_id == request.tenant.pk else "publisher"
+    side = adoption_workflow.side_of(adoption, request.tenant)
     if side not in sides:
         raise PermissionDenied(_("The other organisation takes this step, not yours."))
     if request.method != "POST":
@@ -223,7 +214,7 @@ def adoption_action(request, adoption_id, action):
                     adoption=adoption,
                     reason=form.cleaned_data["reason"],
                 )
-        elif action in ("activate", "usage"):
+        elif action in ("activate", "update"):
             form = UsageForm(request.POST, app=adoption.app)
             if form.is_valid():
                 service = (
@@ -246,15 +237,9 @@ def adoption_action(request, adoption_id, action):
             request,
             "catalog/tenant/adoption.html",
             {
-                "adoption": adoption,
-                "side": "adopter"
-                if adoption.adopter_id == request.tenant.pk
-                else "publisher",
-                "is_admin": True,
-                "events": selectors.adoption_events(adoption),
-                "granted": adoption_workflow.granted(adoption),
+                **_page(adoption, side, is_admin=True),
                 "steps": adoption_workflow.available(adoption, side),
-                f"{'usage' if action == 'activate' else action}_form": form,
+                f"{'usage' if action in ('activate', 'update') else action}_form": form,
                 "failed_action": action,
                 "upgrade": upgrade,
             },

@@ -136,8 +136,8 @@ WORKFLOW = Workflow(
     frame=(S.REQUESTED, S.APPROVED, S.ACTIVE),
     events=(
         Event("request", _("Adoption requested")),
-        Event("update", _("Usage changed")),
-        Event("agreement", _("Agreement replaced")),
+        Event("update", _("Usage changed"), actor=ADOPTER),
+        Event("agreement", _("Agreement replaced"), actor=EITHER),
     ),
 )
 
@@ -148,9 +148,22 @@ def roles_of(side: str) -> frozenset[str]:
 
 
 def sides_for(action: str) -> tuple[str, ...]:
-    """The sides that take `action` (a declared transition)."""
-    actor = WORKFLOW.transition(action).actor
+    """The sides that take `action`: a declared transition, or an event someone
+    takes as a step of its own (changing the usage, replacing the agreement);
+    none for anything else."""
+    if WORKFLOW.has_transition(action):
+        actor = WORKFLOW.transition(action).actor
+    else:
+        event = WORKFLOW.event(action)
+        actor = event.actor if event is not None else ""
+    if not actor:
+        return ()
     return (ADOPTER, PUBLISHER) if actor == EITHER else (actor,)
+
+
+def side_of(adoption, tenant) -> str:
+    """The side `tenant` is on in `adoption` (it is a party: access_adoption)."""
+    return ADOPTER if adoption.adopter_id == tenant.pk else PUBLISHER
 
 
 def available(adoption, side: str) -> list[str]:
@@ -159,8 +172,11 @@ def available(adoption, side: str) -> list[str]:
 
 
 def usage_editable(adoption, side: str) -> bool:
-    """The adopter says how an app in use is used (an `update` event)."""
-    return side == ADOPTER and IN_USE_TAG in WORKFLOW.state(adoption.status).tags
+    """The adopter says how an app in use is used (the `update` event's actor)."""
+    return (
+        side in sides_for("update")
+        and IN_USE_TAG in WORKFLOW.state(adoption.status).tags
+    )
 
 
 def granted(adoption) -> bool:

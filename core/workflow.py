@@ -182,6 +182,9 @@ class Event:
 
     key: str
     done: Label
+    # Who takes it as a step of its own on a record (an actor key), when someone
+    # does; empty when only a service records it.
+    actor: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,6 +238,9 @@ class Workflow:
 
     def has_transition(self, key: str) -> bool:
         return key in self._transitions
+
+    def event(self, key: str) -> Event | None:
+        return next((e for e in self.events if e.key == key), None)
 
     def has_state(self, key: str) -> bool:
         return key in self._states

@@ -190,6 +190,20 @@ def test_full_adoption_of_a_hosted_app(
         release,
     )
 
+    # Later the adopter (only) says it is used as a pilot again.
+    update = f"/apps/adoptions/{adoption.pk}/update/"
+    refused = post(bandung_client, update, {"usage": "pilot", "release": release.pk})
+    assert refused.status_code == 403
+    assert post(
+        tangerang_client, update, {"usage": "pilot", "release": release.pk}
+    ).status_code == 302
+    adoption.refresh_from_db()
+    assert (adoption.status, adoption.usage) == ("active", "pilot")
+    assert adoption.events.filter(action="update").exists()
+    assert tangerang_client.get(
+        f"/apps/adoptions/{adoption.pk}/usage/"
+    ).status_code == 404
+
     # The module is on: its page and menu entry exist in Tangerang now.
     home = tangerang_client.get("/grants/staff/")
     assert home.status_code == 200 and agreement.number in home.content.decode()
@@ -233,6 +247,7 @@ def test_full_adoption_of_a_hosted_app(
         ("request", tangerang_admin.pk),
         ("approve", bandung_admin.pk),
         ("activate", tangerang_admin.pk),
+        ("update", tangerang_admin.pk),
         ("end", bandung_admin.pk),
     ]
     history = tangerang_client.get(f"/apps/adoptions/{adoption.pk}/").content.decode()

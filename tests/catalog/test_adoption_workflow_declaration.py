@@ -41,6 +41,12 @@ def test_the_side_that_acts_in_each_step():
     assert sides_for("withdraw") == (ADOPTER,)
     assert sides_for("activate") == (ADOPTER,)
     assert sides_for("end") == (ADOPTER, PUBLISHER)
+    # Events a side takes as a step of its own, declared with their actor.
+    assert sides_for("update") == (ADOPTER,)
+    assert sides_for("agreement") == (ADOPTER, PUBLISHER)
+    # Recorded by the service only, or not declared: nobody's step.
+    assert sides_for("request") == ()
+    assert sides_for("usage") == ()
     steps = {
         status: {
             side: sorted(t.key for t in WORKFLOW.available(status, {side, EITHER}))
