@@ -85,8 +85,8 @@ SHARED_APPS = [
     "corsheaders",
     "allauth",
     "allauth.account",
-    # Two-step sign-in (TOTP and recovery codes) for operators, tenant
-    # administrators and money roles (tenants/mfa.py).
+    # Two-step sign-in (authenticator app, security keys and passkeys, recovery
+    # codes) for operators, tenant administrators and money roles (tenants/mfa.py).
     "allauth.mfa",
     "catalog",
     "billing",
@@ -327,8 +327,24 @@ LOGIN_REDIRECT_URL = "/"
 
 # django-allauth: e-mail is the login, and it must be verified.
 ACCOUNT_ADAPTER = "tenants.adapters.AccountAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The second factor (tenants/mfa.py): an authenticator app (TOTP), or a
+# security key or passkey (WebAuthn); recovery codes are the way back in.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "BagiPakai"
+# WebAuthn's relying party id is BASE_DOMAIN on the platform and its
+# subdomains, a custom domain's own name there (tenants.hosts.webauthn_rp_id,
+# through this adapter); docs/operators.md says why.
+MFA_ADAPTER = "tenants.adapters.MfaAdapter"
+# Keys are a second factor, after the password: no sign-in with a passkey alone
+# (nor sign-up), so every rule about who signs in stays with the password.
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_PASSKEY_SIGNUP_ENABLED = False
+# Stays off everywhere, the demo included: it would accept a key's answer made
+# for any origin at all. It is not needed on plain HTTP either: browsers allow
+# WebAuthn on http://localhost and http://*.localhost (the demo's and the
+# tests' hosts), and fido2 accepts exactly those origins; anywhere else a
+# browser offers keys only over HTTPS.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # A code from the 30 seconds before or after is accepted too (RFC 6238's
 # allowance for a phone's clock drift and a slow connection); each code is
 # still used once only.

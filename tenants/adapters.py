@@ -2,10 +2,10 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.conf import settings
+from allauth.mfa.adapter import DefaultMFAAdapter
 
 from .access import membership_for
-from .hosts import platform_url
+from .hosts import on_base_domain, platform_url, webauthn_rp_id
 from .notifications import PLATFORM_NAME
 
 
@@ -66,6 +66,25 @@ def _is_own_host(request) -> bool:
     so its port may be kept (a custom domain's port is the custom domain's)."""
     if request is None:
         return False
-    host = request.get_host().rpartition(":")[0] or request.get_host()
-    base = settings.BASE_DOMAIN
-    return host == base or host.endswith(f".{base}")
+    return on_base_domain(_hostname(request))
+
+
+def _hostname(request) -> str:
+    """The request's host without its port."""
+    return request.get_host().rpartition(":")[0] or request.get_host()
+
+
+class MfaAdapter(DefaultMFAAdapter):
+    """Security keys and passkeys (WebAuthn) for our hosts."""
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        """allauth's default takes the relying party id from the request's own
+        host: a key registered on bandung.<BASE_DOMAIN> would then not work on
+        the platform host or another tenant's. Ours: BASE_DOMAIN for the
+        platform and its subdomains, the host itself for a custom domain
+        (tenants.hosts.webauthn_rp_id). The name is what an authenticator may
+        show beside the key; the host (allauth's default) would read
+        "bandung.bagipakai.id:443" or the like."""
+        from allauth.core import context
+
+        return {"id": webauthn_rp_id(_hostname(context.request)), "name": PLATFORM_NAME}

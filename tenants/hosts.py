@@ -24,6 +24,28 @@ def _origin(host: str, request: HttpRequest | None) -> str:
     return f"{scheme}://{host}{suffix}"
 
 
+def on_base_domain(host: str) -> bool:
+    """Whether `host` (without a port) is the platform's own or one of its
+    SLUG.<BASE_DOMAIN> subdomains, whose DNS the platform holds; a custom
+    domain's DNS is its tenant's."""
+    base = settings.BASE_DOMAIN
+    return host == base or host.endswith(f".{base}")
+
+
+def webauthn_rp_id(host: str) -> str:
+    """The WebAuthn relying party id for a request on `host` (without a port).
+
+    A key or passkey works only for its relying party id and that id's
+    subdomains. On the platform host and every SLUG.<BASE_DOMAIN> subdomain it
+    is BASE_DOMAIN, so one key registered anywhere there works on all of them
+    (people sign in on the platform and are handed to tenant hosts). A custom
+    domain is not under BASE_DOMAIN, and a browser refuses a relying party id
+    its page is not under: keys registered there are that domain's own, and
+    never answer for the platform (so a custom domain whose DNS left the
+    platform cannot ask for them)."""
+    return settings.BASE_DOMAIN if on_base_domain(host) else host
+
+
 def tenant_host(tenant) -> str:
     # .all() so that a prefetch_related("domains") saves the query.
     for domain in tenant.domains.all():

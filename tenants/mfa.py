@@ -9,9 +9,11 @@ so the kernel names no app (grants: the head of region's office, who
 approves, and the treasurer, who disburses).
 
 The gate (MfaRequiredMiddleware) lets such a person use nothing but their
-account pages until they have enrolled a TOTP authenticator, and, once
-enrolled, until this session has passed the second factor (allauth records
-it at sign-in, or at re-authentication on a host signed into by hand-off).
+account pages until they have enrolled a second factor (FACTOR_TYPES: an
+authenticator app, or a security key or passkey), and, once enrolled, until
+this session has passed it (allauth records it at sign-in, or at
+re-authentication on a host signed into by hand-off), whichever of the two
+they used.
 """
 
 from __future__ import annotations
@@ -57,15 +59,41 @@ def mfa_required(user, tenant) -> bool:
     return membership is not None and holds_power(membership, tenant)
 
 
+# What counts as a second factor (allauth's Authenticator.Type values): an
+# authenticator app (TOTP), or a security key or passkey (WebAuthn). Recovery
+# codes are the way back in when it is lost, not a factor to enrol.
+FACTOR_TYPES = ("totp", "webauthn")
+
+
 def enrolled_at(user):
-    """When `user` enrolled their authenticator app (None: not enrolled)."""
+    """When `user` first enrolled a second factor (None: not enrolled)."""
     from allauth.mfa.models import Authenticator
 
     return (
-        Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+        Authenticator.objects.filter(user=user, type__in=FACTOR_TYPES)
+        .order_by("created_at")
         .values_list("created_at", flat=True)
         .first()
     )
+
+
+def enrolment_url(next_path: str) -> str:
+    """The page that offers both factors to set up (allauth's two-step sign-in
+    page: an authenticator app, security keys, and the recovery codes)."""
+    return f"{reverse('mfa_index')}?{urlencode({'next': next_path})}"
+
+
+def second_factor_url(user, next_path: str) -> str:
+    """Where an enrolled `user` shows their second factor, then goes on to
+    `next_path`: their security key when they have one, else the code of their
+    authenticator app. Each page offers the other ways (and recovery codes)."""
+    from allauth.mfa.models import Authenticator
+
+    has_key = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.WEBAUTHN
+    ).exists()
+    page = "mfa_reauthenticate_webauthn" if has_key else "mfa_reauthenticate"
+    return f"{reverse(page)}?{urlencode({'next': next_path})}"
 
 
 # The session key holding when this session was sent to enrol.
@@ -100,7 +128,6 @@ class MfaRequiredMiddleware:
             and not request.path.startswith(EXEMPT_PREFIXES)
             and mfa_required(request.user, getattr(request, "tenant", None))
         ):
-            query = urlencode({"next": request.get_full_path()})
             enrolled = enrolled_at(request.user)
             if enrolled is None:
                 request.session[ENROLMENT_STARTED] = time.time()
@@ -108,13 +135,16 @@ class MfaRequiredMiddleware:
                     request,
                     _(
                         "Your role here can approve money or change the platform, so "
-                        "it needs two-step sign-in. Set up an authenticator app now: "
-                        "it takes a minute."
+                        "it needs two-step sign-in. Set it up now, it takes a minute: "
+                        "an authenticator app on your phone, or a security key (or a "
+                        "passkey on this device)."
                     ),
                 )
-                return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+                return redirect(enrolment_url(request.get_full_path()))
             if not session_passed_mfa(request, enrolled):
-                return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+                return redirect(
+                    second_factor_url(request.user, request.get_full_path())
+                )
         return self.get_response(request)
 
 
@@ -141,7 +171,9 @@ def demo_enrol(user) -> str:
 
 
 def mfa_reset(*, actor, user, reason: str) -> int:
-    """An operator removes a person's authenticators after a lost device.
+    """An operator removes a person's authenticators after a lost device or key:
+    every one of them (authenticator app, security keys and passkeys, recovery
+    codes).
 
     The person then enrols again at their next sign-in (the gate sends them
     there). Another operator must do it — nobody resets their own — and it is

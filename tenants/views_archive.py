@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from .access import MANAGE_ROLES, access_tenant, operator_required
 from .archive import downloads
-from .mfa import enrolled_at
+from .mfa import enrolled_at, enrolment_url, second_factor_url
 from .models import Tenant, TenantArchive
 
 
@@ -104,17 +104,16 @@ def _download(request, archive_id, *, file_route):
     if archive.status != TenantArchive.Status.READY:
         raise Http404(_("This archive is not available."))
     if not downloads.mfa_fresh(request):
-        query = urlencode({"next": request.get_full_path()})
         if enrolled_at(request.user) is None:
             messages.info(
                 request,
                 _(
                     "An archive holds personal data: downloading it needs two-step "
-                    "sign-in. Set up an authenticator app first."
+                    "sign-in. Set up an authenticator app or a security key first."
                 ),
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?{query}")
-        return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+            return redirect(enrolment_url(request.get_full_path()))
+        return redirect(second_factor_url(request.user, request.get_full_path()))
     token = downloads.archive_link_token(archive, request.user)
     return redirect(f"{reverse(file_route, args=[archive.pk])}?{urlencode({'t': token})}")
 

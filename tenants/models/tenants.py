@@ -114,7 +114,7 @@ class Tenant(TenantMixin):
         help_text=_(
             "Once the organisation is verified, its administrators and the members "
             "who approve or disburse money must sign in with an authenticator app "
-            "as well as their password."
+            "or a security key as well as their password."
         ),
     )
 
