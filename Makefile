@@ -49,9 +49,13 @@ serve: seed
 
 # The suite runs on every CPU, up to four (pytest-xdist; each worker has its own
 # test database). TEST_WORKERS=0 runs it in this one process.
+# Each test database is made afresh at the start (--create-db) and left at the
+# end (--reuse-db) rather than dropped: DROP DATABASE waits for a checkpoint of
+# every page the suite wrote (up to a minute on a busy disk), while at the start
+# of the next run there is little left to write.
 TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal --create-db --reuse-db $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
