@@ -14,8 +14,8 @@ the whole middleware stack, templates rendered, DEBUG off):
 2. **list, unfiltered pages** -- ``/grants/proposals/`` page 1, page 2, the
    middle page and the last page (deep OFFSETs).
 3. **list, text search** -- ``/grants/proposals/?q=...`` (title or
-   organisation name, ``icontains``); not part of the issue's target, shown
-   because it is the one filter no index can serve.
+   organisation name, ``icontains``; the newest 200 matches, see
+   docs/scaling.md "One big tenant").
 4. **program totals** -- ``/grants/programs/<id>/``, rotating over programs.
 5. **portal home** -- ``/grants/`` (totals over every program and proposal).
 6. **statistics** -- ``/grants/statistics/`` (by year, kind and kecamatan) and

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 from urllib.parse import urlencode
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
@@ -51,6 +52,26 @@ def parse_rupiah(value: str) -> int | None:
     for separator in (".", " ", "_", "\u00a0"):
         value = value.replace(separator, "")
     return _positive_int(value)
+
+
+def search_match(q: str) -> Q:
+    """Proposals a text search finds: `q` in the title, or in the name of the
+    applying organisation. Individuals are never found by name, or a search
+    would confirm that a named person receives social aid."""
+    organisations = Applicant.objects.filter(
+        kind="organisation", name__icontains=q
+    ).values_list("pk", flat=True)
+    # `= ANY(ARRAY(…))`, not `IN (…)`: PostgreSQL then estimates the OR from
+    # both sides and can serve it with two index scans (the title's trigram
+    # index, the applicant's), instead of guessing that half the table matches.
+    in_organisations = Func(
+        F("applicant_id"),
+        ArraySubquery(organisations),
+        arg_joiner=" = ANY(",
+        template="(%(expressions)s))",
+        output_field=BooleanField(),
+    )
+    return Q(title__icontains=q) | Q(in_organisations)
 
 
 @dataclass
@@ -126,15 +147,7 @@ class ProposalFilters:
     ) -> QuerySet[Proposal]:
         """The filters on `proposals` (`year=False`: all but the fiscal year)."""
         if self.q:
-            # Organisations may be found by name; individuals never are, or a
-            # search would confirm that a named person receives social aid.
-            # Both sides can use a trigram index (the OR of two index scans).
-            organisations = Applicant.objects.filter(
-                kind="organisation", name__icontains=self.q
-            ).values("pk")
-            proposals = proposals.filter(
-                Q(title__icontains=self.q) | Q(applicant_id__in=organisations)
-            )
+            proposals = proposals.filter(search_match(self.q))
         if self.status:
             proposals = proposals.filter(status=self.status)
         if self.stage:
@@ -162,14 +175,19 @@ class CappedPaginator(Paginator):
 
     COUNT_CAP = 10_000
 
-    def __init__(self, object_list, per_page, *, fetch=None, count_cap=None, **kwargs):
+    def __init__(
+        self, object_list, per_page, *, fetch=None, count_cap=None, known=None, **kwargs
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.fetch = fetch
+        self.known = known  # the capped count when the caller already has it
         if count_cap is not None:
             self.COUNT_CAP = count_cap
 
     @cached_property
     def count(self) -> int:
+        if self.known is not None:
+            return self.known
         return self.object_list.order_by()[: self.COUNT_CAP + 1].count()
 
     @property
@@ -186,7 +204,83 @@ class CappedPaginator(Paginator):
 
 
 _NEWEST_FIRST = ("-updated_at", "-pk")
-SEARCH_COUNT_CAP = 1_000
+# A text search lists the newest SEARCH_COUNT_CAP matches ("more than 200
+# proposals" past that; the filters narrow the list). Their ids come first from
+# the newest SEARCH_WALK proposals (grants_proposal_public_search: an
+# index-only walk, no table row read), which holds them for any word in more
+# than 1 % of the recent proposals; a rarer word is looked up in the trigram
+# indexes instead, and its few matches sorted.
+SEARCH_COUNT_CAP = 200
+SEARCH_WALK = 20_000
+
+
+def _search_ids(filters: ProposalFilters) -> list[int]:
+    """Ids of the newest SEARCH_COUNT_CAP + 1 proposals a text search finds
+    (with the other filters), newest first; always two statements, each of
+    bounded cost whatever the word.
+
+    Walking the whole list until enough matches turn up costs seconds for a
+    word that matches nothing; reading every match from the trigram index and
+    sorting them costs as much for a word in every tenth title. So: the walk,
+    stopped after SEARCH_WALK proposals; only when it found too few, the index
+    lookup (those few matches, sorted).
+    """
+    wanted = SEARCH_COUNT_CAP + 1
+    others = replace(filters, q="").apply(public_proposals())
+    columns = ("pk", "updated_at", "title", "applicant_id")
+    recent, recent_params = (
+        others.order_by(*_NEWEST_FIRST).values_list(*columns)[:SEARCH_WALK]
+    ).query.sql_with_params()
+    # The same match on the walked rows (the subquery's output columns).
+    match, match_params = _match_on_walk(filters.q)
+    found = filters.apply(public_proposals()).values_list("pk", "updated_at")
+    everything, everything_params = found.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM ({recent}) AS w(id, updated_at, title, applicant_id)"
+            f" WHERE {match} ORDER BY w.updated_at DESC, w.id DESC LIMIT %s",
+            [*recent_params, *match_params, wanted],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        # MATERIALIZED: every match first (from the indexes), then the sort;
+        # not the walk again. When the walk found enough, nothing is read; nor
+        # when no trigram index can serve the text (fewer than three letters
+        # or digits in a row: every title would be read), then the search
+        # lists what the walk found, the matches among the newest proposals.
+        cursor.execute(
+            f"WITH found AS MATERIALIZED ({everything})"
+            " SELECT id FROM found AS f(id, updated_at) WHERE %s"
+            " ORDER BY f.updated_at DESC, f.id DESC LIMIT %s",
+            [*everything_params, len(ids) < wanted and _has_trigram(filters.q), wanted],
+        )
+        rest = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) == wanted or not _has_trigram(filters.q) else rest
+
+
+def _has_trigram(text: str) -> bool:
+    """Whether pg_trgm finds a trigram in a LIKE pattern of `text`: three
+    letters or digits in a row (its index cannot serve a shorter word)."""
+    run = 0
+    for char in text:
+        run = run + 1 if char.isalnum() else 0
+        if run == 3:
+            return True
+    return False
+
+
+def _match_on_walk(q: str) -> tuple[str, list]:
+    """search_match(q) spelled over the walk's columns w.title, w.applicant_id."""
+    pattern = f"%{connection.ops.prep_for_like_query(q)}%"
+    organisations, params = (
+        Applicant.objects.filter(kind="organisation", name__icontains=q)
+        .values_list("pk", flat=True)
+        .query.sql_with_params()
+    )
+    return (
+        "(UPPER(w.title::text) LIKE UPPER(%s)"
+        f" OR w.applicant_id = ANY(ARRAY({organisations})))",
+        [pattern, *params],
+    )
 
 
 def _page_ids(filters: ProposalFilters, bottom: int, top: int) -> list[int]:
@@ -228,7 +322,8 @@ def _page_ids(filters: ProposalFilters, bottom: int, top: int) -> list[int]:
 
 def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
     """One page of matching proposals, each with `progress` (four queries in all:
-    the capped count, the page's ids, their rows, the stages of their programs).
+    the capped count, the page's ids, their rows, the stages of their programs;
+    for a text search, the two of _search_ids instead of the first two).
 
     The stages of every program on the page come in one prefetch, so drawing
     each row's progress costs no query of its own.
@@ -240,8 +335,15 @@ def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
         )
     )
 
+    # A text search has its matches' ids (the newest few hundred) before the
+    # page: they give the capped count and every page's ids.
+    found = _search_ids(filters) if filters.q else None
+
     def fetch(bottom: int, top: int) -> list[Proposal]:
-        ids = _page_ids(filters, bottom, top)
+        if found is not None:
+            ids = found[bottom:top]
+        else:
+            ids = _page_ids(filters, bottom, top)
         if not ids:
             return []
         by_id = {proposal.pk: proposal for proposal in rows.filter(pk__in=ids)}
@@ -251,9 +353,8 @@ def proposal_page(filters: ProposalFilters, *, page: str | None = None) -> Page:
         filters.apply(public_proposals()).order_by(*_NEWEST_FIRST),
         PAGE_SIZE,
         fetch=fetch,
-        # A word no index orders by date: counting 10,000 matches walks the
-        # list until that many turned up (issue 16), 1,000 a tenth of that.
         count_cap=SEARCH_COUNT_CAP if filters.q else None,
+        known=len(found) if found is not None else None,
     )
     result = paginator.get_page(clean_param(page, 20) or None)
     for proposal in result.object_list:

@@ -30,6 +30,25 @@ TRICKY_TEXTS = (
 )
 
 
+AMOUNT_SHAPES = (
+    {"requested": 5_000_000},
+    {"x": 0},
+    {"spent": -1},
+    {"approved": 2, "program_committed": 3},
+    {"spent": 1, "approved": 2},
+    {"b": 1, "a": 0},
+    {"a_": 1, "ab": 2},
+    {"tranche": 1, "disbursed": -2, "disbursed_total": 30},
+    {"c": 3, "b": 2, "a": 1},
+    {"ab": 1, "a": 2, "b": 3},
+    {"a": 1, "b": 2, "c": 3, "d": 4},
+    {"Capital": 1},
+    {"a b": 1},
+    {"a": 1, "b": "x"},
+    {"big": 10**20, "small": -(10**20)},
+)
+
+
 def _append_raw(*, v: int = 1, at=None, amounts=None, private=None, **fields):
     """An event hashed by the Python definition, stored as given (floats, nesting…)."""
     seq, prev = audit.stored_head()
@@ -77,6 +96,17 @@ def events(in_bandung, officials):
                 program=program,
             )
         _append_raw(at=datetime(2023, 1, 1, 0, 0, 0, 7, tzinfo=UTC), note="µs")
+        # Whole numbers under plain keys: spelled by SQL without a subquery,
+        # in code-point order whatever jsonb's own (shorter keys first).
+        # The same for a private part's digest.
+        for i, amounts in enumerate(AMOUNT_SHAPES):
+            _append_raw(
+                v=2,
+                amounts=amounts,
+                private=AMOUNT_SHAPES[-1 - i],
+                proposal=proposal,
+                program=program,
+            )
     return list(AuditEvent.objects.order_by("seq"))
 
 

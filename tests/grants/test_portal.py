@@ -456,6 +456,56 @@ def test_each_filter_narrows_the_list(portal, query, expected):
     assert sorted(listed(html)) == sorted(getattr(portal, name).pk for name in expected)
 
 
+@pytest.mark.parametrize("walk", [1, 10_000])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=balai+RW", ["closed"]),
+        ("q=yayasan+sabilulungan", ["closed", "disbursed"]),
+        ("q=yayasan+sabilulungan&kecamatan=Andir", ["disbursed"]),
+        ("q=Siti", []),
+        ("q=tidak+ada+yang+begini", []),
+    ],
+)
+def test_a_search_finds_the_same_by_the_walk_and_by_the_index(
+    portal, monkeypatch, walk, query, expected
+):
+    """A text search reads the newest SEARCH_WALK proposals first and, when
+    they hold too few matches, the trigram indexes (issue 16): same result."""
+    monkeypatch.setattr(selectors.proposal_list, "SEARCH_WALK", walk)
+    html = get(f"/grants/proposals/?{query}")
+    assert sorted(listed(html)) == sorted(getattr(portal, name).pk for name in expected)
+
+
+def test_a_search_lists_the_newest_matches_up_to_its_cap(portal, monkeypatch):
+    from grants.selectors.proposal_list import ProposalFilters, _search_ids
+
+    monkeypatch.setattr(selectors.proposal_list, "SEARCH_COUNT_CAP", 2)
+    filters = ProposalFilters.from_params({"q": "a"})  # in every title
+    newest = list(
+        filters.apply(selectors.public_proposals())
+        .order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(newest) > 3
+    for walk in (1, 2, 10_000):
+        monkeypatch.setattr(selectors.proposal_list, "SEARCH_WALK", walk)
+        # One letter: no trigram index can serve it, so only the walk is read.
+        assert _search_ids(filters) == newest[: min(walk, 3)], walk
+    filters = ProposalFilters.from_params({"q": "Renovasi"})
+    everything = list(
+        filters.apply(selectors.public_proposals())
+        .order_by("-updated_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    assert len(everything) > 3
+    for walk in (1, 10_000):
+        monkeypatch.setattr(selectors.proposal_list, "SEARCH_WALK", walk)
+        assert _search_ids(filters) == everything[:3], walk
+    html = get("/grants/proposals/?q=a")
+    assert "Lebih dari 2 usulan" in html or "More than 2 proposals" in html
+
+
 @pytest.mark.parametrize(
     ("query", "ignored"),
     [
