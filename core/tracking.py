@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 
@@ -94,6 +94,19 @@ def secret_matches(code: str, secret, digest: str) -> bool:
 
 
 # --- limits per sender ---------------------------------------------------------------
+
+
+def client_ip(request) -> str:
+    """The sender's address as allauth sees it for its login limits: behind a load
+    balancer, ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER say
+    which forwarded address to believe; otherwise the connection's own. Empty
+    when the forwarded addresses cannot be believed."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return ""
 
 
 def client_fingerprint(client_ip: str, *, purpose: str) -> str:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from django.http import StreamingHttpResponse
+from core.opendata import jsonl_response, streamed
 
 from . import open_data
 from .audit import stored_records
@@ -12,43 +10,27 @@ from .audit import stored_records
 
 def audit_jsonl(request):
     """The public audit chain, one JSON record per line, streamed in chunks."""
-
-    def lines():
-        for record in stored_records():
-            yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-
-    response = StreamingHttpResponse(
-        lines(), content_type="application/jsonl; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'inline; filename="audit.jsonl"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
-def _open_data_response(chunks, *, content_type: str, disposition: str):
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    response["Content-Disposition"] = disposition
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return jsonl_response(stored_records(), filename="audit.jsonl")
 
 
 def grants_json(request):
     """The tenant's awarded grants as a 360Giving data package, streamed in chunks."""
     publisher = open_data.Publisher.from_request(request)
-    return _open_data_response(
+    return streamed(
         open_data.json_package(publisher),
         content_type="application/json; charset=utf-8",
-        disposition=f'inline; filename="{publisher.slug}-grants.json"',
+        filename=f"{publisher.slug}-grants.json",
     )
 
 
 def grants_csv(request):
     """The same grants, one row each, in 360Giving's spreadsheet columns."""
     publisher = open_data.Publisher.from_request(request)
-    return _open_data_response(
+    return streamed(
         open_data.csv_rows(publisher),
         content_type="text/csv; charset=utf-8",
-        disposition=f'attachment; filename="{publisher.slug}-grants.csv"',
+        filename=f"{publisher.slug}-grants.csv",
+        inline=False,
     )
 
 

@@ -4,11 +4,12 @@ announcements, regulations, statistics and citizens' reports."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core import tracking
 from core.limits import body_limit
 from core.pagecache import public_page
 from tenants.forms import add_service_errors
@@ -90,18 +91,6 @@ def statistics(request):
 # --- citizens' reports --------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    """The sender's address as allauth sees it for its login limits: behind a load
-    balancer, ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER say
-    which forwarded address to believe; otherwise the connection's own."""
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return ""
-
-
 @body_limit("UPLOAD_BODY_LIMIT")
 def report_new(request, proposal_id):
     """A citizen reports about a public proposal; drafts and unknown numbers are 404."""
@@ -143,7 +132,7 @@ def _report_page(request, *, proposal, program):
                 report = services.citizen_report_submit(
                     proposal=proposal,
                     program=None if proposal else program,
-                    client_ip=_client_ip(request),
+                    client_ip=tracking.client_ip(request),
                     **form.cleaned_data,
                 )
             except ValidationError as exc:

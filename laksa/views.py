@@ -12,7 +12,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 
 from core import tracking
 from core.limits import body_limit
+from core.opendata import jsonl_response, streamed
 from core.text import spreadsheet_safe
 from tenants.forms import add_service_errors
 
@@ -27,15 +28,6 @@ from . import selectors, services
 from .audit import stored_records
 from .forms import RespondForm, SubmitForm, TrackForm
 from .workflow import WORKFLOW
-
-
-def _client_ip(request) -> str:
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return ""
 
 
 def portal(request):
@@ -62,7 +54,7 @@ def submit(request):
             data["category_id"] = data.pop("category")
             try:
                 item, secret = services.item_submit(
-                    client_ip=_client_ip(request), **data
+                    client_ip=tracking.client_ip(request), **data
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -194,14 +186,6 @@ def respond(request, code):
     return redirect("laksa_track", item.tracking_code)
 
 
-def _stream(chunks, *, content_type: str, filename: str, inline: bool = True):
-    response = StreamingHttpResponse(chunks, content_type=content_type)
-    kind = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{kind}; filename="{filename}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 def _jsonable(row: dict) -> dict:
     return {
         key: value.isoformat() if hasattr(value, "isoformat") else value
@@ -223,7 +207,7 @@ def open_items_json(request):
             first = False
         yield "]\n"
 
-    return _stream(
+    return streamed(
         chunks(),
         content_type="application/json; charset=utf-8",
         filename="laksa-items.json",
@@ -264,7 +248,7 @@ def open_items_csv(request):
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return _stream(
+    return streamed(
         chunks(),
         content_type="text/csv; charset=utf-8",
         filename="laksa-items.csv",
@@ -274,13 +258,4 @@ def open_items_csv(request):
 
 def open_audit(request):
     """The public audit chain of Laksa, one JSON record per line."""
-
-    def lines():
-        for record in stored_records():
-            yield json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
-
-    return _stream(
-        lines(),
-        content_type="application/jsonl; charset=utf-8",
-        filename="laksa-audit.jsonl",
-    )
+    return jsonl_response(stored_records(), filename="laksa-audit.jsonl")
