@@ -17,6 +17,8 @@ from . import selectors
 from .models import Screenshot
 
 PAGE_SIZE = 20
+# A page number beyond any catalog (and within PostgreSQL's OFFSET).
+MAX_PAGE = 2**31 - 1
 FACET_TITLES = {
     "category": _("Category"),
     "scope": _("Field"),
@@ -39,8 +41,10 @@ def catalog_list(request):
         number = int(request.GET.get("page") or 1)
     except ValueError:
         number = 1  # as Paginator.get_page
+    # Out of range (none, or past any catalog): Paginator.get_page decides below.
+    wanted = 1 <= number <= MAX_PAGE
     facets = selectors.catalog_facets(
-        query, page=((number - 1) * PAGE_SIZE, PAGE_SIZE) if number >= 1 else None
+        query, page=((number - 1) * PAGE_SIZE, PAGE_SIZE) if wanted else None
     )
     paginator = Paginator(selectors.catalog_search(query), PAGE_SIZE)
     # The facet statement counted the matches already: no COUNT of its own.

@@ -4,6 +4,8 @@ in one statement, and nothing stale after a write."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -192,3 +194,31 @@ def test_the_search_statement_agrees_with_counting_each_value(apps, params):
         .filter(~Q(license=""))
         .values_list("license", flat=True)
     )
+
+
+def test_pages_of_a_search_follow_the_ranking_and_odd_numbers_fall_back(
+    apps, tangerang
+):
+    for n in range(21):
+        make_app(
+            tangerang,
+            slug=f"arsip-{n}",
+            name=f"Arsip {n % 3}",  # the same names: ties broken by id
+            short_description_id="Arsip dinas.",
+        )
+    query = selectors.CatalogQuery(q="arsip")
+    ranked = [app.name for app in selectors.catalog_search(query)]
+    assert len(ranked) == 22
+
+    def listed(page: str) -> list[str]:
+        html = host_client("localhost").get(f"/catalog/?q=arsip&page={page}")
+        assert html.status_code == 200
+        return re.findall(
+            r'<h2><a href="/catalog/[^"]+/">([^<]+)</a>', html.content.decode()
+        )
+
+    assert listed("1") == ranked[:20]
+    assert listed("2") == ranked[20:]
+    assert listed("abc") == ranked[:20]  # not a number: the first page
+    for beyond in ("3", "-1", "9" * 30):  # out of range: the last page
+        assert listed(beyond) == ranked[20:]
