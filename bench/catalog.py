@@ -41,10 +41,19 @@ Like bench/provisioning.py it never touches the developer's database: it runs
 in a throwaway database ``bagipakai_bench_<pid>`` on the same server (see
 bench/_common.py), migrated first and dropped at the end, also on failure.
 
+Issue #14's size without seeding it every run: ``--keep-db NAME`` seeds
+``--apps`` apps (20 adoptions each) once into database NAME on the same server
+(created when missing, never dropped; then VACUUM (ANALYZE)), and later runs
+find the data there, apply new migrations (public schema only: the seeded
+tenants have no schemas) and measure that size only. ``--explain`` prints
+EXPLAIN (ANALYZE, BUFFERS) of each page's slowest statements after measuring.
+
 How to run (from the repository root)
 -------------------------------------
     .venv/bin/python bench/catalog.py                   # 200 requests per page and size
     .venv/bin/python bench/catalog.py --requests 500 --apps 2000
+    .venv/bin/python bench/catalog.py --keep-db bagipakai_bench_catalog10k --apps 10000
+    .venv/bin/python bench/catalog.py --keep-db bagipakai_bench_catalog10k --explain
 
 This is a benchmark, not a test: pytest does not collect it.
 """
@@ -73,6 +82,7 @@ sys.path[:] = [str(REPO_DIR)] + [
 
 from bench._common import (  # noqa: E402 -- needs the sys.path above
     install_sigterm_handler,
+    kept_database,
     nearest_rank,
     point_django_at,
     throwaway_database,
@@ -146,10 +156,18 @@ def _get(client, url: str):
 
 
 def _count_queries(client, url: str) -> tuple[int, int]:
-    """Statements one request runs: (all, of which SET search_path)."""
+    """Statements one request runs: (all, of which SET search_path).
+
+    The host's route is looked up afresh by an uncounted request just before:
+    the route cache keeps it for seconds only (TENANT_ROUTING_CACHE_TIMEOUT),
+    and a lookup falling due during the counted request is not the page's."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from tenants.routing import _cache, route_key
+
+    _cache().delete(route_key(HOST))
+    _get(client, url)
     with CaptureQueriesContext(connection) as captured:
         _get(client, url)
     statements = [q["sql"] for q in captured.captured_queries]
@@ -185,6 +203,34 @@ def measure_all(seed: Seed, with_api: bool, requests: int, warmup: int) -> list[
             )
         )
     return rows
+
+
+def explain(seed: Seed, with_api: bool, slowest: int = 2) -> None:
+    """EXPLAIN ANALYZE of the slowest statements of each page's first URL."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=HOST)
+    for page, urls in pages(seed, with_api).items():
+        _get(client, urls[0])
+        with CaptureQueriesContext(connection) as captured:
+            _get(client, urls[0])
+        timed = sorted(
+            (
+                q
+                for q in captured.captured_queries
+                if not q["sql"].startswith("SET search_path")
+            ),
+            key=lambda q: -float(q["time"]),
+        )[:slowest]
+        print(f"\n=== {page}: {urls[0]} ({seed.label})")
+        for q in timed:
+            print(f"--- {float(q['time']) * 1000:.1f} ms: {q['sql'][:2000]}")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
+                for (line,) in cursor.fetchall():
+                    print(line)
 
 
 # --- report ------------------------------------------------------------------------
@@ -256,74 +302,134 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--seed", type=int, default=1, help="random seed of the data (default 1)"
     )
+    parser.add_argument(
+        "--keep-db",
+        metavar="NAME",
+        help="seed --apps apps once into database NAME on the same server and keep "
+        "it: later runs find the data there, apply new migrations and measure that "
+        "size only (no small size, nothing seeded again)",
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="after measuring, print EXPLAIN ANALYZE of each page's slowest statements",
+    )
     args = parser.parse_args(argv)
     if args.apps <= SMALL_APPS:
         parser.error(f"--apps must be more than {SMALL_APPS}")
     return args
 
 
+def _setup(server, name: str, *, shared_only: bool = False) -> bool:
+    """Point Django at the database, set it up and migrate (with `shared_only`,
+    the public schema only: the seeded tenants have no schemas of their own);
+    whether the API imports."""
+    # Plain HTTP on localhost, files served as they are: what the test suite runs.
+    point_django_at(
+        server,
+        name,
+        HTTPS="0",
+        STATIC_MANIFEST="0",
+        BASE_DOMAIN=HOST,
+        ALLOWED_HOSTS=f"{HOST},.{HOST}",
+        # The work of a page, not the shared page cache's copy of it (every
+        # write to the catalog empties that cache), and no 429 from the
+        # API's rate limit for a client that asks thousands of times.
+        PAGE_CACHE_SECONDS="0",
+        DISABLE_RATE_LIMITS="1",
+    )
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # As in the test suite: whitenoise finds no collectstatic output, fine here.
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    print(f"server: {server.description}; database {name}")
+    print(f"PostgreSQL server version {connection.pg_version}")
+    started = time.perf_counter()
+    call_command("migrate", interactive=False, verbosity=0, shared=shared_only)
+    print(f"setup: migrate in {time.perf_counter() - started:.1f} s")
+
+    try:
+        import catalog.urls_api  # noqa: F401 -- only whether it imports
+    except ImportError as exc:
+        print(f"API not measured: catalog.urls_api does not import ({exc})")
+        return False
+    return True
+
+
+def _seed_to(seed: Seed, target: int) -> None:
+    started = time.perf_counter()
+    seed_apps(seed, target - seed.apps)
+    fill_search_vectors()
+    check_search_vectors()
+    print(f"seeded {seed.label} in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def _measure(seed: Seed, with_api: bool, args) -> list[Row]:
+    started = time.perf_counter()
+    rows = measure_all(seed, with_api, args.requests, args.warmup)
+    print(
+        f"measured {seed.label} in {time.perf_counter() - started:.1f} s "
+        f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)",
+        flush=True,
+    )
+    return rows
+
+
+def run_throwaway(args, server, name) -> None:
+    with_api = _setup(server, name)
+    rows: list[Row] = []
+    seed = seed_tenants(random.Random(args.seed))
+    for target in (SMALL_APPS, args.apps):
+        _seed_to(seed, target)
+        rows += _measure(seed, with_api, args)
+    print_report(rows)
+    if args.explain:
+        explain(seed, with_api)
+
+
+def run_kept(args, server, name, created: bool) -> None:
+    """Seed --apps apps once into a kept database; later runs reuse them."""
+    with_api = _setup(server, name, shared_only=not created)
+    from django.db import connection
+
+    from catalog.models import Adoption, CatalogApp
+
+    apps = CatalogApp.objects.count()
+    if apps == 0:
+        seed = seed_tenants(random.Random(args.seed))
+        _seed_to(seed, args.apps)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")
+    else:
+        seed = Seed(
+            rng=random.Random(args.seed), tenants=[], agreements={}, slugs=set()
+        )
+        seed.apps, seed.adoptions = apps, Adoption.objects.count()
+        if apps != args.apps:
+            print(f"note: {name} holds {apps:,} apps, not --apps {args.apps:,}")
+        print(f"reusing {seed.label} in {name} (nothing seeded)", flush=True)
+    rows = _measure(seed, with_api, args)
+    print_report(rows)
+    if args.explain:
+        explain(seed, with_api)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     install_sigterm_handler()
     run_started = time.perf_counter()
-
-    with throwaway_database() as (server, name):
-        # Plain HTTP on localhost, files served as they are: what the test suite runs.
-        point_django_at(
-            server,
-            name,
-            HTTPS="0",
-            STATIC_MANIFEST="0",
-            BASE_DOMAIN=HOST,
-            ALLOWED_HOSTS=f"{HOST},.{HOST}",
-            # The work of a page, not the shared page cache's copy of it (every
-            # write to the catalog empties that cache), and no 429 from the
-            # API's rate limit for a client that asks thousands of times.
-            PAGE_CACHE_SECONDS="0",
-            DISABLE_RATE_LIMITS="1",
-        )
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        # As in the test suite: whitenoise finds no collectstatic output, fine here.
-        warnings.filterwarnings("ignore", "No directory at", UserWarning)
-
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import connection
-
-        print(f"server: {server.description}; throwaway database {name}")
-        print(f"PostgreSQL server version {connection.pg_version}")
-        started = time.perf_counter()
-        call_command("migrate", interactive=False, verbosity=0)
-        print(
-            f"setup: migrate + template schema in {time.perf_counter() - started:.1f} s"
-        )
-
-        try:
-            import catalog.urls_api  # noqa: F401 -- only whether it imports
-        except ImportError as exc:
-            with_api = False
-            print(f"API not measured: catalog.urls_api does not import ({exc})")
-        else:
-            with_api = True
-
-        rows: list[Row] = []
-        seed = seed_tenants(random.Random(args.seed))
-        for target in (SMALL_APPS, args.apps):
-            started = time.perf_counter()
-            seed_apps(seed, target - seed.apps)
-            fill_search_vectors()
-            check_search_vectors()
-            print(f"seeded {seed.label} in {time.perf_counter() - started:.1f} s")
-            started = time.perf_counter()
-            rows += measure_all(seed, with_api, args.requests, args.warmup)
-            print(
-                f"measured {seed.label} in {time.perf_counter() - started:.1f} s "
-                f"(load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)"
-            )
-        print_report(rows)
-
+    if args.keep_db:
+        with kept_database(args.keep_db) as (server, name, created):
+            run_kept(args, server, name, created)
+    else:
+        with throwaway_database() as (server, name):
+            run_throwaway(args, server, name)
     print(f"total runtime {time.perf_counter() - run_started:.1f} s")
     return 0
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -13,6 +15,7 @@ from django.contrib.postgres.search import (
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -23,11 +26,14 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
+from core.pagecache import PUBLIC as PUBLIC_SCHEMA
+from core.pagecache import kept_until_written
 from tenants import hosted
 from tenants.models import Tenant
 from tenants.selectors import clean_param
@@ -49,10 +55,11 @@ from .models import (
 )
 from .vocabularies import CATEGORIES, SCOPES, category_label, scope_label
 
+# Ties (same name) are broken by id, so that pages never overlap.
 SORTS = {
-    "adopted": ("-active_adopters", "name"),
-    "newest": ("-created_at", "name"),
-    "name": ("name",),
+    "adopted": ("-active_adopters", "name", "pk"),
+    "newest": ("-created_at", "name", "pk"),
+    "name": ("name", "pk"),
 }
 # `relevance` orders by how well an app matches the search; without one, it
 # is the default order (most adopted).
@@ -248,10 +255,17 @@ def _search_terms(q: str) -> tuple[SearchQuery, list]:
     typo distance (`%>`: word similarity above pg_trgm's threshold, 0.6, which
     the trigram index answers) and word prefixes."""
     search = SearchQuery(q, config="simple", search_type="websearch")
-    alternatives = [Q(search_vector=search), Q(name__trigram_word_similar=q)]
+    alternatives = [Q(name__trigram_word_similar=q)]
     prefix_terms = [
         t for t in "".join(c if c.isalnum() else " " for c in q).split() if t
     ]
+    # Plain words (no quotes, `or`, `-` or other signs): every app the full-text
+    # query finds, the prefix query finds too, so only that one is asked.
+    plain = all(c.isalnum() or c.isspace() for c in q) and not any(
+        t.lower() == "or" for t in prefix_terms
+    )
+    if not (plain and prefix_terms):
+        alternatives.insert(0, Q(search_vector=search))
     if prefix_terms:
         prefix = SearchQuery(
             " & ".join(f"{t}:*" for t in prefix_terms),
@@ -262,23 +276,24 @@ def _search_terms(q: str) -> tuple[SearchQuery, list]:
     return search, alternatives
 
 
-def _search_condition(q: str) -> Q:
-    """Apps matching the words, as a WHERE the indexes answer (a BitmapOr)."""
-    match = Q()
-    for alternative in _search_terms(q)[1]:
-        match |= alternative
-    return match
+def _search_condition(q: str) -> RawSQL:
+    """Apps matching the words, found from the indexes whatever the planner
+    estimates: each way of matching is its own index scan, and their ids come
+    as one array (`id = ANY(ARRAY(… UNION …))`, computed once per statement).
 
-
-def _search_flag(q: str) -> Q:
-    """The same match as a flag on every app (the facets count all of them):
-    each alternative is an `id IN (…)` subquery the planner answers once from
-    its index, instead of matching every app's text row by row."""
+    As one WHERE with OR, PostgreSQL adds up the alternatives' estimates and,
+    for a common word in a large catalog, prefers reading every app and
+    matching its text and name row by row, which is several times slower."""
     apps = CatalogApp.objects.order_by()
-    match = Q()
-    for alternative in _search_terms(q)[1]:
-        match |= Q(pk__in=apps.filter(alternative).values("pk"))
-    return match
+    branches = [
+        apps.filter(alternative).values("pk") for alternative in _search_terms(q)[1]
+    ]
+    sql, params = branches[0].union(*branches[1:]).query.sql_with_params()
+    return RawSQL(
+        f'"catalog_catalogapp"."id" = ANY(ARRAY({sql}))',
+        params,
+        output_field=BooleanField(),
+    )
 
 
 def _apply_filters(apps: QuerySet, query: CatalogQuery) -> QuerySet:
@@ -289,20 +304,38 @@ def _apply_filters(apps: QuerySet, query: CatalogQuery) -> QuerySet:
     return apps
 
 
+def _relevance(q: str):
+    """How well an app matches the words: its text's rank or its name's
+    similarity to them, whichever is higher."""
+    search = SearchQuery(q, config="simple", search_type="websearch")
+    return Greatest(
+        SearchRank(F("search_vector"), search), TrigramWordSimilarity(q, "name")
+    )
+
+
 def catalog_search(query: CatalogQuery) -> QuerySet[CatalogApp]:
     """Visible apps matching the query and filters, sorted, with adopter counts."""
     apps = _apply_filters(visible_apps(), query)
     apps = apps.annotate(adopters=F("active_adopters")).select_related("publisher")
     if query.effective_sort == "relevance":
         # Ranking is computed for the page's ordering only, not for counts and facets.
-        search = SearchQuery(query.q, config="simple", search_type="websearch")
-        return apps.annotate(
-            score=Greatest(
-                SearchRank(F("search_vector"), search),
-                TrigramWordSimilarity(query.q, "name"),
-            )
-        ).order_by("-score", "name")
+        return apps.annotate(score=_relevance(query.q)).order_by("-score", "name", "pk")
     return apps.order_by(*SORTS[query.effective_sort])
+
+
+def catalog_page_apps(ids: list[int], *related: str) -> list[CatalogApp]:
+    """The apps of a page whose ids catalog_facets found, in that order, as
+    catalog_search gives them (adopter counts, publisher; `related` prefetched)."""
+    apps = (
+        visible_apps()
+        .filter(pk__in=ids)
+        .annotate(adopters=F("active_adopters"))
+        .select_related("publisher")
+        .prefetch_related(*related)
+        .order_by()
+    )
+    found = {app.pk: app for app in apps}
+    return [found[pk] for pk in ids if pk in found]
 
 
 @dataclass(frozen=True)
@@ -323,6 +356,9 @@ class Facets:
 
     total: int
     values: dict[str, list[FacetValue]]
+    # The ids of the page asked for, in order (catalog_page_apps), when the
+    # statement that counted also ranked; None: page through catalog_search.
+    page_ids: list[int] | None = None
 
     def __getitem__(self, name: str) -> list[FacetValue]:
         return self.values[name]
@@ -345,69 +381,197 @@ _FACET_SQL = {
 }
 
 
-def catalog_facets(query: CatalogQuery) -> Facets:
-    """Counts per facet value over every visible app, in one statement.
+# The counts over the whole visible catalog are kept in the shared cache until
+# the next committed write to the public schema (core.pagecache.kept_until_written):
+# the catalog is read far more often than it changes. The time only bounds memory.
+FACET_CACHE_KEY = "catalog:facets:all"
+FACET_CACHE_SECONDS = 24 * 3600
 
-    Each facet is counted over the apps matching the search and every other
-    facet's filter (so choosing one category still shows what the others
-    would give), and every value some visible app has stays listed, with 0
-    when nothing matches: the choices do not move under the visitor's hand.
-    The same scan gives the number of apps matching everything (the page's
-    total), so a list page needs no separate COUNT.
-    """
-    flags: dict[str, object] = {}
-    for name, values in query.filters.items():
-        flags[f"m_{name}"] = ExpressionWrapper(
-            _facet_condition(name, values), output_field=BooleanField()
-        )
-    if query.q:
-        flags["m_q"] = ExpressionWrapper(
-            _search_flag(query.q), output_field=BooleanField()
-        )
-    rows = visible_apps().annotate(**flags) if flags else visible_apps()
-    rows = rows.values(
-        x_categories=F("categories"),
-        x_scope=F("scope"),
-        x_languages=F("languages"),
-        x_countries=F("countries"),
-        x_publisher=F("publisher__slug"),
-        x_publisher_name=F("publisher__name"),
-        x_delivery=F("delivery_mode"),
-        x_status=F("development_status"),
-        x_license=F("license"),
+# {facet: {value: (publisher's name or "", count)}}
+_Counts = dict[str, dict[str, tuple[str, int]]]
+
+
+# The page's order in the facet statement, over its rows `a`: as catalog_search's.
+_PAGE_ORDER = {
+    "relevance": "a.x_sort DESC, a.x_name, a.x_id",
+    "adopted": "a.x_sort DESC, a.x_name, a.x_id",
+    "newest": "a.x_sort DESC, a.x_name, a.x_id",
+    "name": "a.x_name, a.x_id",
+}
+
+
+@dataclass(frozen=True)
+class _PageRequest:
+    sort: str
+    sort_value: object  # expression of a.x_sort (None for "name")
+    offset: int
+    limit: int
+
+
+def _count_facets(
+    apps: QuerySet,
+    flags: dict[str, object],
+    facets: tuple[str, ...],
+    page: _PageRequest | None = None,
+) -> tuple[int, _Counts, list[int] | None]:
+    """One statement over `apps`: how many there are with every flag set, per
+    facet of `facets` the counts of its values among those with every other
+    facet's flag set (flags are named m_<facet>), and with `page` the ids of
+    that page of the apps with every flag set, in its order."""
+    rows = apps.annotate(**flags) if flags else apps
+    columns = {
+        "x_categories": F("categories"),
+        "x_scope": F("scope"),
+        "x_languages": F("languages"),
+        "x_countries": F("countries"),
+        "x_publisher": F("publisher__slug"),
+        "x_publisher_name": F("publisher__name"),
+        "x_delivery": F("delivery_mode"),
+        "x_status": F("development_status"),
+        "x_license": F("license"),
         **{flag: F(flag) for flag in flags},
-    ).order_by()
-    rows_sql, params = rows.query.sql_with_params()
+    }
+    if page is not None:
+        columns.update(x_id=F("pk"), x_name=F("name"))
+        if page.sort_value is not None:
+            columns["x_sort"] = page.sort_value
+    rows_sql, params = rows.values(**columns).order_by().query.sql_with_params()
 
     def where(skip: str) -> str:
         wanted = [f"a.{flag}" for flag in flags if flag != f"m_{skip}"]
         return " AND ".join(wanted) if wanted else "TRUE"
 
     parts = [f"SELECT '', '', '', count(*) FILTER (WHERE {where('')}) FROM a"]
-    for name in FACET_FIELDS:
+    for name in facets:
         value, source = _FACET_SQL[name]
         name_column = "max(a.x_publisher_name)" if name == "publisher" else "''"
+        # WHERE, not FILTER: the rows a count leaves out are not even unnested
+        # (values left out here are listed at 0 from the whole catalog's counts).
         parts.append(
-            f"SELECT '{name}', {value}, {name_column}, "
-            f"count(*) FILTER (WHERE {where(name)}) FROM a{source} GROUP BY 2"
+            f"SELECT '{name}', {value}, {name_column}, count(*) "
+            f"FROM a{source} WHERE {where(name)} GROUP BY 2"
+        )
+    if page is not None:
+        order = _PAGE_ORDER[page.sort]
+        parts.append(
+            "SELECT 'page', p.x_id::text, '', p.n FROM ("
+            f"SELECT a.x_id, row_number() OVER (ORDER BY {order}) AS n FROM a "
+            f"WHERE {where('')} ORDER BY n "
+            f"LIMIT {int(page.limit)} OFFSET {int(page.offset)}) AS p"
         )
     sql = f"WITH a AS MATERIALIZED ({rows_sql}) " + " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         result = cursor.fetchall()
-
     total = 0
-    found: dict[str, dict[str, tuple[str, int]]] = {name: {} for name in FACET_FIELDS}
+    found: _Counts = {name: {} for name in facets}
+    ranked: list[tuple[int, int]] = []
     for facet, value, name, count in result:
         if facet == "":
             total = count
+        elif facet == "page":
+            ranked.append((count, int(value)))
         elif value:
             found[facet][value] = (name, count)
+    page_ids = [pk for _n, pk in sorted(ranked)] if page is not None else None
+    return total, found, page_ids
+
+
+def _whole_catalog_counts() -> tuple[int, _Counts]:
+    """Every visible app counted per facet value, kept until the catalog changes."""
+    return kept_until_written(
+        FACET_CACHE_KEY,
+        [PUBLIC_SCHEMA],
+        lambda: _count_facets(visible_apps(), {}, FACET_FIELDS)[:2],
+        FACET_CACHE_SECONDS,
+    )
+
+
+def _sort_value(query: CatalogQuery):
+    """What the page is sorted by first (a.x_sort), as catalog_search sorts."""
+    sort = query.effective_sort
+    if sort == "relevance":
+        # Ranked only where every filter holds: the page's rows, not all counted.
+        match = [Q(_facet_condition(n, v)) for n, v in query.filters.items()]
+        if not match:
+            return _relevance(query.q)
+        return Case(When(reduce(operator.and_, match), then=_relevance(query.q)))
+    return {"adopted": F("active_adopters"), "newest": F("created_at")}.get(sort)
+
+
+def catalog_facets(query: CatalogQuery, page: tuple[int, int] | None = None) -> Facets:
+    """Counts per facet value, and how many apps match in all.
+
+    Each facet is counted over the apps matching the search and every other
+    facet's filter (so choosing one category still shows what the others
+    would give), and every value some visible app has stays listed, with 0
+    when nothing matches: the choices do not move under the visitor's hand.
+    The page's total comes with them, so a list page needs no COUNT of its own.
+
+    The counts over the whole visible catalog (every value's count with no
+    search and no filter) are kept in the shared cache until the next write to
+    the catalog, so browsing reads no app. A facet whose count is the whole
+    catalog's (no search, and no filter but its own) is taken from there; the
+    others are counted in one statement over the apps that match the search
+    and all filters but at most one (what those counts can see), which the
+    search and filter indexes find, instead of over every app.
+
+    `page` (offset, limit): that statement also sorts the matching apps and
+    returns that page's ids in `page_ids` (catalog_page_apps fetches them), so
+    the search is matched and ranked once per request, not once more by
+    catalog_search. Without a statement (no search, no filter) `page_ids` is
+    None and the page comes from catalog_search, which an index orders.
+    """
+    all_total, all_counts = _whole_catalog_counts()
+    # The apps each facet counts: matching the search and the other facets' filters.
+    own = {
+        name: (bool(query.q) or any(other != name for other in query.filters))
+        for name in FACET_FIELDS
+    }
+    counted = tuple(name for name in FACET_FIELDS if own[name])
+    page_ids = None
+    if not counted:
+        total, found = all_total, {}
+    else:
+        flags = {
+            f"m_{name}": ExpressionWrapper(
+                _facet_condition(name, values), output_field=BooleanField()
+            )
+            for name, values in query.filters.items()
+        }
+        # Rows some count needs: for each counted facet, those matching the
+        # filters of every other facet (OR of these; the total needs all).
+        terms = []
+        for name in counted:
+            others = [
+                Q(_facet_condition(other, values))
+                for other, values in query.filters.items()
+                if other != name
+            ]
+            if not others:  # this count reads every app matching the search
+                terms = []
+                break
+            terms.append(reduce(operator.and_, others))
+        apps = visible_apps()
+        if terms:
+            apps = apps.filter(reduce(operator.or_, terms))
+        if query.q:
+            apps = apps.filter(_search_condition(query.q))
+        request = None
+        if page is not None:
+            request = _PageRequest(
+                query.effective_sort, _sort_value(query), page[0], page[1]
+            )
+        total, found, page_ids = _count_facets(apps, flags, counted, request)
     values = {}
     for facet in FACET_FIELDS:
-        counted = found[facet]
+        # Every value some visible app has, at 0 unless counted.
+        counts = {
+            value: (name, 0) for value, (name, _count) in all_counts[facet].items()
+        }
+        counts.update(found[facet] if own[facet] else all_counts[facet])
         for chosen in query.chosen(facet):
-            counted.setdefault(chosen, ("", 0))
+            counts.setdefault(chosen, ("", 0))
         values[facet] = sorted(
             (
                 FacetValue(
@@ -416,11 +580,11 @@ def catalog_facets(query: CatalogQuery) -> Facets:
                     count,
                     value in query.chosen(facet),
                 )
-                for value, (name, count) in counted.items()
+                for value, (name, count) in counts.items()
             ),
             key=lambda item: (-item.count, item.label.casefold(), item.value),
         )
-    return Facets(total=total, values=values)
+    return Facets(total=total, values=values, page_ids=page_ids)
 
 
 def facet_label(facet: str, value: str, name: str = "") -> str:

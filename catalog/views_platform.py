@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,8 @@ from . import selectors
 from .models import Screenshot
 
 PAGE_SIZE = 20
+# A page number beyond any catalog (and within PostgreSQL's OFFSET).
+MAX_PAGE = 2**31 - 1
 FACET_TITLES = {
     "category": _("Category"),
     "scope": _("Field"),
@@ -35,11 +37,23 @@ ADOPTERS_PER_PAGE = 20
 def catalog_list(request):
     # Values that are not understood are left out and listed on the page.
     query = selectors.CatalogQuery.from_params(request.GET)
-    facets = selectors.catalog_facets(query)
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        number = 1  # as Paginator.get_page
+    # Out of range (none, or past any catalog): Paginator.get_page decides below.
+    wanted = 1 <= number <= MAX_PAGE
+    facets = selectors.catalog_facets(
+        query, page=((number - 1) * PAGE_SIZE, PAGE_SIZE) if wanted else None
+    )
     paginator = Paginator(selectors.catalog_search(query), PAGE_SIZE)
     # The facet statement counted the matches already: no COUNT of its own.
     paginator.count = facets.total
-    page = paginator.get_page(request.GET.get("page"))
+    if facets.page_ids is not None and 1 <= number <= paginator.num_pages:
+        # ... and found this page's apps: they are fetched by id.
+        page = Page(selectors.catalog_page_apps(facets.page_ids), number, paginator)
+    else:
+        page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -152,6 +152,45 @@ def generations(schemas: list[str]) -> list[str]:
     return [str(found[key]) for key in keys]
 
 
+def kept_until_written(key: str, schemas, compute, timeout: int):
+    """`compute()`, a value read from the tables of `schemas`, kept in the shared
+    cache under their generations like a page: any committed write to one of
+    them makes the next call compute it again, so it is never stale. One round
+    trip to the cache when kept (the value and the generations together).
+
+    While this connection holds uncommitted writes to one of the schemas, the
+    value is computed and not kept: the transaction must see its own writes,
+    which nobody else may see yet. Without the cache, it is computed every time.
+    """
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    schemas = list(schemas)
+    # The wrapper itself (where _written notes them), not django.db.connection's proxy.
+    pending = connections[DEFAULT_DB_ALIAS].__dict__.get("page_cache_pending") or ()
+    if any(schema in pending for schema in schemas):
+        return compute()
+    generation_keys = [GENERATION_PREFIX + schema for schema in schemas]
+    try:
+        found = cache.get_many([key, *generation_keys])
+        if all(k in found for k in generation_keys):
+            current = tuple(str(found[k]) for k in generation_keys)
+        else:
+            current = tuple(generations(schemas))
+    except Exception:  # noqa: BLE001 -- a cache outage costs the computation
+        return compute()
+    kept = found.get(key)
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    # Generations read before computing: a write committed meanwhile leaves this
+    # value under the old ones, and the next call computes again.
+    value = compute()
+    try:
+        cache.set(key, (current, value), timeout)
+    except Exception:  # noqa: BLE001
+        pass
+    return value
+
+
 def _servable(request) -> bool:
     """An anonymous GET that no inner middleware could answer differently: no
     session (so no user, no messages in it), no message cookie, no credentials."""

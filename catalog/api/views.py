@@ -30,6 +30,7 @@ from ..selectors import (
     CatalogQuery,
     app_detail,
     catalog_facets,
+    catalog_page_apps,
     catalog_search,
     visible_apps,
 )
@@ -78,7 +79,7 @@ class AppListView(CatalogAPIView):
         unchanged = self.unchanged(request)
         if unchanged is not None:
             return unchanged
-        facets = catalog_facets(query)
+        facets = catalog_facets(query, page=((number - 1) * size, size))
         last = max(1, math.ceil(facets.total / size))
         if number > last:
             raise NotFoundProblem(
@@ -86,8 +87,11 @@ class AppListView(CatalogAPIView):
                 % {"page": number, "last": last}
             )
         # Publishers' sites are linked: their domains come in one query, not one per app.
-        apps = catalog_search(query).prefetch_related("publisher__domains")
-        page = list(apps[(number - 1) * size : number * size])
+        if facets.page_ids is not None:
+            page = catalog_page_apps(facets.page_ids, "publisher__domains")
+        else:
+            apps = catalog_search(query).prefetch_related("publisher__domains")
+            page = list(apps[(number - 1) * size : number * size])
         url = request.build_absolute_uri()
 
         def page_url(n: int) -> str:
