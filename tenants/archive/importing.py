@@ -24,6 +24,7 @@ from .encoding import (
     COMMAND_LINE,
     ArchiveError,
     _decode,
+    _identity_columns,
     _q,
     _tables,
     _tenant_file_columns,
@@ -261,25 +262,20 @@ def _load_tables(manifest, work, schema, user_map, file_names) -> int:
                 f"SELECT {cols} FROM {stage}"
             )
             cursor.execute(f"DROP TABLE {stage}")
-        # Identity columns continue after the restored rows.
-        cursor.execute(
-            """
-            SELECT c.relname, a.attname FROM pg_attribute a
-            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND a.attidentity <> '' AND c.relkind IN ('r', 'p')
-            """,
-            [schema],
-        )
+        # Identity columns continue after the restored rows (one statement).
         loaded = {e["table"] for e in manifest["tables"] if e["rows"]}
-        for table, column in cursor.fetchall():
+        setvals, params = [], []
+        for table, column in _identity_columns(cursor, schema):
             if table not in loaded:
                 continue
             target = f"{_q(schema)}.{_q(table)}"
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target}), false)",
-                [f"{_q(schema)}.{_q(table)}", column],
+            setvals.append(
+                f"setval(pg_get_serial_sequence(%s, %s), "
+                f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target}), false)"
             )
+            params += [target, column]
+        if setvals:
+            cursor.execute(f"SELECT {', '.join(setvals)}", params)
     return rows
 
 
