@@ -117,21 +117,14 @@ def _match_users(manifest: dict, work: Path) -> tuple[dict[int, int], int, int]:
     people missing here are created without a usable password (to be reset)."""
     people = list(_read_jsonl(work / manifest["users"]["member"]))
     by_email = {p["email"].strip().lower(): p for p in people}
-    existing = {
-        email.lower(): pk
-        for pk, email in User.objects.filter(email__in=list(by_email)).values_list(
-            "pk", "email"
+    # Case-insensitive, in one statement on the unique index on lower(email).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT lower({_q('email')}), {_q('id')} FROM {_q(User._meta.db_table)} "
+            f"WHERE lower({_q('email')}) = ANY(%s)",
+            [list(by_email)],
         )
-    }
-    # Case-insensitive: the unique index is on lower(email).
-    for email in set(by_email) - set(existing):
-        found = (
-            User.objects.filter(email__iexact=email)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found:
-            existing[email] = found
+        existing = dict(cursor.fetchall())
     missing = [p for email, p in by_email.items() if email not in existing]
     unusable = make_password(None)
     created = User.objects.bulk_create(
@@ -429,7 +422,8 @@ def tenant_import(
     log_files = list(log_files)
     with tempfile.TemporaryDirectory(prefix="bagipakai-import-") as folder:
         work = Path(folder)
-        manifest = archive_read(path, work)
+        held: dict[str, bytes] = {}
+        manifest = archive_read(path, work, held)
         _check_source(manifest)
         _check_migrations(manifest)
         copy = bool(new_slug) and new_slug != manifest["tenant"]["slug"]
@@ -461,6 +455,7 @@ def tenant_import(
                     log_anchors,
                     saved_heads,
                     created_files,
+                    held,
                 )
         except BaseException as exc:
             for storage, name in created_files:
@@ -499,6 +494,7 @@ def _import(
     log_anchors,
     saved_heads,
     created_files,
+    held,
 ):
     user_map, users_created, users_matched = _match_users(manifest, work)
     row = _tenant_row(manifest, work, copy, slug, user_map)
@@ -529,6 +525,7 @@ def _import(
         manifest["tenant"]["schema_name"],
         tenant.schema_name,
         created_files,
+        held,
     )
     result.files = len(manifest["files"])
     result.rows = _load_tables(manifest, work, tenant.schema_name, user_map, file_names)

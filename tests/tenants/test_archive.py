@@ -468,3 +468,52 @@ def test_every_table_of_the_schema_is_found_and_no_other(bandung):
             cursor, bandung.schema_name
         )
         assert ("by_hand", "id") not in _identity_columns(cursor, "public")
+
+
+@pytest.mark.parametrize("held_max", [0, None], ids=["unpacked-to-disk", "held"])
+def test_files_come_back_byte_for_byte_from_disk_or_memory(
+    source, tmp_path, monkeypatch, held_max
+):
+    """Small files are held in memory between checking and storing, larger ones
+    unpacked to disk and linked; either way the copy's are the source's bytes."""
+    from tenants.archive import reading
+
+    if held_max is not None:
+        monkeypatch.setattr(reading, "HELD_FILE_MAX", held_max)
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    copy = tenant_import(path=archive, new_slug="bandung-salinan").tenant
+    assert stored_files(copy) == {
+        k: v for k, v in stored_files(source).items() if not k.startswith("catalog/")
+    }
+
+
+@pytest.mark.parametrize("held_max", [0, None], ids=["unpacked-to-disk", "held"])
+def test_an_imported_file_never_overwrites_one_already_there(
+    source, tmp_path, monkeypatch, held_max
+):
+    from django.core.files.base import ContentFile
+
+    from tenants.archive import reading
+
+    if held_max is not None:
+        monkeypatch.setattr(reading, "HELD_FILE_MAX", held_max)
+    archive = tmp_path / "bandung.tar.gz"
+    tenant_export(tenant=source, path=archive)
+    connection.set_tenant(source)
+    try:
+        name = ProposalDocument.objects.exclude(file="").values_list("file", flat=True)[0]
+    finally:
+        connection.set_schema_to_public()
+    wanted = name.replace(f"tenants/{source.schema_name}/", "tenants/t_bandung_salinan/")
+    assert default_storage.save(wanted, ContentFile(b"not the archive's")) == wanted
+
+    copy = tenant_import(path=archive, new_slug="bandung-salinan").tenant
+
+    with default_storage.open(wanted, "rb") as handle:
+        assert handle.read() == b"not the archive's"
+    copied = stored_files(copy)
+    assert f"{wanted}" not in {f"tenants/{copy.schema_name}/{k}" for k in copied}
+    assert sorted(copied.values()) == sorted(
+        v for k, v in stored_files(source).items() if not k.startswith("catalog/")
+    )
