@@ -64,8 +64,12 @@ def _encode(value):
     raise TypeError(f"cannot archive a {type(value).__name__}")
 
 
+# One encoder for every row (json.dumps with options builds a new one per call).
+_ROW_ENCODER = json.JSONEncoder(default=_encode, ensure_ascii=False, sort_keys=True)
+
+
 def _dumps(row: Mapping) -> str:
-    return json.dumps(row, default=_encode, ensure_ascii=False, sort_keys=True)
+    return _ROW_ENCODER.encode(row)
 
 
 def _decode(model, row: Mapping) -> dict:

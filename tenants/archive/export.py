@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -10,6 +11,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -150,6 +152,17 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
             model = part.model
             concrete = model._meta.concrete_fields
             attnames = [f.attname for f in concrete]
+            # Only the fields that name a file or another row need a look per row.
+            files = [
+                (f.attname, f"{part.key}.{f.name}")
+                for f in concrete
+                if isinstance(f, models.FileField)
+            ]
+            relations = [
+                (f.attname, f.related_model._meta.label_lower)
+                for f in concrete
+                if f.is_relation and not isinstance(f, models.FileField)
+            ]
             member = f"public/{part.key}.jsonl"
             sink = _Sink(work / member)
             count = 0
@@ -161,21 +174,21 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
             ):
                 sink.write(_dumps(row) + "\n")
                 count += 1
-                for f in concrete:
-                    value = row[f.attname]
+                for attname, where in files:
+                    value = row[attname]
+                    if value not in (None, ""):
+                        file_names.setdefault(value, where)
+                for attname, label in relations:
+                    value = row[attname]
                     if value in (None, ""):
                         continue
-                    if isinstance(f, models.FileField):
-                        file_names.setdefault(value, f"{part.key}.{f.name}")
-                    elif f.is_relation:
-                        label = f.related_model._meta.label_lower
-                        if label == User._meta.label_lower:
-                            user_ids.add(value)
-                        elif label == Tenant._meta.label_lower:
-                            if value != tenant.pk:
-                                refs.setdefault(label, {})[str(value)] = None
-                        elif registry.public_part(label) is None:
+                    if label == User._meta.label_lower:
+                        user_ids.add(value)
+                    elif label == Tenant._meta.label_lower:
+                        if value != tenant.pk:
                             refs.setdefault(label, {})[str(value)] = None
+                    elif registry.public_part(label) is None:
+                        refs.setdefault(label, {})[str(value)] = None
             manifest["public"].append(
                 {"model": part.key, "rows": count, "member": member} | sink.close()
             )
@@ -245,6 +258,36 @@ def _heads(tenant: Tenant) -> dict:
     return heads
 
 
+TAR_BUFFER = 1024 * 1024
+
+
+class _Unbuffered(io.RawIOBase):
+    """A GzipFile seen as the raw stream under an io.BufferedWriter."""
+
+    def __init__(self, gz):
+        self.gz = gz
+        self.position = 0
+
+    def writable(self):
+        return True
+
+    def tell(self):
+        return self.position
+
+    def write(self, data):
+        written = self.gz.write(data)
+        self.position += written
+        return written
+
+
+def _size(handle, storage, name: str, local: bool) -> int:
+    """An open stored file's size: on a local file system from its descriptor
+    (one system call instead of the storage resolving the name again)."""
+    if local:
+        return os.fstat(handle.fileno()).st_size
+    return storage.size(name)
+
+
 def _add(tar, name: str, size: int, handle, mtime: int) -> None:
     info = tarfile.TarInfo(name)
     info.size = size
@@ -260,7 +303,15 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
     try:
         with open(partial, "wb") as raw:
             writer = _HashingWriter(raw)
-            with tarfile.open(fileobj=writer, mode="w:gz", compresslevel=3) as tar:
+            # tarfile writes each header and file in small pieces: gathered
+            # here into large ones before gzip compresses them.
+            with (
+                gzip.GzipFile(
+                    filename="", mode="wb", fileobj=writer, compresslevel=3, mtime=mtime
+                ) as gz,
+                io.BufferedWriter(_Unbuffered(gz), TAR_BUFFER) as buffered,
+                tarfile.open(fileobj=buffered, mode="w") as tar,
+            ):
                 for entry in [
                     *manifest["tables"],
                     *manifest["public"],
@@ -270,19 +321,26 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                     with open(source, "rb") as handle:
                         _add(tar, entry["member"], source.stat().st_size, handle, mtime)
                 present = []
-                storages: dict[str, object] = {}
+                storages: dict[str, tuple[object, bool]] = {}
                 for index, entry in enumerate(manifest["files"]):
                     if entry["field"] not in storages:
-                        storages[entry["field"]] = _storage_for(entry["field"])
-                    storage = storages[entry["field"]]
+                        storage = _storage_for(entry["field"])
+                        # Asked once: a lazy storage makes every isinstance a lookup.
+                        local = isinstance(storage, FileSystemStorage)
+                        storages[entry["field"]] = (storage, local)
+                    storage, local = storages[entry["field"]]
                     member = f"files/{index:06d}"
                     try:
-                        size = storage.size(entry["name"])
                         source = storage.open(entry["name"], "rb")
-                    except (FileNotFoundError, OSError):
+                    except OSError:  # FileNotFoundError included
                         manifest["missing_files"].append(entry["name"])
                         continue
                     with source:
+                        try:
+                            size = _size(source, storage, entry["name"], local)
+                        except OSError:
+                            manifest["missing_files"].append(entry["name"])
+                            continue
                         reader = _HashingReader(source)
                         _add(tar, member, size, reader, mtime)
                     if reader.bytes != size:

@@ -34,7 +34,7 @@ def _import_files(
     several at a time.
     """
     held = {} if held is None else held
-    storages: dict[str, object] = {}
+    storages: dict[str, tuple[object, bool]] = {}
     jobs = []
     for entry in manifest["files"]:
         name = entry["name"]
@@ -52,15 +52,16 @@ def _import_files(
                 f"The archive names a file outside its organisation: {name!r}."
             )
         if entry["field"] not in storages:
-            storages[entry["field"]] = _storage_for(entry["field"])
-        jobs.append(
-            (entry, storages[entry["field"]], _new_name(name, old_schema, new_schema))
-        )
+            storage = _storage_for(entry["field"])
+            # Asked once: a lazy storage makes every isinstance a lookup.
+            storages[entry["field"]] = (storage, isinstance(storage, FileSystemStorage))
+        storage, local = storages[entry["field"]]
+        jobs.append((entry, storage, local, _new_name(name, old_schema, new_schema)))
     names: dict[str, str] = {}
     made_dirs: set[str] = set()
     remote = []
-    for entry, storage, wanted in jobs:
-        if isinstance(storage, FileSystemStorage):
+    for entry, storage, local, wanted in jobs:
+        if local:
             stored = _store_local(
                 storage,
                 wanted,
