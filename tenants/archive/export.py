@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import os
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from .encoding import (
     _tables,
     _tenant_file_columns,
 )
+from .writing import TarWriter
 
 # --- export -----------------------------------------------------------------------
 
@@ -266,18 +266,12 @@ class _Unbuffered(io.RawIOBase):
 
     def __init__(self, gz):
         self.gz = gz
-        self.position = 0
 
     def writable(self):
         return True
 
-    def tell(self):
-        return self.position
-
     def write(self, data):
-        written = self.gz.write(data)
-        self.position += written
-        return written
+        return self.gz.write(data)
 
 
 def _size(handle, storage, name: str, local: bool) -> int:
@@ -288,13 +282,6 @@ def _size(handle, storage, name: str, local: bool) -> int:
     return storage.size(name)
 
 
-def _add(tar, name: str, size: int, handle, mtime: int) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mtime = mtime
-    tar.addfile(info, handle)
-
-
 def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
     """The rows' members, then every file straight from storage (hashed on the
     way), then the manifest, which lists them all with their checksums."""
@@ -303,15 +290,15 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
     try:
         with open(partial, "wb") as raw:
             writer = _HashingWriter(raw)
-            # tarfile writes each header and file in small pieces: gathered
-            # here into large ones before gzip compresses them.
+            # Headers, files and padding are small writes: gathered here into
+            # large pieces before gzip compresses them.
             with (
                 gzip.GzipFile(
                     filename="", mode="wb", fileobj=writer, compresslevel=3, mtime=mtime
                 ) as gz,
                 io.BufferedWriter(_Unbuffered(gz), TAR_BUFFER) as buffered,
-                tarfile.open(fileobj=buffered, mode="w") as tar,
             ):
+                tar = TarWriter(buffered, mtime)
                 for entry in [
                     *manifest["tables"],
                     *manifest["public"],
@@ -319,7 +306,9 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                 ]:
                     source = work / entry["member"]
                     with open(source, "rb") as handle:
-                        _add(tar, entry["member"], source.stat().st_size, handle, mtime)
+                        size = os.fstat(handle.fileno()).st_size
+                        if tar.add(entry["member"], size, handle) != size:
+                            raise ArchiveError(f"{source} changed while it was read.")
                 present = []
                 storages: dict[str, tuple[object, bool]] = {}
                 for index, entry in enumerate(manifest["files"]):
@@ -342,7 +331,7 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                             manifest["missing_files"].append(entry["name"])
                             continue
                         reader = _HashingReader(source)
-                        _add(tar, member, size, reader, mtime)
+                        tar.add(member, size, reader)
                     if reader.bytes != size:
                         raise ArchiveError(
                             f"{entry['name']} changed while it was read."
@@ -357,7 +346,8 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                     )
                 manifest["files"] = present
                 data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                _add(tar, MANIFEST, len(data), io.BytesIO(data), mtime)
+                tar.add(MANIFEST, len(data), io.BytesIO(data))
+                tar.close()
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -517,3 +517,44 @@ def test_an_imported_file_never_overwrites_one_already_there(
     assert sorted(copied.values()) == sorted(
         v for k, v in stored_files(source).items() if not k.startswith("catalog/")
     )
+
+
+def test_the_tar_stream_is_the_one_tarfile_writes_byte_for_byte():
+    """tenants/archive/writing.py builds simple headers itself and falls back to
+    tarfile for the rest; the stream must be what tarfile.addfile writes."""
+    import random
+
+    from tenants.archive.writing import TarWriter, member_header
+
+    rng = random.Random(16)
+    members = [
+        ("manifest.json", b'{"format": 1}'),
+        ("files/000000", b""),
+        ("files/000001", bytes(rng.randrange(256) for _ in range(512))),
+        ("files/000002", bytes(rng.randrange(256) for _ in range(513))),
+        ("schema/012-grants_proposal.copy", b"1\tx\n" * 5000),
+        ("public/" + "a" * 95 + ".jsonl", b"{}\n"),  # over 100 bytes: PAX
+        ("x" * 100, b"exactly a hundred"),
+        ("files/ñame", b"not ASCII: PAX"),
+    ]
+    mtime = 1_780_000_000
+    expected = io.BytesIO()
+    with tarfile.open(fileobj=expected, mode="w") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = mtime
+            tar.addfile(info, io.BytesIO(data))
+    written = io.BytesIO()
+    writer = TarWriter(written, mtime, chunk=1000)
+    for name, data in members:
+        assert writer.add(name, len(data), io.BytesIO(data)) == len(data)
+    writer.close()
+    assert written.getvalue() == expected.getvalue()
+    # A source that ends early is reported, not padded silently.
+    assert TarWriter(io.BytesIO(), mtime).add("files/000003", 10, io.BytesIO(b"short")) == 5
+    info = tarfile.TarInfo("files/000004")
+    info.size, info.mtime = 8**11, mtime  # too large for ustar: PAX
+    assert member_header("files/000004", 8**11, mtime) == info.tobuf(
+        tarfile.PAX_FORMAT, "utf-8", "surrogateescape"
+    )
