@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from bench import scale_const
 from bench._common import (
     nearest_rank,
 )
@@ -17,7 +18,6 @@ from bench.scale_const import (
     BASE_DOMAIN,
     BATCH,
     PASSWORD,
-    PROPOSALS,
     SABILULUNGAN,
     SLUG_PREFIX,
     SMALL,
@@ -189,26 +189,35 @@ def setup_world() -> World:
 
 
 def seed_bandung_grants(bandung, admin, staff, password_hash: str) -> None:
-    """seed_demo's Sabilulungan data for Bandung, then more proposals to PROPOSALS."""
+    """seed_demo's Sabilulungan data for Bandung, then more proposals to
+    scale_const.PROPOSALS (read when called: bench/tenant_archive.py sets it)."""
+    from grants import demo
+
+    demo.seed_grants(
+        tenant=bandung, admin=admin, staff=staff, password_hash=password_hash
+    )
+    grow_bandung_proposals(bandung, admin, password_hash, scale_const.PROPOSALS)
+
+
+def grow_bandung_proposals(bandung, admin, password_hash: str, target: int) -> int:
+    """More proposals in Bandung up to `target`, each walked through the grants
+    services as seed_demo walks its own; returns how many were added."""
     from django_tenants.utils import tenant_context
 
     from grants import demo, services
     from grants.models import Program, Proposal
 
-    demo.seed_grants(
-        tenant=bandung, admin=admin, staff=staff, password_hash=password_hash
-    )
     # The officials seed_grants made, one per grant role (idempotent).
     people = demo._grant_people(bandung, admin, password_hash)
     with tenant_context(bandung):
         program = Program.objects.get(kind="hibah")
-        if PROPOSALS > 100:
+        if target > 100:
             # Room in the budget for every approval of a large run.
             Program.objects.filter(pk=program.pk).update(budget=10**15)
             program.refresh_from_db()
         paths = ("in_review:1", "approved", "disbursed", "closed", "draft")
-        index = Proposal.objects.count()
-        while Proposal.objects.count() < PROPOSALS:
+        before = index = Proposal.objects.count()
+        while Proposal.objects.count() < target:
             index += 1
             kecamatan, kelurahan = demo.LOCATIONS[BANDUNG][index % 9]
             user = demo._applicant_user(bandung, f"pemohon{index}", password_hash)
@@ -234,6 +243,7 @@ def seed_bandung_grants(bandung, admin, staff, password_hash: str) -> None:
                 kecamatan=kecamatan,
                 kelurahan=kelurahan,
             )
+        return Proposal.objects.count() - before
 
 
 def grow(world: World, target: int) -> None:

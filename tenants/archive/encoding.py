@@ -20,6 +20,7 @@ from core import chain as chainlib
 from core.files import file_fields
 
 from ..models import PlatformEvent
+from ..schema import SCHEMA_RELATIONS
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,12 @@ def _encode(value):
     raise TypeError(f"cannot archive a {type(value).__name__}")
 
 
+# One encoder for every row (json.dumps with options builds a new one per call).
+_ROW_ENCODER = json.JSONEncoder(default=_encode, ensure_ascii=False, sort_keys=True)
+
+
 def _dumps(row: Mapping) -> str:
-    return json.dumps(row, default=_encode, ensure_ascii=False, sort_keys=True)
+    return _ROW_ENCODER.encode(row)
 
 
 def _decode(model, row: Mapping) -> dict:
@@ -115,20 +120,40 @@ class _Sink:
 
 
 def _tables(cursor, schema: str) -> list[tuple[str, list[str]]]:
-    """Every table of `schema` with its stored columns, in column order."""
+    """Every table of `schema` with its stored columns, in column order.
+
+    From the schema's own relations (tenants.schema.SCHEMA_RELATIONS), not a
+    filter over the catalogue of every tenant's tables.
+    """
     cursor.execute(
-        """
+        f"""
+        WITH rel AS ({SCHEMA_RELATIONS})
         SELECT c.relname,
                array_agg(a.attname::text ORDER BY a.attnum)
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        FROM rel c
         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
              AND NOT a.attisdropped AND a.attgenerated = ''
-        WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
+        WHERE c.relkind IN ('r', 'p')
         GROUP BY c.relname ORDER BY c.relname
         """,
         [schema],
     )
     return [(name, list(columns)) for name, columns in cursor.fetchall()]
+
+
+def _identity_columns(cursor, schema: str) -> list[tuple[str, str]]:
+    """(table, column) of every identity column of `schema`'s tables."""
+    cursor.execute(
+        f"""
+        WITH rel AS ({SCHEMA_RELATIONS})
+        SELECT c.relname, a.attname FROM rel c
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+             AND a.attidentity <> ''
+        WHERE c.relkind IN ('r', 'p')
+        """,
+        [schema],
+    )
+    return cursor.fetchall()
 
 
 def _q(name: str) -> str:

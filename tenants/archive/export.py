@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
-import tarfile
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.files.storage import FileSystemStorage
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
@@ -34,6 +35,7 @@ from .encoding import (
     _tables,
     _tenant_file_columns,
 )
+from .writing import TarWriter
 
 # --- export -----------------------------------------------------------------------
 
@@ -150,6 +152,17 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
             model = part.model
             concrete = model._meta.concrete_fields
             attnames = [f.attname for f in concrete]
+            # Only the fields that name a file or another row need a look per row.
+            files = [
+                (f.attname, f"{part.key}.{f.name}")
+                for f in concrete
+                if isinstance(f, models.FileField)
+            ]
+            relations = [
+                (f.attname, f.related_model._meta.label_lower)
+                for f in concrete
+                if f.is_relation and not isinstance(f, models.FileField)
+            ]
             member = f"public/{part.key}.jsonl"
             sink = _Sink(work / member)
             count = 0
@@ -161,21 +174,21 @@ def _export_snapshot(tenant: Tenant, work: Path) -> dict:
             ):
                 sink.write(_dumps(row) + "\n")
                 count += 1
-                for f in concrete:
-                    value = row[f.attname]
+                for attname, where in files:
+                    value = row[attname]
+                    if value not in (None, ""):
+                        file_names.setdefault(value, where)
+                for attname, label in relations:
+                    value = row[attname]
                     if value in (None, ""):
                         continue
-                    if isinstance(f, models.FileField):
-                        file_names.setdefault(value, f"{part.key}.{f.name}")
-                    elif f.is_relation:
-                        label = f.related_model._meta.label_lower
-                        if label == User._meta.label_lower:
-                            user_ids.add(value)
-                        elif label == Tenant._meta.label_lower:
-                            if value != tenant.pk:
-                                refs.setdefault(label, {})[str(value)] = None
-                        elif registry.public_part(label) is None:
+                    if label == User._meta.label_lower:
+                        user_ids.add(value)
+                    elif label == Tenant._meta.label_lower:
+                        if value != tenant.pk:
                             refs.setdefault(label, {})[str(value)] = None
+                    elif registry.public_part(label) is None:
+                        refs.setdefault(label, {})[str(value)] = None
             manifest["public"].append(
                 {"model": part.key, "rows": count, "member": member} | sink.close()
             )
@@ -245,11 +258,28 @@ def _heads(tenant: Tenant) -> dict:
     return heads
 
 
-def _add(tar, name: str, size: int, handle, mtime: int) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = size
-    info.mtime = mtime
-    tar.addfile(info, handle)
+TAR_BUFFER = 1024 * 1024
+
+
+class _Unbuffered(io.RawIOBase):
+    """A GzipFile seen as the raw stream under an io.BufferedWriter."""
+
+    def __init__(self, gz):
+        self.gz = gz
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        return self.gz.write(data)
+
+
+def _size(handle, storage, name: str, local: bool) -> int:
+    """An open stored file's size: on a local file system from its descriptor
+    (one system call instead of the storage resolving the name again)."""
+    if local:
+        return os.fstat(handle.fileno()).st_size
+    return storage.size(name)
 
 
 def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
@@ -260,7 +290,15 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
     try:
         with open(partial, "wb") as raw:
             writer = _HashingWriter(raw)
-            with tarfile.open(fileobj=writer, mode="w:gz", compresslevel=3) as tar:
+            # Headers, files and padding are small writes: gathered here into
+            # large pieces before gzip compresses them.
+            with (
+                gzip.GzipFile(
+                    filename="", mode="wb", fileobj=writer, compresslevel=3, mtime=mtime
+                ) as gz,
+                io.BufferedWriter(_Unbuffered(gz), TAR_BUFFER) as buffered,
+            ):
+                tar = TarWriter(buffered, mtime)
                 for entry in [
                     *manifest["tables"],
                     *manifest["public"],
@@ -268,23 +306,32 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                 ]:
                     source = work / entry["member"]
                     with open(source, "rb") as handle:
-                        _add(tar, entry["member"], source.stat().st_size, handle, mtime)
+                        size = os.fstat(handle.fileno()).st_size
+                        if tar.add(entry["member"], size, handle) != size:
+                            raise ArchiveError(f"{source} changed while it was read.")
                 present = []
-                storages: dict[str, object] = {}
+                storages: dict[str, tuple[object, bool]] = {}
                 for index, entry in enumerate(manifest["files"]):
                     if entry["field"] not in storages:
-                        storages[entry["field"]] = _storage_for(entry["field"])
-                    storage = storages[entry["field"]]
+                        storage = _storage_for(entry["field"])
+                        # Asked once: a lazy storage makes every isinstance a lookup.
+                        local = isinstance(storage, FileSystemStorage)
+                        storages[entry["field"]] = (storage, local)
+                    storage, local = storages[entry["field"]]
                     member = f"files/{index:06d}"
                     try:
-                        size = storage.size(entry["name"])
                         source = storage.open(entry["name"], "rb")
-                    except (FileNotFoundError, OSError):
+                    except OSError:  # FileNotFoundError included
                         manifest["missing_files"].append(entry["name"])
                         continue
                     with source:
+                        try:
+                            size = _size(source, storage, entry["name"], local)
+                        except OSError:
+                            manifest["missing_files"].append(entry["name"])
+                            continue
                         reader = _HashingReader(source)
-                        _add(tar, member, size, reader, mtime)
+                        tar.add(member, size, reader)
                     if reader.bytes != size:
                         raise ArchiveError(
                             f"{entry['name']} changed while it was read."
@@ -299,7 +346,8 @@ def _write_tar(manifest: dict, work: Path, path: Path) -> ExportResult:
                     )
                 manifest["files"] = present
                 data = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
-                _add(tar, MANIFEST, len(data), io.BytesIO(data), mtime)
+                tar.add(MANIFEST, len(data), io.BytesIO(data))
+                tar.close()
         os.replace(partial, path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -8,7 +8,7 @@ import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 
 from .encoding import CHUNK, ArchiveError, _storage_for
@@ -22,16 +22,19 @@ def _new_name(name: str, old_schema: str, new_schema: str) -> str:
 
 
 def _import_files(
-    manifest, work, old_schema, new_schema, created: list
+    manifest, work, old_schema, new_schema, created: list, held=None
 ) -> dict[str, str]:
     """Store every archived file; returns old name -> stored name.
 
     Files are the bulk of a tenant's archive (thousands of small ones), so the
     storage of each field is looked up once, files for a local file system are
-    linked into place from the unpacked archive (a copy where linking is not
-    possible), and files for object storage are uploaded several at a time.
+    written in place from memory (`held`: member -> bytes, the small files
+    archive_read kept) or linked from the unpacked archive (a copy where
+    linking is not possible), and files for object storage are uploaded
+    several at a time.
     """
-    storages: dict[str, object] = {}
+    held = {} if held is None else held
+    storages: dict[str, tuple[object, bool]] = {}
     jobs = []
     for entry in manifest["files"]:
         name = entry["name"]
@@ -49,17 +52,22 @@ def _import_files(
                 f"The archive names a file outside its organisation: {name!r}."
             )
         if entry["field"] not in storages:
-            storages[entry["field"]] = _storage_for(entry["field"])
-        jobs.append(
-            (entry, storages[entry["field"]], _new_name(name, old_schema, new_schema))
-        )
+            storage = _storage_for(entry["field"])
+            # Asked once: a lazy storage makes every isinstance a lookup.
+            storages[entry["field"]] = (storage, isinstance(storage, FileSystemStorage))
+        storage, local = storages[entry["field"]]
+        jobs.append((entry, storage, local, _new_name(name, old_schema, new_schema)))
     names: dict[str, str] = {}
     made_dirs: set[str] = set()
     remote = []
-    for entry, storage, wanted in jobs:
-        if isinstance(storage, FileSystemStorage):
+    for entry, storage, local, wanted in jobs:
+        if local:
             stored = _store_local(
-                storage, wanted, work / entry["member"], entry, made_dirs
+                storage,
+                wanted,
+                held.get(entry["member"], work / entry["member"]),
+                entry,
+                made_dirs,
             )
             if stored is None:
                 names[entry["name"]] = wanted  # already here (not ours to remove)
@@ -72,7 +80,12 @@ def _import_files(
 
         def upload(job):
             entry, storage, wanted = job
-            stored = _store_remote(storage, wanted, work / entry["member"], entry)
+            stored = _store_remote(
+                storage,
+                wanted,
+                held.get(entry["member"], work / entry["member"]),
+                entry,
+            )
             return entry, storage, wanted, stored
 
         with ThreadPoolExecutor(max_workers=UPLOAD_THREADS) as pool:
@@ -89,33 +102,70 @@ def _import_files(
 UPLOAD_THREADS = 8
 
 
-def _store_local(storage, wanted: str, source: Path, entry: dict, made_dirs: set):
-    """Link (or copy) one unpacked file to `wanted` in a file-system storage; the
-    stored name, or None when the same file is already there."""
+def _store_local(
+    storage, wanted: str, source: Path | bytes, entry: dict, made_dirs: set
+):
+    """Write (from memory) or link (from the unpacked archive; a copy where
+    linking is not possible) one file to `wanted` in a file-system storage; the
+    stored name, or None when the same file is already there. Never over an
+    existing file: the name is taken exclusively, and a file already there is
+    either the same one or makes the storage pick another name."""
     path = storage.path(wanted)
-    if os.path.exists(path):
-        if _same_content(storage, wanted, entry):
-            return None
-        # Someone else's file under that name: the storage picks another.
-        with open(source, "rb") as handle:
-            return storage.save(wanted, File(handle))
     folder = os.path.dirname(path)
     if folder not in made_dirs:
         os.makedirs(folder, exist_ok=True)
         made_dirs.add(folder)
     try:
-        os.link(source, path)
-    except OSError:
-        # Another file system (or one without hard links): copy it.
-        shutil.copyfile(source, path)
+        if isinstance(source, bytes):
+            _write_new(path, source)
+        else:
+            try:
+                os.link(source, path)
+            except FileExistsError:
+                raise
+            except OSError:
+                # Another file system (or one without hard links): copy it.
+                with open(source, "rb") as src:
+                    _write_new(path, src)
+    except FileExistsError:
+        if _same_content(storage, wanted, entry):
+            return None
+        # Someone else's file under that name: the storage picks another.
+        return _save(storage, wanted, source)
+    if storage.file_permissions_mode is not None:
+        os.chmod(path, storage.file_permissions_mode)
     return wanted
 
 
-def _store_remote(storage, wanted: str, source: Path, entry: dict):
+def _write_new(path: str, source) -> None:
+    """A new file at `path` (never over one there) with `source`'s bytes (bytes
+    or an open file); a file cut short by an error is removed."""
+    with open(path, "xb") as out:
+        try:
+            if isinstance(source, bytes):
+                out.write(source)
+            else:
+                shutil.copyfileobj(source, out, CHUNK)
+        except BaseException:
+            out.close()
+            os.unlink(path)
+            raise
+
+
+def _save(storage, wanted: str, source: Path | bytes):
+    """Through the storage API (which picks a free name); the stored name."""
+    if isinstance(source, bytes):
+        content = ContentFile(source)
+    else:
+        content = File(open(source, "rb"))  # noqa: SIM115 -- closed just below
+    with content:
+        return storage.save(wanted, content)
+
+
+def _store_remote(storage, wanted: str, source: Path | bytes, entry: dict):
     if storage.exists(wanted) and _same_content(storage, wanted, entry):
         return None
-    with open(source, "rb") as handle:
-        return storage.save(wanted, File(handle))
+    return _save(storage, wanted, source)
 
 
 def _same_content(storage, name: str, entry: dict) -> bool:

@@ -24,6 +24,7 @@ from .encoding import (
     COMMAND_LINE,
     ArchiveError,
     _decode,
+    _identity_columns,
     _q,
     _tables,
     _tenant_file_columns,
@@ -116,21 +117,14 @@ def _match_users(manifest: dict, work: Path) -> tuple[dict[int, int], int, int]:
     people missing here are created without a usable password (to be reset)."""
     people = list(_read_jsonl(work / manifest["users"]["member"]))
     by_email = {p["email"].strip().lower(): p for p in people}
-    existing = {
-        email.lower(): pk
-        for pk, email in User.objects.filter(email__in=list(by_email)).values_list(
-            "pk", "email"
+    # Case-insensitive, in one statement on the unique index on lower(email).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT lower({_q('email')}), {_q('id')} FROM {_q(User._meta.db_table)} "
+            f"WHERE lower({_q('email')}) = ANY(%s)",
+            [list(by_email)],
         )
-    }
-    # Case-insensitive: the unique index is on lower(email).
-    for email in set(by_email) - set(existing):
-        found = (
-            User.objects.filter(email__iexact=email)
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if found:
-            existing[email] = found
+        existing = dict(cursor.fetchall())
     missing = [p for email, p in by_email.items() if email not in existing]
     unusable = make_password(None)
     created = User.objects.bulk_create(
@@ -261,25 +255,20 @@ def _load_tables(manifest, work, schema, user_map, file_names) -> int:
                 f"SELECT {cols} FROM {stage}"
             )
             cursor.execute(f"DROP TABLE {stage}")
-        # Identity columns continue after the restored rows.
-        cursor.execute(
-            """
-            SELECT c.relname, a.attname FROM pg_attribute a
-            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = %s AND a.attidentity <> '' AND c.relkind IN ('r', 'p')
-            """,
-            [schema],
-        )
+        # Identity columns continue after the restored rows (one statement).
         loaded = {e["table"] for e in manifest["tables"] if e["rows"]}
-        for table, column in cursor.fetchall():
+        setvals, params = [], []
+        for table, column in _identity_columns(cursor, schema):
             if table not in loaded:
                 continue
             target = f"{_q(schema)}.{_q(table)}"
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence(%s, %s), "
-                f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target}), false)",
-                [f"{_q(schema)}.{_q(table)}", column],
+            setvals.append(
+                f"setval(pg_get_serial_sequence(%s, %s), "
+                f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target}), false)"
             )
+            params += [target, column]
+        if setvals:
+            cursor.execute(f"SELECT {', '.join(setvals)}", params)
     return rows
 
 
@@ -433,7 +422,8 @@ def tenant_import(
     log_files = list(log_files)
     with tempfile.TemporaryDirectory(prefix="bagipakai-import-") as folder:
         work = Path(folder)
-        manifest = archive_read(path, work)
+        held: dict[str, bytes] = {}
+        manifest = archive_read(path, work, held)
         _check_source(manifest)
         _check_migrations(manifest)
         copy = bool(new_slug) and new_slug != manifest["tenant"]["slug"]
@@ -465,6 +455,7 @@ def tenant_import(
                     log_anchors,
                     saved_heads,
                     created_files,
+                    held,
                 )
         except BaseException as exc:
             for storage, name in created_files:
@@ -503,6 +494,7 @@ def _import(
     log_anchors,
     saved_heads,
     created_files,
+    held,
 ):
     user_map, users_created, users_matched = _match_users(manifest, work)
     row = _tenant_row(manifest, work, copy, slug, user_map)
@@ -533,6 +525,7 @@ def _import(
         manifest["tenant"]["schema_name"],
         tenant.schema_name,
         created_files,
+        held,
     )
     result.files = len(manifest["files"])
     result.rows = _load_tables(manifest, work, tenant.schema_name, user_map, file_names)

@@ -225,6 +225,67 @@ def test_cloned_schema_matches_a_migrated_one(bandung):
         tenant_schema.schema_drop("t_migrated_check")
 
 
+@pytest.mark.parametrize(
+    ("ddl", "named"),
+    [
+        ("CREATE VIEW {t}.a_view AS SELECT 1 AS one", "a_view"),
+        ("CREATE MATERIALIZED VIEW {t}.a_matview AS SELECT 1 AS one", "a_matview"),
+        (
+            "CREATE FUNCTION {t}.a_function() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            "a_function",
+        ),
+        ("CREATE SEQUENCE {t}.a_sequence", "a_sequence"),
+        (
+            "CREATE FUNCTION {t}.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "'BEGIN RETURN NULL; END'; CREATE TRIGGER a_trigger BEFORE DELETE ON "
+            "{t}.django_migrations FOR EACH ROW EXECUTE FUNCTION {t}.refuse()",
+            "a_trigger",
+        ),
+    ],
+)
+def test_clone_refuses_template_objects_it_cannot_copy(platform, ddl, named):
+    """The clone plan reads the template's own objects (not the catalogue of every
+    schema) and still finds each kind it cannot copy, and says which."""
+    template = tenant_schema.template_schema()
+    with connection.cursor() as cursor:
+        cursor.execute(ddl.format(t=f'"{template}"'))
+        version = tenant_schema._template_version(cursor, template)
+        with pytest.raises(RuntimeError, match=named):
+            tenant_schema._build_plan(cursor, template, version)
+
+
+def test_clone_plan_copies_every_table_constraint_index_and_trigger(platform):
+    """The plan's statements name every table, constraint, index and trigger the
+    template has, as the catalogue lists them for the template's schema."""
+    template = tenant_schema.template_schema()
+    with connection.cursor() as cursor:
+        version = tenant_schema._template_version(cursor, template)
+        plan = "\n".join(
+            tenant_schema._build_plan(cursor, template, version).statements
+        )
+        cursor.execute(
+            """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND c.relkind IN ('r', 'p', 'i')
+            UNION ALL
+            SELECT con.conname FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND con.contype IN ('p', 'u', 'x', 'f')
+            UNION ALL
+            SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = %s AND NOT t.tgisinternal
+            """,
+            [template] * 3,
+        )
+        names = [row[0] for row in cursor.fetchall()]
+    assert names
+    missing = [
+        name for name in names if f'"{name}"' not in plan and f" {name} " not in plan
+    ]
+    assert not missing
+
+
 def test_template_is_rebuilt_when_stale(platform):
     with connection.cursor() as cursor:
         cursor.execute(
