@@ -36,22 +36,52 @@ FIGURES = (
 )
 COLUMNS = "n, requested, approved, disbursed, spent"
 
+SUMS = (
+    "sum(sign) AS n, sum(sign * requested_amount) AS requested,"
+    " sum(sign * COALESCE(approved_amount, 0)) AS approved,"
+    " sum(sign * disbursed_amount) AS disbursed,"
+    " sum(sign * COALESCE(spent_amount, 0)) AS spent"
+)
+RECORD = (
+    "program_id bigint, status text, kecamatan_code text, kecamatan text,"
+    " n bigint, requested bigint, approved bigint, disbursed bigint, spent bigint"
+)
+
+# Two statements: the changed rows are summed per group first, by a statement
+# that reads only the transition tables, and the sums then added to the totals.
+# One statement doing both would do on plain PostgreSQL, but on Citus (schema
+# sharding, docs/scaling.md) a statement naming the tenant's table is sent to
+# the node holding it, where the transition tables do not exist ("executor
+# could not find named tuplestore").
 CREATE_FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    changes jsonb;
 BEGIN
     EXECUTE format($sql$
+        SELECT jsonb_agg(g) FROM (
+            SELECT {GROUP}, {SUMS}
+            FROM (%s) AS changed
+            WHERE {PUBLIC_WHERE}
+            GROUP BY {GROUP}
+            HAVING sum(sign) <> 0 OR sum(sign * requested_amount) <> 0
+                OR sum(sign * COALESCE(approved_amount, 0)) <> 0
+                OR sum(sign * disbursed_amount) <> 0
+                OR sum(sign * COALESCE(spent_amount, 0)) <> 0
+        ) AS g
+    $sql$, CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
+        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
+        ELSE 'SELECT -1 AS sign, * FROM old_rows UNION ALL SELECT 1, * FROM new_rows'
+    END) INTO changes;
+    IF changes IS NULL THEN
+        RETURN NULL;  -- no public figure changed (a draft, a title edited)
+    END IF;
+    EXECUTE format($sql$
         INSERT INTO %I.{TABLE} AS t ({GROUP}, {COLUMNS})
-        SELECT {GROUP}, sum(sign), sum(sign * requested_amount),
-               sum(sign * COALESCE(approved_amount, 0)), sum(sign * disbursed_amount),
-               sum(sign * COALESCE(spent_amount, 0))
-        FROM (%s) AS changed
-        WHERE {PUBLIC_WHERE}
-        GROUP BY {GROUP}
-        HAVING sum(sign) <> 0 OR sum(sign * requested_amount) <> 0
-            OR sum(sign * COALESCE(approved_amount, 0)) <> 0
-            OR sum(sign * disbursed_amount) <> 0
-            OR sum(sign * COALESCE(spent_amount, 0)) <> 0
+        SELECT {GROUP}, {COLUMNS}
+        FROM jsonb_to_recordset($1) AS changed({RECORD})
         ORDER BY {GROUP}
         ON CONFLICT ({GROUP}) DO UPDATE SET
             n = t.n + excluded.n,
@@ -59,11 +89,7 @@ BEGIN
             approved = t.approved + excluded.approved,
             disbursed = t.disbursed + excluded.disbursed,
             spent = t.spent + excluded.spent
-    $sql$, TG_TABLE_SCHEMA, CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
-        ELSE 'SELECT -1 AS sign, * FROM old_rows UNION ALL SELECT 1, * FROM new_rows'
-    END);
+    $sql$, TG_TABLE_SCHEMA) USING changes;
     RETURN NULL;
 END
 $fn$
