@@ -14,6 +14,7 @@ from core import tracking
 from core.workflow import NotYourStep, StepNotPossible
 from laksa import audit, services
 from laksa.models import AuditEvent, Item
+from tests.dbadmin import triggers_disabled
 
 from .conftest import submit
 
@@ -296,10 +297,8 @@ def test_the_audit_chain_verifies_and_detects_tampering(laksa):
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(seq=2).update(note="diubah")
     # Someone with the table owner's rights drops the trigger and rewrites history.
-    with connection.cursor() as cursor:
-        cursor.execute("SET session_replication_role = replica")
+    with triggers_disabled("laksa_auditevent"), connection.cursor() as cursor:
         cursor.execute("UPDATE laksa_auditevent SET note = 'diubah' WHERE seq = 3")
-        cursor.execute("SET session_replication_role = DEFAULT")
     report = audit.verify_stored()
     assert (report.ok, report.first_broken_seq) == (False, 3)
 
