@@ -12,6 +12,12 @@ from tenants.schema import template_sync_on_startup  # noqa: E402 -- needs setup
 
 template_sync_on_startup()
 
+# Templates, catalogues and URL resolvers ready before gunicorn forks, so that a
+# worker replaced under load starts warm (config/warmup.py).
+from config.warmup import warm_up  # noqa: E402
+
+warm_up()
+
 # gunicorn loads this module once and forks its workers from it (preload_app in
 # config/gunicorn.py): no worker may inherit the start-up check's connection.
 from django.db import connections  # noqa: E402
