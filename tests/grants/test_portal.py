@@ -567,8 +567,8 @@ def test_stage_progress_marks_done_current_and_failed(portal):
     # Not by colour alone: each marker has a symbol and a text alternative.
     row = row_of(html, portal.in_review)
     assert (
-        'Tim Pertimbangan menunjuk OPD<span class="visually-hidden">:</span> <small class="step-state">(current step)</small>'
-        in row
+        '<span class="visually-hidden">Tim Pertimbangan menunjuk OPD: '
+        "(current step)</span>" in row
     )
     assert "(stopped here: rejected)" in row_of(html, portal.rejected)
     assert "✕" in row_of(html, portal.rejected) and "✓" in row
