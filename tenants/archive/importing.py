@@ -255,20 +255,36 @@ def _load_tables(manifest, work, schema, user_map, file_names) -> int:
                 f"SELECT {cols} FROM {stage}"
             )
             cursor.execute(f"DROP TABLE {stage}")
-        # Identity columns continue after the restored rows (one statement).
+        # Identity columns continue after the restored rows: the next values are
+        # read first (one statement), then set as constants (one more). A setval
+        # fed by a subquery over the restored table would run where the table
+        # lives, on a Citus worker, whose share of the sequence differs.
         loaded = {e["table"] for e in manifest["tables"] if e["rows"]}
-        setvals, params = [], []
-        for table, column in _identity_columns(cursor, schema):
-            if table not in loaded:
-                continue
-            target = f"{_q(schema)}.{_q(table)}"
-            setvals.append(
-                f"setval(pg_get_serial_sequence(%s, %s), "
-                f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target}), false)"
+        identities = [
+            (f"{_q(schema)}.{_q(table)}", column)
+            for table, column in _identity_columns(cursor, schema)
+            if table in loaded
+        ]
+        if identities:
+            cursor.execute(
+                "SELECT "
+                + ", ".join(
+                    f"(SELECT coalesce(max({_q(column)}), 0) + 1 FROM {target})"
+                    for target, column in identities
+                )
             )
-            params += [target, column]
-        if setvals:
-            cursor.execute(f"SELECT {', '.join(setvals)}", params)
+            next_values = cursor.fetchone()
+            params = []
+            for (target, column), value in zip(identities, next_values, strict=True):
+                params += [target, column, int(value)]
+            cursor.execute(
+                "SELECT "
+                + ", ".join(
+                    "setval(pg_get_serial_sequence(%s, %s), %s, false)"
+                    for _identity in identities
+                ),
+                params,
+            )
     return rows
 
 
