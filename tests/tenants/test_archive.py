@@ -149,6 +149,13 @@ def lose(tenant: Tenant) -> None:
         default_storage.delete(f"tenants/{tenant.schema_name}/{name}")
 
 
+@pytest.mark.not_on_citus(
+    reason="the simulated loss drops the tenant's schema inside the test's own "
+    "transaction, and the Citus worker still holds the deferred foreign-key "
+    "checks of the rows the test made there (SET CONSTRAINTS does not reach "
+    "it): DROP refuses. make citus-check's smoke makes the same round trip "
+    "committed for real (tools/citus_smoke.py, archive_round_trip)."
+)
 def test_round_trip_restores_every_row_and_file(source, tmp_path):
     before_schema = schema_rows(source.schema_name)
     before_public = public_rows(source)
