@@ -50,7 +50,7 @@ def check(cluster, *, pytest_args: str = "") -> int:
         DATABASE_URL=cluster.url(DEFAULT_DB),
         SECRET_KEY=env.get("SECRET_KEY") or "citus-check-not-a-secret",
         PUBLICCODE_PARSER=env.get("PUBLICCODE_PARSER")
-        or str(REPO_DIR.parent.parent / "shared/tools/publiccode-parser/publiccode-parser"),
+        or str(REPO_DIR.parent / "shared/tools/publiccode-parser/publiccode-parser"),
         REDIS_URL="",
         LOG_LEVEL="WARNING",
     )
