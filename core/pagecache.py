@@ -142,14 +142,22 @@ def bump(schemas) -> None:
         pass
 
 
+def _read(schemas, key: str | None = None) -> tuple[tuple[str, ...], object]:
+    """(the current generations of `schemas`, the value kept under `key` or
+    None), in one round trip to the cache; a schema without a generation yet
+    gets one (the first writer of it wins, so every process agrees)."""
+    generation_keys = [GENERATION_PREFIX + schema for schema in schemas]
+    found = cache.get_many([*generation_keys, key] if key else generation_keys)
+    for generation_key in generation_keys:
+        if generation_key not in found:
+            cache.add(generation_key, _new_generation(), None)
+            found[generation_key] = cache.get(generation_key)
+    current = tuple(str(found[k]) for k in generation_keys)
+    return current, found.get(key) if key else None
+
+
 def generations(schemas: list[str]) -> list[str]:
-    keys = [GENERATION_PREFIX + s for s in schemas]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, _new_generation(), None)
-            found[key] = cache.get(key)
-    return [str(found[key]) for key in keys]
+    return list(_read(schemas)[0])
 
 
 def kept_until_written(key: str, schemas, compute, timeout: int):
@@ -169,16 +177,10 @@ def kept_until_written(key: str, schemas, compute, timeout: int):
     pending = connections[DEFAULT_DB_ALIAS].__dict__.get("page_cache_pending") or ()
     if any(schema in pending for schema in schemas):
         return compute()
-    generation_keys = [GENERATION_PREFIX + schema for schema in schemas]
     try:
-        found = cache.get_many([key, *generation_keys])
-        if all(k in found for k in generation_keys):
-            current = tuple(str(found[k]) for k in generation_keys)
-        else:
-            current = tuple(generations(schemas))
+        current, kept = _read(schemas, key)
     except Exception:  # noqa: BLE001 -- a cache outage costs the computation
         return compute()
-    kept = found.get(key)
     if kept is not None and kept[0] == current:
         return kept[1]
     # Generations read before computing: a write committed meanwhile leaves this
@@ -257,18 +259,10 @@ def _lookup(request, host, schemas) -> tuple[str, tuple[str, ...], tuple | None]
         ]
     )
     key = PAGE_PREFIX + hashlib.sha256(raw.encode()).hexdigest()
-    generation_keys = [GENERATION_PREFIX + schema for schema in schemas]
-    found = cache.get_many([*generation_keys, key])
-    current = []
-    for generation_key in generation_keys:
-        if generation_key not in found:
-            cache.add(generation_key, _new_generation(), None)
-            found[generation_key] = cache.get(generation_key)
-        current.append(str(found[generation_key]))
-    kept = found.get(key)
-    if kept is not None and kept[0] == (tuple(schemas), tuple(current)):
-        return key, tuple(current), kept[1:]
-    return key, tuple(current), None
+    current, kept = _read(schemas, key)
+    if kept is not None and kept[0] == (tuple(schemas), current):
+        return key, current, kept[1:]
+    return key, current, None
 
 
 # name -> function(request) answering None to let the kept page go out, RENDER
