@@ -247,53 +247,56 @@ def tenant_disable(
     access_operator(actor, CHANGE_PERMISSION)
     if tenant.is_platform:
         raise ValidationError(_("The platform itself cannot be disabled."))
-    reason = _public_reason(reason) or _("Suspended by the operators.")
-    with transaction.atomic():
-        tenant = _locked_tenant(tenant)
-        if not tenant.is_active:
-            raise ValidationError(
-                _("%(name)s is already suspended.") % {"name": tenant.name}
-            )
-        tenant.is_active = False
-        tenant.disabled_at = timezone.now()
-        tenant.disabled_by = actor
-        tenant.disabled_reason = reason[:300]
-        tenant.save(
-            update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
-        )
-        _status_changed(tenant)
-        platform_event_append(
-            kind=PlatformEvent.Kind.TENANT_SUSPENDED,
-            actor=actor,
-            tenant=tenant,
-            reason=reason,
-            details=_tenant_details(tenant),
-            private=_private(note),
-        )
-    return tenant
+    return _set_suspended(
+        actor=actor,
+        tenant=tenant,
+        suspended=True,
+        reason=_public_reason(reason) or _("Suspended by the operators."),
+        note=note,
+    )
 
 
 def tenant_enable(
     *, actor: User, tenant: Tenant, reason: str = "", note: str = ""
 ) -> Tenant:
     access_operator(actor, CHANGE_PERMISSION)
-    reason = _public_reason(reason) or _("Enabled again by the operators.")
+    return _set_suspended(
+        actor=actor,
+        tenant=tenant,
+        suspended=False,
+        reason=_public_reason(reason) or _("Enabled again by the operators."),
+        note=note,
+    )
+
+
+def _set_suspended(
+    *, actor: User, tenant: Tenant, suspended: bool, reason: str, note: str
+) -> Tenant:
+    """Suspend or enable again: the tenant's columns, the status hooks and the
+    platform log entry, in one transaction."""
     with transaction.atomic():
         tenant = _locked_tenant(tenant)
-        if tenant.is_active:
+        if tenant.is_active != suspended:
             raise ValidationError(
-                _("%(name)s is not suspended.") % {"name": tenant.name}
+                (
+                    _("%(name)s is already suspended.")
+                    if suspended
+                    else _("%(name)s is not suspended.")
+                )
+                % {"name": tenant.name}
             )
-        tenant.is_active = True
-        tenant.disabled_at = None
-        tenant.disabled_by = None
-        tenant.disabled_reason = ""
+        tenant.is_active = not suspended
+        tenant.disabled_at = timezone.now() if suspended else None
+        tenant.disabled_by = actor if suspended else None
+        tenant.disabled_reason = reason[:300] if suspended else ""
         tenant.save(
             update_fields=["is_active", "disabled_at", "disabled_by", "disabled_reason"]
         )
         _status_changed(tenant)
         platform_event_append(
-            kind=PlatformEvent.Kind.TENANT_ENABLED,
+            kind=PlatformEvent.Kind.TENANT_SUSPENDED
+            if suspended
+            else PlatformEvent.Kind.TENANT_ENABLED,
             actor=actor,
             tenant=tenant,
             reason=reason,
