@@ -2,7 +2,7 @@
 
 What it measures
 ----------------
-Four requests to the platform host through Django's test client
+Five requests to the platform host through Django's test client
 (``Client(HTTP_HOST="localhost")``, the whole middleware stack, templates
 rendered, DEBUG off):
 
@@ -11,8 +11,11 @@ rendered, DEBUG off):
    ``sabilungan`` that only the trigram match on names finds.
 2. **browse + facets** -- ``/catalog/?sort=adopted`` (no query, every facet
    counts the whole catalog, apps ordered by their number of active adopters).
-3. **detail** -- ``/catalog/<slug>/``, rotating over apps.
-4. **API search** -- ``/api/v1/apps/?q=...&category=...``, the same queries, if
+3. **filters + facets** -- ``/catalog/?category=...&license=...``, rotating
+   over combinations of several facets (several values of one, other sorts, a
+   later page) without a search.
+4. **detail** -- ``/catalog/<slug>/``, rotating over apps.
+5. **API search** -- ``/api/v1/apps/?q=...&category=...``, the same queries, if
    ``catalog.urls_api`` can be imported (the API may not exist yet).
 
 Every page is timed at two data sizes: first with 10 apps and 200 adoptions,
@@ -89,6 +92,7 @@ from bench._common import (  # noqa: E402 -- needs the sys.path above
 )
 from bench.catalog_const import (  # noqa: E402
     ADOPTERS_PER_APP,
+    FILTERS,
     HOST,
     SEARCHES,
     SMALL_APPS,
@@ -137,6 +141,9 @@ def pages(seed: Seed, with_api: bool) -> dict[str, list[str]]:
             f"/catalog/?{s}" for s in searches
         ],
         "browse + facets `/catalog/?sort=adopted`": ["/catalog/?sort=adopted"],
+        "filters + facets `/catalog/?category=&license=…`": [
+            f"/catalog/?{f}" for f in FILTERS
+        ],
         "detail `/catalog/<slug>/`": [
             f"/catalog/{slug}/" for slug in slugs[::step][:50]
         ],

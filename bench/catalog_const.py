@@ -21,3 +21,13 @@ SEARCHES = (
     ("complaints", "customer-service-and-support"),  # English description
     ("perizin", "workflow-management"),  # prefix of perizinan
 )
+
+# Facet filters without a search, several at once (query strings): each facet
+# is counted among the apps every other filter keeps, and the page follows.
+FILTERS = (
+    "category=document-management&license=MIT",
+    "scope=local-authorities&status=stable&language=en",
+    "category=hr&category=accounting&delivery=source&sort=newest",
+    "license=GPL-3.0-or-later&license=MIT&scope=government&sort=name",
+    "language=en&status=beta&status=stable&page=3",
+)

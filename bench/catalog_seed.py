@@ -358,13 +358,18 @@ SEARCH_VECTOR_SQL = """
 
 
 def fill_search_vectors() -> None:
+    """The search vectors (SQL above), and the names' words the search's typo
+    tolerance reads, as the service writes them."""
     from django.db import connection
+
+    from catalog.services import remember_name_words
 
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE catalog_catalogapp AS a SET search_vector = {SEARCH_VECTOR_SQL} "
             "FROM tenants_tenant AS p WHERE p.id = a.publisher_id"
         )
+        remember_name_words()
         cursor.execute("ANALYZE")
 
 

@@ -168,11 +168,6 @@ class CatalogApp(models.Model):
         ordering = ["name"]
         indexes = [
             GinIndex(fields=["search_vector"], name="catalog_app_search"),
-            GinIndex(
-                name="catalog_app_name_trgm",
-                fields=["name"],
-                opclasses=["gin_trgm_ops"],
-            ),
             GinIndex(fields=["categories"], name="catalog_app_categories"),
             GinIndex(fields=["countries"], name="catalog_app_countries"),
             models.Index(fields=["is_hidden", "name"], name="catalog_app_visible_name"),
@@ -271,6 +266,31 @@ class CatalogApp(models.Model):
     @property
     def is_hosted(self) -> bool:
         return self.delivery_mode == self.Delivery.HOSTED
+
+
+class NameWord(models.Model):
+    """A word of some app's name, spelt as full-text search stores it.
+
+    The search's typo tolerance looks here for words like each one searched
+    (a few thousand rows, with a trigram index) rather than comparing the words
+    with every app's name, which cost a word-similarity computation per name
+    matched; the words it finds are then looked up in the search index like any
+    other (catalog.selectors). Written by catalog.services.remember_name_words
+    whenever an app is saved; a word no name has any more finds no app."""
+
+    word = models.TextField(primary_key=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(
+                name="catalog_nameword_trgm",
+                fields=["word"],
+                opclasses=["gin_trgm_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Release(models.Model):

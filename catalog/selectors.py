@@ -6,6 +6,7 @@ import operator
 import re
 from dataclasses import dataclass, field
 from functools import reduce
+from itertools import islice
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -18,7 +19,6 @@ from django.db.models import (
     Case,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -32,12 +32,11 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 from django.utils.translation import gettext as _
 
-from core.pagecache import PUBLIC as PUBLIC_SCHEMA
-from core.pagecache import kept_until_written
 from tenants import hosted
 from tenants.models import Tenant
 from tenants.selectors import clean_param
 
+from .facetindex import FacetIndex, facet_index, members, ordered_members
 from .labels import (
     COUNTRY_CODES,
     LANGUAGE_CODES,
@@ -250,12 +249,33 @@ def _facet_condition(name: str, values: tuple[str, ...]):
     }[name]()
 
 
+def _typo_condition(terms: list[str]) -> RawSQL:
+    """Apps whose name has, for every word searched, a word within typo distance
+    of it: a word of the names' vocabulary (NameWord) whose word similarity to
+    it is above pg_trgm's threshold (`%>`, 0.6; the vocabulary's trigram index
+    answers), then looked up in the search index as a word of the name (weight
+    A). With a single word searched, words beginning with it are left out: the
+    prefix match finds those anyway."""
+    # Each word as a tsquery lexeme: quoted, its quotes and backslashes doubled.
+    lexeme = r"'''' || replace(replace(w.word, '\', '\\'), '''', '''''') || ''':A'"
+    return RawSQL(
+        '"catalog_catalogapp"."search_vector" @@ ('
+        "SELECT string_agg(g.alternatives, ' & ')::tsquery FROM ("
+        f"SELECT '(' || string_agg({lexeme}, ' | ') || ')' AS alternatives "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS u(term, n) "
+        "JOIN catalog_nameword AS w ON w.word %%> u.term "
+        "WHERE NOT (%s AND starts_with(w.word, lower(u.term))) "
+        "GROUP BY u.n) AS g HAVING count(*) = %s)",
+        (terms, len(terms) == 1, len(terms)),
+        output_field=BooleanField(),
+    )
+
+
 def _search_terms(q: str) -> tuple[SearchQuery, list]:
-    """The full-text query, and the other ways an app matches: a name within
-    typo distance (`%>`: word similarity above pg_trgm's threshold, 0.6, which
-    the trigram index answers) and word prefixes."""
+    """The full-text query, and the other ways an app matches: word prefixes,
+    and names with words within typo distance (_typo_condition)."""
     search = SearchQuery(q, config="simple", search_type="websearch")
-    alternatives = [Q(name__trigram_word_similar=q)]
+    alternatives = []
     prefix_terms = [
         t for t in "".join(c if c.isalnum() else " " for c in q).split() if t
     ]
@@ -265,15 +285,25 @@ def _search_terms(q: str) -> tuple[SearchQuery, list]:
         t.lower() == "or" for t in prefix_terms
     )
     if not (plain and prefix_terms):
-        alternatives.insert(0, Q(search_vector=search))
+        alternatives.append(Q(search_vector=search))
     if prefix_terms:
         prefix = SearchQuery(
             " & ".join(f"{t}:*" for t in prefix_terms),
             config="simple",
             search_type="raw",
         )
-        alternatives.append(Q(search_vector=prefix))
+        alternatives += [Q(search_vector=prefix), _typo_condition(prefix_terms)]
     return search, alternatives
+
+
+def _search_ids(q: str) -> QuerySet:
+    """The ids of the apps matching the words, each way of matching its own
+    index scan (UNION of `pk` values)."""
+    apps = CatalogApp.objects.order_by()
+    branches = [
+        apps.filter(alternative).values("pk") for alternative in _search_terms(q)[1]
+    ]
+    return branches[0].union(*branches[1:])
 
 
 def _search_condition(q: str) -> RawSQL:
@@ -284,11 +314,7 @@ def _search_condition(q: str) -> RawSQL:
     As one WHERE with OR, PostgreSQL adds up the alternatives' estimates and,
     for a common word in a large catalog, prefers reading every app and
     matching its text and name row by row, which is several times slower."""
-    apps = CatalogApp.objects.order_by()
-    branches = [
-        apps.filter(alternative).values("pk") for alternative in _search_terms(q)[1]
-    ]
-    sql, params = branches[0].union(*branches[1:]).query.sql_with_params()
+    sql, params = _search_ids(q).query.sql_with_params()
     return RawSQL(
         f'"catalog_catalogapp"."id" = ANY(ARRAY({sql}))',
         params,
@@ -356,147 +382,57 @@ class Facets:
 
     total: int
     values: dict[str, list[FacetValue]]
-    # The ids of the page asked for, in order (catalog_page_apps), when the
-    # statement that counted also ranked; None: page through catalog_search.
+    # The ids of the page asked for, in order (catalog_page_apps); None when
+    # no page was asked for.
     page_ids: list[int] | None = None
 
     def __getitem__(self, name: str) -> list[FacetValue]:
         return self.values[name]
 
 
-# Columns the facet statement reads, per facet: (SQL of the value over the
-# materialised rows `a`, FROM items it needs, GROUP BY of the label).
-_FACET_SQL = {
-    "category": ("v", ", unnest(a.x_categories) AS v"),
-    "scope": ("v", ", unnest(a.x_scope) AS v"),
-    "language": (
-        "lower(split_part(v, '-', 1))",
-        ", unnest(a.x_languages) AS v",
-    ),
-    "country": ("v", ", unnest(a.x_countries) AS v"),
-    "publisher": ("a.x_publisher", ""),
-    "delivery": ("a.x_delivery", ""),
-    "status": ("a.x_status", ""),
-    "license": ("a.x_license", ""),
-}
-
-
-# The counts over the whole visible catalog are kept in the shared cache until
-# the next committed write to the public schema (core.pagecache.kept_until_written):
-# the catalog is read far more often than it changes. The time only bounds memory.
-FACET_CACHE_KEY = "catalog:facets:all"
-FACET_CACHE_SECONDS = 24 * 3600
-
-# {facet: {value: (publisher's name or "", count)}}
-_Counts = dict[str, dict[str, tuple[str, int]]]
-
-
-# The page's order in the facet statement, over its rows `a`: as catalog_search's.
-_PAGE_ORDER = {
-    "relevance": "a.x_sort DESC, a.x_name, a.x_id",
-    "adopted": "a.x_sort DESC, a.x_name, a.x_id",
-    "newest": "a.x_sort DESC, a.x_name, a.x_id",
-    "name": "a.x_name, a.x_id",
-}
-
-
-@dataclass(frozen=True)
-class _PageRequest:
-    sort: str
-    sort_value: object  # expression of a.x_sort (None for "name")
-    offset: int
-    limit: int
-
-
-def _count_facets(
-    apps: QuerySet,
-    flags: dict[str, object],
-    facets: tuple[str, ...],
-    page: _PageRequest | None = None,
-) -> tuple[int, _Counts, list[int] | None]:
-    """One statement over `apps`: how many there are with every flag set, per
-    facet of `facets` the counts of its values among those with every other
-    facet's flag set (flags are named m_<facet>), and with `page` the ids of
-    that page of the apps with every flag set, in its order."""
-    rows = apps.annotate(**flags) if flags else apps
-    columns = {
-        "x_categories": F("categories"),
-        "x_scope": F("scope"),
-        "x_languages": F("languages"),
-        "x_countries": F("countries"),
-        "x_publisher": F("publisher__slug"),
-        "x_publisher_name": F("publisher__name"),
-        "x_delivery": F("delivery_mode"),
-        "x_status": F("development_status"),
-        "x_license": F("license"),
-        **{flag: F(flag) for flag in flags},
-    }
-    if page is not None:
-        columns.update(x_id=F("pk"), x_name=F("name"))
-        if page.sort_value is not None:
-            columns["x_sort"] = page.sort_value
-    rows_sql, params = rows.values(**columns).order_by().query.sql_with_params()
-
-    def where(skip: str) -> str:
-        wanted = [f"a.{flag}" for flag in flags if flag != f"m_{skip}"]
-        return " AND ".join(wanted) if wanted else "TRUE"
-
-    parts = [f"SELECT '', '', '', count(*) FILTER (WHERE {where('')}) FROM a"]
-    for name in facets:
-        value, source = _FACET_SQL[name]
-        name_column = "max(a.x_publisher_name)" if name == "publisher" else "''"
-        # WHERE, not FILTER: the rows a count leaves out are not even unnested
-        # (values left out here are listed at 0 from the whole catalog's counts).
-        parts.append(
-            f"SELECT '{name}', {value}, {name_column}, count(*) "
-            f"FROM a{source} WHERE {where(name)} GROUP BY 2"
-        )
-    if page is not None:
-        order = _PAGE_ORDER[page.sort]
-        parts.append(
-            "SELECT 'page', p.x_id::text, '', p.n FROM ("
-            f"SELECT a.x_id, row_number() OVER (ORDER BY {order}) AS n FROM a "
-            f"WHERE {where('')} ORDER BY n "
-            f"LIMIT {int(page.limit)} OFFSET {int(page.offset)}) AS p"
-        )
-    sql = f"WITH a AS MATERIALIZED ({rows_sql}) " + " UNION ALL ".join(parts)
+def _search_matches(query: CatalogQuery, ranked: bool) -> dict[int, float | None]:
+    """The apps matching the words (hidden ones too: the facet index knows only
+    the visible), each with its relevance when `ranked` and it matches every
+    filter as well (the page is ranked among those only), else None."""
+    if not ranked:
+        return dict.fromkeys(_search_ids(query.q).values_list("pk", flat=True))
+    match = [Q(_facet_condition(n, v)) for n, v in query.filters.items()]
+    score = _relevance(query.q)
+    if match:
+        score = Case(When(reduce(operator.and_, match), then=score))
+    apps = CatalogApp.objects.filter(_search_condition(query.q)).order_by()
+    # Read as they come: thousands of (id, float) pairs need no model converters.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        result = cursor.fetchall()
-    total = 0
-    found: _Counts = {name: {} for name in facets}
-    ranked: list[tuple[int, int]] = []
-    for facet, value, name, count in result:
-        if facet == "":
-            total = count
-        elif facet == "page":
-            ranked.append((count, int(value)))
-        elif value:
-            found[facet][value] = (name, count)
-    page_ids = [pk for _n, pk in sorted(ranked)] if page is not None else None
-    return total, found, page_ids
+        cursor.execute(*apps.values_list("pk", score).query.sql_with_params())
+        return dict(cursor.fetchall())
 
 
-def _whole_catalog_counts() -> tuple[int, _Counts]:
-    """Every visible app counted per facet value, kept until the catalog changes."""
-    return kept_until_written(
-        FACET_CACHE_KEY,
-        [PUBLIC_SCHEMA],
-        lambda: _count_facets(visible_apps(), {}, FACET_FIELDS)[:2],
-        FACET_CACHE_SECONDS,
-    )
-
-
-def _sort_value(query: CatalogQuery):
-    """What the page is sorted by first (a.x_sort), as catalog_search sorts."""
+def _page_ids(
+    index: FacetIndex,
+    found: int,
+    query: CatalogQuery,
+    matches: dict[int, float | None] | None,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """The ids of the apps of `found` from `offset`, in catalog_search's order."""
     sort = query.effective_sort
     if sort == "relevance":
-        # Ranked only where every filter holds: the page's rows, not all counted.
-        match = [Q(_facet_condition(n, v)) for n, v in query.filters.items()]
-        if not match:
-            return _relevance(query.q)
-        return Case(When(reduce(operator.and_, match), then=_relevance(query.q)))
-    return {"adopted": F("active_adopters"), "newest": F("created_at")}.get(sort)
+        position = index.position
+        rank = index.name_rank
+        digits = bin(found)[:1:-1]
+        size = len(digits)
+        ranked = sorted(
+            (-(score or 0.0), rank[position[pk]], pk)
+            for pk, score in (matches or {}).items()
+            if position.get(pk, size) < size and digits[position[pk]] == "1"
+        )
+        return [pk for _score, _name, pk in ranked[offset : offset + limit]]
+    if sort == "adopted":  # the index's own order
+        positions = members(found, offset)
+    else:
+        positions = islice(ordered_members(found, index.orders[sort]), offset, None)
+    return [index.ids[n] for n in islice(positions, limit)]
 
 
 def catalog_facets(query: CatalogQuery, page: tuple[int, int] | None = None) -> Facets:
@@ -508,70 +444,37 @@ def catalog_facets(query: CatalogQuery, page: tuple[int, int] | None = None) -> 
     when nothing matches: the choices do not move under the visitor's hand.
     The page's total comes with them, so a list page needs no COUNT of its own.
 
-    The counts over the whole visible catalog (every value's count with no
-    search and no filter) are kept in the shared cache until the next write to
-    the catalog, so browsing reads no app. A facet whose count is the whole
-    catalog's (no search, and no filter but its own) is taken from there; the
-    others are counted in one statement over the apps that match the search
-    and all filters but at most one (what those counts can see), which the
-    search and filter indexes find, instead of over every app.
+    Counting is done on the catalog's facet index (catalog/facetindex.py: a bit
+    set of apps per value, kept until the catalog changes), so it costs the same
+    whatever the catalog's size and the filters; only a search asks PostgreSQL,
+    once, which apps match its words (and ranks those matching the filters).
 
-    `page` (offset, limit): that statement also sorts the matching apps and
-    returns that page's ids in `page_ids` (catalog_page_apps fetches them), so
-    the search is matched and ranked once per request, not once more by
-    catalog_search. Without a statement (no search, no filter) `page_ids` is
-    None and the page comes from catalog_search, which an index orders.
+    `page` (offset, limit): `page_ids` holds that page's ids in catalog_search's
+    order (catalog_page_apps fetches them).
     """
-    all_total, all_counts = _whole_catalog_counts()
-    # The apps each facet counts: matching the search and the other facets' filters.
-    own = {
-        name: (bool(query.q) or any(other != name for other in query.filters))
-        for name in FACET_FIELDS
+    index = facet_index()
+    matches = None
+    matching = index.everything
+    if query.q:
+        ranked = page is not None and query.effective_sort == "relevance"
+        matches = _search_matches(query, ranked)
+        matching = index.bits_of(matches)
+    chosen = {
+        name: index.any_of(name, values) for name, values in query.filters.items()
     }
-    counted = tuple(name for name in FACET_FIELDS if own[name])
-    page_ids = None
-    if not counted:
-        total, found = all_total, {}
-    else:
-        flags = {
-            f"m_{name}": ExpressionWrapper(
-                _facet_condition(name, values), output_field=BooleanField()
-            )
-            for name, values in query.filters.items()
-        }
-        # Rows some count needs: for each counted facet, those matching the
-        # filters of every other facet (OR of these; the total needs all).
-        terms = []
-        for name in counted:
-            others = [
-                Q(_facet_condition(other, values))
-                for other, values in query.filters.items()
-                if other != name
-            ]
-            if not others:  # this count reads every app matching the search
-                terms = []
-                break
-            terms.append(reduce(operator.and_, others))
-        apps = visible_apps()
-        if terms:
-            apps = apps.filter(reduce(operator.or_, terms))
-        if query.q:
-            apps = apps.filter(_search_condition(query.q))
-        request = None
-        if page is not None:
-            request = _PageRequest(
-                query.effective_sort, _sort_value(query), page[0], page[1]
-            )
-        total, found, page_ids = _count_facets(apps, flags, counted, request)
     values = {}
     for facet in FACET_FIELDS:
-        # Every value some visible app has, at 0 unless counted.
+        # This facet's values are counted among the apps every other filter keeps.
+        within = matching
+        for other, kept in chosen.items():
+            if other != facet:
+                within &= kept
         counts = {
-            value: (name, 0) for value, (name, _count) in all_counts[facet].items()
+            value: (name, (having & within).bit_count())
+            for value, (name, having) in index.values[facet].items()
         }
-        counts.update(found[facet] if own[facet] else all_counts[facet])
-        for chosen in query.chosen(facet):
-            counts.setdefault(chosen, ("", 0))
+        for value in query.chosen(facet):
+            counts.setdefault(value, ("", 0))
         values[facet] = sorted(
             (
                 FacetValue(
@@ -584,7 +487,11 @@ def catalog_facets(query: CatalogQuery, page: tuple[int, int] | None = None) -> 
             ),
             key=lambda item: (-item.count, item.label.casefold(), item.value),
         )
-    return Facets(total=total, values=values, page_ids=page_ids)
+    found = reduce(operator.and_, chosen.values(), matching)
+    page_ids = None
+    if page is not None:
+        page_ids = _page_ids(index, found, query, matches, *page)
+    return Facets(total=found.bit_count(), values=values, page_ids=page_ids)
 
 
 def facet_label(facet: str, value: str, name: str = "") -> str:

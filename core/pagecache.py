@@ -160,11 +160,20 @@ def generations(schemas: list[str]) -> list[str]:
     return list(_read(schemas)[0])
 
 
-def kept_until_written(key: str, schemas, compute, timeout: int):
+# Values kept in this process as well (kept_until_written(in_process=True)):
+# key -> (the generations they were computed under, the value).
+_in_process: dict[str, tuple[tuple[str, ...], object]] = {}
+
+
+def kept_until_written(key: str, schemas, compute, timeout: int, *, in_process=False):
     """`compute()`, a value read from the tables of `schemas`, kept in the shared
     cache under their generations like a page: any committed write to one of
     them makes the next call compute it again, so it is never stale. One round
     trip to the cache when kept (the value and the generations together).
+
+    `in_process`: also kept in this process, for a value too large to read from
+    the shared cache on every call; a call then reads only the generations, and
+    the shared copy after a write (so that one process computes it, not each).
 
     While this connection holds uncommitted writes to one of the schemas, the
     value is computed and not kept: the transaction must see its own writes,
@@ -178,18 +187,24 @@ def kept_until_written(key: str, schemas, compute, timeout: int):
     if any(schema in pending for schema in schemas):
         return compute()
     try:
+        mine = _in_process.get(key) if in_process else None
+        if mine is not None and mine[0] == _read(schemas)[0]:
+            return mine[1]
         current, kept = _read(schemas, key)
     except Exception:  # noqa: BLE001 -- a cache outage costs the computation
         return compute()
     if kept is not None and kept[0] == current:
-        return kept[1]
-    # Generations read before computing: a write committed meanwhile leaves this
-    # value under the old ones, and the next call computes again.
-    value = compute()
-    try:
-        cache.set(key, (current, value), timeout)
-    except Exception:  # noqa: BLE001
-        pass
+        value = kept[1]
+    else:
+        # Generations read before computing: a write committed meanwhile leaves
+        # this value under the old ones, and the next call computes again.
+        value = compute()
+        try:
+            cache.set(key, (current, value), timeout)
+        except Exception:  # noqa: BLE001
+            pass
+    if in_process:
+        _in_process[key] = (current, value)
     return value
 
 

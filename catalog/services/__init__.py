@@ -38,6 +38,7 @@ from .apps import (
     app_set_hidden,
     app_update,
     release_add,
+    remember_name_words,
     screenshot_add,
 )
 
@@ -58,6 +59,7 @@ __all__ = [
     "adoption_end_lapsed",
     "adoption_reject",
     "adoption_request",
+    "remember_name_words",
     "adoption_update_usage",
     "adoption_withdraw",
     "agreement_amend",

@@ -7,7 +7,7 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +80,22 @@ def _refresh_search_vector(app: CatalogApp) -> None:
         )
     )
     CatalogApp.objects.filter(pk=app.pk).update(search_vector=vector)
+    remember_name_words([app.pk])
+
+
+def remember_name_words(app_ids: list[int] | None = None) -> None:
+    """Add the words of these apps' names (of every app with None) to the
+    vocabulary the search's typo tolerance reads (catalog.models.NameWord),
+    spelt as the search index spells them."""
+    where, params = ("WHERE a.id = ANY(%s)", [list(app_ids)]) if app_ids else ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO catalog_nameword (word) SELECT DISTINCT w FROM "
+            "catalog_catalogapp AS a, "
+            "unnest(tsvector_to_array(to_tsvector('simple'::regconfig, a.name))) AS w "
+            f"{where} ON CONFLICT (word) DO NOTHING",
+            params,
+        )
 
 
 def _validate_app(app: CatalogApp) -> None:
