@@ -20,8 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 
 from django.db import connection
 
@@ -134,3 +135,70 @@ def verify(
             )
         expected_prev, expected_seq = record["hash"], expected_seq + 1
     return ChainReport(count, True, head_seq=expected_seq - 1, head_hash=expected_prev)
+
+
+def timestamp(value) -> str:
+    """A record's time as it is published and hashed: UTC, microseconds, `Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stored_events(model, after_seq: int = 0, chunk: int = 2000) -> Iterator:
+    """The stored events of `model` (a chain table of the current schema) after
+    `after_seq`, in order, a chunk at a time rather than all at once."""
+    last = after_seq
+    while True:
+        batch = list(model.objects.filter(seq__gt=last).order_by("seq")[:chunk])
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].seq
+
+
+PRIVATE_ALTERED = "its private part does not match its published digest"
+
+
+def with_private(report: ChainReport, altered_seq: int | None) -> ChainReport:
+    """`report` of the published chain, failed at `altered_seq` when that
+    event's stored private part no longer matches its published digest (the
+    published chain itself is intact up to its head)."""
+    if report.ok and altered_seq is not None:
+        return ChainReport(
+            report.events,
+            False,
+            altered_seq,
+            PRIVATE_ALTERED,
+            report.head_seq,
+            report.head_hash,
+        )
+    return report
+
+
+def verify_stored_events(
+    events: Iterable,
+    *,
+    public_record: Callable[[object], Mapping],
+    body: Callable[[Mapping], str],
+    private_matches: Callable[[object], bool],
+    after_seq: int = 0,
+    after_hash: str = GENESIS,
+    known_heads: Mapping[int, str] | None = None,
+) -> ChainReport:
+    """A stored chain recomputed from its events in order: the published
+    records (verify), and every private part against its published digest
+    (a rewritten back-office note breaks the chain too)."""
+    altered: list[int] = []
+
+    def records():
+        for event in events:
+            if not altered and not private_matches(event):
+                altered.append(event.seq)
+            yield public_record(event)
+
+    report = verify(
+        records(),
+        body=body,
+        start_seq=after_seq + 1,
+        start_prev=after_hash,
+        known_heads=known_heads,
+    )
+    return with_private(report, altered[0] if altered else None)

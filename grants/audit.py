@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
@@ -53,15 +52,11 @@ PUBLIC_FIELDS = (
 PUBLIC_FIELDS_V2 = PUBLIC_FIELDS + ("v", "private_digest")
 
 
-def _timestamp(value) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def public_record(event: AuditEvent) -> dict:
     """The published form of an event: what its hash covers, its scheme and its hash."""
     record = {
         "seq": event.seq,
-        "at": _timestamp(event.at),
+        "at": chain.timestamp(event.at),
         "proposal": event.proposal_id,
         "program": event.program_id,
         "action": event.action,
@@ -179,20 +174,10 @@ def verify_records(
     )
 
 
-def _stored_events(chunk: int, after_seq: int) -> Iterator[AuditEvent]:
-    last = after_seq
-    while True:
-        batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].seq
-
-
 def stored_records(chunk: int = 2000, *, after_seq: int = 0) -> Iterator[dict]:
     """The published records of the current schema after `after_seq`, in order,
     without loading them all at once."""
-    for event in _stored_events(chunk, after_seq):
+    for event in chain.stored_events(AuditEvent, after_seq, chunk):
         yield public_record(event)
 
 
@@ -208,35 +193,15 @@ def verify_stored_python(
 ) -> ChainReport:
     """verify_stored() recomputed event by event in Python (the reference the
     fast path is tested against, and what it falls back to row by row)."""
-    altered: list[int] = []
-
-    def records():
-        for event in _stored_events(2000, after_seq):
-            if not altered and not private_part_matches(event):
-                altered.append(event.seq)
-            yield public_record(event)
-
-    report = verify_records(
-        records(),
-        start_seq=after_seq + 1,
-        start_prev=after_hash,
+    return chain.verify_stored_events(
+        chain.stored_events(AuditEvent, after_seq),
+        public_record=public_record,
+        body=body,
+        private_matches=private_part_matches,
+        after_seq=after_seq,
+        after_hash=after_hash,
         known_heads=known_heads,
     )
-    return _with_private(report, altered[0] if altered else None)
-
-
-def _with_private(report: ChainReport, altered_seq: int | None) -> ChainReport:
-    if report.ok and altered_seq is not None:
-        return ChainReport(
-            report.events,
-            False,
-            altered_seq,
-            "its private part does not match its published digest",
-            # The published chain itself is intact up to its head.
-            report.head_seq,
-            report.head_hash,
-        )
-    return report
 
 
 # --- the chain recomputed inside PostgreSQL --------------------------------------------
@@ -532,7 +497,7 @@ def verify_stored(
     report = ChainReport(
         head_seq - after_seq, True, head_seq=head_seq, head_hash=head_hash
     )
-    return _with_private(report, altered)
+    return chain.with_private(report, altered)
 
 
 def stored_head() -> tuple[int, str]:

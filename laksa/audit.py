@@ -11,7 +11,6 @@ Anyone holding /laksa/open-data/audit.jsonl can recompute every hash.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,14 +36,10 @@ PUBLIC_FIELDS = (
 )
 
 
-def _timestamp(value) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def public_record(event: AuditEvent) -> dict:
     record = {
         "seq": event.seq,
-        "at": _timestamp(event.at),
+        "at": chain.timestamp(event.at),
         "item": event.item_id,
         "action": event.action,
         "from_status": event.from_status,
@@ -111,20 +106,15 @@ def stored_head() -> tuple[int, str]:
     return (last["seq"], last["hash"]) if last else (0, GENESIS)
 
 
-def _stored(after_seq: int, chunk: int = 2000) -> Iterator[AuditEvent]:
-    last = after_seq
-    while True:
-        batch = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:chunk])
-        if not batch:
-            return
-        yield from batch
-        last = batch[-1].seq
-
-
 def stored_records(*, after_seq: int = 0) -> Iterator[dict]:
     """The published records after `after_seq`, in order, a chunk at a time."""
-    for event in _stored(after_seq):
+    for event in chain.stored_events(AuditEvent, after_seq):
         yield public_record(event)
+
+
+def private_part_matches(event: AuditEvent) -> bool:
+    """Whether an event's stored private part still matches its published digest."""
+    return chain.private_digest(event.salt, event.private) == event.private_digest
 
 
 def verify_stored(
@@ -132,30 +122,12 @@ def verify_stored(
 ) -> ChainReport:
     """The published chain recomputed, and every private part checked against
     its published digest (a rewritten back-office note breaks the chain too)."""
-    altered: list[int] = []
-
-    def records():
-        for event in _stored(after_seq):
-            if not altered and (
-                chain.private_digest(event.salt, event.private) != event.private_digest
-            ):
-                altered.append(event.seq)
-            yield public_record(event)
-
-    report = chain.verify(
-        records(),
+    return chain.verify_stored_events(
+        chain.stored_events(AuditEvent, after_seq),
+        public_record=public_record,
         body=body,
-        start_seq=after_seq + 1,
-        start_prev=after_hash,
+        private_matches=private_part_matches,
+        after_seq=after_seq,
+        after_hash=after_hash,
         known_heads=known_heads,
     )
-    if report.ok and altered:
-        return ChainReport(
-            report.events,
-            False,
-            altered[0],
-            "its private part does not match its published digest",
-            report.head_seq,
-            report.head_hash,
-        )
-    return report
