@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config.i18n import set_language_anywhere
+from tenants.mfa import mfa_continue
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/2fa/continue/", mfa_continue, name="mfa_continue"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language_anywhere, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

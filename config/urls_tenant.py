@@ -10,9 +10,11 @@ from django.urls import include, path
 
 from config.i18n import set_language_anywhere
 from tenants import hosted
+from tenants.mfa import mfa_continue
 from tenants.urls_tenant import PUBLIC_TENANT_ROUTES as KERNEL_PUBLIC_ROUTES
 
 urlpatterns = [
+    path("accounts/2fa/continue/", mfa_continue, name="mfa_continue"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", set_language_anywhere, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

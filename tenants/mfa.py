@@ -25,8 +25,10 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from . import hosted
@@ -98,6 +100,9 @@ def second_factor_url(user, next_path: str) -> str:
 
 # The session key holding when this session was sent to enrol.
 ENROLMENT_STARTED = "mfa_enrolment_started_at"
+# The page the person was on their way to when sent to enrol: the two-step
+# pages offer to continue there (mfa_continue) once a factor is set up.
+ENROLMENT_NEXT = "mfa_enrolment_next"
 # Enrolling within this many seconds of being sent counts as this session's factor.
 ENROLMENT_WINDOW = 30 * 60
 
@@ -131,6 +136,7 @@ class MfaRequiredMiddleware:
             enrolled = enrolled_at(request.user)
             if enrolled is None:
                 request.session[ENROLMENT_STARTED] = time.time()
+                request.session[ENROLMENT_NEXT] = request.get_full_path()
                 messages.info(
                     request,
                     _(
@@ -148,6 +154,25 @@ class MfaRequiredMiddleware:
         return self.get_response(request)
 
 
+def enrolment_next(request) -> str | None:
+    """Where to continue after enrolling: the page the person was sent from,
+    once they have a factor (a path of this host, as the middleware kept it)."""
+    path = request.session.get(ENROLMENT_NEXT)
+    if not isinstance(path, str) or enrolled_at(request.user) is None:
+        return None
+    if not url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        return None
+    return path
+
+
+@login_required
+def mfa_continue(request):
+    """Leave the two-step pages for the page the person was on their way to."""
+    path = enrolment_next(request)
+    request.session.pop(ENROLMENT_NEXT, None)
+    return redirect(path or "/")
+
+
 def demo_secret(email: str) -> str:
     """A fixed TOTP secret per demo account (seed_demo prints it; DEBUG only)."""
     digest = hashlib.sha256(f"bagipakai-demo-totp:{email}".encode()).digest()
@@ -161,7 +186,9 @@ def demo_enrol(user) -> str:
     from allauth.mfa.totp.internal.auth import TOTP
 
     secret = demo_secret(user.email)
-    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+    if not Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists():
         TOTP.activate(user, secret)
     if not Authenticator.objects.filter(
         user=user, type=Authenticator.Type.RECOVERY_CODES
@@ -195,7 +222,13 @@ def mfa_reset(*, actor, user, reason: str) -> int:
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise ValidationError(
-            {"reason": [_("Say how the person's identity was checked (at least 10 characters).")]}
+            {
+                "reason": [
+                    _(
+                        "Say how the person's identity was checked (at least 10 characters)."
+                    )
+                ]
+            }
         )
     with transaction.atomic():
         removed, _by_type = Authenticator.objects.filter(user=user).delete()

@@ -81,7 +81,9 @@ def test_enrolling_counts_as_the_second_factor_for_this_session(platform):
     client = signed_in(PLATFORM_HOST, operator)
     sent = client.get("/admin/")
     assert sent["Location"].startswith("/accounts/2fa/?")
-    assert "/accounts/2fa/totp/activate/" in client.get(sent["Location"]).content.decode()
+    assert (
+        "/accounts/2fa/totp/activate/" in client.get(sent["Location"]).content.decode()
+    )
     # Adding an authenticator asks for the password once more (allauth's rule).
     asked = client.get("/accounts/2fa/totp/activate/")
     assert asked["Location"].startswith("/accounts/reauthenticate/")
@@ -93,6 +95,47 @@ def test_enrolling_counts_as_the_second_factor_for_this_session(platform):
     assert done.status_code == 302
     assert Authenticator.objects.filter(user=operator, type="totp").exists()
     assert client.get("/admin/").status_code == 200
+
+
+def test_after_enrolling_the_person_continues_where_they_were_going(platform):
+    operator = person("op@bagipakai.test", is_staff=True, is_superuser=True)
+    client = signed_in(PLATFORM_HOST, operator)
+    sent = client.get("/orgs/?q=bandung")
+    assert sent["Location"].startswith("/accounts/2fa/?")
+    # Not enrolled yet: nothing to continue to.
+    assert (
+        "/accounts/2fa/continue/" not in client.get(sent["Location"]).content.decode()
+    )
+    asked = client.get("/accounts/2fa/totp/activate/")
+    client.post(asked["Location"], {"password": PASSWORD})
+    secret = client.get("/accounts/2fa/totp/activate/").context["form"].secret
+    done = client.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
+    # allauth shows the new recovery codes first, with the way back beside them.
+    assert done["Location"] == "/accounts/2fa/recovery-codes/"
+    codes = client.get(done["Location"]).content.decode()
+    assert 'href="/accounts/2fa/continue/"' in codes
+    assert "Keep your recovery codes somewhere safe" in codes
+    back = client.get("/accounts/2fa/continue/")
+    assert back.status_code == 302 and back["Location"] == "/orgs/?q=bandung"
+    assert client.get(back["Location"]).status_code == 200
+    # Used once: the two-step pages no longer offer it.
+    assert (
+        "/accounts/2fa/continue/" not in client.get("/accounts/2fa/").content.decode()
+    )
+    assert client.get("/accounts/2fa/continue/")["Location"] == "/"
+
+
+def test_the_way_back_is_a_page_of_this_host_only(platform):
+    operator = person("op@bagipakai.test", is_staff=True, is_superuser=True)
+    demo_enrol(operator)
+    client = Client(HTTP_HOST=PLATFORM_HOST)
+    client.force_login(operator)
+    session = client.session
+    session["mfa_enrolment_next"] = "https://evil.example/phish"
+    session.save()
+    assert client.get("/accounts/2fa/continue/")["Location"] == "/"
+    anonymous = Client(HTTP_HOST=PLATFORM_HOST).get("/accounts/2fa/continue/")
+    assert anonymous["Location"].startswith("/accounts/login/")
 
 
 def test_an_enrolled_operator_signs_in_with_the_code_and_works(platform):
