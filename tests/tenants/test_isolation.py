@@ -32,8 +32,9 @@ def tenant_routes():
                 isinstance(entry, URLPattern)
                 and entry.name not in PUBLIC_TENANT_ROUTES
                 and entry.name not in APPLICANT_ROUTES
-                # The language switch (config/i18n.py), like Django's i18n URLs.
-                and not str(entry.pattern).startswith("i18n/")
+                # The language switch (config/i18n.py), like Django's i18n URLs,
+                # and the signed-in person's own account pages, like allauth's.
+                and not str(entry.pattern).startswith(("i18n/", "accounts/"))
             ):
                 found.append((entry.name, prefix + str(entry.pattern)))
 
