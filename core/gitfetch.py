@@ -12,15 +12,20 @@ under the same rules as core/fetch.py:
 - no user or system git configuration, no credential helper, no prompt, no
   proxy, no hooks; only the one protocol allowed (`GIT_ALLOW_PROTOCOL`);
 - a shallow clone of the default branch without file contents
-  (`--depth=1 --filter=blob:none`), then only the blobs asked for; the
-  process is killed past `FETCH_GIT_TIMEOUT` seconds or when its download
-  passes `FETCH_GIT_MAX_BYTES`; each file is capped at `FETCH_MAX_BYTES`.
+  (`--depth=1 --filter=blob:none`), then only the blobs asked for; one
+  deadline of `FETCH_GIT_TIMEOUT` seconds covers the whole checkout (DNS, the
+  clone, every file read), and past it, or when the download passes
+  `FETCH_GIT_MAX_BYTES`, git is killed with every process it started (its
+  own process group: `git-remote-https` and `index-pack` would otherwise go
+  on downloading after git itself is gone); each file is capped at
+  `FETCH_MAX_BYTES`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -43,6 +48,13 @@ def _size(directory: Path) -> int:
     return total
 
 
+def _running(process: subprocess.Popen) -> bool:
+    """Whether `process` runs; one that ended is left unreaped (a zombie)."""
+    return (
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
+    )
+
+
 class GitCheckout:
     """A shallow, content-less clone of a repository's default branch; read files from it.
 
@@ -51,6 +63,7 @@ class GitCheckout:
 
     def __init__(self, url: str):
         self.url = url
+        self._deadline = time.monotonic() + settings.FETCH_GIT_TIMEOUT
         self.scheme, host, port = check_url(url)
         self._config = [
             "http.followRedirects=false",
@@ -65,15 +78,16 @@ class GitCheckout:
             "uploadpack.allowFilter=true",
         ]
         if self.scheme in ("http", "https"):
-            address = resolve(host, port)
+            try:
+                address = resolve(host, port, deadline=self._deadline)
+            except TimeoutError:
+                raise self._timed_out() from None
             pinned = f"[{address}]" if ":" in address else address
             self._config.append(f"http.curloptResolve={host}:{port}:{pinned}")
         self._directory: Path | None = None
-        self._deadline = 0.0
 
     def __enter__(self) -> GitCheckout:
         self._directory = Path(tempfile.mkdtemp(prefix="bagipakai-git-"))
-        self._deadline = time.monotonic() + settings.FETCH_GIT_TIMEOUT
         try:
             self._git(
                 "clone",
@@ -111,6 +125,14 @@ class GitCheckout:
             "GIT_NO_REPLACE_OBJECTS": "1",
         }
 
+    @staticmethod
+    def _timed_out() -> FetchError:
+        return FetchError(
+            "timeout",
+            _("The repository did not answer within %(s)d seconds.")
+            % {"s": settings.FETCH_GIT_TIMEOUT},
+        )
+
     def _git(self, *args: str, cwd: Path, max_output: int = 0) -> bytes:
         command = ["git"]
         for item in self._config:
@@ -124,15 +146,13 @@ class GitCheckout:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.DEVNULL,
+                # Its own process group, so that its helpers can be killed with it.
+                start_new_session=True,
             )
             try:
-                while process.poll() is None:
+                while _running(process):
                     if time.monotonic() > self._deadline:
-                        raise FetchError(
-                            "timeout",
-                            _("The repository did not answer within %(s)d seconds.")
-                            % {"s": settings.FETCH_GIT_TIMEOUT},
-                        )
+                        raise self._timed_out()
                     if _size(self._directory) > settings.FETCH_GIT_MAX_BYTES:
                         raise FetchError(
                             "too_large",
@@ -141,9 +161,12 @@ class GitCheckout:
                         )
                     time.sleep(0.02)
             finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+                # git is not reaped yet, so its group id cannot have been reused.
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
             if process.returncode != 0:
                 raise FetchError(
                     "unreachable",
