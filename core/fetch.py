@@ -35,17 +35,26 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .i18n import Sentence
 
 REDIRECTS = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
-    """A fetch that was refused or failed; `reason` is a stable code, str() a sentence."""
+    """A fetch that was refused or failed: `reason` is a stable code, `message`
+    the sentence saying why (kept as msgid and parameters, core/i18n.py: the
+    harvest stores it for publishers who read another language); str() is
+    that sentence in the current language."""
 
-    def __init__(self, reason: str, message: str):
+    def __init__(self, reason: str, message: Sentence):
         self.reason = reason
+        self.message = message
         super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass(frozen=True)
@@ -117,22 +126,26 @@ def resolve(host: str, port: int, *, deadline: float | None = None) -> str:
         raise
     except (socket.gaierror, UnicodeError, OSError):
         raise FetchError(
-            "unreachable", _("The address %(host)s does not exist.") % {"host": host}
+            "unreachable",
+            Sentence(gettext_noop("The address %(host)s does not exist."), host=host),
         ) from None
     addresses = [info[4][0] for info in infos]
     if not addresses:
         raise FetchError(
-            "unreachable", _("The address %(host)s does not exist.") % {"host": host}
+            "unreachable",
+            Sentence(gettext_noop("The address %(host)s does not exist."), host=host),
         )
     for address in addresses:
         if not address_allowed(address):
             raise FetchError(
                 "refused_address",
-                _(
-                    "%(host)s points to a private or reserved network address; "
-                    "BagiPakai fetches only from the public internet."
-                )
-                % {"host": host},
+                Sentence(
+                    gettext_noop(
+                        "%(host)s points to a private or reserved network address; "
+                        "BagiPakai fetches only from the public internet."
+                    ),
+                    host=host,
+                ),
             )
     return addresses[0]
 
@@ -149,20 +162,30 @@ def check_url(url: str) -> tuple[str, str, int]:
     if scheme not in allowed:
         raise FetchError(
             "scheme",
-            _("Only https:// addresses can be fetched, not %(url)s.") % {"url": url},
+            Sentence(
+                gettext_noop("Only https:// addresses can be fetched, not %(url)s."),
+                url=url,
+            ),
         )
     if scheme == "file":
         return scheme, "", 0
     if parts.username or parts.password:
         raise FetchError(
-            "scheme", _("Addresses with a user name or password are not fetched.")
+            "scheme",
+            Sentence(
+                gettext_noop("Addresses with a user name or password are not fetched.")
+            ),
         )
     try:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError:
-        raise FetchError("scheme", _("The address has an invalid port.")) from None
+        raise FetchError(
+            "scheme", Sentence(gettext_noop("The address has an invalid port."))
+        ) from None
     if not parts.hostname:
-        raise FetchError("scheme", _("The address has no host name."))
+        raise FetchError(
+            "scheme", Sentence(gettext_noop("The address has no host name."))
+        )
     return scheme, parts.hostname, port
 
 
@@ -260,14 +283,18 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 def _too_large(limit: int) -> FetchError:
     return FetchError(
         "too_large",
-        _("The file is larger than %(kb)d KB.") % {"kb": max(1, limit // 1024)},
+        Sentence(
+            gettext_noop("The file is larger than %(kb)d KB."), kb=max(1, limit // 1024)
+        ),
     )
 
 
 def _timed_out(seconds: float) -> FetchError:
     return FetchError(
         "timeout",
-        _("The server did not answer within %(s)d seconds.") % {"s": seconds},
+        Sentence(
+            gettext_noop("The server did not answer within %(s)d seconds."), s=seconds
+        ),
     )
 
 
@@ -278,7 +305,7 @@ def _read_file(url: str, limit: int) -> Fetched:
             content = handle.read(limit + 1)
     except OSError:
         raise FetchError(
-            "not_found", _("There is no file at %(url)s.") % {"url": url}
+            "not_found", Sentence(gettext_noop("There is no file at %(url)s."), url=url)
         ) from None
     if len(content) > limit:
         raise _too_large(limit)
@@ -304,7 +331,7 @@ def fetch(
             url = answer
     except TimeoutError:
         raise _timed_out(seconds) from None
-    raise FetchError("redirects", _("Too many redirects."))
+    raise FetchError("redirects", Sentence(gettext_noop("Too many redirects.")))
 
 
 def _get(url, scheme, host, port, address, deadline, limit) -> Fetched | str:
@@ -335,18 +362,25 @@ def _get(url, scheme, host, port, address, deadline, limit) -> Fetched | str:
             # A server never sends us to a local file, whatever the settings.
             if urlsplit(url).scheme.lower() not in ("http", "https"):
                 raise FetchError(
-                    "scheme", _("The server redirected to a refused address.")
+                    "scheme",
+                    Sentence(
+                        gettext_noop("The server redirected to a refused address.")
+                    ),
                 )
             return url
         if response.status == 404:
             raise FetchError(
-                "not_found", _("There is no file at %(url)s.") % {"url": url}
+                "not_found",
+                Sentence(gettext_noop("There is no file at %(url)s."), url=url),
             )
         if response.status != 200:
             raise FetchError(
                 "http_status",
-                _("The server answered %(status)d for %(url)s.")
-                % {"status": response.status, "url": url},
+                Sentence(
+                    gettext_noop("The server answered %(status)d for %(url)s."),
+                    status=response.status,
+                    url=url,
+                ),
             )
         length = response.getheader("Content-Length")
         if length and length.strip().isdigit() and int(length) > limit:
@@ -367,13 +401,19 @@ def _get(url, scheme, host, port, address, deadline, limit) -> Fetched | str:
     except ssl.SSLError:
         raise FetchError(
             "unreachable",
-            _("The secure connection to %(host)s failed (certificate or TLS).")
-            % {"host": host},
+            Sentence(
+                gettext_noop(
+                    "The secure connection to %(host)s failed (certificate or TLS)."
+                ),
+                host=host,
+            ),
         ) from None
     except (OSError, http.client.HTTPException):
         raise FetchError(
             "unreachable",
-            _("The server %(host)s could not be reached.") % {"host": host},
+            Sentence(
+                gettext_noop("The server %(host)s could not be reached."), host=host
+            ),
         ) from None
     finally:
         connection.close()

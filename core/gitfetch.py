@@ -32,9 +32,10 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .fetch import FetchError, check_url, resolve
+from .i18n import Sentence
 
 
 def _size(directory: Path) -> int:
@@ -129,8 +130,10 @@ class GitCheckout:
     def _timed_out() -> FetchError:
         return FetchError(
             "timeout",
-            _("The repository did not answer within %(s)d seconds.")
-            % {"s": settings.FETCH_GIT_TIMEOUT},
+            Sentence(
+                gettext_noop("The repository did not answer within %(s)d seconds."),
+                s=settings.FETCH_GIT_TIMEOUT,
+            ),
         )
 
     def _git(self, *args: str, cwd: Path, max_output: int = 0) -> bytes:
@@ -156,8 +159,12 @@ class GitCheckout:
                     if _size(self._directory) > settings.FETCH_GIT_MAX_BYTES:
                         raise FetchError(
                             "too_large",
-                            _("The repository is larger than %(mb)d MB.")
-                            % {"mb": settings.FETCH_GIT_MAX_BYTES // (1024 * 1024)},
+                            Sentence(
+                                gettext_noop(
+                                    "The repository is larger than %(mb)d MB."
+                                ),
+                                mb=settings.FETCH_GIT_MAX_BYTES // (1024 * 1024),
+                            ),
                         )
                     time.sleep(0.02)
             finally:
@@ -170,8 +177,10 @@ class GitCheckout:
             if process.returncode != 0:
                 raise FetchError(
                     "unreachable",
-                    _("The git repository %(url)s could not be read.")
-                    % {"url": self.url},
+                    Sentence(
+                        gettext_noop("The git repository %(url)s could not be read."),
+                        url=self.url,
+                    ),
                 )
             out.seek(0)
             return out.read(max_output + 1) if max_output else out.read()
@@ -186,24 +195,33 @@ class GitCheckout:
             if exc.reason == "unreachable":
                 raise FetchError(
                     "not_found",
-                    _("The repository has no file %(path)s.") % {"path": path},
+                    Sentence(
+                        gettext_noop("The repository has no file %(path)s."), path=path
+                    ),
                 ) from None
             raise
         if kind != b"blob":
             raise FetchError(
-                "not_found", _("The repository has no file %(path)s.") % {"path": path}
+                "not_found",
+                Sentence(
+                    gettext_noop("The repository has no file %(path)s."), path=path
+                ),
             )
         limit = settings.FETCH_MAX_BYTES
         size = int(self._git("cat-file", "-s", spec, cwd=repo).strip() or 0)
         if size > limit:
             raise FetchError(
                 "too_large",
-                _("The file is larger than %(kb)d KB.") % {"kb": limit // 1024},
+                Sentence(
+                    gettext_noop("The file is larger than %(kb)d KB."), kb=limit // 1024
+                ),
             )
         content = self._git("cat-file", "blob", spec, cwd=repo, max_output=limit)
         if len(content) > limit:
             raise FetchError(
                 "too_large",
-                _("The file is larger than %(kb)d KB.") % {"kb": limit // 1024},
+                Sentence(
+                    gettext_noop("The file is larger than %(kb)d KB."), kb=limit // 1024
+                ),
             )
         return content
