@@ -51,9 +51,11 @@ def _size(directory: Path) -> int:
 
 def _running(process: subprocess.Popen) -> bool:
     """Whether `process` runs; one that ended is left unreaped (a zombie)."""
-    return (
-        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None
-    )
+    try:
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        return os.waitid(os.P_PID, process.pid, flags) is None
+    except ChildProcessError:
+        return False  # reaped already (a process that ignores SIGCHLD)
 
 
 class GitCheckout:

@@ -712,3 +712,49 @@ def test_checks_recorded_before_sentences_were_kept_still_show(
     assert "publiccode.yml di repositori tidak sah." in (
         host_client(BANDUNG_HOST, user=admin).get("/apps/").content.decode()
     )
+
+
+def test_an_entry_the_file_cannot_be_applied_to_is_told_in_each_language_unchanged(
+    bandung, admin, repository
+):
+    """The importer's refusal comes translated; it is asked again in the other
+    language inside a savepoint that is always rolled back: nothing changes."""
+    verify(bandung)
+    owned = publiccode().replace(
+        "  license: AGPL-3.0-or-later",
+        "  license: AGPL-3.0-or-later\n  repoOwner: Kota Bandung",
+    )
+    repository.commit({"publiccode.yml": owned})
+    entry = import_publiccode(actor=None, publisher=bandung, data=owned.encode()).app
+    link = linked(entry, admin, repository)
+    before = CatalogApp.objects.values().get(pk=entry.pk)
+    repository.commit(
+        {
+            "publiccode.yml": owned.replace("Kota Bandung", "Kota Lain").replace(
+                "1.0.0", "1.2.0"
+            )
+        }
+    )
+    harvest.repository_check_request(actor=admin, app=entry)
+    jobs_run_pending()
+    link.refresh_from_db()
+    run = link.last_run
+    assert run.problem == HarvestRun.Problem.INVALID
+    assert run.message["msgid"] == (
+        "The publiccode.yml could not be applied to the entry."
+    )
+    (issue,) = run.issues
+    assert issue["path"] == "organisation"
+    assert set(issue["message"]["texts"]) == {"id", "en"}
+    assert CatalogApp.objects.values().get(pk=entry.pk) == before
+    assert not Release.objects.filter(app=entry, version="1.2.0").exists()
+    assert not CatalogAppVersion.objects.filter(app=entry).exists()
+
+    page = f"/apps/published/{entry.slug}/"
+    html = host_client(BANDUNG_HOST, user=admin).get(page).content.decode()
+    assert "The publiccode.yml could not be applied to the entry." in html
+    assert "changes the publishing organisation from Kota Bandung to Kota Lain" in html
+    html = host_client(BANDUNG_HOST, user=admin, language="id").get(page)
+    html = html.content.decode()
+    assert "publiccode.yml tidak dapat diterapkan pada entri." in html
+    assert "mengganti instansi penerbit dari Kota Bandung menjadi Kota Lain" in html
