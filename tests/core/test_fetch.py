@@ -247,6 +247,11 @@ def test_slow_and_trickling_servers_time_out(server, open_loopback_server):
     assert time.monotonic() - started < 4
 
 
+# A fetch given timeout=1 ends by then: one second of cap, one of margin for a
+# busy machine (before the deadline covered headers, these took 12 s and more).
+CAP = 2.0
+
+
 def within(seconds, url, **kwargs) -> FetchError:
     """The fetch fails with the timeout message no later than `seconds`."""
     started = time.monotonic()
@@ -259,18 +264,18 @@ def within(seconds, url, **kwargs) -> FetchError:
 def test_a_server_trickling_its_headers_is_cut_off_at_the_cap(
     server, open_loopback_server
 ):
-    error = within(1.6, f"{base(server)}/trickle-headers", timeout=1)
+    error = within(CAP, f"{base(server)}/trickle-headers", timeout=1)
     assert str(error) == "The server did not answer within 1 seconds."
 
 
 def test_a_server_trickling_its_status_line_is_cut_off_at_the_cap(
     server, open_loopback_server
 ):
-    within(1.6, f"{base(server)}/trickle-status", timeout=1)
+    within(CAP, f"{base(server)}/trickle-status", timeout=1)
 
 
 def test_the_cap_covers_every_redirect_hop_together(server, open_loopback_server):
-    within(1.6, f"{base(server)}/slow-redirect/0", timeout=1)
+    within(CAP, f"{base(server)}/slow-redirect/0", timeout=1)
     assert len(server.requests) <= 3
 
 
@@ -287,7 +292,7 @@ def test_a_slow_name_server_is_cut_off_at_the_cap(monkeypatch):
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(fetch_module.socket, "getaddrinfo", slow_getaddrinfo)
-    within(1.6, "https://slow-dns.example.test/publiccode.yml", timeout=1)
+    within(CAP, "https://slow-dns.example.test/publiccode.yml", timeout=1)
 
 
 def _certificate_for_loopback() -> tuple[bytes, bytes]:
@@ -360,8 +365,8 @@ def tls_server(tmp_path, monkeypatch, open_loopback_server):
 
 def test_over_https_a_trickling_server_is_cut_off_at_the_cap(tls_server):
     assert fetch(f"{tls_server}/ok").content == b"hello"
-    within(1.6, f"{tls_server}/trickle-headers", timeout=1)
-    within(1.6, f"{tls_server}/trickle", timeout=1)
+    within(CAP, f"{tls_server}/trickle-headers", timeout=1)
+    within(CAP, f"{tls_server}/trickle", timeout=1)
 
 
 def test_a_server_that_never_completes_the_handshake_is_cut_off(
@@ -371,8 +376,8 @@ def test_a_server_that_never_completes_the_handshake_is_cut_off(
     silent = socket.create_server(("127.0.0.1", 0))
     port = silent.getsockname()[1]
     try:
-        within(1.6, f"https://127.0.0.1:{port}/", timeout=1)
-        within(1.6, f"http://127.0.0.1:{port}/", timeout=1)
+        within(CAP, f"https://127.0.0.1:{port}/", timeout=1)
+        within(CAP, f"http://127.0.0.1:{port}/", timeout=1)
     finally:
         silent.close()
 
@@ -422,7 +427,7 @@ def test_git_is_stopped_at_the_cap_with_every_process_it_started(
             pass
     assert caught.value.reason == "timeout"
     assert str(caught.value) == "The repository did not answer within 1 seconds."
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < CAP
     assert any(path.startswith("/trickle-git/") for path in server.requests)
     time.sleep(0.2)
     assert processes_naming(url) == []
@@ -445,4 +450,4 @@ def test_git_gives_up_on_a_slow_name_server_at_the_cap(settings, monkeypatch):
     with pytest.raises(FetchError) as caught:
         GitCheckout("https://slow-dns.example.test/bandung/laporan.git")
     assert caught.value.reason == "timeout"
-    assert time.monotonic() - started < 1.6
+    assert time.monotonic() - started < CAP
