@@ -101,9 +101,11 @@ class HarvestRun(models.Model):
     trigger = models.CharField(max_length=20, choices=Trigger.choices)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
-    # What went wrong, in plain words; for an invalid file every problem by field
-    # path ([{path, message}]), as the importer reports it.
-    message = models.TextField(blank=True)
+    # What went wrong, and for an invalid file every problem by field path
+    # ([{path, message}]), as the importer reports it. Each message is a stored
+    # sentence (core/i18n.py), shown in the reader's language: the worker that
+    # writes it has no reader (checks recorded before 0011 kept their text).
+    message = models.JSONField(default=dict, blank=True)
     issues = models.JSONField(default=list, blank=True)
     # Logos or screenshots that could not be fetched ([{source, message}]).
     media_problems = models.JSONField(default=list, blank=True)

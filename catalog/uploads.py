@@ -6,7 +6,9 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 # One PDF check for every app (re-exported for catalog.services).
 from core.uploads import upload_size as _size
@@ -17,13 +19,19 @@ MAX_IMAGE_PIXELS = 6000 * 6000
 
 
 def validate_image(upload) -> None:
-    """A PNG, JPEG or WebP picture within the size limit; renames it to a safe name."""
+    """A PNG, JPEG or WebP picture within the size limit; renames it to a safe name.
+
+    Its messages are Sentences (core/i18n.py): the harvest keeps them for
+    publishers who read them later, in their own language."""
     from PIL import Image, UnidentifiedImageError
 
     limit = settings.MAX_IMAGE_UPLOAD_BYTES
     if _size(upload) > limit:
         raise ValidationError(
-            _("The image is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
+            Sentence(
+                gettext_noop("The image is larger than %(mb)d MB."),
+                mb=limit // (1024 * 1024),
+            )
         )
     try:
         upload.seek(0)
@@ -38,11 +46,15 @@ def validate_image(upload) -> None:
         ValueError,
         Image.DecompressionBombError,
     ):
-        raise ValidationError(_("The file is not a PNG, JPEG or WebP image.")) from None
+        raise ValidationError(
+            Sentence(gettext_noop("The file is not a PNG, JPEG or WebP image."))
+        ) from None
     finally:
         upload.seek(0)
     if kind not in IMAGE_FORMATS:
-        raise ValidationError(_("The file is not a PNG, JPEG or WebP image."))
+        raise ValidationError(
+            Sentence(gettext_noop("The file is not a PNG, JPEG or WebP image."))
+        )
     if width * height > MAX_IMAGE_PIXELS:
-        raise ValidationError(_("The image has too many pixels."))
+        raise ValidationError(Sentence(gettext_noop("The image has too many pixels.")))
     upload.name = f"{uuid.uuid4().hex}.{IMAGE_FORMATS[kind]}"

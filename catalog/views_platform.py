@@ -21,7 +21,7 @@ PAGE_SIZE = 20
 MAX_PAGE = 2**31 - 1
 FACET_TITLES = {
     "category": _("Category"),
-    "scope": _("Field"),
+    "scope": _("Scope"),
     "language": _("Language of the app"),
     "country": _("Country"),
     "publisher": _("Publisher"),

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .api import anonymous_api_gate
         from .files import remember_saved_files, remove_files_of_deleted_rows
         from .pagecache import register_gate

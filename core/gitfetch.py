@@ -12,24 +12,30 @@ under the same rules as core/fetch.py:
 - no user or system git configuration, no credential helper, no prompt, no
   proxy, no hooks; only the one protocol allowed (`GIT_ALLOW_PROTOCOL`);
 - a shallow clone of the default branch without file contents
-  (`--depth=1 --filter=blob:none`), then only the blobs asked for; the
-  process is killed past `FETCH_GIT_TIMEOUT` seconds or when its download
-  passes `FETCH_GIT_MAX_BYTES`; each file is capped at `FETCH_MAX_BYTES`.
+  (`--depth=1 --filter=blob:none`), then only the blobs asked for; one
+  deadline of `FETCH_GIT_TIMEOUT` seconds covers the whole checkout (DNS, the
+  clone, every file read), and past it, or when the download passes
+  `FETCH_GIT_MAX_BYTES`, git is killed with every process it started (its
+  own process group: `git-remote-https` and `index-pack` would otherwise go
+  on downloading after git itself is gone); each file is capped at
+  `FETCH_MAX_BYTES`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .fetch import FetchError, check_url, resolve
+from .i18n import Sentence
 
 
 def _size(directory: Path) -> int:
@@ -43,6 +49,15 @@ def _size(directory: Path) -> int:
     return total
 
 
+def _running(process: subprocess.Popen) -> bool:
+    """Whether `process` runs; one that ended is left unreaped (a zombie)."""
+    try:
+        flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+        return os.waitid(os.P_PID, process.pid, flags) is None
+    except ChildProcessError:
+        return False  # reaped already (a process that ignores SIGCHLD)
+
+
 class GitCheckout:
     """A shallow, content-less clone of a repository's default branch; read files from it.
 
@@ -51,6 +66,7 @@ class GitCheckout:
 
     def __init__(self, url: str):
         self.url = url
+        self._deadline = time.monotonic() + settings.FETCH_GIT_TIMEOUT
         self.scheme, host, port = check_url(url)
         self._config = [
             "http.followRedirects=false",
@@ -65,15 +81,16 @@ class GitCheckout:
             "uploadpack.allowFilter=true",
         ]
         if self.scheme in ("http", "https"):
-            address = resolve(host, port)
+            try:
+                address = resolve(host, port, deadline=self._deadline)
+            except TimeoutError:
+                raise self._timed_out() from None
             pinned = f"[{address}]" if ":" in address else address
             self._config.append(f"http.curloptResolve={host}:{port}:{pinned}")
         self._directory: Path | None = None
-        self._deadline = 0.0
 
     def __enter__(self) -> GitCheckout:
         self._directory = Path(tempfile.mkdtemp(prefix="bagipakai-git-"))
-        self._deadline = time.monotonic() + settings.FETCH_GIT_TIMEOUT
         try:
             self._git(
                 "clone",
@@ -111,6 +128,16 @@ class GitCheckout:
             "GIT_NO_REPLACE_OBJECTS": "1",
         }
 
+    @staticmethod
+    def _timed_out() -> FetchError:
+        return FetchError(
+            "timeout",
+            Sentence(
+                gettext_noop("The repository did not answer within %(s)d seconds."),
+                s=settings.FETCH_GIT_TIMEOUT,
+            ),
+        )
+
     def _git(self, *args: str, cwd: Path, max_output: int = 0) -> bytes:
         command = ["git"]
         for item in self._config:
@@ -124,31 +151,38 @@ class GitCheckout:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.DEVNULL,
+                # Its own process group, so that its helpers can be killed with it.
+                start_new_session=True,
             )
             try:
-                while process.poll() is None:
+                while _running(process):
                     if time.monotonic() > self._deadline:
-                        raise FetchError(
-                            "timeout",
-                            _("The repository did not answer within %(s)d seconds.")
-                            % {"s": settings.FETCH_GIT_TIMEOUT},
-                        )
+                        raise self._timed_out()
                     if _size(self._directory) > settings.FETCH_GIT_MAX_BYTES:
                         raise FetchError(
                             "too_large",
-                            _("The repository is larger than %(mb)d MB.")
-                            % {"mb": settings.FETCH_GIT_MAX_BYTES // (1024 * 1024)},
+                            Sentence(
+                                gettext_noop(
+                                    "The repository is larger than %(mb)d MB."
+                                ),
+                                mb=settings.FETCH_GIT_MAX_BYTES // (1024 * 1024),
+                            ),
                         )
                     time.sleep(0.02)
             finally:
-                if process.poll() is None:
-                    process.kill()
-                    process.wait()
+                # git is not reaped yet, so its group id cannot have been reused.
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
             if process.returncode != 0:
                 raise FetchError(
                     "unreachable",
-                    _("The git repository %(url)s could not be read.")
-                    % {"url": self.url},
+                    Sentence(
+                        gettext_noop("The git repository %(url)s could not be read."),
+                        url=self.url,
+                    ),
                 )
             out.seek(0)
             return out.read(max_output + 1) if max_output else out.read()
@@ -163,24 +197,33 @@ class GitCheckout:
             if exc.reason == "unreachable":
                 raise FetchError(
                     "not_found",
-                    _("The repository has no file %(path)s.") % {"path": path},
+                    Sentence(
+                        gettext_noop("The repository has no file %(path)s."), path=path
+                    ),
                 ) from None
             raise
         if kind != b"blob":
             raise FetchError(
-                "not_found", _("The repository has no file %(path)s.") % {"path": path}
+                "not_found",
+                Sentence(
+                    gettext_noop("The repository has no file %(path)s."), path=path
+                ),
             )
         limit = settings.FETCH_MAX_BYTES
         size = int(self._git("cat-file", "-s", spec, cwd=repo).strip() or 0)
         if size > limit:
             raise FetchError(
                 "too_large",
-                _("The file is larger than %(kb)d KB.") % {"kb": limit // 1024},
+                Sentence(
+                    gettext_noop("The file is larger than %(kb)d KB."), kb=limit // 1024
+                ),
             )
         content = self._git("cat-file", "blob", spec, cwd=repo, max_output=limit)
         if len(content) > limit:
             raise FetchError(
                 "too_large",
-                _("The file is larger than %(kb)d KB.") % {"kb": limit // 1024},
+                Sentence(
+                    gettext_noop("The file is larger than %(kb)d KB."), kb=limit // 1024
+                ),
             )
         return content

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.fetch import FetchError, fetch
+from core.i18n import Sentence, storable
 
 from ..models import CatalogApp
 from ..models_harvest import (
@@ -49,7 +50,10 @@ def _fetch_image(reader, source: str) -> bytes:
     if path is None:
         raise FetchError(
             "scheme",
-            _("%(path)s is not a path inside the repository.") % {"path": source},
+            Sentence(
+                gettext_noop("%(path)s is not a path inside the repository."),
+                path=source,
+            ),
         )
     return reader.read(path)
 
@@ -58,7 +62,8 @@ def images_refresh(app: CatalogApp, doc: dict, reader, *, refetch: bool) -> list
     """Fetch the images `doc` names (all again with `refetch`, else the new ones).
 
     Images no longer named are removed. Returns [{source, message}] of those
-    that could not be fetched or are not PNG, JPEG or WebP pictures.
+    that could not be fetched or are not PNG, JPEG or WebP pictures, each
+    message a stored sentence (core/i18n.py) shown in the reader's language.
     """
     wanted = image_sources(doc)
     stored = {(row.kind, row.source): row for row in app.harvested_images.all()}
@@ -77,10 +82,12 @@ def images_refresh(app: CatalogApp, doc: dict, reader, *, refetch: bool) -> list
             upload = ContentFile(content, name="image")
             validate_image(upload)
         except FetchError as exc:
-            problems.append({"source": source, "message": str(exc)})
+            problems.append({"source": source, "message": exc.message.stored()})
             continue
         except ValidationError as exc:
-            problems.append({"source": source, "message": " ".join(exc.messages)})
+            # One Sentence from validate_image: kept to be read in any language.
+            message = getattr(exc, "message", " ".join(exc.messages))
+            problems.append({"source": source, "message": storable(message)})
             continue
         with transaction.atomic():
             if row is not None:

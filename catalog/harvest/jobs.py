@@ -10,9 +10,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.fetch import FetchError
+from core.i18n import Sentence
 from core.jobs import job_enqueue
 
 from ..models_harvest import (
@@ -66,7 +67,9 @@ def harvest_link(*, link_id: int, trigger: str = HarvestRun.Trigger.SCHEDULE):
     )
     if link is None:
         return None
-    # Messages are kept in the platform's language (the worker has no visitor).
+    # The worker has no visitor: what the check says is kept as sentences to be
+    # read in the reader's language (core/i18n.py), and what comes translated
+    # anyway (the importer's problems) is written in the platform's first.
     with translation.override(settings.LANGUAGE_CODE):
         try:
             run = harvest(link, trigger=trigger)
@@ -78,23 +81,61 @@ def harvest_link(*, link_id: int, trigger: str = HarvestRun.Trigger.SCHEDULE):
                 link,
                 trigger,
                 Problem.ERROR,
-                _(
-                    "The check could not be completed because of an error on "
-                    "BagiPakai's side; it is tried again at the next check."
+                Sentence(
+                    gettext_noop(
+                        "The check could not be completed because of an error on "
+                        "BagiPakai's side; it is tried again at the next check."
+                    )
                 ),
             )
     return run.outcome
 
 
-def _failed(link, trigger, problem, message, issues=()) -> HarvestRun:
+def _failed(link, trigger, problem, message: Sentence, issues=()) -> HarvestRun:
     return _record(
         link,
         trigger,
         outcome=Outcome.FAILED,
         problem=problem,
-        message=message,
-        issues=[{"path": i.path, "message": i.message} for i in issues],
+        message=message.stored(),
+        issues=list(issues),
     )
+
+
+def _issues(error: PubliccodeError, again) -> list[dict]:
+    """[{path, message}] of a refused file, each message in every language of the site.
+
+    The importer's messages arrive translated, with no msgid to keep, so the
+    step that failed (`again`) is repeated in each other language, inside a
+    savepoint that is always rolled back: it can change nothing, even if it
+    were to succeed this time.
+    """
+    current = translation.get_language()
+    texts = [{current: issue.message} for issue in error.issues]
+    paths = [issue.path for issue in error.issues]
+    for code, _name in settings.LANGUAGES:
+        if code == current:
+            continue
+        with translation.override(code):
+            found = _issues_of(again)
+        if [issue.path for issue in found] == paths:
+            for row, issue in zip(texts, found, strict=True):
+                row[code] = issue.message
+    return [
+        {"path": path, "message": {"texts": row}}
+        for path, row in zip(paths, texts, strict=True)
+    ]
+
+
+def _issues_of(step) -> list:
+    with transaction.atomic():
+        try:
+            step()
+        except PubliccodeError as exc:
+            return exc.issues
+        finally:
+            transaction.set_rollback(True)
+    return []
 
 
 def _record(link, trigger, *, digest=None, **fields) -> HarvestRun:
@@ -143,19 +184,26 @@ def harvest(link: RepositoryLink, *, trigger: str) -> HarvestRun:
                     link,
                     trigger,
                     Problem.INVALID,
-                    _("The publiccode.yml of the repository is not valid."),
-                    exc.issues,
+                    Sentence(
+                        gettext_noop(
+                            "The publiccode.yml of the repository is not valid."
+                        )
+                    ),
+                    _issues(exc, lambda: parse(data)),
                 )
             if str(doc.get("url") or "").strip() != app.url:
                 return _failed(
                     link,
                     trigger,
                     Problem.OTHER_REPOSITORY,
-                    _(
-                        "The file's url (%(file)s) is not this entry's source "
-                        "repository (%(entry)s); nothing was changed."
-                    )
-                    % {"file": str(doc.get("url") or ""), "entry": app.url},
+                    Sentence(
+                        gettext_noop(
+                            "The file's url (%(file)s) is not this entry's source "
+                            "repository (%(entry)s); nothing was changed."
+                        ),
+                        file=str(doc.get("url") or ""),
+                        entry=app.url,
+                    ),
                 )
             try:
                 version = _apply(app, data, origin=link.repository_url)
@@ -164,8 +212,12 @@ def harvest(link: RepositoryLink, *, trigger: str) -> HarvestRun:
                     link,
                     trigger,
                     Problem.INVALID,
-                    _("The publiccode.yml could not be applied to the entry."),
-                    exc.issues,
+                    Sentence(
+                        gettext_noop(
+                            "The publiccode.yml could not be applied to the entry."
+                        )
+                    ),
+                    _issues(exc, lambda: _apply(app, data, origin=link.repository_url)),
                 )
             media_problems = images_refresh(
                 app,
@@ -186,5 +238,5 @@ def harvest(link: RepositoryLink, *, trigger: str) -> HarvestRun:
             link,
             trigger,
             _PROBLEM_OF_FETCH.get(exc.reason, Problem.UNREACHABLE),
-            str(exc),
+            exc.message,
         )

@@ -6,10 +6,11 @@ import posixpath
 from contextlib import contextmanager
 from urllib.parse import quote, urlsplit
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.fetch import FetchError, check_url, fetch
 from core.gitfetch import GitCheckout
+from core.i18n import Sentence
 
 from ..models_harvest import (
     HarvestRun,
@@ -118,5 +119,7 @@ def _read_publiccode(reader) -> bytes:
                 raise
     raise FetchError(
         "not_found",
-        _("The repository has no publiccode.yml on its default branch."),
+        Sentence(
+            gettext_noop("The repository has no publiccode.yml on its default branch.")
+        ),
     )

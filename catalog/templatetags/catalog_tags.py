@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from catalog import labels, vocabularies
+from core import i18n
 
 register = template.Library()
 
@@ -55,6 +56,12 @@ def query_without(params, name):
 
 
 # Codes of publiccode.yml as people read them, in the visitor's language.
+@register.filter
+def sentence(value):
+    """A message a background job stored (core/i18n.py), in the reader's language."""
+    return i18n.render(value)
+
+
 @register.filter
 def category_label(value):
     return vocabularies.category_label(str(value))

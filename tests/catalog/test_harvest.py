@@ -7,6 +7,7 @@ linked by file:// address (FETCH_ALLOW_FILE_URLS is on for the tests only).
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 
 import pytest
@@ -401,8 +402,17 @@ def test_unreachable_repository_and_foreign_file_are_failures(
     link.refresh_from_db()
     assert link.last_run.outcome == HarvestRun.Outcome.FAILED
     assert link.last_run.problem == HarvestRun.Problem.UNREACHABLE
-    assert link.last_run.message
+    address = f"file://{tmp_path}/does-not-exist"
+    assert link.last_run.message == {
+        "msgid": "The git repository %(url)s could not be read.",
+        "params": {"url": address},
+    }
     assert CatalogApp.objects.values().get(pk=entry.pk) == before
+    page = f"/apps/published/{entry.slug}/"
+    html = host_client(BANDUNG_HOST, user=admin).get(page).content.decode()
+    assert f"The git repository {address} could not be read." in html
+    html = host_client(BANDUNG_HOST, user=admin, language="id").get(page)
+    assert f"Repositori git {address} tidak dapat dibaca." in html.content.decode()
 
 
 def test_scheduled_checks_run_once_per_interval(entry, admin, repository, settings):
@@ -605,4 +615,146 @@ def test_remote_screenshots_are_fetched_through_the_safe_fetcher(
     assert sources == {"img/screen.png", f"http://127.0.0.1:{port}/shot.png"}
     problems = link.last_run.media_problems
     assert [p["source"] for p in problems] == [f"http://127.0.0.1:{port}/page"]
-    assert "WebP" in problems[0]["message"]
+    # Kept as a sentence, shown in the publisher's language.
+    assert problems[0]["message"] == {
+        "msgid": "The file is not a PNG, JPEG or WebP image.",
+        "params": {},
+    }
+    page = f"/apps/published/{entry.slug}/"
+    html = host_client(BANDUNG_HOST, user=admin).get(page).content.decode()
+    assert "The file is not a PNG, JPEG or WebP image." in html
+    html = host_client(BANDUNG_HOST, user=admin, language="id").get(page)
+    assert "Berkas bukan gambar PNG, JPEG, atau WebP." in html.content.decode()
+
+
+def todo_line(client, kind: str) -> str | None:
+    """The html of the dashboard's to-do line of `kind`, if it is listed."""
+    html = client.get("/dashboard/").content.decode()
+    lines = dict(re.findall(r'<li data-todo="([^"]+)">(.*?)</li>', html, re.S))
+    return lines.get(kind)
+
+
+# What a failed check says, in each language: the to-do line, the check's own
+# message (a sentence of the job) and the importer's problem with the licence.
+IN_ENGLISH = (
+    "The publiccode.yml of an app you publish could not be read",
+    "The publiccode.yml of the repository is not valid.",
+    "Not-A-Licence is not an SPDX licence expression",
+)
+IN_INDONESIAN = (
+    "publiccode.yml aplikasi yang Anda terbitkan tidak dapat dibaca",
+    "publiccode.yml di repositori tidak sah.",
+    "Not-A-Licence bukan ekspresi lisensi SPDX",
+)
+
+
+def test_a_failed_check_is_on_the_publishers_to_do_list_in_their_language(
+    entry, admin, repository
+):
+    """The worker writes with no reader: what it found is shown to each
+    publisher in the language they read, English as Indonesian."""
+    linked(entry, admin, repository)
+    english = host_client(BANDUNG_HOST, user=admin)
+    assert todo_line(english, "catalog.harvest") is None
+    repository.commit(
+        {
+            "publiccode.yml": publiccode().replace(
+                "license: AGPL-3.0-or-later", "license: Not-A-Licence"
+            )
+        }
+    )
+    harvest.repository_check_request(actor=admin, app=entry)
+    jobs_run_pending()
+    run = RepositoryLink.objects.get(app=entry).last_run
+    assert run.message == {
+        "msgid": "The publiccode.yml of the repository is not valid.",
+        "params": {},
+    }
+    assert [issue["path"] for issue in run.issues] == ["legal.license"]
+
+    for language, expected, other in (
+        ("en", IN_ENGLISH, IN_INDONESIAN),
+        ("id", IN_INDONESIAN, IN_ENGLISH),
+    ):
+        client = host_client(BANDUNG_HOST, user=admin, language=language)
+        line = todo_line(client, "catalog.harvest")
+        assert line is not None, language
+        assert expected[0] in line, language
+        assert re.search(r'<a href="([^"]+)"', line).group(1) == "/apps/#published"
+        for page in ("/apps/", f"/apps/published/{entry.slug}/"):
+            html = client.get(page).content.decode()
+            for text in expected[1:]:
+                assert text in html, (language, page, text)
+            for text in other[1:]:
+                assert text not in html, (language, page, text)
+
+
+def test_checks_recorded_before_sentences_were_kept_still_show(
+    entry, admin, repository
+):
+    """Rows written as text (before migration 0011) are shown as they were written."""
+    link = linked(entry, admin, repository)
+    HarvestRun.objects.filter(pk=link.last_run_id).update(
+        outcome=HarvestRun.Outcome.FAILED,
+        problem=HarvestRun.Problem.INVALID,
+        message="publiccode.yml di repositori tidak sah.",
+        issues=[{"path": "legal.license", "message": "Lisensi lama tidak dikenal."}],
+        media_problems=[{"source": "img/x.png", "message": "Berkas lama rusak."}],
+    )
+    html = host_client(BANDUNG_HOST, user=admin).get(f"/apps/published/{entry.slug}/")
+    html = html.content.decode()
+    for text in (
+        "publiccode.yml di repositori tidak sah.",
+        "Lisensi lama tidak dikenal.",
+        "Berkas lama rusak.",
+    ):
+        assert text in html
+    assert "publiccode.yml di repositori tidak sah." in (
+        host_client(BANDUNG_HOST, user=admin).get("/apps/").content.decode()
+    )
+
+
+def test_an_entry_the_file_cannot_be_applied_to_is_told_in_each_language_unchanged(
+    bandung, admin, repository
+):
+    """The importer's refusal comes translated; it is asked again in the other
+    language inside a savepoint that is always rolled back: nothing changes."""
+    verify(bandung)
+    owned = publiccode().replace(
+        "  license: AGPL-3.0-or-later",
+        "  license: AGPL-3.0-or-later\n  repoOwner: Kota Bandung",
+    )
+    repository.commit({"publiccode.yml": owned})
+    entry = import_publiccode(actor=None, publisher=bandung, data=owned.encode()).app
+    link = linked(entry, admin, repository)
+    before = CatalogApp.objects.values().get(pk=entry.pk)
+    repository.commit(
+        {
+            "publiccode.yml": owned.replace("Kota Bandung", "Kota Lain").replace(
+                "1.0.0", "1.2.0"
+            )
+        }
+    )
+    harvest.repository_check_request(actor=admin, app=entry)
+    jobs_run_pending()
+    link.refresh_from_db()
+    run = link.last_run
+    assert run.problem == HarvestRun.Problem.INVALID
+    assert run.message["msgid"] == (
+        "The publiccode.yml could not be applied to the entry."
+    )
+    (issue,) = run.issues
+    assert issue["path"] == "organisation"
+    assert set(issue["message"]["texts"]) == {"id", "en"}
+    assert CatalogApp.objects.values().get(pk=entry.pk) == before
+    assert not Release.objects.filter(app=entry, version="1.2.0").exists()
+    assert not CatalogAppVersion.objects.filter(app=entry).exists()
+
+    page = f"/apps/published/{entry.slug}/"
+    html = host_client(BANDUNG_HOST, user=admin).get(page).content.decode()
+    assert "The publiccode.yml could not be applied to the entry." in html
+    assert "changes the publishing organisation from Kota Bandung to Kota Lain" in html
+    html = host_client(BANDUNG_HOST, user=admin, language="id").get(page)
+    html = html.content.decode()
+    assert "publiccode.yml tidak dapat diterapkan pada entri." in html
+    assert "mengganti instansi penerbit dari Kota Bandung menjadi Kota Lain" in html

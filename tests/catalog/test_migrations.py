@@ -103,3 +103,63 @@ def test_existing_rows_get_snapshots_and_agreements_await_confirmation(
     MigrationExecutor(connection).migrate(
         MigrationExecutor(connection).loader.graph.leaf_nodes()
     )
+
+
+def test_check_messages_written_as_text_are_kept_by_0011(bandung):
+    """Migration 0011 keeps a check's message as a sentence (#14); those
+    recorded before keep their text, shown as it was written, and back."""
+    from catalog.templatetags.catalog_tags import sentence
+    from tests.catalog.factories import make_app
+
+    app = make_app(bandung)
+    before = [("catalog", "0009_adoption_event_actions_declared")]
+    after = [("catalog", "0011_harvest_messages_as_sentences")]
+    connection.set_schema_to_public()
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    link = old.get_model("catalog", "RepositoryLink").objects.create(
+        app_id=app.pk, repository_url="https://code.example.test/lama"
+    )
+    HarvestRun = old.get_model("catalog", "HarvestRun")
+    failed = HarvestRun.objects.create(
+        link_id=link.pk,
+        trigger="schedule",
+        outcome="failed",
+        problem="unreachable",
+        message="Repositori tidak menjawab dalam 60 detik.",
+    )
+    passed = HarvestRun.objects.create(
+        link_id=link.pk, trigger="schedule", outcome="unchanged", message=""
+    )
+
+    with connection.cursor() as cursor:
+        # The rows above were written in the test's transaction, not committed.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps.get_model("catalog", "HarvestRun")
+    assert new.objects.get(pk=failed.pk).message == (
+        "Repositori tidak menjawab dalam 60 detik."
+    )
+    assert sentence(new.objects.get(pk=failed.pk).message) == (
+        "Repositori tidak menjawab dalam 60 detik."
+    )
+    assert new.objects.get(pk=passed.pk).message == {}
+    new.objects.filter(pk=passed.pk).update(
+        message={"msgid": "Too many redirects.", "params": {}}
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE; SET CONSTRAINTS ALL DEFERRED")
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps.get_model("catalog", "HarvestRun")
+    assert old.objects.get(pk=failed.pk).message == (
+        "Repositori tidak menjawab dalam 60 detik."
+    )
+    assert old.objects.get(pk=passed.pk).message == "Too many redirects."
+    # Back to the latest state for the rest of the suite.
+    MigrationExecutor(connection).migrate(
+        MigrationExecutor(connection).loader.graph.leaf_nodes()
+    )

@@ -100,6 +100,25 @@ def test_labels_are_translated_never_codes(catalog):
     assert "document-management" not in html.replace('value="document-management"', "")
 
 
+def test_the_scope_facet_is_titled_as_the_detail_page_names_it(catalog):
+    """The scope of use, not a table's "Field" (Indonesian "Isian")."""
+    make_app(
+        catalog["laksa"].publisher,
+        slug="sipd",
+        name="SIPD",
+        scope=["local-authorities"],
+    )
+    english = get("/catalog/")
+    assert 'name="scope"' in english
+    assert "<summary>Scope</summary>" in english
+    assert "<summary>Field</summary>" not in english
+    html = host_client("localhost", language="id").get("/catalog/").content.decode()
+    assert "<summary>Cakupan</summary>" in html
+    assert "Isian" not in html
+    detail = host_client("localhost", language="id").get("/catalog/sipd/")
+    assert "<dt>Cakupan</dt>" in detail.content.decode()
+
+
 def test_odd_filters_are_left_out_and_said(catalog):
     html = get("/catalog/?category=nonsense&sort=sideways")
     assert "not understood" in html

@@ -9,10 +9,14 @@ refused, on redirects too.
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -71,8 +75,41 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     return
                 time.sleep(0.1)
+        elif self.path == "/trickle-headers":
+            # A status line at once, then one header line every 0.3 s.
+            self._trickle([b"HTTP/1.1 200 OK\r\n"] + [b"X-Slow: 1\r\n"] * 40)
+        elif self.path == "/trickle-status":
+            # The status line itself, one byte every 0.3 s.
+            line = b"HTTP/1.1 200 " + b"O" * 40 + b"\r\n\r\n"
+            self._trickle([line[i : i + 1] for i in range(len(line))])
+        elif self.path.startswith("/trickle-git/"):
+            # git's first request (info/refs), answered a byte at a time.
+            self.send_response(200)
+            self.send_header(
+                "Content-Type", "application/x-git-upload-pack-advertisement"
+            )
+            self.end_headers()
+            self._trickle([b"0"] * 40)
+        elif self.path.startswith("/slow-redirect/"):
+            # Each hop answers after 0.4 s and sends the client one hop further.
+            hops = int(self.path.rsplit("/", 1)[1])
+            time.sleep(0.4)
+            self.send_response(302)
+            self.send_header("Location", f"/slow-redirect/{hops + 1}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         else:
             self.send_error(404)
+
+    def _trickle(self, pieces):
+        for piece in pieces:
+            try:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.3)
+        self.close_connection = True
 
     def _send(self, body: bytes):
         self.send_response(200)
@@ -210,6 +247,141 @@ def test_slow_and_trickling_servers_time_out(server, open_loopback_server):
     assert time.monotonic() - started < 4
 
 
+# A fetch given timeout=1 ends by then: one second of cap, one of margin for a
+# busy machine (before the deadline covered headers, these took 12 s and more).
+CAP = 2.0
+
+
+def within(seconds, url, **kwargs) -> FetchError:
+    """The fetch fails with the timeout message no later than `seconds`."""
+    started = time.monotonic()
+    error = refused(url, reason="timeout", **kwargs)
+    elapsed = time.monotonic() - started
+    assert elapsed < seconds, f"{url} held the fetch {elapsed:.1f} s"
+    return error
+
+
+def test_a_server_trickling_its_headers_is_cut_off_at_the_cap(
+    server, open_loopback_server
+):
+    error = within(CAP, f"{base(server)}/trickle-headers", timeout=1)
+    assert str(error) == "The server did not answer within 1 seconds."
+
+
+def test_a_server_trickling_its_status_line_is_cut_off_at_the_cap(
+    server, open_loopback_server
+):
+    within(CAP, f"{base(server)}/trickle-status", timeout=1)
+
+
+def test_the_cap_covers_every_redirect_hop_together(server, open_loopback_server):
+    within(CAP, f"{base(server)}/slow-redirect/0", timeout=1)
+    assert len(server.requests) <= 3
+
+
+def test_a_slow_name_server_is_cut_off_at_the_cap(monkeypatch):
+    """A publisher's name server that takes its time: the lookup is abandoned."""
+    real = socket.getaddrinfo
+
+    def slow_getaddrinfo(host, port, *args, **kwargs):
+        if host == "slow-dns.example.test":
+            time.sleep(3)
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))
+            ]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", slow_getaddrinfo)
+    within(CAP, "https://slow-dns.example.test/publiccode.yml", timeout=1)
+
+
+def _certificate_for_loopback() -> tuple[bytes, bytes]:
+    """A self-signed certificate (PEM) and its key for https://127.0.0.1."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return (
+        certificate.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ),
+    )
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch, open_loopback_server):
+    """The same server over https, with a certificate the fetcher is told to trust."""
+    certificate, key = _certificate_for_loopback()
+    (tmp_path / "cert.pem").write_bytes(certificate)
+    (tmp_path / "key.pem").write_bytes(key)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    trusting = ssl.create_default_context
+
+    def create_default_context(*args, **kwargs):
+        context = trusting(*args, **kwargs)
+        context.load_verify_locations(cadata=certificate.decode())
+        return context
+
+    monkeypatch.setattr(
+        fetch_module.ssl, "create_default_context", create_default_context
+    )
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.socket = served.wrap_socket(
+        httpd.socket, server_side=True, do_handshake_on_connect=False
+    )
+    httpd.daemon_threads = True
+    httpd.requests = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_over_https_a_trickling_server_is_cut_off_at_the_cap(tls_server):
+    assert fetch(f"{tls_server}/ok").content == b"hello"
+    within(CAP, f"{tls_server}/trickle-headers", timeout=1)
+    within(CAP, f"{tls_server}/trickle", timeout=1)
+
+
+def test_a_server_that_never_completes_the_handshake_is_cut_off(
+    open_loopback_server,
+):
+    """It accepts the connection and says nothing (TLS) or nothing more (HTTP)."""
+    silent = socket.create_server(("127.0.0.1", 0))
+    port = silent.getsockname()[1]
+    try:
+        within(CAP, f"https://127.0.0.1:{port}/", timeout=1)
+        within(CAP, f"http://127.0.0.1:{port}/", timeout=1)
+    finally:
+        silent.close()
+
+
 def test_git_refuses_private_hosts_and_disallowed_schemes(settings, server, tmp_path):
     with pytest.raises(FetchError) as caught:
         GitCheckout(f"{base(server)}/repo.git")
@@ -228,3 +400,54 @@ def test_git_does_not_follow_a_server_elsewhere(server, open_loopback_server):
             pass
     assert caught.value.reason == "unreachable"
     assert not any("127.0.0.2" in path for path in server.requests)
+
+
+def processes_naming(text: str) -> list[int]:
+    """Ids of the running processes whose command line contains `text`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # ended meanwhile
+    return found
+
+
+def test_git_is_stopped_at_the_cap_with_every_process_it_started(
+    settings, server, open_loopback_server
+):
+    """git's https helper keeps downloading when only git is killed."""
+    settings.FETCH_GIT_TIMEOUT = 1
+    url = f"{base(server)}/trickle-git/{time.monotonic_ns()}.git"
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        with GitCheckout(url):
+            pass
+    assert caught.value.reason == "timeout"
+    assert str(caught.value) == "The repository did not answer within 1 seconds."
+    assert time.monotonic() - started < CAP
+    assert any(path.startswith("/trickle-git/") for path in server.requests)
+    time.sleep(0.2)
+    assert processes_naming(url) == []
+
+
+def test_git_gives_up_on_a_slow_name_server_at_the_cap(settings, monkeypatch):
+    settings.FETCH_GIT_TIMEOUT = 1
+    real = socket.getaddrinfo
+
+    def slow_getaddrinfo(host, port, *args, **kwargs):
+        if host == "slow-dns.example.test":
+            time.sleep(3)
+            return [
+                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))
+            ]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", slow_getaddrinfo)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        GitCheckout("https://slow-dns.example.test/bandung/laporan.git")
+    assert caught.value.reason == "timeout"
+    assert time.monotonic() - started < CAP

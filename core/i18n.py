@@ -1,0 +1,98 @@
+"""Sentences written without a reader, read later in the reader's language.
+
+Work done in the background (checking a repository, fetching an image) has no
+visitor whose language it could write in; what it has to say is kept as the
+sentence's msgid and its parameters, and translated when someone reads it.
+
+    raise FetchError("timeout", Sentence(gettext_noop("… %(s)d seconds."), s=15))
+
+`gettext_noop` marks the msgid for makemessages (which knows it by that name
+only) and leaves it untranslated; `str()` of a Sentence is its text in the
+current language. `storable()` gives what a JSON column keeps and `render()`
+turns any stored form back into text:
+
+- `{"msgid": …, "params": {…}}`, translated when read;
+- `{"texts": {"id": …, "en": …}}`, one text per language of the site, for
+  sentences that reached us already translated (no msgid to keep): the
+  reader's language, else the site's, else any;
+- a plain string, written before sentences were kept (shown as it is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import get_language, gettext
+
+
+class Sentence(Promise):
+    """A msgid and its parameters; `str()` is the text in the current language."""
+
+    def __init__(self, msgid: str, /, **params):
+        self.msgid = msgid
+        self.params = params
+
+    def __str__(self) -> str:
+        return render(self.stored())
+
+    def __repr__(self) -> str:
+        return f"Sentence({self.msgid!r}, **{self.params!r})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Sentence):
+            return (self.msgid, self.params) == (other.msgid, other.params)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+    def stored(self) -> dict:
+        return {"msgid": self.msgid, "params": dict(self.params)}
+
+
+def storable(message) -> dict:
+    """What a JSON column keeps of `message`: a Sentence as its msgid and
+    parameters, any other text as it reads in the current language."""
+    if isinstance(message, Sentence):
+        return message.stored()
+    return {"texts": {_language(): str(message)}}
+
+
+def render(value) -> str:
+    """Any stored form of a sentence (see above) as text in the current language."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, Mapping):
+        return ""
+    msgid = value.get("msgid")
+    if isinstance(msgid, str):
+        return _translated(msgid, value.get("params") or {})
+    texts = value.get("texts")
+    if not isinstance(texts, Mapping) or not texts:
+        return ""
+    for language in (_language(), settings.LANGUAGE_CODE):
+        if texts.get(language):
+            return str(texts[language])
+    return str(next(iter(texts.values())))
+
+
+def _translated(msgid: str, params: Mapping) -> str:
+    if not msgid:
+        return ""  # gettext("") is the catalogue's header
+    text = gettext(msgid)
+    if not params:
+        return text
+    try:
+        return text % params
+    except (KeyError, ValueError, TypeError):
+        # A translation that does not fit the parameters kept: the msgid's own.
+        try:
+            return msgid % params
+        except (KeyError, ValueError, TypeError):
+            return msgid
+
+
+def _language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
