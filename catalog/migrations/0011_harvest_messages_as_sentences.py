@@ -1,9 +1,6 @@
 # The message of a repository check is kept as a sentence (core/i18n.py:
 # msgid and parameters), shown in the reader's language. Checks recorded
 # before keep their text, as a JSON string, which is shown as it is.
-#
-# Numbered 0011 on purpose (#14): 0010 is taken by another branch and the two
-# are put in order when they are merged.
 
 from django.db import migrations, models
 
@@ -11,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0009_adoption_event_actions_declared'),
+        ('catalog', '0010_name_words'),
     ]
 
     operations = [
