@@ -28,6 +28,31 @@ from .values import (
 )
 
 
+# How the reference parser names a description block in the problems of its
+# field rules: `description.en` for a key of letters only, `description[pt-BR]`
+# for any other (its later checks of screenshots and videos always use dots).
+_PLAIN_KEY = re.compile(r"[A-Za-z]+")
+
+
+def description_path(language: str) -> str:
+    """The path of the description block `language` as the reference parser writes it."""
+    if _PLAIN_KEY.fullmatch(language):
+        return f"description.{language}"
+    return f"description[{language}]"
+
+
+def is_ipa_code(value: str) -> bool:
+    """Could `value` be a code of the Italian public administration register (iPA)?
+
+    The reference parser looks the code up in the register, case-insensitively;
+    BagiPakai does not carry the register and checks the form of a code only.
+    `true` and `false` are no administration's code, however they are written.
+    """
+    return value.lower() not in ("true", "false") and bool(
+        re.fullmatch(r"[a-z0-9_]{2,}", value, re.IGNORECASE)
+    )
+
+
 class Checker:
     """Collects the issues of a decoded document, one rule per field."""
 
@@ -218,7 +243,7 @@ class Checker:
                     % {"value": show(version), "choices": "0.2, 1.0"},
                 )
             ipa = (section.get("riuso") or {}).get("codiceIPA")
-            if ipa and not re.fullmatch(r"[a-z0-9_]{2,}", ipa):
+            if ipa and not is_ipa_code(ipa):
                 add(
                     f"{key}.riuso.codiceIPA",
                     _(
@@ -261,8 +286,10 @@ class Checker:
                     "Each description must be under a language tag such as id, en or pt-BR."
                 ),
             )
+            # The reference parser checks no block once a key is not a language.
+            return
         for language, block in descriptions.items():
-            path = f"description.{language}"
+            path = description_path(language)
             block = block or {}
             self.length(f"{path}.genericName", block.get("genericName"), at_most=35)
             short = block.get("shortDescription")

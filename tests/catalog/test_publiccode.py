@@ -665,6 +665,47 @@ def test_unknown_keys_are_refused_but_the_italian_country_section_is_read():
     assert problems(doc) == ["it"]  # one Italian section, not two
 
 
+def test_a_regional_description_is_named_as_the_reference_parser_names_it():
+    # description.it-IT.features in the reference parser's field rules is
+    # description[it-IT].features; a key of letters only keeps its dot.
+    doc = minimal_doc()
+    doc["description"]["it-IT"] = {"shortDescription": "Breve", "videos": ["no"]}
+    doc["description"]["it"] = {"shortDescription": "Breve"}
+    assert problems(doc) == [
+        "description.it-IT.videos[0]",  # the video check, made later, uses dots
+        "description.it.features",
+        "description.it.longDescription",
+        "description[it-IT].features",
+        "description[it-IT].longDescription",
+        "description[it-IT].videos[0]",
+    ]
+
+
+def test_blocks_under_a_key_that_is_no_language_are_not_checked():
+    doc = minimal_doc()
+    doc["description"]["en_GB"] = {"shortDescription": "Short", "documentation": "x"}
+    assert problems(doc) == ["description"]
+
+
+def test_the_catalogs_own_refusals_name_a_regional_block_the_same_way(publisher):
+    doc = minimal_doc()
+    block = doc["description"].pop("en")
+    block["features"] = ["x" * 201]  # more than a catalog feature holds
+    doc["description"]["pt-BR"] = block
+    doc["localisation"]["availableLanguages"] = ["pt-BR"]
+    assert problems(doc) == []
+    assert paths(refused(publisher, dump(doc))) == ["description[pt-BR].features"]
+
+
+@pytest.mark.parametrize("value", [True, False, "TRUE", "false"])
+def test_true_or_false_is_no_ipa_code(value):
+    doc = minimal_doc()
+    doc["it"] = {"riuso": {"codiceIPA": value}}
+    assert problems(doc) == ["it.riuso.codiceIPA"]
+    doc["it"]["riuso"]["codiceIPA"] = "C_H501"  # looked up case-insensitively
+    assert problems(doc) == []
+
+
 def test_an_unknown_key_in_a_description_names_its_path():
     doc = minimal_doc()
     doc["description"]["en"]["summary"] = "Short"

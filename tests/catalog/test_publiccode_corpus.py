@@ -53,6 +53,13 @@ EXCEPTIONS = {
     # public administrations, which BagiPakai does not carry; the file is
     # refused anyway for its other problems.
     "real/it-5tsrl-emma-backend.yml": {"valid": False, "errors": ["", "description"]},
+    # The validator only asks that `contractors` be present for a contract (an
+    # empty list passes); the standard makes contractors mandatory then, and a
+    # catalog entry maintained "by contract" with nobody named says nothing.
+    "handmade/contract-with-empty-contractors.yml": {
+        "valid": False,
+        "errors": ["maintenance.contractors"],
+    },
 }
 
 
@@ -167,6 +174,9 @@ def test_the_known_traps_are_judged_as_the_validator_judges_them():
         "handmade/deprecated-0-2-keys.yml": True,
         "handmade/country-section-it.yml": True,
         "handmade/unquoted-version.yml": False,
+        "handmade/regional-description-incomplete.yml": False,
+        "handmade/codice-ipa-boolean.yml": False,
+        "handmade/codice-ipa-upper-case.yml": True,
     }
     assert {name: EXPECTATIONS[name]["valid"] for name in expected} == expected
 
