@@ -268,13 +268,13 @@ def import_publiccode(
                     publisher=publisher,
                     slug=_unique_slug(fields["name"]),
                     delivery_mode=CatalogApp.Delivery.SOURCE,
+                    contractors=contractors(doc),
                     **fields,
                 )
             else:
-                app = services.app_update(actor=actor, app=app, **fields)
-            services.app_contractors_replace(
-                actor=actor, app=app, contractors=contractors(doc)
-            )
+                app = services.app_update(
+                    actor=actor, app=app, contractors=contractors(doc), **fields
+                )
             if (
                 release
                 and not Release.objects.filter(

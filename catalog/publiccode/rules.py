@@ -12,6 +12,7 @@ from ..vocabularies import (
     MAINTENANCE_TYPES,
     SCOPES,
     SOFTWARE_TYPES,
+    contractors_problem,
 )
 from .issues import Issue, show
 from .values import (
@@ -26,7 +27,6 @@ from .values import (
     is_url,
     is_video,
 )
-
 
 # How the reference parser names a description block in the problems of its
 # field rules: `description.en` for a key of letters only, `description[pt-BR]`
@@ -312,16 +312,9 @@ class Checker:
         kind = maintenance.get("type")
         self.one_of("maintenance.type", kind, MAINTENANCE_TYPES)
         contractors = maintenance.get("contractors")
-        if kind == "contract" and not contractors:
-            self.add(
-                "maintenance.contractors",
-                _("Name the contractors when maintenance is by contract."),
-            )
-        elif contractors is not None and kind != "contract":
-            self.add(
-                "maintenance.contractors",
-                _("Contractors are listed only when maintenance is by contract."),
-            )
+        problem = contractors_problem(kind, contractors)
+        if problem:
+            self.add("maintenance.contractors", problem)
         elif contractors:
             for index, item in enumerate(contractors):
                 path = f"maintenance.contractors[{index}]"

@@ -751,9 +751,60 @@ def test_a_contract_entry_cannot_lose_its_contractors(publisher):
     doc["maintenance"]["type"] = "contract"
     doc["maintenance"]["contractors"] = [{"name": "PT Contoh", "until": "2030-01-01"}]
     app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
-    with pytest.raises(ValidationError):
-        services.app_contractors_replace(actor=None, app=app, contractors=[])
+    with pytest.raises(ValidationError) as info:
+        services.app_update(actor=None, app=app, contractors=[])
+    assert info.value.message_dict == {
+        "contractors": ["Name the contractors when maintenance is by contract."]
+    }
     assert app.contractors.count() == 1
+
+
+def test_an_entry_leaving_a_contract_must_let_its_contractors_go(publisher):
+    doc = minimal_doc()
+    doc["maintenance"]["type"] = "contract"
+    doc["maintenance"]["contractors"] = [{"name": "PT Contoh", "until": "2030-01-01"}]
+    app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
+    # Kept contractors under another maintenance type would export a file the
+    # standard refuses: the service refuses instead, and changes nothing.
+    with pytest.raises(ValidationError) as info:
+        services.app_update(actor=None, app=app, maintenance_type="internal")
+    assert info.value.message_dict == {
+        "contractors": ["Contractors are listed only when maintenance is by contract."]
+    }
+    app = CatalogApp.objects.get(pk=app.pk)
+    assert app.maintenance_type == "contract" and app.contractors.count() == 1
+
+    services.app_update(
+        actor=None, app=app, maintenance_type="internal", contractors=[]
+    )
+    app = CatalogApp.objects.get(pk=app.pk)
+    assert app.maintenance_type == "internal" and not app.contractors.exists()
+    assert validate(export_publiccode(app)) == []
+
+
+def test_a_new_contract_entry_names_its_contractors(publisher):
+    fields = {
+        "name": "Sikda",
+        "slug": "sikda",
+        "short_description_id": "Sistem informasi kesehatan daerah.",
+        "development_status": "stable",
+        "delivery_mode": "source",
+        "license": "MIT",
+        "url": "https://code.example.test/sikda",
+        "maintenance_type": "contract",
+    }
+    with pytest.raises(ValidationError) as info:
+        services.app_create(actor=None, publisher=publisher, **fields)
+    assert list(info.value.message_dict) == ["contractors"]
+    assert not CatalogApp.objects.filter(slug="sikda").exists()
+
+    app = services.app_create(
+        actor=None,
+        publisher=publisher,
+        contractors=[{"name": "PT Contoh", "until": date(2030, 1, 1)}],
+        **fields,
+    )
+    assert [c.name for c in app.contractors.all()] == ["PT Contoh"]
 
 
 def test_a_contractor_the_catalog_cannot_store_is_reported_not_a_crash(publisher):
