@@ -20,6 +20,7 @@ from .values import (
     graphemes,
     is_country,
     is_date,
+    is_email,
     is_http_url,
     is_language,
     is_organisation_uri,
@@ -27,6 +28,10 @@ from .values import (
     is_url,
     is_video,
 )
+
+# The lengths the standard allows a description's texts, in characters.
+SHORT_DESCRIPTION_MAX = 150
+LONG_DESCRIPTION_MIN, LONG_DESCRIPTION_MAX = 150, 10_000
 
 # How the reference parser names a description block in the problems of its
 # field rules: `description.en` for a key of letters only, `description[pt-BR]`
@@ -51,6 +56,17 @@ def is_ipa_code(value: str) -> bool:
     return value.lower() not in ("true", "false") and bool(
         re.fullmatch(r"[a-z0-9_]{2,}", value, re.IGNORECASE)
     )
+
+
+def description_issues(descriptions: dict) -> list[Issue]:
+    """The standard's rules on description blocks ({language: block}) alone.
+
+    For texts about to be written (the catalog's publishing form), so they
+    are checked by the same rules as a file.
+    """
+    checker = Checker()
+    checker.descriptions(descriptions)
+    return checker.issues
 
 
 class Checker:
@@ -94,7 +110,7 @@ class Checker:
 
     def email(self, path, value):
         # An empty address is refused too: the reference parser checks any value given.
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        if value is not None and not is_email(value):
             self.add(
                 path, _("%(value)s is not an e-mail address.") % {"value": show(value)}
             )
@@ -294,11 +310,16 @@ class Checker:
             self.length(f"{path}.genericName", block.get("genericName"), at_most=35)
             short = block.get("shortDescription")
             if self.required(f"{path}.shortDescription", short):
-                self.length(f"{path}.shortDescription", short, at_most=150)
+                self.length(
+                    f"{path}.shortDescription", short, at_most=SHORT_DESCRIPTION_MAX
+                )
             long = block.get("longDescription")
             if self.required(f"{path}.longDescription", long):
                 self.length(
-                    f"{path}.longDescription", long, at_least=150, at_most=10_000
+                    f"{path}.longDescription",
+                    long,
+                    at_least=LONG_DESCRIPTION_MIN,
+                    at_most=LONG_DESCRIPTION_MAX,
                 )
             self.http_url(f"{path}.documentation", block.get("documentation"))
             self.http_url(f"{path}.apiDocumentation", block.get("apiDocumentation"))
