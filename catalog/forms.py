@@ -5,15 +5,27 @@ from django.conf import settings
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from core.formsets import GrowingFormSet
 from tenants.models import Tenant
 from tenants.validators import validate_single_line
 
 from .models import Adoption, Agreement, CatalogApp, Release
+from .publiccode.importing import line, text
+from .publiccode.issues import show
+from .publiccode.rules import (
+    LONG_DESCRIPTION_MAX,
+    LONG_DESCRIPTION_MIN,
+    SHORT_DESCRIPTION_MAX,
+    description_issues,
+    description_path,
+)
+from .publiccode.values import is_email, is_http_url, is_language, is_spdx_expression
 from .vocabularies import (
     CATEGORY_CHOICES,
     PLATFORM_CHOICES,
     SCOPE_CHOICES,
     SOFTWARE_TYPES,
+    contractors_problem,
 )
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -181,28 +193,113 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+# What the form lets one entry list; more is refused, never cut silently.
+MAX_FEATURES = 30
+MAX_CONTACTS = 10
+MAX_CONTRACTORS = 10
+
+
+def validate_web_address(value: str) -> None:
+    """A web address (http or https), as the standard wants its links."""
+    if value and not is_http_url(value):
+        raise forms.ValidationError(
+            _("%(value)s is not a web address (http or https).")
+            % {"value": show(value)}
+        )
+
+
+class ContractorForm(forms.Form):
+    """One contractor (publiccode.yml maintenance.contractors[])."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=200, validators=[validate_single_line]
+    )
+    until = forms.DateField(
+        label=_("Contract ends"),
+        widget=DATE_WIDGET,
+        help_text=_("The date the maintenance contract ends."),
+    )
+    email = forms.CharField(
+        label=_("E-mail"),
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    website = forms.CharField(
+        label=_("Website"),
+        max_length=500,
+        required=False,
+        validators=[validate_web_address],
+        widget=forms.URLInput,
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email and not _is_email(email):
+            raise forms.ValidationError(
+                _("%(value)s is not an e-mail address.") % {"value": show(email)}
+            )
+        return email
+
+
+ContractorFormSet = forms.formset_factory(
+    ContractorForm,
+    formset=GrowingFormSet,
+    # One empty row to start; "Add a contractor" gives more.
+    extra=1,
+    can_delete=True,
+    max_num=MAX_CONTRACTORS,
+    validate_max=True,
+)
+
+
+def _is_email(value: str) -> bool:
+    """An address Django and the standard both take (the export keeps it only then)."""
+    try:
+        validate_email(value)
+    except forms.ValidationError:
+        return False
+    return is_email(value)
+
+
 class CatalogAppForm(forms.Form):
+    """A catalog entry as its publisher writes it, to publiccode.yml's rules.
+
+    The description in the main language is a whole publiccode.yml
+    description block (short and long description, features), and so is the
+    English one when any English text is given; both are checked by the rules
+    a file is checked by (catalog.publiccode.rules), so the entry's export is
+    valid. Contractors are rows of `contractors` (a formset), named when
+    maintenance is by contract and only then (vocabularies.contractors_problem).
+    """
+
     name = forms.CharField(
         label=_("Name"), max_length=120, validators=[validate_single_line]
     )
     short_description_id = forms.CharField(
-        label=_("Short description (Indonesian)"), max_length=150
-    )
-    short_description_en = forms.CharField(
-        label=_("Short description (English)"), max_length=150, required=False
+        label=_("Short description (Indonesian)"), max_length=SHORT_DESCRIPTION_MAX
     )
     long_description_id = forms.CharField(
         label=_("Description (Indonesian)"),
-        required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    features = forms.CharField(
+        label=_("Features"),
+        help_text=_("One per line."),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    short_description_en = forms.CharField(
+        label=_("Short description (English)"),
+        max_length=SHORT_DESCRIPTION_MAX,
+        required=False,
     )
     long_description_en = forms.CharField(
         label=_("Description (English)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
-    features = forms.CharField(
-        label=_("Features"),
+    features_en = forms.CharField(
+        label=_("Features (English)"),
         required=False,
         help_text=_("One per line."),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -210,6 +307,7 @@ class CatalogAppForm(forms.Form):
     categories = forms.MultipleChoiceField(
         label=_("Categories"),
         choices=CATEGORY_CHOICES,
+        required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
     scope = forms.MultipleChoiceField(
@@ -242,10 +340,16 @@ class CatalogAppForm(forms.Form):
     )
     url = forms.URLField(label=_("Source repository URL"), max_length=300)
     documentation_url = forms.URLField(
-        label=_("Documentation URL"), max_length=300, required=False
+        label=_("Documentation URL"),
+        max_length=300,
+        required=False,
+        validators=[validate_web_address],
     )
     landing_url = forms.URLField(
-        label=_("Website or demo URL"), max_length=300, required=False
+        label=_("Website or demo URL"),
+        max_length=300,
+        required=False,
+        validators=[validate_web_address],
     )
     platforms = forms.MultipleChoiceField(
         label=_("Platforms"),
@@ -275,9 +379,68 @@ class CatalogAppForm(forms.Form):
         ),
     )
 
-    def clean_license(self):
-        from .publiccode import is_spdx_expression
+    # The fields of a publiccode.yml description block, by language.
+    MAIN_BLOCK = {
+        "shortDescription": "short_description_id",
+        "longDescription": "long_description_id",
+        "features": "features",
+        "documentation": "documentation_url",
+    }
+    ENGLISH_BLOCK = {
+        "shortDescription": "short_description_en",
+        "longDescription": "long_description_en",
+        "features": "features_en",
+    }
+    ENGLISH_FIELDS = tuple(ENGLISH_BLOCK.values())
 
+    def __init__(self, *args, app: CatalogApp | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The language whose texts the main fields hold (id unless an imported
+        # file had no Indonesian).
+        self.main_language = (app.description_language if app else "") or "id"
+        if self.english_is_main:
+            # An English-only entry: its main fields are the English texts.
+            for name in self.ENGLISH_FIELDS:
+                del self.fields[name]
+        if app:
+            # publiccode.yml names platforms freely (web, windows… are examples):
+            # an imported entry's own are offered too, so editing keeps them.
+            known = {value for value, _label in PLATFORM_CHOICES}
+            self.fields["platforms"].choices = PLATFORM_CHOICES + [
+                (value, value) for value in app.platforms if value not in known
+            ]
+        self.fields["long_description_id"].help_text = _(
+            "At least %(min)d and at most %(max)d characters, as publiccode.yml asks."
+        ) % {"min": LONG_DESCRIPTION_MIN, "max": LONG_DESCRIPTION_MAX}
+        if "long_description_en" in self.fields:
+            self.fields["long_description_en"].help_text = self.fields[
+                "long_description_id"
+            ].help_text
+        self.contractors = ContractorFormSet(
+            self.data if self.is_bound else None,
+            prefix="contractors",
+            initial=[
+                {
+                    "name": row.name,
+                    "until": row.until,
+                    "email": row.email,
+                    "website": row.website,
+                }
+                for row in app.contractors.all()
+            ]
+            if app
+            else None,
+        )
+
+    @property
+    def english_is_main(self) -> bool:
+        return self.main_language.lower() == "en"
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        return self.contractors.is_valid() and valid
+
+    def clean_license(self):
         value = self.cleaned_data["license"].strip()
         if not is_spdx_expression(value):
             raise forms.ValidationError(
@@ -287,40 +450,66 @@ class CatalogAppForm(forms.Form):
             )
         return value
 
+    def _texts(self, name: str) -> str:
+        # As the export writes it (Unix line ends, no surrounding space), so
+        # the length checked is the length exported.
+        return text(self.cleaned_data[name])
+
+    def clean_long_description_id(self):
+        return self._texts("long_description_id")
+
+    def clean_long_description_en(self):
+        return self._texts("long_description_en")
+
+    def _features(self, name: str) -> list[str]:
+        features = [line(item) for item in _lines(self.cleaned_data[name])]
+        if len(features) > MAX_FEATURES:
+            raise forms.ValidationError(
+                _("List at most %(max)d features; this lists %(count)d.")
+                % {"max": MAX_FEATURES, "count": len(features)}
+            )
+        return features
+
     def clean_features(self):
-        return [line[:200] for line in _lines(self.cleaned_data["features"])][:30]
+        return self._features("features")
+
+    def clean_features_en(self):
+        return self._features("features_en")
 
     def clean_languages(self):
-        codes = [
-            c.strip().lower()
-            for c in self.cleaned_data["languages"].split(",")
-            if c.strip()
-        ]
-        bad = [c for c in codes if not (2 <= len(c) <= 3 and c.isalpha())]
-        if bad or not codes:
+        codes = []
+        for code in self.cleaned_data["languages"].split(","):
+            code = code.strip()
+            if not code:
+                continue
+            if not is_language(code):
+                raise forms.ValidationError(
+                    _("%(value)s is not a language tag such as id, en or pt-BR.")
+                    % {"value": show(code)}
+                )
+            primary, *rest = code.split("-")
+            codes.append("-".join([primary.lower(), *rest]))
+        if not codes:
             raise forms.ValidationError(
-                _("Use two- or three-letter language codes, e.g. id, en.")
+                self.fields["languages"].error_messages["required"], code="required"
             )
         return codes
 
     def clean_contacts(self):
         contacts = []
-        for number, line in enumerate(_lines(self.cleaned_data["contacts"]), start=1):
-            parts = [p.strip() for p in line.split(";")]
+        for number, entry in enumerate(_lines(self.cleaned_data["contacts"]), start=1):
+            parts = [p.strip() for p in entry.split(";")]
             parts += [""] * (4 - len(parts))
             name, email, phone, affiliation = parts[:4]
             if not name:
                 raise forms.ValidationError(
                     _("Line %(n)d: the name is missing.") % {"n": number}
                 )
-            if email:
-                try:
-                    validate_email(email)
-                except forms.ValidationError:
-                    raise forms.ValidationError(
-                        _("Line %(n)d: “%(email)s” is not an e-mail address.")
-                        % {"n": number, "email": email}
-                    ) from None
+            if email and not _is_email(email):
+                raise forms.ValidationError(
+                    _("Line %(n)d: “%(email)s” is not an e-mail address.")
+                    % {"n": number, "email": email}
+                )
             contacts.append(
                 {
                     k: v
@@ -333,7 +522,57 @@ class CatalogAppForm(forms.Form):
                     if v
                 }
             )
-        return contacts[:10]
+        if len(contacts) > MAX_CONTACTS:
+            raise forms.ValidationError(
+                _("Name at most %(max)d contacts; this names %(count)d.")
+                % {"max": MAX_CONTACTS, "count": len(contacts)}
+            )
+        return contacts
+
+    def clean(self):
+        data = super().clean()
+        self._check_descriptions()
+        self._check_contractors(data.get("maintenance_type"))
+        return data
+
+    def _check_descriptions(self) -> None:
+        """The standard's rules on the description blocks this entry will export."""
+        blocks = {self.main_language: self.MAIN_BLOCK}
+        if not self.english_is_main and any(
+            self.data.get(self.add_prefix(name), "").strip()
+            for name in self.ENGLISH_FIELDS
+        ):
+            blocks["en"] = self.ENGLISH_BLOCK
+        documents, fields_at = {}, {}
+        for language, block in blocks.items():
+            # What is left empty is absent from the block, as in the export.
+            documents[language] = {
+                key: self.cleaned_data[name]
+                for key, name in block.items()
+                if self.cleaned_data.get(name)
+            }
+            for key, name in block.items():
+                fields_at[f"{description_path(language)}.{key}"] = name
+        for issue in description_issues(documents):
+            name = fields_at.get(issue.path)
+            # A field refused already (left empty, too long) says so once.
+            if name is None or name not in self.errors:
+                self.add_error(name, issue.message)
+
+    def _check_contractors(self, maintenance_type) -> None:
+        if maintenance_type is None or not self.contractors.is_valid():
+            return
+        problem = contractors_problem(maintenance_type, self.contractor_rows() or None)
+        if problem:
+            self.add_error("maintenance_type", problem)
+
+    def contractor_rows(self) -> list[dict]:
+        """The contractors as typed: rows neither empty nor marked for removal."""
+        return [
+            {key: row[key] for key in ("name", "until", "email", "website")}
+            for row in self.contractors.cleaned_data
+            if row and not row.get("DELETE")
+        ]
 
     @classmethod
     def initial_for(cls, app: CatalogApp) -> dict:
@@ -341,9 +580,11 @@ class CatalogAppForm(forms.Form):
             **{
                 name: getattr(app, name)
                 for name in cls.base_fields
-                if name not in {"features", "languages", "contacts", "logo"}
+                if name
+                not in {"features", "features_en", "languages", "contacts", "logo"}
             },
             "features": "\n".join(app.features),
+            "features_en": "\n".join(app.features_en),
             "languages": ", ".join(app.languages),
             "contacts": "\n".join(
                 "; ".join(
@@ -354,7 +595,66 @@ class CatalogAppForm(forms.Form):
         }
 
     def service_fields(self) -> dict:
-        return {k: v for k, v in self.cleaned_data.items() if k != "logo"}
+        """What app_create / app_update take, contractors included."""
+        fields = {k: v for k, v in self.cleaned_data.items() if k != "logo"}
+        if self.english_is_main:
+            fields["short_description_en"] = fields["short_description_id"]
+            fields["long_description_en"] = fields["long_description_id"]
+        fields["contractors"] = self.contractor_rows()
+        return fields
+
+    def fieldsets(self) -> list[tuple[str, str, list, bool]]:
+        """(legend, note, fields, with the contractors) in the page's order."""
+        groups = [
+            (
+                _("Description"),
+                "",
+                (
+                    "name",
+                    "short_description_id",
+                    "long_description_id",
+                    "features",
+                ),
+            ),
+            (
+                _("In English (optional)"),
+                _(
+                    "To describe the app in English too, fill in all three: the "
+                    "short description, the description and the features."
+                ),
+                self.ENGLISH_FIELDS,
+            ),
+            (
+                _("The software"),
+                "",
+                (
+                    "categories",
+                    "scope",
+                    "development_status",
+                    "software_type",
+                    "delivery_mode",
+                    "hosted_module",
+                    "license",
+                    "url",
+                    "documentation_url",
+                    "landing_url",
+                    "platforms",
+                    "languages",
+                    "logo",
+                ),
+            ),
+            (_("Maintenance"), "", ("maintenance_type", "contacts")),
+        ]
+        return [
+            (
+                legend,
+                note,
+                [self[name] for name in names if name in self.fields],
+                "maintenance_type" in names,
+            )
+            for legend, note, names in groups
+            if any(name in self.fields for name in names)
+        ]
 
 
 class ReleaseForm(forms.Form):

@@ -463,13 +463,32 @@ def _app_form(request, *, app):
         if app
         else {"languages": "id", "maintenance_type": "internal"}
     )
-    form = CatalogAppForm(request.POST or None, request.FILES or None, initial=initial)
+    form = CatalogAppForm(
+        request.POST or None, request.FILES or None, initial=initial, app=app
+    )
     if not request.tenant.is_verified:
         messages.warning(
             request,
             _(
                 "Only verified organisations can publish apps. The platform team verifies new organisations."
             ),
+        )
+    if request.method == "POST" and "add_contractor" in request.POST:
+        # "Add a contractor" without JavaScript: the page again, everything
+        # typed kept, with one more empty row; nothing is saved or checked yet.
+        form.errors.clear()
+        form.contractors = form.contractors.with_another_row()
+        for row in form.contractors:
+            row.errors.clear()
+        if request.FILES:
+            messages.info(
+                request,
+                _(
+                    "Browsers do not keep a chosen file when a form comes back: if you had chosen one here, choose it again."
+                ),
+            )
+        return render(
+            request, "catalog/tenant/app_form.html", {"form": form, "app": app}
         )
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 CATEGORIES = (
@@ -40,6 +41,26 @@ SCOPES = (
 
 DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 MAINTENANCE_TYPES = ("internal", "contract", "community", "none")
+
+
+def contractors_problem(maintenance_type, contractors) -> str | None:
+    """What is wrong with `contractors` under `maintenance_type`, or None.
+
+    The standard's rule (maintenance.contractors): contractors are named when
+    maintenance is by contract, and only then. The one place this rule lives:
+    a file's check (catalog.publiccode), the publishing form and the services
+    that save an entry all ask it. `contractors` is the list given, or None
+    when none is given at all (a file may write an empty list, which the
+    reference validator refuses beside any other type).
+    """
+    if maintenance_type == "contract":
+        if not contractors:
+            return gettext("Name the contractors when maintenance is by contract.")
+    elif contractors is not None:
+        return gettext("Contractors are listed only when maintenance is by contract.")
+    return None
+
+
 SOFTWARE_TYPES = (
     "standalone/mobile",
     "standalone/iot",

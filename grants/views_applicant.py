@@ -129,7 +129,7 @@ def _proposal_form(request, *, program, proposal=None):
         # kept, with one more empty line; nothing is saved or checked yet.
         form = ProposalForm(request.POST, initial=initial)
         form.errors.clear()  # shown again as typed, not judged
-        lines = lines.with_another_line()
+        lines = lines.with_another_row()
         if lines.full:
             messages.info(
                 request,

@@ -20,6 +20,7 @@ from .. import services
 from ..models import CatalogApp, Release
 from .issues import Issue, PubliccodeError
 from .reading import load_tree
+from .rules import description_path
 from .standard import check
 
 INDONESIAN = ("id", "ind", "in")
@@ -118,21 +119,22 @@ def to_fields(doc: dict) -> tuple[dict, dict]:
         "localisation_ready": doc["localisation"]["localisationReady"],
         "logo_url": (doc.get("logo") or "").strip(),
     }
+    main_path, english_path = description_path(main), description_path(english or main)
     sources = {
         "name": "name",
-        "short_description_id": f"description.{main}.shortDescription",
-        "short_description_en": f"description.{english or main}.shortDescription",
-        "long_description_id": f"description.{main}.longDescription",
-        "long_description_en": f"description.{english or main}.longDescription",
-        "features": f"description.{main}.features",
-        "features_en": f"description.{english or main}.features",
+        "short_description_id": f"{main_path}.shortDescription",
+        "short_description_en": f"{english_path}.shortDescription",
+        "long_description_id": f"{main_path}.longDescription",
+        "long_description_en": f"{english_path}.longDescription",
+        "features": f"{main_path}.features",
+        "features_en": f"{english_path}.features",
         "categories": "categories",
         "scope": "intendedAudience.scope",
         "development_status": "developmentStatus",
         "software_type": "softwareType",
         "license": "legal.license",
         "url": "url",
-        "documentation_url": f"description.{main}.documentation",
+        "documentation_url": f"{main_path}.documentation",
         "landing_url": "landingURL",
         "platforms": "platforms",
         "languages": "localisation.availableLanguages",
@@ -266,13 +268,13 @@ def import_publiccode(
                     publisher=publisher,
                     slug=_unique_slug(fields["name"]),
                     delivery_mode=CatalogApp.Delivery.SOURCE,
+                    contractors=contractors(doc),
                     **fields,
                 )
             else:
-                app = services.app_update(actor=actor, app=app, **fields)
-            services.app_contractors_replace(
-                actor=actor, app=app, contractors=contractors(doc)
-            )
+                app = services.app_update(
+                    actor=actor, app=app, contractors=contractors(doc), **fields
+                )
             if (
                 release
                 and not Release.objects.filter(

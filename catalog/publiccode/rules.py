@@ -12,6 +12,7 @@ from ..vocabularies import (
     MAINTENANCE_TYPES,
     SCOPES,
     SOFTWARE_TYPES,
+    contractors_problem,
 )
 from .issues import Issue, show
 from .values import (
@@ -19,6 +20,7 @@ from .values import (
     graphemes,
     is_country,
     is_date,
+    is_email,
     is_http_url,
     is_language,
     is_organisation_uri,
@@ -26,6 +28,45 @@ from .values import (
     is_url,
     is_video,
 )
+
+# The lengths the standard allows a description's texts, in characters.
+SHORT_DESCRIPTION_MAX = 150
+LONG_DESCRIPTION_MIN, LONG_DESCRIPTION_MAX = 150, 10_000
+
+# How the reference parser names a description block in the problems of its
+# field rules: `description.en` for a key of letters only, `description[pt-BR]`
+# for any other (its later checks of screenshots and videos always use dots).
+_PLAIN_KEY = re.compile(r"[A-Za-z]+")
+
+
+def description_path(language: str) -> str:
+    """The path of the description block `language` as the reference parser writes it."""
+    if _PLAIN_KEY.fullmatch(language):
+        return f"description.{language}"
+    return f"description[{language}]"
+
+
+def is_ipa_code(value: str) -> bool:
+    """Could `value` be a code of the Italian public administration register (iPA)?
+
+    The reference parser looks the code up in the register, case-insensitively;
+    BagiPakai does not carry the register and checks the form of a code only.
+    `true` and `false` are no administration's code, however they are written.
+    """
+    return value.lower() not in ("true", "false") and bool(
+        re.fullmatch(r"[a-z0-9_]{2,}", value, re.IGNORECASE)
+    )
+
+
+def description_issues(descriptions: dict) -> list[Issue]:
+    """The standard's rules on description blocks ({language: block}) alone.
+
+    For texts about to be written (the catalog's publishing form), so they
+    are checked by the same rules as a file.
+    """
+    checker = Checker()
+    checker.descriptions(descriptions)
+    return checker.issues
 
 
 class Checker:
@@ -69,7 +110,7 @@ class Checker:
 
     def email(self, path, value):
         # An empty address is refused too: the reference parser checks any value given.
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        if value is not None and not is_email(value):
             self.add(
                 path, _("%(value)s is not an e-mail address.") % {"value": show(value)}
             )
@@ -218,7 +259,7 @@ class Checker:
                     % {"value": show(version), "choices": "0.2, 1.0"},
                 )
             ipa = (section.get("riuso") or {}).get("codiceIPA")
-            if ipa and not re.fullmatch(r"[a-z0-9_]{2,}", ipa):
+            if ipa and not is_ipa_code(ipa):
                 add(
                     f"{key}.riuso.codiceIPA",
                     _(
@@ -261,17 +302,24 @@ class Checker:
                     "Each description must be under a language tag such as id, en or pt-BR."
                 ),
             )
+            # The reference parser checks no block once a key is not a language.
+            return
         for language, block in descriptions.items():
-            path = f"description.{language}"
+            path = description_path(language)
             block = block or {}
             self.length(f"{path}.genericName", block.get("genericName"), at_most=35)
             short = block.get("shortDescription")
             if self.required(f"{path}.shortDescription", short):
-                self.length(f"{path}.shortDescription", short, at_most=150)
+                self.length(
+                    f"{path}.shortDescription", short, at_most=SHORT_DESCRIPTION_MAX
+                )
             long = block.get("longDescription")
             if self.required(f"{path}.longDescription", long):
                 self.length(
-                    f"{path}.longDescription", long, at_least=150, at_most=10_000
+                    f"{path}.longDescription",
+                    long,
+                    at_least=LONG_DESCRIPTION_MIN,
+                    at_most=LONG_DESCRIPTION_MAX,
                 )
             self.http_url(f"{path}.documentation", block.get("documentation"))
             self.http_url(f"{path}.apiDocumentation", block.get("apiDocumentation"))
@@ -285,16 +333,9 @@ class Checker:
         kind = maintenance.get("type")
         self.one_of("maintenance.type", kind, MAINTENANCE_TYPES)
         contractors = maintenance.get("contractors")
-        if kind == "contract" and not contractors:
-            self.add(
-                "maintenance.contractors",
-                _("Name the contractors when maintenance is by contract."),
-            )
-        elif contractors is not None and kind != "contract":
-            self.add(
-                "maintenance.contractors",
-                _("Contractors are listed only when maintenance is by contract."),
-            )
+        problem = contractors_problem(kind, contractors)
+        if problem:
+            self.add("maintenance.contractors", problem)
         elif contractors:
             for index, item in enumerate(contractors):
                 path = f"maintenance.contractors[{index}]"

@@ -71,6 +71,13 @@ def is_date(value) -> bool:
     return True
 
 
+def is_email(value) -> bool:
+    """An e-mail address as the standard's checks take it (empty is not one)."""
+    return isinstance(value, str) and bool(
+        re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value)
+    )
+
+
 def is_url(value) -> bool:
     """Any absolute URL with a scheme and something after it (git@…, https:, urn:)."""
     if not isinstance(value, str) or not value:

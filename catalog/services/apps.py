@@ -20,7 +20,7 @@ from tenants.transparency import platform_event_append
 from ..access import access_catalog_admin
 from ..models import CatalogApp, Contractor, Release, Screenshot
 from ..uploads import validate_image
-from ..vocabularies import publiccode_countries
+from ..vocabularies import contractors_problem, publiccode_countries
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +98,31 @@ def remember_name_words(app_ids: list[int] | None = None) -> None:
         )
 
 
-def _validate_app(app: CatalogApp) -> None:
+def _contractor_rows(app: CatalogApp, contractors: list[dict]) -> list[Contractor]:
+    """Contractor rows for `app` ({name, until, email, website} each), checked."""
+    rows = [
+        Contractor(app=app, position=index, **contractor)
+        for index, contractor in enumerate(contractors)
+    ]
+    for row in rows:
+        try:
+            row.full_clean(exclude=["app"])
+        except ValidationError as exc:
+            raise ValidationError({"contractors": exc.messages}) from exc
+    return rows
+
+
+def _validate_app(app: CatalogApp, contractors: list[Contractor] | None = None) -> None:
+    """Check an entry before it is saved, with the contractors it will have.
+
+    `contractors` are the rows replacing the entry's own, or None to keep them.
+    """
     errors: dict[str, list[str]] = {}
+    if contractors is None:
+        contractors = list(app.contractors.all()) if app.pk else []
+    problem = contractors_problem(app.maintenance_type, contractors or None)
+    if problem:
+        errors["contractors"] = [problem]
     if app.delivery_mode == CatalogApp.Delivery.HOSTED:
         if hosted.get(app.hosted_module) is None:
             errors["hosted_module"] = [
@@ -118,9 +141,18 @@ def _validate_app(app: CatalogApp) -> None:
 
 
 def app_create(
-    *, actor: User | None, publisher: Tenant, logo=None, **fields
+    *,
+    actor: User | None,
+    publisher: Tenant,
+    logo=None,
+    contractors: list[dict] | None = None,
+    **fields,
 ) -> CatalogApp:
-    """Publish a new catalog entry. Only admins of a verified tenant may publish."""
+    """Publish a new catalog entry. Only admins of a verified tenant may publish.
+
+    `contractors` ({name, until, email, website} each) are named when
+    maintenance is by contract, and only then (vocabularies.contractors_problem).
+    """
     access_catalog_admin(actor, publisher)
     if not publisher.is_verified:
         raise PermissionDenied(
@@ -131,13 +163,23 @@ def app_create(
     unknown = set(fields) - set(APP_FIELDS) - {"slug"}
     if unknown:
         raise ValueError(f"not catalog app fields: {sorted(unknown)}")
-    return _save_app(CatalogApp(publisher=publisher, **fields), logo)
+    return _save_app(CatalogApp(publisher=publisher, **fields), logo, contractors or [])
 
 
 def app_update(
-    *, actor: User | None, app: CatalogApp, logo=None, **fields
+    *,
+    actor: User | None,
+    app: CatalogApp,
+    logo=None,
+    contractors: list[dict] | None = None,
+    **fields,
 ) -> CatalogApp:
-    """Change one's own entry; nobody edits another tenant's entry."""
+    """Change one's own entry; nobody edits another tenant's entry.
+
+    `contractors` replace the entry's own; None keeps them. Either way an
+    entry leaves with contractors exactly when maintenance is by contract: a
+    change away from a contract must remove them, as the standard says.
+    """
     access_catalog_admin(actor, app.publisher)
     unknown = set(fields) - set(APP_FIELDS)
     if unknown:
@@ -145,12 +187,14 @@ def app_update(
     for name, value in fields.items():
         setattr(app, name, value)
     app.updated_at = timezone.now()
-    return _save_app(app, logo)
+    return _save_app(app, logo, contractors)
 
 
-def _save_app(app: CatalogApp, logo) -> CatalogApp:
-    """Validate, store (a unique-key clash becomes a form error) and index an entry."""
-    _validate_app(app)
+def _save_app(app: CatalogApp, logo, contractors: list[dict] | None) -> CatalogApp:
+    """Validate, store (a unique-key clash becomes a form error) and index an entry
+    with its contractors (None keeps those it has)."""
+    rows = None if contractors is None else _contractor_rows(app, contractors)
+    _validate_app(app, rows)
     app.countries = publiccode_countries(app.publiccode)
     if logo:  # a cleared or absent upload is False or None
         validate_image(logo)
@@ -161,6 +205,9 @@ def _save_app(app: CatalogApp, logo) -> CatalogApp:
                 app.save()
         except IntegrityError as exc:
             raise _integrity_to_validation(exc) from exc
+        if rows is not None:
+            app.contractors.all().delete()
+            Contractor.objects.bulk_create(rows)
         _refresh_search_vector(app)
     return app
 
@@ -213,32 +260,6 @@ def app_set_hidden(
             private={"note": note.strip()} if note.strip() else None,
         )
     return app
-
-
-def app_contractors_replace(
-    *, actor: User | None, app: CatalogApp, contractors: list[dict]
-) -> list[Contractor]:
-    """Set who maintains `app` under contract ({name, until, email, website} each).
-
-    A contract needs at least one contractor, as publiccode.yml requires.
-    """
-    access_catalog_admin(actor, app.publisher)
-    if app.maintenance_type == CatalogApp.Maintenance.CONTRACT and not contractors:
-        raise ValidationError(
-            {"contractors": _("Name the contractors when maintenance is by contract.")}
-        )
-    rows = [
-        Contractor(app=app, position=index, **contractor)
-        for index, contractor in enumerate(contractors)
-    ]
-    for row in rows:
-        try:
-            row.full_clean(exclude=["app"])
-        except ValidationError as exc:
-            raise ValidationError({"contractors": exc.messages}) from exc
-    with transaction.atomic():
-        app.contractors.all().delete()
-        return Contractor.objects.bulk_create(rows)
 
 
 def release_add(

@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.formsets import GrowingFormSet
 from tenants.validators import validate_single_line
 
 from ..models import Applicant
@@ -184,24 +185,9 @@ class BudgetLineForm(forms.Form):
         return quantity * cost
 
 
-class BaseBudgetLineFormSet(forms.BaseFormSet):
+class BaseBudgetLineFormSet(GrowingFormSet):
     """Budget lines: one more empty line on request ("add a line" without
     JavaScript), and the running total of what was typed."""
-
-    def with_another_line(self) -> BaseBudgetLineFormSet:
-        """The same lines as typed, with one more empty line at the end."""
-        data = self.data.copy()
-        key = f"{self.prefix}-TOTAL_FORMS"
-        try:
-            total = int(data.get(key, 0))
-        except (TypeError, ValueError):
-            total = self.total_form_count()
-        data[key] = str(min(total + 1, self.max_num))
-        return type(self)(data, prefix=self.prefix)
-
-    @property
-    def full(self) -> bool:
-        return self.total_form_count() >= self.max_num
 
     def running_total(self) -> int:
         return sum(form.typed_total() or 0 for form in self.forms)

@@ -12,6 +12,7 @@ from tests.catalog.factories import (  # noqa: F401 -- where tests import them f
     make_app,
     verify,
 )
+from tests.catalog.publiccode_validator import validator  # noqa: F401 -- a fixture
 from tests.factories import make_user
 
 _n = itertools.count(1)

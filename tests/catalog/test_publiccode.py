@@ -665,6 +665,47 @@ def test_unknown_keys_are_refused_but_the_italian_country_section_is_read():
     assert problems(doc) == ["it"]  # one Italian section, not two
 
 
+def test_a_regional_description_is_named_as_the_reference_parser_names_it():
+    # description.it-IT.features in the reference parser's field rules is
+    # description[it-IT].features; a key of letters only keeps its dot.
+    doc = minimal_doc()
+    doc["description"]["it-IT"] = {"shortDescription": "Breve", "videos": ["no"]}
+    doc["description"]["it"] = {"shortDescription": "Breve"}
+    assert problems(doc) == [
+        "description.it-IT.videos[0]",  # the video check, made later, uses dots
+        "description.it.features",
+        "description.it.longDescription",
+        "description[it-IT].features",
+        "description[it-IT].longDescription",
+        "description[it-IT].videos[0]",
+    ]
+
+
+def test_blocks_under_a_key_that_is_no_language_are_not_checked():
+    doc = minimal_doc()
+    doc["description"]["en_GB"] = {"shortDescription": "Short", "documentation": "x"}
+    assert problems(doc) == ["description"]
+
+
+def test_the_catalogs_own_refusals_name_a_regional_block_the_same_way(publisher):
+    doc = minimal_doc()
+    block = doc["description"].pop("en")
+    block["features"] = ["x" * 201]  # more than a catalog feature holds
+    doc["description"]["pt-BR"] = block
+    doc["localisation"]["availableLanguages"] = ["pt-BR"]
+    assert problems(doc) == []
+    assert paths(refused(publisher, dump(doc))) == ["description[pt-BR].features"]
+
+
+@pytest.mark.parametrize("value", [True, False, "TRUE", "false"])
+def test_true_or_false_is_no_ipa_code(value):
+    doc = minimal_doc()
+    doc["it"] = {"riuso": {"codiceIPA": value}}
+    assert problems(doc) == ["it.riuso.codiceIPA"]
+    doc["it"]["riuso"]["codiceIPA"] = "C_H501"  # looked up case-insensitively
+    assert problems(doc) == []
+
+
 def test_an_unknown_key_in_a_description_names_its_path():
     doc = minimal_doc()
     doc["description"]["en"]["summary"] = "Short"
@@ -710,9 +751,60 @@ def test_a_contract_entry_cannot_lose_its_contractors(publisher):
     doc["maintenance"]["type"] = "contract"
     doc["maintenance"]["contractors"] = [{"name": "PT Contoh", "until": "2030-01-01"}]
     app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
-    with pytest.raises(ValidationError):
-        services.app_contractors_replace(actor=None, app=app, contractors=[])
+    with pytest.raises(ValidationError) as info:
+        services.app_update(actor=None, app=app, contractors=[])
+    assert info.value.message_dict == {
+        "contractors": ["Name the contractors when maintenance is by contract."]
+    }
     assert app.contractors.count() == 1
+
+
+def test_an_entry_leaving_a_contract_must_let_its_contractors_go(publisher):
+    doc = minimal_doc()
+    doc["maintenance"]["type"] = "contract"
+    doc["maintenance"]["contractors"] = [{"name": "PT Contoh", "until": "2030-01-01"}]
+    app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
+    # Kept contractors under another maintenance type would export a file the
+    # standard refuses: the service refuses instead, and changes nothing.
+    with pytest.raises(ValidationError) as info:
+        services.app_update(actor=None, app=app, maintenance_type="internal")
+    assert info.value.message_dict == {
+        "contractors": ["Contractors are listed only when maintenance is by contract."]
+    }
+    app = CatalogApp.objects.get(pk=app.pk)
+    assert app.maintenance_type == "contract" and app.contractors.count() == 1
+
+    services.app_update(
+        actor=None, app=app, maintenance_type="internal", contractors=[]
+    )
+    app = CatalogApp.objects.get(pk=app.pk)
+    assert app.maintenance_type == "internal" and not app.contractors.exists()
+    assert validate(export_publiccode(app)) == []
+
+
+def test_a_new_contract_entry_names_its_contractors(publisher):
+    fields = {
+        "name": "Sikda",
+        "slug": "sikda",
+        "short_description_id": "Sistem informasi kesehatan daerah.",
+        "development_status": "stable",
+        "delivery_mode": "source",
+        "license": "MIT",
+        "url": "https://code.example.test/sikda",
+        "maintenance_type": "contract",
+    }
+    with pytest.raises(ValidationError) as info:
+        services.app_create(actor=None, publisher=publisher, **fields)
+    assert list(info.value.message_dict) == ["contractors"]
+    assert not CatalogApp.objects.filter(slug="sikda").exists()
+
+    app = services.app_create(
+        actor=None,
+        publisher=publisher,
+        contractors=[{"name": "PT Contoh", "until": date(2030, 1, 1)}],
+        **fields,
+    )
+    assert [c.name for c in app.contractors.all()] == ["PT Contoh"]
 
 
 def test_a_contractor_the_catalog_cannot_store_is_reported_not_a_crash(publisher):

@@ -8,16 +8,13 @@ importer must accept exactly the files the validator accepts and refuse the
 others with the same set of field paths, except for the few documented
 EXCEPTIONS below; every export must be valid by the validator itself.
 
-The validator is ../shared/tools/publiccode-parser/publiccode-parser beside
-the repository, or PUBLICCODE_PARSER. Without it the tests that run it are
-skipped, unless REQUIRE_PUBLICCODE_PARSER is set (CI), where they fail.
+The validator is found and run as tests/catalog/publiccode_validator.py says
+(the `validator` fixture): skipped without it, a failure where it is required.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,14 +31,13 @@ from catalog.publiccode import (
     import_publiccode,
 )
 from tenants.models import Tenant
+from tests.catalog.publiccode_validator import parser_binary
 
 pytestmark = pytest.mark.django_db
 
 CORPUS = Path(__file__).parent / "publiccode_corpus"
 EXPECTATIONS = json.loads((CORPUS / "expectations.json").read_text())
 SOURCES = json.loads((CORPUS / "sources.json").read_text())
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_PARSER = REPO.parent / "shared/tools/publiccode-parser/publiccode-parser"
 
 # Where BagiPakai and the validator differ on purpose, by file: the verdict
 # BagiPakai gives and the field paths it reports, and why.
@@ -53,46 +49,20 @@ EXCEPTIONS = {
     # public administrations, which BagiPakai does not carry; the file is
     # refused anyway for its other problems.
     "real/it-5tsrl-emma-backend.yml": {"valid": False, "errors": ["", "description"]},
+    # The validator only asks that `contractors` be present for a contract (an
+    # empty list passes); the standard makes contractors mandatory then, and a
+    # catalog entry maintained "by contract" with nobody named says nothing.
+    # The one rule (catalog.vocabularies.contractors_problem) refuses it in a
+    # file, in the publishing form and in the services alike.
+    "handmade/contract-with-empty-contractors.yml": {
+        "valid": False,
+        "errors": ["maintenance.contractors"],
+    },
 }
 
 
 def _expected(name: str) -> dict:
     return EXCEPTIONS.get(name, EXPECTATIONS[name])
-
-
-def parser_binary() -> Path | None:
-    path = Path(os.environ.get("PUBLICCODE_PARSER") or DEFAULT_PARSER)
-    if path.exists():
-        return path
-    message = (
-        f"The publiccode.yml reference validator is not at {path}. Build or copy "
-        "Developers Italia's publiccode-parser (github.com/italia/publiccode-parser-go, "
-        "v5.4.3) there, or set PUBLICCODE_PARSER to its path."
-    )
-    if os.environ.get("REQUIRE_PUBLICCODE_PARSER"):
-        pytest.fail(message)
-    pytest.skip(message)
-    return None
-
-
-@pytest.fixture
-def validator():
-    binary = parser_binary()
-
-    def judge(text: str, tmp_path: Path) -> list[dict]:
-        path = tmp_path / "publiccode.yml"
-        path.write_text(text)
-        result = subprocess.run(
-            [str(binary), "-no-external-checks", "-json", str(path)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        findings = json.loads(result.stdout or "null") or []
-        return [item for item in findings if item["type"] == "error"]
-
-    return judge
 
 
 @pytest.fixture
@@ -167,6 +137,9 @@ def test_the_known_traps_are_judged_as_the_validator_judges_them():
         "handmade/deprecated-0-2-keys.yml": True,
         "handmade/country-section-it.yml": True,
         "handmade/unquoted-version.yml": False,
+        "handmade/regional-description-incomplete.yml": False,
+        "handmade/codice-ipa-boolean.yml": False,
+        "handmade/codice-ipa-upper-case.yml": True,
     }
     assert {name: EXPECTATIONS[name]["valid"] for name in expected} == expected
 

@@ -188,9 +188,24 @@ def test_catalog_list_query_count_is_constant(
 
 # --- publishing -----------------------------------------------------------------
 
+LONG_ID = (
+    "Simpel Surat mencatat surat masuk dan surat keluar organisasi perangkat "
+    "daerah, meneruskan disposisi pimpinan kepada staf, dan menyimpan arsipnya "
+    "agar mudah dicari kembali kapan saja."
+)
+# The management form of the entry's contractors (none): the page always sends it.
+NO_CONTRACTORS = {
+    "contractors-TOTAL_FORMS": "1",
+    "contractors-INITIAL_FORMS": "0",
+    "contractors-MIN_NUM_FORMS": "0",
+    "contractors-MAX_NUM_FORMS": "10",
+}
 APP_FORM = {
+    **NO_CONTRACTORS,
     "name": "Simpel Surat",
     "short_description_id": "Surat menyurat sederhana.",
+    "long_description_id": LONG_ID,
+    "features": "Surat masuk dan keluar\nDisposisi pimpinan",
     "categories": ["document-management"],
     "development_status": "beta",
     "software_type": "standalone/web",
@@ -376,7 +391,7 @@ def test_invalid_entry_keeps_input(tangerang, tangerang_admin):
     for message in (
         "Enter a valid URL",
         "Select a valid choice",
-        "two- or three-letter",
+        "is not a language tag",
         "the name is missing",
     ):
         assert message in html

@@ -3,7 +3,7 @@
     PUBLICCODE_PARSER=/path/to/publiccode-parser python tests/catalog/publiccode_corpus/refresh.py
 
 Runs `publiccode-parser -no-external-checks -json FILE` on each file under
-real/ and invalid/ and writes expectations.json beside this script: for each
+real/ and handmade/ and writes expectations.json beside this script: for each
 file, whether the validator accepts it ("valid") and the sorted set of field
 paths of its errors ("errors"; warnings are left out). The parser defaults to
 ../shared/tools/publiccode-parser/publiccode-parser next to the repository.
