@@ -112,7 +112,7 @@ def test_check_messages_written_as_text_are_kept_by_0011(bandung):
     from tests.catalog.factories import make_app
 
     app = make_app(bandung)
-    before = [("catalog", "0009_adoption_event_actions_declared")]
+    before = [("catalog", "0010_name_words")]
     after = [("catalog", "0011_harvest_messages_as_sentences")]
     connection.set_schema_to_public()
     executor = MigrationExecutor(connection)
