@@ -310,6 +310,25 @@ def public_page(view=None, *, gate: str = ""):
     return decorate if view is None else decorate(view)
 
 
+def keep_until(response, moment: datetime.datetime | None):
+    """A `@public_page` page that also changes with the clock (a count of what
+    is overdue) is kept at most until `moment`, when it would read differently
+    without any write; None: no such moment ahead."""
+    response.public_page_until = moment
+    return response
+
+
+def _seconds_to_keep(response) -> int:
+    """How long a page may be kept: PAGE_CACHE_SECONDS, or less until the
+    moment its view named (keep_until); 0: not at all."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    until = getattr(response, "public_page_until", None)
+    if until is not None:
+        left = (until - datetime.datetime.now(tz=datetime.UTC)).total_seconds()
+        seconds = min(seconds, int(left))
+    return max(seconds, 0)
+
+
 class PageCacheMiddleware:
     """Serves a kept page before sessions, users, CSRF and the tenant's own checks
     run, and keeps what a `@public_page` view answered once those have run.
@@ -377,6 +396,10 @@ class PageCacheMiddleware:
                 _HOST_SCHEMAS[host] = found
                 key = None  # the generations read were another tenant's: keep nothing
         if key is not None and _storable(request, response):
+            seconds = _seconds_to_keep(response)
+        else:
+            seconds = 0
+        if seconds > 0:
             try:
                 if not response.has_header("ETag"):  # a HEAD request's answer
                     set_response_etag(response)
@@ -393,7 +416,7 @@ class PageCacheMiddleware:
                         kept,
                         gate if isinstance(gate, str) else "",
                     ),
-                    settings.PAGE_CACHE_SECONDS,
+                    seconds,
                 )
             except Exception:  # noqa: BLE001
                 pass

@@ -147,6 +147,17 @@ def public_figures(*, now) -> dict:
     }
 
 
+def next_deadline(*, now):
+    """When the next open item falls due (public_figures' overdue count grows
+    then), or None when none is due ahead."""
+    return (
+        Item.objects.filter(status__in=OPEN_STATES, due_at__gte=now)
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+
+
 def public_answered(limit: int = 20) -> list[dict]:
     """The latest answered items, as the public may see them."""
     rows = (

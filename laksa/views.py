@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from core import tracking
 from core.limits import body_limit
 from core.opendata import jsonl_response, streamed
+from core.pagecache import keep_until, public_page
 from core.text import spreadsheet_safe
 from tenants.forms import add_service_errors
 
@@ -30,10 +31,13 @@ from .forms import RespondForm, SubmitForm, TrackForm
 from .workflow import WORKFLOW
 
 
+@public_page
 def portal(request):
-    """Counts per status, median answer time per OPD, the latest answers."""
+    """Counts per status, median answer time per OPD, the latest answers. Kept
+    like other public pages, and at most until the next open item falls due
+    (its overdue count changes then without any write)."""
     now = timezone.now()
-    return render(
+    response = render(
         request,
         "laksa/portal.html",
         {
@@ -41,6 +45,7 @@ def portal(request):
             "answered": selectors.public_answered(),
         },
     )
+    return keep_until(response, selectors.next_deadline(now=now))
 
 
 @body_limit("UPLOAD_BODY_LIMIT")

@@ -463,3 +463,62 @@ def test_the_photo_reaches_the_items_staff_only_and_only_from_this_tenant(laksa)
     Item.objects.filter(pk=item.pk).update(photo="tenants/t_other/laksa/x.png")
     connection.set_schema_to_public()
     assert host_client(HOST, laksa["people"]["pupr"]).get(path).status_code == 404
+
+
+def test_the_portal_is_kept_until_the_next_item_falls_due(laksa, settings):
+    """The public portal is served from the page cache like the other public
+    pages, but a kept copy never outlives the moment its overdue count changes
+    by the clock alone (core.pagecache.keep_until)."""
+    import datetime as dt
+    import time
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from core import pagecache
+    from tests.conftest import keep_pages
+
+    keep_pages(settings, HOST)
+    client = host_client(HOST)
+
+    def overdue() -> tuple[int, str]:
+        response = client.get("/laksa/")
+        page = response.content.decode()
+        count = int(re.search(r'data-status="overdue">(\d+)<', page).group(1))
+        return count, response["X-Page-Cache"]
+
+    connection.set_tenant(laksa["tenant"])
+    item, _ = submit(laksa["roads"])  # open, due in three days
+    connection.set_schema_to_public()
+    pagecache.flush_pending(connections["default"])
+    assert overdue() == (0, "miss")
+    assert overdue() == (0, "hit")
+    # Due in three seconds: kept for at most that long.
+    connection.set_tenant(laksa["tenant"])
+    Item.objects.filter(pk=item.pk).update(
+        due_at=timezone.now() + dt.timedelta(seconds=3)
+    )
+    connection.set_schema_to_public()
+    pagecache.flush_pending(connections["default"])
+    assert overdue() == (0, "miss")
+    assert overdue() == (0, "hit")
+    time.sleep(3.2)
+    # No write since: the clock alone made it overdue, and the page says so.
+    assert overdue() == (1, "miss")
+
+
+def test_a_page_due_now_is_not_kept(settings):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from core.pagecache import _seconds_to_keep, keep_until
+
+    settings.PAGE_CACHE_SECONDS = 600
+    assert _seconds_to_keep(HttpResponse()) == 600
+    assert _seconds_to_keep(keep_until(HttpResponse(), None)) == 600
+    past = keep_until(HttpResponse(), timezone.now())
+    assert _seconds_to_keep(past) == 0
+    import datetime as dt
+
+    soon = keep_until(HttpResponse(), timezone.now() + dt.timedelta(seconds=90))
+    assert 88 <= _seconds_to_keep(soon) <= 90
