@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from core import tracking
 from core.workflow import Transition
 from tenants.models import Tenant, User
-from tenants.notifications import notify
+from tenants.notifications import Address, notify
 from tenants.selectors import tenant_admins
 
 from .. import audit
@@ -72,6 +72,13 @@ def _emails(user_ids) -> list[str]:
 
 def _admin_emails(tenant: Tenant) -> list[str]:
     return list(tenant_admins(tenant).values_list("email", flat=True))
+
+
+def _reporter(item: Item) -> list[Address]:
+    """The citizen, when they left an address, in the language they wrote in."""
+    if not item.reporter_email:
+        return []
+    return [Address(item.reporter_email, item.reporter_language)]
 
 
 def _tell_opd(tenant: Tenant, item: Item, *, reopened: bool = False) -> None:
