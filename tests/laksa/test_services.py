@@ -14,6 +14,7 @@ from core import tracking
 from core.workflow import NotYourStep, StepNotPossible
 from laksa import audit, services
 from laksa.models import AuditEvent, Item
+from tenants.models import Notification, User
 from tests.dbadmin import triggers_disabled
 
 from .conftest import submit
@@ -89,6 +90,20 @@ def test_the_language_is_kept_only_beside_an_address(laksa):
     anonymous, _ = submit(laksa["roads"])
     by_phone, _ = submit(laksa["roads"], anonymous=False, reporter_phone="081234567890")
     assert (anonymous.reporter_language, by_phone.reporter_language) == ("", "")
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_officers_are_told_in_their_own_language_and_find_it_in_their_log(
+    laksa, django_capture_on_commit_callbacks, language
+):
+    officer = laksa["people"]["pupr"]
+    User.objects.filter(pk=officer.pk).update(language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        item, _secret = submit(laksa["roads"])
+    (message,) = [m for m in mail.outbox if m.to == [officer.email]]
+    assert message.extra_headers["Content-Language"] == language
+    logged = Notification.objects.get(user=officer, kind="laksa_routed")
+    assert logged.subject == message.subject.removeprefix("[Kota Tangerang] ")
 
 
 def test_without_a_rule_the_router_routes_then_the_opd_answers(laksa, clock):
