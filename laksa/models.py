@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,11 @@ class Item(models.Model):
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_email = models.EmailField(max_length=200, blank=True)
     reporter_phone = models.CharField(max_length=30, blank=True)
+    # The language the citizen was reading when they left the address: what is
+    # sent to it is written in it ("": the site's default; tenants.notifications).
+    reporter_language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
     status = models.CharField(
         max_length=12, choices=WORKFLOW.state_choices(), default=WORKFLOW.initial
     )

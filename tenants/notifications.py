@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
@@ -39,8 +40,11 @@ SUBJECT_MAX = 300
 URL_MAX = 600
 
 __all__ = [
+    "Address",
     "Notification",
+    "active_language",
     "digest_send",
+    "language_or_default",
     "notification_mark_read",
     "notifications_for",
     "notifications_mark_all_read",
@@ -48,6 +52,36 @@ __all__ = [
     "notify",
     "unread_count",
 ]
+
+
+@dataclass(frozen=True)
+class Address:
+    """The e-mail address of someone without an account, with the language they
+    were using when they left it (`active_language()` at that moment, stored
+    beside the address). notify() writes to them in it; an empty or unknown
+    language means settings.LANGUAGE_CODE, as does a bare string."""
+
+    email: str
+    language: str = ""
+
+
+def language_or_default(language) -> str:
+    """`language` if the site speaks it (settings.LANGUAGES; a regional variant
+    such as en-us counts as en), else settings.LANGUAGE_CODE."""
+    if isinstance(language, str) and language:
+        try:
+            # Lower case: Django matches any case but returns it as given.
+            return translation.get_supported_language_variant(language.lower())
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+def active_language() -> str:
+    """The language of the page the person is reading now (the request's, set by
+    LocaleMiddleware): what to store beside an address they leave, so that
+    what is later sent to it reads in their words."""
+    return language_or_default(translation.get_language())
 
 
 def notify(
@@ -63,12 +97,13 @@ def notify(
 ) -> int:
     """Tell people that something happened, by e-mail and in their notification log.
 
-    recipients: User objects, user ids, or plain e-mail addresses (people
-    without an account, e.g. a citizen who left an address); tenant: the Tenant
-    the thing belongs to, or None for the platform; subject/sentence: (lazy)
-    translatable strings with %(name)s placeholders filled from params,
-    rendered in EACH recipient's language (User.language, else
-    settings.LANGUAGE_CODE); path: the page on the tenant's host (or platform
+    recipients: User objects, user ids, or the addresses of people without an
+    account (e.g. a citizen who left an address): an `Address` carrying the
+    language they used, or a bare string (the default language); tenant: the
+    Tenant the thing belongs to, or None for the platform; subject/sentence:
+    (lazy) translatable strings with %(name)s placeholders filled from params,
+    rendered in EACH recipient's language (User.language, or the Address's;
+    else settings.LANGUAGE_CODE); path: the page on the tenant's host (or platform
     host when tenant is None) — the e-mail links to the absolute URL on the
     tenant's PRIMARY domain with the right scheme/port; digest: False for
     things that must go at once (applicants, citizens); True lets staff who
@@ -123,11 +158,11 @@ def notify(
                 )
             )
     for address in addresses:
-        language = settings.LANGUAGE_CODE
+        language = address.language
         messages.append(
             _message(
                 tenant,
-                to=address,
+                to=address.email,
                 language=language,
                 subject=_render(subject, params, language),
                 sentence=_render(sentence, params, language),
@@ -150,7 +185,7 @@ def absolute_url(tenant: Tenant | None, path: str) -> str:
 
 
 def user_language(user) -> str:
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+    return language_or_default(getattr(user, "language", ""))
 
 
 def sender_name(tenant: Tenant | None) -> str:
@@ -163,26 +198,31 @@ def sender_address(tenant: Tenant | None) -> str:
     return formataddr((sender_name(tenant), address))
 
 
-def _resolve(recipients) -> tuple[list[User], list[str]]:
-    """Active users (each once) and the plain addresses that are not theirs."""
-    if isinstance(recipients, (str, int, User)):
+def _resolve(recipients) -> tuple[list[User], list[Address]]:
+    """Active users (each once) and the plain addresses that are not theirs,
+    each once (the first mention's language) with a language the site speaks."""
+    if isinstance(recipients, (str, int, User, Address)):
         recipients = [recipients]
     users: dict[int, User] = {}
     ids: set[int] = set()
-    addresses: dict[str, str] = {}
+    addresses: dict[str, Address] = {}
     for recipient in recipients or ():
         if isinstance(recipient, User):
             users[recipient.pk] = recipient
         elif isinstance(recipient, int) and not isinstance(recipient, bool):
             ids.add(recipient)
-        elif isinstance(recipient, str):
-            address = recipient.strip()
+        elif isinstance(recipient, (str, Address)):
+            if isinstance(recipient, str):
+                recipient = Address(recipient)
+            email = str(recipient.email).strip()
             try:
-                validate_email(address)
+                validate_email(email)
             except ValidationError:
                 logger.warning("notification to a malformed address left out")
                 continue
-            addresses.setdefault(address.lower(), address)
+            addresses.setdefault(
+                email.lower(), Address(email, language_or_default(recipient.language))
+            )
     missing = ids - users.keys()
     if missing:
         users.update({user.pk: user for user in User.objects.filter(pk__in=missing)})

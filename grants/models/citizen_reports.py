@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,11 @@ class CitizenReport(models.Model):
     reporter_name = models.CharField(_("your name"), max_length=200, blank=True)
     reporter_contact = models.CharField(
         _("phone or e-mail"), max_length=200, blank=True
+    )
+    # The language the citizen was reading when they left the contact: what is
+    # sent to it is written in it ("": the site's default; tenants.notifications).
+    reporter_language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.RECEIVED

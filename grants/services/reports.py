@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from core import deadlines, tracking
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
-from tenants.notifications import notify
+from tenants.notifications import Address, active_language, notify
 
 from ..access import may_answer_reports
 from ..models import CitizenReport, Program, Proposal
@@ -87,6 +87,9 @@ def citizen_report_submit(
         }
     )
     _refuse_nul(**fields)
+    if fields["reporter_contact"]:
+        # What is sent to the contact later reads in the words they wrote in.
+        fields["reporter_language"] = active_language()
     if not fields["message"]:
         raise ValidationError({"message": [_("Write what you want to report.")]})
     if len(fields["message"]) > REPORT_MAX_LENGTH:
@@ -298,7 +301,7 @@ def _notify_reporter(tenant: Tenant, report: CitizenReport) -> None:
     except ValidationError:
         return
     notify(
-        recipients=[contact],
+        recipients=[Address(contact, report.reporter_language)],
         tenant=tenant,
         kind="citizen_report_answered",
         subject=gettext_lazy("Your report %(code)s was answered"),

@@ -13,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from core import deadlines, tracking
 from core.images import clean_photo
 from tenants import places
-from tenants.notifications import notify
+from tenants.notifications import active_language, notify
 
 from .. import audit
 from ..models import Category, Item
 from ..workflow import CITIZEN, SYSTEM
 from .common import DESCRIPTION_MAX, NOTE_MAX, _tenant, _text
-from .transitions import _step, _tell_opd, _tell_routers
+from .transitions import _reporter, _step, _tell_opd, _tell_routers
 
 # Per sender (a keyed hash of their network), counted in the database.
 ITEMS_PER_HOUR = 5
@@ -127,6 +127,9 @@ def item_submit(
             errors["photo"] = exc.messages
     if errors:
         raise ValidationError(errors)
+    if contact["reporter_email"]:
+        # What is sent to the address later reads in the words they wrote in.
+        contact["reporter_language"] = active_language()
     fingerprint = tracking.client_fingerprint(client_ip, purpose="laksa.item")
     now = timezone.now()
     secret = tracking.secret_new()
@@ -182,7 +185,7 @@ def item_submit(
             _tell_routers(tenant, item)
         if item.reporter_email:
             notify(
-                recipients=[item.reporter_email],
+                recipients=_reporter(item),
                 tenant=tenant,
                 kind="laksa_received",
                 subject=gettext_lazy("Laksa: we received %(code)s"),

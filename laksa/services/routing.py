@@ -17,7 +17,7 @@ from ..access import LaksaActor, laksa_actor
 from ..models import Item, Opd
 from ..workflow import OPD, ROUTER, SUPERVISOR, SYSTEM, WORKFLOW
 from .common import ANSWER_MAX, NOTE_MAX, _tenant, _text
-from .transitions import _admin_emails, _emails, _step, _tell_opd, _tell_routers
+from .transitions import _admins, _reporter, _staff, _step, _tell_opd, _tell_routers
 
 # --- staff ----------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ def item_answer(*, tenant: Tenant, actor_user: User, item: Item, answer: str) ->
         )
         if item.reporter_email:
             notify(
-                recipients=[item.reporter_email],
+                recipients=_reporter(item),
                 tenant=tenant,
                 kind="laksa_answered",
                 subject=gettext_lazy("Laksa: %(code)s was answered"),
@@ -198,9 +198,9 @@ def items_escalate(*, now=None) -> int:
             )
             count += 1
     if count:
-        supervisors = _emails(
-            laksa_roles.holders(laksa_roles.SUPERVISOR)
-        ) or _admin_emails(tenant)
+        supervisors = _staff(laksa_roles.holders(laksa_roles.SUPERVISOR)) or _admins(
+            tenant
+        )
         notify(
             recipients=supervisors,
             tenant=tenant,

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from core import tracking
 from core.workflow import Transition
 from tenants.models import Tenant, User
-from tenants.notifications import notify
+from tenants.notifications import Address, notify
 from tenants.selectors import tenant_admins
 
 from .. import audit
@@ -62,22 +62,29 @@ def _step(
     return step
 
 
-def _emails(user_ids) -> list[str]:
+def _staff(user_ids) -> list[User]:
+    """The active users among `user_ids`, passed to notify() as users (not their
+    addresses): each is written to in their own language and finds it in their log."""
     return list(
-        User.objects.filter(pk__in=list(user_ids), is_active=True).values_list(
-            "email", flat=True
-        )
+        User.objects.filter(pk__in=list(user_ids), is_active=True).exclude(email="")
     )
 
 
-def _admin_emails(tenant: Tenant) -> list[str]:
-    return list(tenant_admins(tenant).values_list("email", flat=True))
+def _admins(tenant: Tenant) -> list[User]:
+    return list(tenant_admins(tenant))
+
+
+def _reporter(item: Item) -> list[Address]:
+    """The citizen, when they left an address, in the language they wrote in."""
+    if not item.reporter_email:
+        return []
+    return [Address(item.reporter_email, item.reporter_language)]
 
 
 def _tell_opd(tenant: Tenant, item: Item, *, reopened: bool = False) -> None:
     if item.opd_id is None:
         return
-    recipients = _emails(laksa_roles.holders(laksa_roles.opd_role(item.opd_id)))
+    recipients = _staff(laksa_roles.holders(laksa_roles.opd_role(item.opd_id)))
     if reopened:
         sentence = gettext_lazy(
             "The citizen reopened %(code)s: the answer did not solve it. Answer by %(due)s."
@@ -103,9 +110,7 @@ def _tell_opd(tenant: Tenant, item: Item, *, reopened: bool = False) -> None:
 
 
 def _tell_routers(tenant: Tenant, item: Item) -> None:
-    recipients = _emails(laksa_roles.holders(laksa_roles.ROUTER)) or _admin_emails(
-        tenant
-    )
+    recipients = _staff(laksa_roles.holders(laksa_roles.ROUTER)) or _admins(tenant)
     notify(
         recipients=recipients,
         tenant=tenant,

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from .. import hooks
 from ..access import access_tenant_admin
 from ..models import Invitation, Membership, Tenant, User
-from ..notifications import notify
+from ..notifications import Address, active_language, notify
 
 INVITATION_SALT = "tenants.invitation"
 
@@ -50,11 +50,12 @@ def invitation_from_token(token: str) -> Invitation | None:
 
 def _notify_invitation(invitation: Invitation) -> None:
     """E-mail the invitation link, on the tenant's primary domain. Someone who
-    already has an account gets it in their language and their log."""
+    already has an account gets it in their language and their log; an address
+    without one, in the inviter's language when they invited (Invitation.language)."""
     user = User.objects.filter(email__iexact=invitation.email, is_active=True).first()
     expires = invitation.expires_at
     notify(
-        recipients=[user or invitation.email],
+        recipients=[user or Address(invitation.email, invitation.language)],
         tenant=invitation.tenant,
         kind="invitation",
         subject=gettext_lazy("Invitation to join %(tenant)s on BagiPakai"),
@@ -115,6 +116,7 @@ def invitation_create(
                     tenant=tenant,
                     email=email,
                     role=role,
+                    language=active_language(),
                     invited_by=actor,
                     created_at=now,
                     last_sent_at=now,

@@ -114,8 +114,8 @@ def city(in_bandung, officials):
     return City(tenant, officials, approved, in_review, old, bansos, draft)
 
 
-def client(user=None, ip="203.0.113.5"):
-    c = host_client(HOST, user)
+def client(user=None, ip="203.0.113.5", language="en"):
+    c = host_client(HOST, user, language=language)
     c.defaults["REMOTE_ADDR"] = ip
     return c
 
@@ -124,14 +124,14 @@ def html_of(response) -> str:
     return response.content.decode()
 
 
-def send_report(proposal, *, ip="203.0.113.5", follow=False, **data):
+def send_report(proposal, *, ip="203.0.113.5", follow=False, language="en", **data):
     payload = {
         "message": REPORT_TEXT,
         "reporter_name": REPORTER_NAME,
         "reporter_contact": REPORTER_CONTACT,
         **data,
     }
-    return client(ip=ip).post(
+    return client(ip=ip, language=language).post(
         f"/grants/proposals/{proposal.pk}/report/", payload, follow=follow
     )
 
@@ -491,6 +491,7 @@ def test_citizen_reports_and_follows_the_answer(
     assert report.due_on == today() + timedelta(days=14)
     assert report.reporter_name == REPORTER_NAME
     assert report.reporter_contact == REPORTER_CONTACT
+    assert report.reporter_language == "en"  # the page they wrote on
     # Only a keyed hash of the address is kept.
     assert len(report.client_fingerprint) == 64
     assert "203.0.113.5" not in report.client_fingerprint
@@ -532,12 +533,12 @@ def test_citizen_reports_and_follows_the_answer(
     # The reporter left an e-mail address: the answer goes there too.
     assert [m.to for m in mail.outbox] == [[REPORTER_CONTACT]]
     assert ANSWER in mail.outbox[0].body
-    # In the site's language (the reporter has no account), linking to the
-    # public tracking page, which opens without signing in.
+    # In the language the reporter wrote in (they have no account), linking to
+    # the public tracking page, which opens without signing in.
     (link,) = [u for u in links_in(mail.outbox[0]) if "/grants/reports/" in u]
     assert link == f"http://{HOST}/grants/reports/{code}/"
     assert client().get(urlsplit(link).path).status_code == 200
-    assert "menjawab laporan Anda" in mail.outbox[0].body
+    assert "answered your report" in mail.outbox[0].body
 
     html = html_of(client().get(f"/grants/reports/{code}/"))
     assert ANSWER in html and "Answered" in html
@@ -545,6 +546,65 @@ def test_citizen_reports_and_follows_the_answer(
     # Reports are not grant state changes: the audit chain did not move.
     assert AuditEvent.objects.count() == events
     assert audit.verify_stored().ok
+
+
+@pytest.mark.parametrize(
+    "language, other, subject, sentence",
+    [
+        ("en", "id", "Your report", "answered your report"),
+        ("id", "en", "Laporan Anda", "menjawab laporan Anda"),
+    ],
+)
+def test_the_answer_reaches_the_reporter_in_the_language_they_wrote_in(
+    city, django_capture_on_commit_callbacks, language, other, subject, sentence
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_report(city.approved, language=language).status_code == 302
+    report = CitizenReport.objects.get()
+    assert report.reporter_language == language
+    # The member answers from a page in the other language: theirs does not count.
+    member = client(city.officials["opd"], language=other)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member.post(
+            f"/grants/staff/reports/{report.pk}/", {"response": ANSWER}
+        )
+    assert response.status_code == 302
+    (message,) = [m for m in mail.outbox if m.to == [REPORTER_CONTACT]]
+    assert subject in message.subject and sentence in message.body
+    assert message.extra_headers["Content-Language"] == language
+
+
+@pytest.mark.parametrize("stored", ["", "xx", "en\nBcc:"])
+def test_a_report_without_a_known_language_is_answered_in_the_default_one(
+    city, django_capture_on_commit_callbacks, stored
+):
+    """Reports from before the language was kept ("") and a value the site does
+    not speak are answered in settings.LANGUAGE_CODE."""
+    assert send_report(city.approved).status_code == 302
+    CitizenReport.objects.update(reporter_language=stored)
+    report = CitizenReport.objects.get()
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.citizen_report_answer(
+            tenant=city.tenant,
+            actor_user=city.officials["opd"],
+            report=report,
+            response=ANSWER,
+        )
+    (message,) = mail.outbox
+    assert "menjawab laporan Anda" in message.body
+    assert message.extra_headers["Content-Language"] == "id"
+
+
+def test_the_language_is_kept_only_beside_a_contact(city):
+    assert (
+        send_report(city.approved, reporter_contact="081234567890").status_code == 302
+    )
+    assert send_report(city.in_review, reporter_contact="").status_code == 302
+    assert dict(
+        CitizenReport.objects.values_list("proposal_id", "reporter_language")
+    ) == {city.approved.pk: "en", city.in_review.pk: ""}
 
 
 def test_report_on_a_proposal_without_a_stage_goes_to_tata_usaha(
@@ -935,4 +995,3 @@ def test_outsiders_get_403_on_the_staff_pages(city, tangerang_admin):
         "A",
         "R",
     )
-

@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -121,6 +122,42 @@ def test_a_citizen_sends_tracks_and_rates_through_the_pages(laksa):
     connection.set_tenant(laksa["tenant"])
     item.refresh_from_db()
     assert (item.status, item.rating) == ("closed", 4)
+
+
+@pytest.mark.parametrize(
+    "language, other, received, answered",
+    [
+        ("en", "id", "We received your message", "answered your message"),
+        ("id", "en", "sudah kami terima", "sudah menjawab laporan Anda"),
+    ],
+)
+def test_the_citizen_hears_back_in_the_language_they_wrote_in(
+    laksa, django_capture_on_commit_callbacks, language, other, received, answered
+):
+    citizen = host_client(HOST, language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_item(citizen, laksa, reporter_email=SECRET_EMAIL)
+    assert response.status_code == 200, response.content.decode()[:3000]
+    connection.set_tenant(laksa["tenant"])
+    item = Item.objects.get(reporter_email=SECRET_EMAIL)
+    assert item.reporter_language == language
+    connection.set_schema_to_public()
+    (message,) = [m for m in mail.outbox if m.to == [SECRET_EMAIL]]
+    assert received in message.subject + message.body
+    assert message.extra_headers["Content-Language"] == language
+
+    # The officer answers from a page in the other language: theirs does not count.
+    officer = host_client(HOST, laksa["people"]["pupr"], language=other)
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = officer.post(
+            f"/laksa/staff/items/{item.pk}/answer/",
+            {"answer-answer": "Lampu sudah diganti."},
+        )
+    assert response.status_code == 302
+    (message,) = [m for m in mail.outbox if m.to == [SECRET_EMAIL]]
+    assert answered in message.body
+    assert message.extra_headers["Content-Language"] == language
 
 
 def test_a_wrong_tracking_code_gets_a_friendly_404(laksa):

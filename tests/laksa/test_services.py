@@ -14,6 +14,7 @@ from core import tracking
 from core.workflow import NotYourStep, StepNotPossible
 from laksa import audit, services
 from laksa.models import AuditEvent, Item
+from tenants.models import Notification, User
 from tests.dbadmin import triggers_disabled
 
 from .conftest import submit
@@ -44,6 +45,8 @@ def test_a_category_with_a_rule_goes_straight_to_its_opd(
         )
     assert item.status == "routed" and item.opd == laksa["pupr"]
     assert item.due_at == clock.now + timedelta(days=3)
+    # Kept beside the address: the language active when it was given.
+    assert item.reporter_language == "en"
     assert tracking.code_normalise(item.tracking_code) == item.tracking_code
     assert [e.action for e in AuditEvent.objects.filter(item=item)] == [
         "submit",
@@ -55,6 +58,52 @@ def test_a_category_with_a_rule_goes_straight_to_its_opd(
     citizen_mail = next(m for m in mail.outbox if m.to == ["warga@example.test"])
     assert f"/laksa/track/{item.tracking_code}/?key={secret}" in citizen_mail.body
     assert "http://tangerang.localhost" in citizen_mail.body
+
+
+@pytest.mark.parametrize("stored", ["", "xx", "id-ID", "EN"])
+def test_an_item_without_a_known_language_is_answered_in_the_default_one(
+    laksa, django_capture_on_commit_callbacks, stored
+):
+    """Items from before the language was kept ("") and values the site does not
+    speak as they are ("xx") fall back to settings.LANGUAGE_CODE; a variant of a
+    language it speaks counts as that language."""
+    item, _secret = submit(
+        laksa["roads"], anonymous=False, reporter_email="warga@example.test"
+    )
+    Item.objects.filter(pk=item.pk).update(reporter_language=stored)
+    item.refresh_from_db()
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.item_answer(
+            tenant=laksa["tenant"],
+            actor_user=laksa["people"]["pupr"],
+            item=item,
+            answer="Sudah diperbaiki.",
+        )
+    (message,) = [m for m in mail.outbox if m.to == ["warga@example.test"]]
+    expected = "en" if stored == "EN" else "id"
+    assert message.extra_headers["Content-Language"] == expected
+    assert ("answered your message" in message.body) == (expected == "en")
+
+
+def test_the_language_is_kept_only_beside_an_address(laksa):
+    anonymous, _ = submit(laksa["roads"])
+    by_phone, _ = submit(laksa["roads"], anonymous=False, reporter_phone="081234567890")
+    assert (anonymous.reporter_language, by_phone.reporter_language) == ("", "")
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+def test_officers_are_told_in_their_own_language_and_find_it_in_their_log(
+    laksa, django_capture_on_commit_callbacks, language
+):
+    officer = laksa["people"]["pupr"]
+    User.objects.filter(pk=officer.pk).update(language=language)
+    with django_capture_on_commit_callbacks(execute=True):
+        item, _secret = submit(laksa["roads"])
+    (message,) = [m for m in mail.outbox if m.to == [officer.email]]
+    assert message.extra_headers["Content-Language"] == language
+    logged = Notification.objects.get(user=officer, kind="laksa_routed")
+    assert logged.subject == message.subject.removeprefix("[Kota Tangerang] ")
 
 
 def test_without_a_rule_the_router_routes_then_the_opd_answers(laksa, clock):

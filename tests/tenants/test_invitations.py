@@ -205,3 +205,51 @@ def test_invalid_invitation_input_is_a_form_error(admin_client, data):
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
     assert Invitation.objects.count() == 0
+
+
+# --- the language of the invitation ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "language, sentence",
+    [("en", "invited you to join"), ("id", "mengundang Anda bergabung")],
+)
+def test_an_address_without_an_account_is_invited_in_the_inviters_language(
+    bandung, bandung_admin, language, sentence
+):
+    """We know nothing of the invited person's language yet: the e-mail reads
+    in the language the administrator was using when they invited."""
+    invite(host_client("bandung.localhost", bandung_admin, language=language))
+    assert Invitation.objects.get(email="pegawai@bandung.test").language == language
+    message = mail.outbox[-1]
+    assert sentence in message.body
+    assert message.extra_headers["Content-Language"] == language
+
+
+def test_someone_with_an_account_is_invited_in_their_own_language(
+    bandung, bandung_admin, tangerang
+):
+    make_user("sudah.ada@example.test", tenant=tangerang, language="id")
+    invite(host_client("bandung.localhost", bandung_admin, language="en"))
+    invite(
+        host_client("bandung.localhost", bandung_admin, language="en"),
+        "sudah.ada@example.test",
+    )
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert "invited you to join" in by_to["pegawai@bandung.test"].body
+    assert "mengundang Anda" in by_to["sudah.ada@example.test"].body
+
+
+def test_sending_again_keeps_the_language_of_the_invitation(bandung, bandung_admin):
+    """Another administrator, or the same in another language, sends it again:
+    nothing new is known of the invited person, so the language stays."""
+    invite(host_client("bandung.localhost", bandung_admin, language="en"))
+    invitation = Invitation.objects.get(email="pegawai@bandung.test")
+    in_indonesian = host_client("bandung.localhost", bandung_admin, language="id")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = in_indonesian.post(f"/dashboard/invitations/{invitation.pk}/resend/")
+    assert response.status_code == 302
+    assert len(mail.outbox) == 2
+    assert "invited you to join" in mail.outbox[-1].body
+    invitation.refresh_from_db()
+    assert invitation.language == "en"

@@ -10,13 +10,20 @@ import pytest
 from django.core import mail
 from django.db import transaction
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_q.models import Task
 
 from core.jobs import jobs_run_pending, periodic_jobs
 from tenants.models import Domain, Membership, Notification
-from tenants.notifications import digest_send, notify, unread_count
+from tenants.notifications import (
+    Address,
+    active_language,
+    digest_send,
+    language_or_default,
+    notify,
+    unread_count,
+)
 from tests.conftest import (
     BANDUNG_HOST,
     PLATFORM_HOST,
@@ -183,6 +190,79 @@ def test_plain_addresses_get_the_email_but_no_log_row(
     assert Notification.objects.count() == 1
     citizen = next(m for m in mail.outbox if m.to == ["Warga@Example.id"])
     assert "/dashboard/notifications/" not in citizen.body
+
+
+def test_an_address_is_written_to_in_its_language_a_bare_string_in_the_default(
+    bandung, django_capture_on_commit_callbacks
+):
+    # The sender reads English (the tests' active language): that is not the
+    # language of anyone who did not say so.
+    assert translation.get_language() == "en"
+    count = send(
+        django_capture_on_commit_callbacks,
+        recipients=[
+            Address("english@example.id", "en"),
+            Address("indonesia@example.id", "id"),
+            "bare@example.id",
+        ],
+        tenant=bandung,
+        digest=False,
+    )
+    assert count == 3
+    by_to = {m.to[0]: m for m in mail.outbox}
+    assert by_to["english@example.id"].subject == "[Kota Bandung] Notifications"
+    assert by_to["indonesia@example.id"].subject == "[Kota Bandung] Notifikasi"
+    assert by_to["bare@example.id"].subject == "[Kota Bandung] Notifikasi"
+    assert {to: m.extra_headers["Content-Language"] for to, m in by_to.items()} == {
+        "english@example.id": "en",
+        "indonesia@example.id": "id",
+        "bare@example.id": "id",
+    }
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "language", ["", None, "xx", "de", "en\nBcc: x@evil.test", "x" * 600, 7]
+)
+def test_an_unknown_language_falls_back_to_the_default(
+    bandung, django_capture_on_commit_callbacks, language
+):
+    send(
+        django_capture_on_commit_callbacks,
+        recipients=[Address("warga@example.id", language)],
+        tenant=bandung,
+        digest=False,
+    )
+    [message] = mail.outbox
+    assert message.subject == "[Kota Bandung] Notifikasi"
+    assert message.extra_headers["Content-Language"] == "id"
+
+
+def test_an_account_holders_language_wins_over_an_address_naming_them(
+    bandung, django_capture_on_commit_callbacks
+):
+    user = make_user("staf@bandung.test", tenant=bandung, language="id")
+    send(
+        django_capture_on_commit_callbacks,
+        recipients=[Address("STAF@bandung.test", "en"), user],
+        tenant=bandung,
+        digest=False,
+    )
+    [message] = mail.outbox
+    assert message.to == ["staf@bandung.test"]
+    assert message.subject == "[Kota Bandung] Notifikasi"
+
+
+def test_the_language_kept_beside_an_address_is_one_the_site_speaks():
+    assert [
+        language_or_default(code) for code in ("en", "EN", "en-US", "id-ID", "fr", "")
+    ] == ["en", "en", "en", "id", "id", "id"]
+    with translation.override("en-gb"):
+        assert active_language() == "en"
+    with translation.override("fr"):
+        assert active_language() == "id"
+    with translation.override(None):
+        assert active_language() == "id"
 
 
 def test_malformed_addresses_and_inactive_users_are_left_out(
@@ -642,11 +722,13 @@ def test_an_invitation_links_to_the_primary_domain_in_the_invitees_language(
     assert Notification.objects.get(user=invitee).kind == "invitation"
 
 
-def test_an_invitation_to_a_new_address_is_in_indonesian(bandung, bandung_admin):
+def test_an_invitation_to_a_new_address_is_in_the_inviters_language(
+    bandung, bandung_admin
+):
     from django.test import TestCase
 
     with TestCase.captureOnCommitCallbacks(execute=True):
-        host_client(BANDUNG_HOST, bandung_admin).post(
+        host_client(BANDUNG_HOST, bandung_admin, language="id").post(
             "/dashboard/members/invite/", {"email": "baru@example.id", "role": "staff"}
         )
     [message] = mail.outbox
