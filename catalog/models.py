@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -559,6 +560,12 @@ class Adoption(models.Model):
     purpose = models.TextField(_("purpose"))
     contact_name = models.CharField(_("contact person"), max_length=150)
     contact_email = models.EmailField(_("contact e-mail"))
+    # The language of the person who gave the contact, when they gave it: the
+    # contact may have no account, so e-mails to them go out in it
+    # (tenants.notifications.Address); blank: the site's default.
+    contact_language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
     agreement = models.ForeignKey(
         Agreement,
         on_delete=models.PROTECT,

@@ -21,6 +21,7 @@ from .anchoring import chains_anchor
 from .chains import chain_get
 from .hosts import platform_url, tenant_url
 from .models import ChainAnchor, Membership, Tenant
+from .notifications import language_or_default
 
 HEX = set("0123456789abcdef")
 
@@ -63,7 +64,8 @@ def head_clean(seq, hash_) -> tuple[int, str]:
 
 
 def chain_heads_mail(*, now=None) -> int:
-    """Anchor, then e-mail each tenant's admins the heads anchored in the last day.
+    """Anchor, then e-mail each tenant's admins the heads anchored in the last day
+    (one message per language its admins read).
 
     Only chains whose head changed (a new anchor in the last 24 hours) are
     sent. Returns the number of messages queued.
@@ -79,18 +81,21 @@ def chain_heads_mail(*, now=None) -> int:
         by_tenant.setdefault(tenant_id, []).append(anchor)
     sent = 0
     tenants = Tenant.objects.in_bulk(list(by_tenant))
-    admins: dict[int, list[str]] = {}
-    for tenant_id, email in Membership.objects.filter(
+    # tenant -> language -> addresses: each admin reads it in their language.
+    admins: dict[int, dict[str, list[str]]] = {}
+    for tenant_id, email, language in Membership.objects.filter(
         tenant_id__in=list(by_tenant), role=Membership.Role.ADMIN, user__is_active=True
-    ).values_list("tenant_id", "user__email"):
-        admins.setdefault(tenant_id, []).append(email)
+    ).values_list("tenant_id", "user__email", "user__language"):
+        by_language = admins.setdefault(tenant_id, {})
+        by_language.setdefault(language_or_default(language), []).append(email)
     for tenant_id, anchors in by_tenant.items():
         tenant = tenants.get(tenant_id)
-        if tenant is None or not admins.get(tenant_id):
+        if tenant is None:
             continue
-        with translation.override("id"):
-            _send_heads(tenant, anchors, admins[tenant_id])
-        sent += 1
+        for language, recipients in sorted(admins.get(tenant_id, {}).items()):
+            with translation.override(language):
+                _send_heads(tenant, anchors, sorted(recipients))
+            sent += 1
     return sent
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from tenants import hooks
 from tenants.models import Membership, Tenant, User
-from tenants.notifications import notify
+from tenants.notifications import Address, active_language, notify
 from tenants.selectors import tenant_admins
 
 from .. import selectors
@@ -111,7 +111,11 @@ def _notify(adoption: Adoption, action: str, note: str = "") -> None:
         (
             fresh.adopter,
             [*tenant_admins(fresh.adopter)]
-            + ([fresh.contact_email] if fresh.contact_email else []),
+            + (
+                [Address(fresh.contact_email, fresh.contact_language)]
+                if fresh.contact_email
+                else []
+            ),
         ),
         (fresh.app.publisher, tenant_admins(fresh.app.publisher)),
     ):
@@ -208,6 +212,7 @@ def adoption_request(
                     purpose=purpose.strip(),
                     contact_name=contact_name.strip(),
                     contact_email=contact_email.strip(),
+                    contact_language=active_language(),
                     requested_by=actor,
                 )
         except IntegrityError as exc:

@@ -194,15 +194,18 @@ def test_full_adoption_of_a_hosted_app(
     update = f"/apps/adoptions/{adoption.pk}/update/"
     refused = post(bandung_client, update, {"usage": "pilot", "release": release.pk})
     assert refused.status_code == 403
-    assert post(
-        tangerang_client, update, {"usage": "pilot", "release": release.pk}
-    ).status_code == 302
+    assert (
+        post(
+            tangerang_client, update, {"usage": "pilot", "release": release.pk}
+        ).status_code
+        == 302
+    )
     adoption.refresh_from_db()
     assert (adoption.status, adoption.usage) == ("active", "pilot")
     assert adoption.events.filter(action="update").exists()
-    assert tangerang_client.get(
-        f"/apps/adoptions/{adoption.pk}/usage/"
-    ).status_code == 404
+    assert (
+        tangerang_client.get(f"/apps/adoptions/{adoption.pk}/usage/").status_code == 404
+    )
 
     # The module is on: its page and menu entry exist in Tangerang now.
     home = tangerang_client.get("/grants/staff/")
@@ -490,3 +493,18 @@ def test_agreements_and_my_organisations_pages_have_pinned_queries(
     platform = host_client("localhost", bandung_admin)
     with django_assert_max_num_queries(5):
         assert platform.get("/orgs/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"), [("en", "asked to adopt"), ("id", "mengajukan")]
+)
+def test_the_adoptions_contact_is_written_to_in_the_requesters_language(
+    sabilulungan, tangerang, tangerang_admin, language, phrase
+):
+    """The contact may have no account: e-mails to them go out in the language
+    the requester was using when they named them (tenants.notifications.Address)."""
+    client = host_client("tangerang.localhost", tangerang_admin, language=language)
+    adoption = request_adoption(client)
+    assert adoption.contact_language == language
+    contact = [m for m in mail.outbox if m.to == ["kominfo@tangerang.test"]]
+    assert len(contact) == 1 and phrase in contact[0].body

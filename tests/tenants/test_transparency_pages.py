@@ -215,3 +215,16 @@ def test_daily_head_mail_goes_to_admins_only_when_the_head_changed(bandung, tang
     tomorrow = timezone.now() + timezone.timedelta(days=1, hours=1)
     assert chain_heads_mail(now=tomorrow) == 0
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_each_admin_reads_the_daily_head_mail_in_their_language(bandung, tangerang):
+    make_user("admin@bandung.test", tenant=bandung, role="admin", language="en")
+    append_events(bandung, 2)
+    assert chain_heads_mail() == 2
+    by_recipients = {tuple(m.to): m for m in mail.outbox}
+    english = by_recipients[("admin@bandung.test",)]
+    indonesian = by_recipients[("founder@bandung.test",)]
+    assert english.subject.startswith("Today's audit history seal")
+    assert not indonesian.subject.startswith("Today's")
+    assert len(english.attachments) == len(indonesian.attachments) == 1
