@@ -24,7 +24,11 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils.functional import Promise
-from django.utils.translation import get_language, gettext
+from django.utils.translation import (
+    get_language,
+    get_supported_language_variant,
+    gettext,
+)
 
 
 class Sentence(Promise):
@@ -57,7 +61,7 @@ def storable(message) -> dict:
     parameters, any other text as it reads in the current language."""
     if isinstance(message, Sentence):
         return message.stored()
-    return {"texts": {_language(): str(message)}}
+    return {"texts": {active_language(): str(message)}}
 
 
 def render(value) -> str:
@@ -72,7 +76,7 @@ def render(value) -> str:
     texts = value.get("texts")
     if not isinstance(texts, Mapping) or not texts:
         return ""
-    for language in (_language(), settings.LANGUAGE_CODE):
+    for language in (active_language(), settings.LANGUAGE_CODE):
         if texts.get(language):
             return str(texts[language])
     return str(next(iter(texts.values())))
@@ -94,5 +98,20 @@ def _translated(msgid: str, params: Mapping) -> str:
             return msgid
 
 
-def _language() -> str:
-    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+def language_or_default(language) -> str:
+    """`language` if the site speaks it (settings.LANGUAGES; a regional variant
+    such as en-us counts as en), else settings.LANGUAGE_CODE."""
+    if isinstance(language, str) and language:
+        try:
+            # Lower case: Django matches any case but returns it as given.
+            return get_supported_language_variant(language.lower())
+        except LookupError:
+            pass
+    return settings.LANGUAGE_CODE
+
+
+def active_language() -> str:
+    """The language of the page the person is reading now (the request's, set by
+    LocaleMiddleware), one the site speaks: what to store beside an address
+    they leave, so that what is later sent to it reads in their words."""
+    return language_or_default(get_language())

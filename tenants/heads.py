@@ -16,12 +16,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from core import chain as chainlib
+from core.i18n import language_or_default
 
 from .anchoring import chains_anchor
 from .chains import chain_get
 from .hosts import platform_url, tenant_url
 from .models import ChainAnchor, Membership, Tenant
-from .notifications import language_or_default
 
 HEX = set("0123456789abcdef")
 

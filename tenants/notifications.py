@@ -29,6 +29,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from core.i18n import language_or_default
+
 from .hosts import platform_url, tenant_url
 from .models import Membership, Notification, Tenant, User
 
@@ -42,9 +44,7 @@ URL_MAX = 600
 __all__ = [
     "Address",
     "Notification",
-    "active_language",
     "digest_send",
-    "language_or_default",
     "notification_mark_read",
     "notifications_for",
     "notifications_mark_all_read",
@@ -63,25 +63,6 @@ class Address:
 
     email: str
     language: str = ""
-
-
-def language_or_default(language) -> str:
-    """`language` if the site speaks it (settings.LANGUAGES; a regional variant
-    such as en-us counts as en), else settings.LANGUAGE_CODE."""
-    if isinstance(language, str) and language:
-        try:
-            # Lower case: Django matches any case but returns it as given.
-            return translation.get_supported_language_variant(language.lower())
-        except LookupError:
-            pass
-    return settings.LANGUAGE_CODE
-
-
-def active_language() -> str:
-    """The language of the page the person is reading now (the request's, set by
-    LocaleMiddleware): what to store beside an address they leave, so that
-    what is later sent to it reads in their words."""
-    return language_or_default(translation.get_language())
 
 
 def notify(

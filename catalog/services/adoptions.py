@@ -13,9 +13,10 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import active_language
 from tenants import hooks
 from tenants.models import Membership, Tenant, User
-from tenants.notifications import Address, active_language, notify
+from tenants.notifications import Address, notify
 from tenants.selectors import tenant_admins
 
 from .. import selectors

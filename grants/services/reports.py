@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import deadlines, tracking
+from core.i18n import active_language
 from core.images import Photo
 from tenants.models import Membership, Tenant, User
-from tenants.notifications import Address, active_language, notify
+from tenants.notifications import Address, notify
 
 from ..access import may_answer_reports
 from ..models import CitizenReport, Program, Proposal

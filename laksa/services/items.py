@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import deadlines, tracking
+from core.i18n import active_language
 from core.images import clean_photo
 from tenants import places
-from tenants.notifications import active_language, notify
+from tenants.notifications import notify
 
 from .. import audit
 from ..models import Category, Item

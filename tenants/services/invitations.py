@@ -15,10 +15,12 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.i18n import active_language
+
 from .. import hooks
 from ..access import access_tenant_admin
 from ..models import Invitation, Membership, Tenant, User
-from ..notifications import Address, active_language, notify
+from ..notifications import Address, notify
 
 INVITATION_SALT = "tenants.invitation"
 

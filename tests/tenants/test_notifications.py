@@ -14,13 +14,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_q.models import Task
 
+from core.i18n import active_language, language_or_default
 from core.jobs import jobs_run_pending, periodic_jobs
 from tenants.models import Domain, Membership, Notification
 from tenants.notifications import (
     Address,
-    active_language,
     digest_send,
-    language_or_default,
     notify,
     unread_count,
 )
