@@ -60,16 +60,15 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Schemathesis, deeper than the bounded run in `make test`, against a running
-# server (API_URL, default the demo's: start it with `make run` first); rate
-# limits must be off there (DISABLE_RATE_LIMITS=1) or the run meets 429s.
-API_URL ?= http://localhost:$(PORT)
+# Schemathesis, deeper than the bounded run in `make test`: tools/api_fuzz.py
+# starts a server of its own on a free port (DEBUG off, rate limits off so that
+# the run meets no 429), runs it and stops the server. API_URL=http://... runs it
+# against a server of yours instead, whose rate limits must be off
+# (DISABLE_RATE_LIMITS=1).
+API_URL ?=
 API_FUZZ_EXAMPLES ?= 200
-api-fuzz: install
-	$(VENV)/bin/schemathesis run '$(API_URL)/api/v1/schema/?format=json' \
-	  --checks all --phases examples,coverage,fuzzing --workers 2 \
-	  --max-examples $(API_FUZZ_EXAMPLES) --max-response-time 5 --request-timeout 10 \
-	  --header 'Accept-Language: en' --report-dir .schemathesis
+api-fuzz: $(if $(API_URL),install,seed)
+	$(PY) tools/api_fuzz.py --examples $(API_FUZZ_EXAMPLES) $(if $(API_URL),--url '$(API_URL)')
 
 # Record the publiccode.yml reference validator's verdict on every corpus file
 # (tests/catalog/publiccode_corpus/expectations.json); PUBLICCODE_PARSER overrides

@@ -127,6 +127,10 @@ TENANT_SCHEMA_POOL = env.int("TENANT_SCHEMA_POOL", default=0)
 MIDDLEWARE = [
     # Answers /healthz on every host before any tenant lookup touches the database.
     "config.middleware.HealthCheckMiddleware",
+    # The public API reads no cookie (language from Accept-Language only), so
+    # its answers need no `Vary: Cookie`; before the page cache, whose key
+    # reads the language too (core/api.py).
+    "core.api.PublicAPICookiesMiddleware",
     # Anonymous public pages from the shared cache, kept with every header the
     # middleware below adds, before sessions, users or tenants are looked up
     # (core/pagecache.py).
@@ -522,9 +526,12 @@ REST_FRAMEWORK = {
 # Seconds clients and shared caches may reuse a public API answer without
 # asking again; after that they revalidate with ETag / Last-Modified (304).
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+# The public API's paths (config/urls_public.py mounts catalog.urls_api there);
+# no cookie reaches them (core.api.PublicAPICookiesMiddleware).
+PUBLIC_API_URLS_REGEX = r"^/api/v1/.*$"
 # CORS (django-cors-headers): any web page may read the public API anonymously;
 # no cookies or credentials cross, and only reading methods are allowed.
-CORS_URLS_REGEX = r"^/api/v1/.*$"
+CORS_URLS_REGEX = PUBLIC_API_URLS_REGEX
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
@@ -554,14 +561,16 @@ SPECTACULAR_SETTINGS = {
         "Public, read-only API of the apps Indonesian governments share on "
         "BagiPakai. Versioned by its path (/api/v1/; changes are listed in "
         "docs/api-changelog.md). Answers in Indonesian or English as the "
-        "Accept-Language header asks (Indonesian by default). Errors are RFC 9457 "
-        "problem details (application/problem+json). Any web page may call it "
-        "(CORS, without credentials). Answers carry ETag and Last-Modified: send "
-        "them back in If-None-Match or If-Modified-Since and an unchanged answer "
-        "is a 304 without a body. Anonymous clients are rate-limited (429 with "
-        "Retry-After)."
+        "Accept-Language header asks (Indonesian by default); it reads no "
+        "cookie. Errors are RFC 9457 problem details (application/problem+json) "
+        "in JSON, this document's included. Any web page may call it "
+        "(CORS, without credentials). Answers carry an ETag, the catalog's also "
+        "Last-Modified: send them back in If-None-Match or If-Modified-Since and "
+        "an unchanged answer is a 304 without a body (what does not exist stays a "
+        "404). Anonymous clients are rate-limited (429 with Retry-After)."
     ),
-    # docs/api-changelog.md says what changed; catalog.api.API_VERSION matches.
+    # The version of the API's representations (part of every ETag:
+    # catalog.api.api_version); docs/api-changelog.md's latest entry names it.
     "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [

@@ -4,6 +4,7 @@ details in the request's language, the rate limit, and their OpenAPI text."""
 from __future__ import annotations
 
 import logging
+import re
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
@@ -20,6 +22,9 @@ from .pagecache import RENDER
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# What an answer of the public API depends on besides its address: never the
+# Cookie (PublicAPICookiesMiddleware), so shared caches keep one copy for all.
+VARY = ("Accept", "Accept-Language", "Origin")
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 # RFC 9457 section 3, with the members this API adds.
 PROBLEM_SCHEMA = {
@@ -141,9 +146,21 @@ def problem_exception_handler(exc, context):
         ) % {"method": request.method if request is not None else ""}
     elif isinstance(exc, exceptions.NotAcceptable):
         status = 406
+        renderers = exc.available_renderers
+        if not renderers and context.get("view") is not None:
+            renderers = context["view"].get_renderers()
+        media_types = _unique(renderer.media_type for renderer in renderers or ())
+        formats = _unique(renderer.format for renderer in renderers or ())
         detail = _(
-            "This address answers only in JSON (application/json): ask for it "
-            "in the Accept header, or leave the header out."
+            "This address answers only in %(media_types)s (format: %(formats)s). "
+            "Ask for one of them in the Accept header or the format parameter, "
+            "or leave both out."
+        ) % {"media_types": ", ".join(media_types), "formats": ", ".join(formats)}
+    elif isinstance(exc, PreconditionFailed):
+        status = 412
+        detail = _(
+            "This resource has changed since the version named in the If-Match "
+            "or If-Unmodified-Since header."
         )
     elif isinstance(exc, InvalidParameters):
         status = 400
@@ -171,6 +188,10 @@ def problem_exception_handler(exc, context):
     )
 
 
+def _unique(values) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
+
+
 class InvalidParameters(exceptions.APIException):
     """400: query parameters that are wrong, each with what was wrong."""
 
@@ -187,6 +208,57 @@ class NotFoundProblem(exceptions.NotFound):
     def __init__(self, detail: str):
         self.problem_detail = detail
         super().__init__(detail)
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: If-Match or If-Unmodified-Since does not hold for a resource that exists."""
+
+    status_code = 412
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation, but a `format` parameter no renderer of the view has
+    (`?format=xml`, or empty) is a 406 naming the ones it has: DRF's own answer
+    is a 404, which says the address does not exist."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        name = self.settings.URL_FORMAT_OVERRIDE
+        if not format_suffix and name and name in request.query_params:
+            wanted = request.query_params[name]
+            if not any(renderer.format == wanted for renderer in renderers):
+                raise exceptions.NotAcceptable(available_renderers=renderers)
+        return super().select_renderer(request, renderers, format_suffix)
+
+
+class PublicAPICookiesMiddleware:
+    """The public API (PUBLIC_API_URLS_REGEX) reads no cookie: its answers are
+    the same for every client that sends the same address and Accept,
+    Accept-Language and Origin headers, so shared caches may keep one copy
+    for all and `Vary` need not name `Cookie`.
+
+    It stands before the page cache and everything else that reads cookies:
+    the language comes from Accept-Language only (not the language cookie, nor
+    a signed-in person's choice: the API knows no one), as the page cache's
+    key does. The session middleware further in still marks the response
+    `Vary: Cookie` once anything looked at the (empty) session; that is taken
+    off again here, since no cookie reached it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not re.match(settings.PUBLIC_API_URLS_REGEX, request.path_info):
+            return self.get_response(request)
+        request.META.pop("HTTP_COOKIE", None)
+        request.COOKIES = {}
+        response = self.get_response(request)
+        if response.has_header("Vary"):
+            vary = [v.strip() for v in response["Vary"].split(",") if v.strip()]
+            kept = [v for v in vary if v.lower() != "cookie"]
+            if kept != vary:
+                response["Vary"] = ", ".join(kept)
+        return response
 
 
 def document_throttling(result, generator, request, public):

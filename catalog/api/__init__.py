@@ -5,15 +5,17 @@ document at /api/v1/schema/ is generated from the serializers below, and the
 tests validate every response against that document.
 """
 
-from .http import API_VERSION
+from .http import api_version
 from .openapi import document_http
+from .schema import SchemaView
 from .views import AppDetailView, AppListView, AppPublicCodeView, api_not_found
 
 __all__ = [
-    "API_VERSION",
     "AppDetailView",
     "AppListView",
     "AppPublicCodeView",
+    "SchemaView",
     "api_not_found",
+    "api_version",
     "document_http",
 ]

@@ -6,24 +6,26 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, quote_etag
 from django.utils.translation import gettext as _
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import PROBLEM_MEDIA_TYPE, VARY, FormatNegotiation, PreconditionFailed
 from core.pagecache import PUBLIC, generation_started, generations
 
 from ..selectors import (
     ParamError,
 )
 
-# Part of every ETag: a new version of the API's representations changes them all.
-API_VERSION = "1.1.0"
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 # PostgreSQL's largest integer: a page number beyond any catalog, still a number.
@@ -48,7 +50,8 @@ def _cache_validators(request) -> tuple[str, int | None]:
     (generation,) = generations([PUBLIC])
     variant = "|".join(
         [
-            API_VERSION,
+            # A new version of the API's representations changes every ETag.
+            api_version(),
             generation,
             request.get_full_path(),
             translation.get_language() or "",
@@ -62,25 +65,78 @@ def _cache_validators(request) -> tuple[str, int | None]:
     return etag, last_modified
 
 
-class CatalogAPIView(APIView):
+class PublicAPIView(APIView):
+    """What every view of the public API shares: `format` refused with 406
+    when unknown, `Vary: Accept, Accept-Language, Origin`, and errors as
+    problem details in JSON, never stored by any cache, whatever the view's
+    own renderers (the OpenAPI document's YAML, for one)."""
+
+    content_negotiation_class = FormatNegotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_vary_headers(response, VARY)
+        if response.status_code >= 400:
+            response["Cache-Control"] = "no-store"
+            # Answered by core.api.problem_exception_handler.
+            if isinstance(response, Response) and getattr(response, "exception", False):
+                response.accepted_renderer = JSONRenderer()
+                response.accepted_media_type = PROBLEM_MEDIA_TYPE
+        return response
+
+
+def api_version() -> str:
+    """The version of the API's representations: the OpenAPI document's
+    `info.version`, which docs/api-changelog.md's latest entry names."""
+    return settings.SPECTACULAR_SETTINGS["VERSION"]
+
+
+def _names_etag(request, etag: str) -> bool:
+    """If-None-Match names `etag` itself (weak comparison), not `*`."""
+    wanted = etag.removeprefix("W/")
+    return any(
+        tag != "*" and tag.removeprefix("W/") == wanted
+        for tag in parse_etags(request.META.get("HTTP_IF_NONE_MATCH", ""))
+    )
+
+
+class CatalogAPIView(PublicAPIView):
     """The catalog's endpoints: conditional GET (ETag, Last-Modified, 304),
-    `Cache-Control: public`, `Vary: Accept, Accept-Language, Origin`; errors
-    are problem details (core.api.problem_exception_handler) and never cached."""
+    `Cache-Control: public`, and what every view of the API shares
+    (PublicAPIView: Vary, problem details in JSON never cached)."""
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # 406 and 429 come first
         self.etag, self.last_modified = None, None
 
-    def unchanged(self, request) -> HttpResponse | None:
-        """304 when the client's copy is current (If-None-Match, else If-Modified-Since)."""
+    def unchanged(self, request, exists: Callable[[], bool]) -> HttpResponse | None:
+        """304 (or a 412 problem) to a conditional GET, before the resource is
+        read, when the client's copy is current (If-None-Match, else
+        If-Modified-Since); None to read and answer it.
+
+        Preconditions never turn a 404 into a 304 (RFC 9110 section 13.2.1:
+        they count only where the answer would be a success), so `exists()`
+        is asked first, except when If-None-Match names this very ETag: the
+        client was given this answer under the catalog's current generation,
+        so it existed then and nothing has changed since. The usual
+        revalidation thus stays free of catalog queries; `If-None-Match: *`,
+        If-Modified-Since and If-Match pay for the existence check.
+        """
         self.etag, self.last_modified = _cache_validators(request)
-        return get_conditional_response(
+        answer = get_conditional_response(
             request, etag=self.etag, last_modified=self.last_modified
         )
+        if answer is None:
+            return None
+        proven = answer.status_code == 304 and _names_etag(request, self.etag)
+        if not proven and not exists():
+            return None  # the view answers 404
+        if answer.status_code == 412:
+            raise PreconditionFailed()
+        return answer
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        patch_vary_headers(response, ("Accept", "Accept-Language", "Origin"))
         if response.status_code in (200, 304) and getattr(self, "etag", None):
             # The same for every anonymous client: kept in the shared page
             # cache, served behind the rate limit (core.api.anonymous_api_gate).
@@ -88,12 +144,13 @@ class CatalogAPIView(APIView):
             response["ETag"] = self.etag
             if self.last_modified is not None:
                 response["Last-Modified"] = http_date(self.last_modified)
-            response["Cache-Control"] = (
-                f"public, max-age={int(settings.API_CACHE_SECONDS)}"
-            )
-        elif response.status_code >= 400:
-            response["Cache-Control"] = "no-store"
+            response["Cache-Control"] = public_cache_control()
         return response
+
+
+def public_cache_control() -> str:
+    """How long clients and shared caches may reuse a public answer unasked."""
+    return f"public, max-age={int(settings.API_CACHE_SECONDS)}"
 
 
 def _int_param(params, name: str, errors: list, default: int, maximum: int):

@@ -18,6 +18,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api import (
     PROBLEM_MEDIA_TYPE,
+    VARY,
     InvalidParameters,
     NotFoundProblem,
     problem_body,
@@ -76,11 +77,24 @@ class AppListView(CatalogAPIView):
         size = _int_param(params, "page_size", errors, PAGE_SIZE, MAX_PAGE_SIZE)
         if errors:
             raise InvalidParameters(errors)
-        unchanged = self.unchanged(request)
+        window = ((number - 1) * size, size)
+        facets = None
+
+        def page_exists() -> bool:
+            nonlocal facets
+            facets = catalog_facets(query, page=window)
+            return number <= _last_page(facets.total, size)
+
+        # The first page exists, even of an empty catalog; another, only if
+        # the search finds enough apps (counted once, for this answer too).
+        unchanged = self.unchanged(
+            request, exists=page_exists if number > 1 else lambda: True
+        )
         if unchanged is not None:
             return unchanged
-        facets = catalog_facets(query, page=((number - 1) * size, size))
-        last = max(1, math.ceil(facets.total / size))
+        if facets is None:
+            facets = catalog_facets(query, page=window)
+        last = _last_page(facets.total, size)
         if number > last:
             raise NotFoundProblem(
                 _("There is no page %(page)d: the last page is %(last)d.")
@@ -135,6 +149,14 @@ class AppListView(CatalogAPIView):
         return response
 
 
+def _last_page(total: int, size: int) -> int:
+    return max(1, math.ceil(total / size))
+
+
+def _app_exists(slug: str) -> bool:
+    return bool(SLUG_RE.fullmatch(slug)) and visible_apps().filter(slug=slug).exists()
+
+
 def _visible_app(slug: str, *, detail: bool = True) -> CatalogApp:
     app = None
     if SLUG_RE.fullmatch(slug):
@@ -155,7 +177,7 @@ class AppDetailView(CatalogAPIView):
         responses={200: CatalogAppDetailSerializer},
     )
     def get(self, request, slug: str):
-        unchanged = self.unchanged(request)
+        unchanged = self.unchanged(request, exists=lambda: _app_exists(slug))
         if unchanged is not None:
             return unchanged
         app = _visible_app(slug)
@@ -183,7 +205,7 @@ class AppPublicCodeView(CatalogAPIView):
         },
     )
     def get(self, request, slug: str):
-        unchanged = self.unchanged(request)
+        unchanged = self.unchanged(request, exists=lambda: _app_exists(slug))
         if unchanged is not None:
             return unchanged
         app = _visible_app(slug, detail=False)
@@ -215,5 +237,5 @@ def api_not_found(request, rest: str = ""):
         content_type=PROBLEM_MEDIA_TYPE,
     )
     response["Cache-Control"] = "no-store"
-    patch_vary_headers(response, ("Accept", "Accept-Language", "Origin"))
+    patch_vary_headers(response, VARY)
     return response

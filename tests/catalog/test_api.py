@@ -274,13 +274,14 @@ def slugs(response) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_schema_is_valid_openapi_3_and_lists_the_three_endpoints(api):
+def test_schema_is_valid_openapi_3_and_lists_the_endpoints_and_itself(api):
     validate_schema(api.document)
     assert api.document["openapi"].startswith("3.")
     assert set(api.document["paths"]) == {
         "/api/v1/apps/",
         "/api/v1/apps/{slug}/",
         "/api/v1/apps/{slug}/publiccode.yml",
+        "/api/v1/schema/",
     }
     publiccode = api.document["paths"]["/api/v1/apps/{slug}/publiccode.yml"]["get"]
     assert set(publiccode["responses"]["200"]["content"]) == {"application/yaml"}

@@ -66,6 +66,10 @@ def assert_problem(response, status: int):
     return body
 
 
+def vary(response) -> set[str]:
+    return {v.strip().lower() for v in response.get("Vary", "").split(",") if v}
+
+
 # --- problem details on every error status ---------------------------------------------
 
 
@@ -151,6 +155,123 @@ def test_errors_speak_the_requests_language(apps):
     assert bad["errors"][0]["detail"].startswith("Urutkan menurut")
 
 
+def _boom(*args, **kwargs):
+    raise RuntimeError("a bug in a selector")
+
+
+@pytest.mark.parametrize(
+    "path, selector",
+    [
+        ("/api/v1/apps/", "catalog_facets"),
+        ("/api/v1/apps/sabilulungan/", "app_detail"),
+        ("/api/v1/apps/sabilulungan/publiccode.yml", "export_publiccode"),
+    ],
+)
+def test_500_is_problem_details_in_the_requests_language(
+    apps, settings, monkeypatch, caplog, path, selector
+):
+    """A bug in a view is a 500 problem document, never Django's HTML page
+    (the tests run with DEBUG off, as production does)."""
+    assert settings.DEBUG is False
+    monkeypatch.setattr(f"catalog.api.views.{selector}", _boom)
+    english = client(language="en").get(path)
+    body = assert_problem(english, 500)
+    assert body["title"] == "Server error"
+    assert body["detail"] == "Something went wrong on our side. Please try again later."
+    assert body["instance"] == path
+    assert "a bug in a selector" not in english.content.decode()
+    assert "API request failed" in caplog.text
+    indonesian = assert_problem(client(language="id").get(path), 500)
+    assert indonesian["title"] == "Galat server"
+    assert indonesian["detail"] == (
+        "Terjadi kesalahan di pihak kami. Silakan coba lagi nanti."
+    )
+
+
+# --- the format parameter -------------------------------------------------------------
+
+
+def test_format_json_is_the_json_answer(apps):
+    for path in ("/api/v1/apps/", "/api/v1/apps/sabilulungan/"):
+        response = client().get(path + "?format=json")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == client().get(path).json()
+
+
+@pytest.mark.parametrize("value", ["xml", "yaml", "api", ""])
+def test_another_format_is_a_406_naming_the_formats(apps, value):
+    """DRF answers an unknown ?format= with a 404, which says the address does
+    not exist; it does, in JSON only."""
+    for path in ("/api/v1/apps/", "/api/v1/apps/sabilulungan/"):
+        body = assert_problem(client().get(f"{path}?format={value}"), 406)
+        assert body["detail"] == (
+            "This address answers only in application/json (format: json). Ask "
+            "for one of them in the Accept header or the format parameter, or "
+            "leave both out."
+        )
+    indonesian = client(language="id").get("/api/v1/apps/?format=xml")
+    assert assert_problem(indonesian, 406)["title"] == "Tidak dapat diterima"
+
+
+def test_the_publiccode_file_is_yaml_whatever_the_format_asked(apps):
+    response = client().get("/api/v1/apps/sabilulungan/publiccode.yml?format=xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/yaml")
+
+
+# --- the API reads no cookie ------------------------------------------------------------
+
+
+def test_the_language_comes_from_accept_language_not_from_cookies(apps, bandung):
+    from tenants.models import User
+
+    c = client(language="en")
+    c.cookies["django_language"] = "id"
+    english = c.get("/api/v1/apps/?country=it")
+    assert english["Content-Language"] == "en"
+    labels = {f["value"]: f["label"] for f in english.json()["facets"]["language"]}
+    assert labels["it"] == "Italian"
+    # Nor a signed-in person's own choice: the API knows no one.
+    person = User.objects.create_user(email="ani@bandung.test", password="x")
+    User.objects.filter(pk=person.pk).update(language="id")
+    signed_in = host_client(PLATFORM_HOST, user=person, language="en")
+    answer = signed_in.get("/api/v1/apps/?country=it")
+    assert answer.json() == english.json()
+    assert answer["Cache-Control"].startswith("public")
+    missing = c.get("/api/v1/apps/no-such-app/")
+    assert assert_problem(missing, 404)["detail"] == "No such app in the catalog."
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/apps/",
+        "/api/v1/apps/sabilulungan/",
+        "/api/v1/apps/sabilulungan/publiccode.yml",
+        "/api/v1/apps/no-such-app/",
+        "/api/v1/nothing/",
+        "/api/v1/schema/",
+    ],
+)
+def test_vary_names_accept_language_and_origin_never_cookie(apps, path):
+    c = client()
+    c.cookies["django_language"] = "id"
+    c.cookies["sessionid"] = "not-a-session"
+    response = c.get(path, HTTP_ORIGIN="https://portal.example.go.id")
+    assert {"accept", "accept-language", "origin"} <= vary(response), response["Vary"]
+    assert "cookie" not in vary(response)
+    assert not response.cookies
+
+
+def test_cookies_still_count_outside_the_api(apps):
+    c = client(language="en")
+    c.cookies["django_language"] = "id"
+    page = c.get("/catalog/")
+    assert page["Content-Language"] == "id"
+    assert "cookie" in vary(page)
+
+
 # --- conditional GET and caching headers ----------------------------------------------
 
 
@@ -227,6 +348,82 @@ def test_a_304_runs_no_catalog_query(apps, django_assert_max_num_queries):
     # The generation from the shared cache (database cache here), nothing else.
     with django_assert_max_num_queries(2):
         response = client().get("/api/v1/apps/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304
+
+
+def test_a_304_to_the_etag_of_an_app_runs_no_catalog_query(
+    apps, django_assert_max_num_queries
+):
+    for path in (
+        "/api/v1/apps/sabilulungan/",
+        "/api/v1/apps/sabilulungan/publiccode.yml",
+    ):
+        first = client().get(path)
+        # The client holds this very answer: the app existed under the
+        # catalog's current generation, so it still does.
+        with django_assert_max_num_queries(2):
+            response = client().get(path, HTTP_IF_NONE_MATCH=first["ETag"])
+        assert response.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/apps/no-such-app/",
+        "/api/v1/apps/no-such-app/publiccode.yml",
+        "/api/v1/apps/%C2%A9/",
+        "/api/v1/apps/?page=9",
+        "/api/v1/apps/?page=2&page_size=3",
+        "/api/v1/apps/?category=hr&page=2",
+    ],
+)
+def test_what_does_not_exist_is_a_404_whatever_the_preconditions(apps, path):
+    """RFC 9110 section 13.2.1: preconditions count only where the answer would
+    be a success; a 304 would tell a cache its copy of nothing is current."""
+    latest = client().get("/api/v1/apps/")["Last-Modified"]
+    for headers in (
+        {"HTTP_IF_NONE_MATCH": "*"},
+        {"HTTP_IF_MODIFIED_SINCE": latest},
+        {"HTTP_IF_MODIFIED_SINCE": http_date(4_000_000_000)},
+        {"HTTP_IF_MATCH": '"an-old-etag"'},
+        {"HTTP_IF_UNMODIFIED_SINCE": http_date(0)},
+        # The ETag of another address is no proof that this one exists.
+        {"HTTP_IF_NONE_MATCH": client().get("/api/v1/apps/")["ETag"]},
+    ):
+        assert_problem(client().get(path, **headers), 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/apps/sabilulungan/",
+        "/api/v1/apps/sabilulungan/publiccode.yml",
+        "/api/v1/apps/?page=2&page_size=2",
+    ],
+)
+def test_preconditions_hold_for_what_exists(apps, path):
+    first = client().get(path)
+    assert first.status_code == 200
+    for headers in (
+        {"HTTP_IF_NONE_MATCH": "*"},
+        {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]},
+    ):
+        response = client().get(path, **headers)
+        assert response.status_code == 304 and response.content == b""
+        assert response["ETag"] == first["ETag"]
+    body = assert_problem(client().get(path, HTTP_IF_MATCH='"an-old-etag"'), 412)
+    assert "If-Match" in body["detail"]
+    assert client().get(path, HTTP_IF_MATCH=first["ETag"]).status_code == 200
+
+
+def test_if_modified_since_asks_whether_the_app_exists_in_one_query(
+    apps, django_assert_max_num_queries
+):
+    path = "/api/v1/apps/sabilulungan/"
+    first = client().get(path)
+    # The generation, and whether the app is visible; not the app's detail.
+    with django_assert_max_num_queries(3):
+        response = client().get(path, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert response.status_code == 304
 
 

@@ -287,3 +287,22 @@ def test_static_files_are_left_to_whitenoise(settings):
     factory = RequestFactory(HTTP_HOST=BANDUNG_HOST)
     assert _servable(factory.get("/grants/"))
     assert not _servable(factory.get(settings.STATIC_URL + "css/site.css"))
+
+
+def test_an_api_answer_is_kept_by_accept_language_whatever_the_cookies(platform):
+    """The public API reads no cookie (core.api.PublicAPICookiesMiddleware, before
+    the page cache): a language cookie does not choose the kept copy, and a
+    session cookie does not keep a visitor from it."""
+    english = get(PLATFORM_HOST, "/api/v1/apps/")
+    assert english["Content-Language"] == "en"
+    assert get(PLATFORM_HOST, "/api/v1/apps/")["X-Page-Cache"] == "hit"
+    visitor = host_client(PLATFORM_HOST, language="id")
+    visitor.cookies["django_language"] = "en"
+    visitor.cookies["sessionid"] = "not-a-session"
+    indonesian = visitor.get("/api/v1/apps/")
+    assert indonesian["Content-Language"] == "id"
+    assert indonesian["X-Page-Cache"] == "miss"
+    again = visitor.get("/api/v1/apps/")
+    assert again["X-Page-Cache"] == "hit" and again.content == indonesian.content
+    assert again["ETag"] != english["ETag"]  # the Indonesian answer, not the English
+    assert "Cookie" not in again["Vary"]
