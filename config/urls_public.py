@@ -17,3 +17,5 @@ urlpatterns = [
     path("", include("catalog.urls_platform")),
     path("", include("tenants.urls_platform")),
 ]
+
+handler500 = "config.views.server_error"

@@ -29,3 +29,5 @@ for _app in hosted.apps():
 # Routes anyone may open; every other route of this URLconf is for members or
 # signed-in users (tests/tenants/test_isolation.py walks them all).
 PUBLIC_TENANT_ROUTES = KERNEL_PUBLIC_ROUTES | hosted.public_route_names()
+
+handler500 = "config.views.server_error"

@@ -188,6 +188,30 @@ def test_500_is_problem_details_in_the_requests_language(
     )
 
 
+def test_a_500_outside_the_api_views_is_problem_details_too(apps, monkeypatch):
+    """An error that escapes before any API view runs (here in a middleware)
+    is answered by handler500: problem details under
+    /api/v1/, the site's own 500 page elsewhere."""
+    from django.test import Client
+
+    def unguarded(language="en"):
+        return Client(
+            HTTP_HOST=PLATFORM_HOST,
+            HTTP_ACCEPT_LANGUAGE=language,
+            raise_request_exception=False,
+        )
+
+    monkeypatch.setattr("core.api.PublicAPICookiesMiddleware.__call__", _boom)
+    for language, title in (("en", "Server error"), ("id", "Galat server")):
+        response = unguarded(language).get("/api/v1/apps/")
+        body = assert_problem(response, 500)
+        assert body["title"] == title and body["instance"] == "/api/v1/apps/"
+        assert response["Cache-Control"] == "no-store"
+    page = unguarded().get("/catalog/")
+    assert page.status_code == 500
+    assert page["Content-Type"].startswith("text/html")
+
+
 # --- the format parameter -------------------------------------------------------------
 
 
