@@ -8,7 +8,8 @@ rendered, DEBUG off):
 
 1. **search + facets** -- ``/catalog/?q=...&category=...``, rotating over a few
    queries: Indonesian and English words, a word prefix, and the typo
-   ``sabilungan`` that only the trigram match on names finds.
+   ``sabilungan`` that only the typo search (words of the names within typo
+   distance) finds.
 2. **browse + facets** -- ``/catalog/?sort=adopted`` (no query, every facet
    counts the whole catalog, apps ordered by their number of active adopters).
 3. **filters + facets** -- ``/catalog/?category=...&license=...``, rotating

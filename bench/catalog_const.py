@@ -15,7 +15,7 @@ HOST = "localhost"
 # SMALL_APPS apps (see CORE_APPS), so both sizes render a non-empty page.
 SEARCHES = (
     ("informasi", "document-management"),
-    ("sabilungan", "grant-management"),  # typo of Sabilulungan: trigram match
+    ("sabilungan", "grant-management"),  # typo of Sabilulungan: the names' words
     ("kepegawaian", "hr"),
     ("retribusi", "taxes-management"),
     ("complaints", "customer-service-and-support"),  # English description
