@@ -35,8 +35,12 @@ tenants (rows and ``<slug>.localhost`` domains, no schemas: catalog pages only
 read the public schema) and the platform tenant; apps with Indonesian and
 English names, descriptions and features built from word lists, publiccode.yml
 categories, varied delivery modes, development statuses and licences, one to
-four releases each; 20 adopters per app (mostly active, some requested,
-approved or ended) and one agreement per publisher-adopter pair. The search
+four releases each, written to publiccode.yml's rules as the publishing form
+would have them (long descriptions of 150 characters or more, English whole or
+absent, a contractor for each app maintained by contract: their exports are
+valid, tests/catalog/test_bench_seed.py); 20 adopters per app (mostly active,
+some requested, approved or ended) and one agreement per publisher-adopter
+pair. The search
 vectors are filled by one SQL UPDATE that mirrors
 ``catalog.services._refresh_search_vector``; the script checks on a sample that
 both give the same vector and fails loudly if they drift apart. Then ANALYZE.

@@ -104,6 +104,7 @@ def _app_name(rng: random.Random, topic: Topic, pattern: str, publisher) -> str:
 
 def _new_app(seed: Seed, index: int):
     from catalog.models import CatalogApp
+    from catalog.publiccode.rules import LONG_DESCRIPTION_MIN
 
     rng = seed.rng
     if index < len(CORE_APPS):
@@ -163,6 +164,25 @@ def _new_app(seed: Seed, index: int):
             f"It integrates with {integration} and other governments can adopt it through BagiPakai."
         )
     )
+    # Written to publiccode.yml's rules, as the publishing form would have them
+    # (none of this draws on `rng`, so the rest of the data stays as it was):
+    # long descriptions of at least 150 characters, and English whole or absent.
+    long_id = _at_least(
+        LONG_DESCRIPTION_MIN,
+        long_id,
+        f"Kode sumbernya terbuka di repositori {publisher.name}.",
+    )
+    features_en = []
+    if short_en:
+        long_en = _at_least(
+            LONG_DESCRIPTION_MIN,
+            long_en or f"{name} helps {publisher.name} with {topic.what_en}.",
+            f"Its source code is open in the repository of {publisher.name}, "
+            "and other governments can adopt it through BagiPakai.",
+        )
+        features_en = [topic.what_en[:1].upper() + topic.what_en[1:]]
+    else:
+        long_en = ""
     categories = list(topic.categories)
     if rng.random() < 0.3:
         extra = rng.choice(
@@ -185,6 +205,7 @@ def _new_app(seed: Seed, index: int):
         long_description_en=long_en,
         features=rng.sample(topic.features, rng.randint(1, 3))
         + rng.sample(GENERIC_FEATURES, rng.randint(1, 3)),
+        features_en=features_en,
         categories=categories,
         scope=list(
             dict.fromkeys(topic.scope + ("local-authorities",) * (rng.random() < 0.5))
@@ -220,6 +241,29 @@ def _new_app(seed: Seed, index: int):
         is_hidden=index >= SMALL_APPS and rng.random() < 0.01,
         created_at=created,
         updated_at=created + timedelta(days=rng.randrange(300)),
+    )
+
+
+def _at_least(length: int, text: str, more: str) -> str:
+    """`text`, followed by `more` as often as it takes to reach `length` characters."""
+    while len(text) < length:
+        text = f"{text} {more}"
+    return text
+
+
+def _contractor(app):
+    """The company that maintains an entry by contract: the standard names it
+    (catalog.vocabularies.contractors_problem), so the seeded entry does too."""
+    from catalog.models import Contractor
+
+    company = app.publisher.slug
+    return Contractor(
+        app=app,
+        name=f"PT Mitra Digital {app.publisher.name.removeprefix('Kota ')}",
+        until=date(2026 + app.pk % 4, 12, 31),
+        email=f"layanan@mitra-{company}.co.id",
+        website=f"https://mitra-{company}.co.id",
+        position=0,
     )
 
 
@@ -289,11 +333,15 @@ def _agreement_for(seed: Seed, publisher, adopter) -> int:
 
 def seed_apps(seed: Seed, count: int) -> None:
     """Add `count` apps with their releases and ADOPTERS_PER_APP adoptions each."""
-    from catalog.models import Adoption, CatalogApp, Release
+    from catalog.models import Adoption, CatalogApp, Contractor, Release
 
     rng = seed.rng
     apps = CatalogApp.objects.bulk_create(
         [_new_app(seed, seed.apps + i) for i in range(count)], batch_size=500
+    )
+    Contractor.objects.bulk_create(
+        [_contractor(app) for app in apps if app.maintenance_type == "contract"],
+        batch_size=2000,
     )
     releases: dict[int, list[Any]] = {}
     for release in Release.objects.bulk_create(

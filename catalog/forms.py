@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from core.formsets import GrowingFormSet
 from tenants.models import Tenant
 from tenants.validators import validate_single_line
 
+from .labels import language_label
 from .models import Adoption, Agreement, CatalogApp, Release
-from .publiccode.importing import line, text
+from .publiccode.importing import english_language, line, text
 from .publiccode.issues import show
 from .publiccode.rules import (
     LONG_DESCRIPTION_MAX,
@@ -235,7 +235,7 @@ class ContractorForm(forms.Form):
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip()
-        if email and not _is_email(email):
+        if email and not is_email(email):
             raise forms.ValidationError(
                 _("%(value)s is not an e-mail address.") % {"value": show(email)}
             )
@@ -253,15 +253,6 @@ ContractorFormSet = forms.formset_factory(
 )
 
 
-def _is_email(value: str) -> bool:
-    """An address Django and the standard both take (the export keeps it only then)."""
-    try:
-        validate_email(value)
-    except forms.ValidationError:
-        return False
-    return is_email(value)
-
-
 class CatalogAppForm(forms.Form):
     """A catalog entry as its publisher writes it, to publiccode.yml's rules.
 
@@ -276,13 +267,9 @@ class CatalogAppForm(forms.Form):
     name = forms.CharField(
         label=_("Name"), max_length=120, validators=[validate_single_line]
     )
-    short_description_id = forms.CharField(
-        label=_("Short description (Indonesian)"), max_length=SHORT_DESCRIPTION_MAX
-    )
-    long_description_id = forms.CharField(
-        label=_("Description (Indonesian)"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
+    # Labelled with the entry's main language when the form is made.
+    short_description_id = forms.CharField(max_length=SHORT_DESCRIPTION_MAX)
+    long_description_id = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}))
     features = forms.CharField(
         label=_("Features"),
         help_text=_("One per line."),
@@ -396,8 +383,18 @@ class CatalogAppForm(forms.Form):
     def __init__(self, *args, app: CatalogApp | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # The language whose texts the main fields hold (id unless an imported
-        # file had no Indonesian).
+        # file had no Indonesian), and the one of the English fields (an
+        # imported file's en-GB stays en-GB).
         self.main_language = (app.description_language if app else "") or "id"
+        blocks = ((app.publiccode or {}).get("description") or {}) if app else {}
+        self.english_language = english_language(blocks, self.main_language) or "en"
+        language = language_label(self.main_language)
+        self.fields["short_description_id"].label = _(
+            "Short description (%(language)s)"
+        ) % {"language": language}
+        self.fields["long_description_id"].label = _("Description (%(language)s)") % {
+            "language": language
+        }
         if self.english_is_main:
             # An English-only entry: its main fields are the English texts.
             for name in self.ENGLISH_FIELDS:
@@ -434,7 +431,7 @@ class CatalogAppForm(forms.Form):
 
     @property
     def english_is_main(self) -> bool:
-        return self.main_language.lower() == "en"
+        return self.english_language == self.main_language
 
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -505,7 +502,7 @@ class CatalogAppForm(forms.Form):
                 raise forms.ValidationError(
                     _("Line %(n)d: the name is missing.") % {"n": number}
                 )
-            if email and not _is_email(email):
+            if email and not is_email(email):
                 raise forms.ValidationError(
                     _("Line %(n)d: “%(email)s” is not an e-mail address.")
                     % {"n": number, "email": email}
@@ -542,7 +539,7 @@ class CatalogAppForm(forms.Form):
             self.data.get(self.add_prefix(name), "").strip()
             for name in self.ENGLISH_FIELDS
         ):
-            blocks["en"] = self.ENGLISH_BLOCK
+            blocks[self.english_language] = self.ENGLISH_BLOCK
         documents, fields_at = {}, {}
         for language, block in blocks.items():
             # What is left empty is absent from the block, as in the export.

@@ -14,13 +14,13 @@ import copy
 
 import yaml
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 
 from ..models import CatalogApp
 from ..vocabularies import CATEGORIES, SCOPES, SOFTWARE_TYPES
-from .importing import line, text
+from .importing import english_language, line, text
 from .schema import DOCUMENT, LIST, MAP, STRUCT, TEXT_OR_LIST
-from .values import is_language
+from .values import is_email, is_language
 
 # The version BagiPakai writes for entries made in the catalog: the spec's current "0".
 EXPORT_VERSION = "0"
@@ -54,14 +54,6 @@ def _represent_text(dumper, value: str):
 _Dumper.add_representer(str, _represent_text)
 
 
-def _valid_email(value: str) -> bool:
-    try:
-        validate_email(value)
-    except ValidationError:
-        return False
-    return True
-
-
 def _contacts(app: CatalogApp) -> list[dict]:
     contacts = []
     for entry in app.contacts if isinstance(app.contacts, list) else []:
@@ -69,7 +61,7 @@ def _contacts(app: CatalogApp) -> list[dict]:
             continue
         contact = {"name": line(entry.get("name"))}
         email = line(entry.get("email"))
-        if email and _valid_email(email):
+        if email and is_email(email):
             contact["email"] = email
         for key in ("phone", "affiliation"):
             if line(entry.get(key)):
@@ -80,7 +72,7 @@ def _contacts(app: CatalogApp) -> list[dict]:
     # The spec asks for a contact; the publisher's contact person is the one we know.
     publisher = app.publisher
     contact = {"name": line(publisher.contact_name) or line(publisher.name)}
-    if publisher.contact_email and _valid_email(publisher.contact_email.strip()):
+    if publisher.contact_email and is_email(publisher.contact_email.strip()):
         contact["email"] = publisher.contact_email.strip()
     if line(publisher.contact_phone):
         contact["phone"] = line(publisher.contact_phone)
@@ -113,50 +105,51 @@ def _organisation(publisher) -> dict:
 
 
 def _descriptions(app: CatalogApp, stored: dict) -> dict:
+    """The description blocks: exactly the entry's languages, its fields in theirs.
+
+    The main fields go to the main language's block and the English fields to
+    the block they were imported from (`en-GB` stays `en-GB`), over what the
+    stored document has there; every other language's block is kept as it is.
+    """
     blocks = copy.deepcopy(stored.get("description") or {})
     main = app.description_language or "id"
-    short_main, short_en = (
+    # "en" only for an English text first written in the catalog.
+    english = english_language(blocks, main) or "en"
+    short_main, long_main = (
         line(app.short_description_id),
-        line(app.short_description_en),
+        text(app.long_description_id),
     )
-    long_main, long_en = text(app.long_description_id), text(app.long_description_en)
-    english_key = next((key for key in blocks if key.lower() == "en"), "en")
-    if main.lower() == "en":
-        # An English-only entry: its main fields are the English text.
-        short_en, long_en = short_en or short_main, long_en or long_main
-    else:
-        block = blocks.setdefault(main, {})
-        block["shortDescription"] = short_main or line(app.name)
-        if long_main:
-            block["longDescription"] = long_main
-        else:
-            block.pop("longDescription", None)
+    short_en, long_en = line(app.short_description_en), text(app.long_description_en)
     features_en = [line(item) for item in app.features_en if line(item)]
-    if main.lower() != "en":
-        block = dict(blocks.get(english_key) or {})
-        if short_en:
-            block["shortDescription"] = short_en
-        if long_en:
-            block["longDescription"] = long_en
-        if features_en:
-            block["features"] = features_en
+    if english == main:
+        # An English entry: its main fields are the English text.
+        short_main, long_main = short_en or short_main, long_en or long_main
+    else:
+        block = dict(blocks.get(english) or {})
+        for key, value in (
+            ("shortDescription", short_en),
+            ("longDescription", long_en),
+            ("features", features_en),
+        ):
+            if value:
+                block[key] = value
         # The standard wants a whole description in each language: an English
         # text begun in the catalog (a short description only) waits until it
-        # is complete rather than make the file invalid.
-        if all(
+        # is complete rather than make the file invalid, and an English text
+        # the publisher removed leaves the file too.
+        if (short_en or long_en or features_en) and all(
             block.get(key)
             for key in ("shortDescription", "longDescription", "features")
         ):
-            blocks[english_key] = block
+            blocks[english] = block
         else:
-            blocks.pop(english_key, None)
-    elif short_en:
-        block = blocks.setdefault(english_key, {})
-        block["shortDescription"] = short_en
-        if long_en:
-            block["longDescription"] = long_en
-    main_key = english_key if main.lower() == "en" else main
-    primary = blocks.setdefault(main_key, {"shortDescription": line(app.name)})
+            blocks.pop(english, None)
+    primary = blocks.setdefault(main, {})
+    primary["shortDescription"] = short_main or line(app.name)
+    if long_main:
+        primary["longDescription"] = long_main
+    else:
+        primary.pop("longDescription", None)
     if app.documentation_url:
         primary["documentation"] = app.documentation_url.strip()
     else:
@@ -174,7 +167,7 @@ def _descriptions(app: CatalogApp, stored: dict) -> dict:
     # The database does not keep the order of a file's languages: the main
     # language comes first, then English, then the others alphabetically.
     languages = sorted(
-        blocks, key=lambda key: (key != main_key, key.lower() != "en", key.lower())
+        blocks, key=lambda key: (key != main, key != english, key.lower())
     )
     return {
         language: {

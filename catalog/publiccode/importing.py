@@ -46,14 +46,34 @@ def text(value) -> str:
 
 
 def pick_language(languages, codes) -> str | None:
-    """The first language key that is one of `codes`, exactly or by its primary subtag."""
-    for key in languages:
+    """The first language key that is one of `codes`, exactly or by its primary subtag.
+
+    Keys are taken in alphabetical order, not in the file's: the stored
+    document (PostgreSQL jsonb) does not keep the file's order, and the export
+    must find the very key the import took (en-GB before en-US, whichever
+    the file wrote first).
+    """
+    keys = sorted(languages, key=lambda key: (key.lower(), key))
+    for key in keys:
         if key.lower() in codes:
             return key
-    for key in languages:
+    for key in keys:
         if key.split("-")[0].lower() in codes:
             return key
     return None
+
+
+def english_language(languages, main: str) -> str | None:
+    """The description language whose texts an entry's English fields hold.
+
+    `main` itself when the main language is English (en-US, say: a file
+    without Indonesian), else the English block of `languages` (en, en-GB…),
+    None when there is none. The import fills the English fields from it and
+    the export and the publishing form write them back to it.
+    """
+    if main.split("-")[0].lower() in ENGLISH:
+        return main
+    return pick_language(languages, ENGLISH)
 
 
 def parse(data: bytes) -> dict:
@@ -68,13 +88,16 @@ def parse(data: bytes) -> dict:
 def to_fields(doc: dict) -> tuple[dict, dict]:
     """CatalogApp fields of a valid document, and the file path each field came from."""
     languages = doc["description"]
-    main = pick_language(languages, INDONESIAN)
-    english = pick_language(languages, ENGLISH)
     # The main (Indonesian) fields are required; a file without Indonesian fills
     # them from English or else the first language, and remembers which, so the
     # export writes them back under the same language. The English fields come
     # only from English, so an export never invents an English text.
-    main = main or english or next(iter(languages))
+    main = (
+        pick_language(languages, INDONESIAN)
+        or pick_language(languages, ENGLISH)
+        or next(iter(languages))
+    )
+    english = english_language(languages, main)
     block = languages[main] or {}
     en_block = (languages[english] or {}) if english else {}
     maintenance = doc.get("maintenance") or {}

@@ -39,6 +39,10 @@ LONG_DESCRIPTION_MIN, LONG_DESCRIPTION_MAX = 150, 10_000
 _PLAIN_KEY = re.compile(r"[A-Za-z]+")
 
 
+# An organisation named by its iPA code: urn:x-italian-pa:CODE (in any case).
+ITALIAN_PA = "x-italian-pa:"
+
+
 def description_path(language: str) -> str:
     """The path of the description block `language` as the reference parser writes it."""
     if _PLAIN_KEY.fullmatch(language):
@@ -49,12 +53,16 @@ def description_path(language: str) -> str:
 def is_ipa_code(value: str) -> bool:
     """Could `value` be a code of the Italian public administration register (iPA)?
 
-    The reference parser looks the code up in the register, case-insensitively;
-    BagiPakai does not carry the register and checks the form of a code only.
-    `true` and `false` are no administration's code, however they are written.
+    The reference parser looks the code up, exactly as written but in either
+    case, in the copy of the register it carries (23,727 codes in v5.4.3).
+    BagiPakai does not carry the register and checks the form of its codes:
+    1 to 16 letters, digits and `_`, a letter among them (`c`, `C_H501`,
+    `istsc_AGIC82200R`; not `123`, `_` or ` c`). So it accepts a code of that
+    form the register lacks, and refuses the register's eight codes of
+    digits only (`102`…). `true` and `false` are no administration's code.
     """
     return value.lower() not in ("true", "false") and bool(
-        re.fullmatch(r"[a-z0-9_]{2,}", value, re.IGNORECASE)
+        re.fullmatch(r"(?=[0-9_]*[A-Za-z])[A-Za-z0-9_]{1,16}", value)
     )
 
 
@@ -146,11 +154,27 @@ class Checker:
         if value is None:
             return
         uri = value.get("uri")
-        if self.required(f"{path}.uri", uri) and not is_organisation_uri(uri):
+        if not self.required(f"{path}.uri", uri):
+            return
+        if not is_organisation_uri(uri):
             self.add(
                 f"{path}.uri",
                 _("%(value)s is not a URI such as https://… or urn:….")
                 % {"value": show(uri)},
+            )
+            return
+        scheme, _colon, rest = uri.partition(":")
+        if scheme.lower() == "urn" and rest[: len(ITALIAN_PA)].lower() == ITALIAN_PA:
+            self.ipa_code(f"{path}.uri", rest[len(ITALIAN_PA) :])
+
+    def ipa_code(self, path, value):
+        if not is_ipa_code(value):
+            self.add(
+                path,
+                _(
+                    "%(value)s is not a code of the Italian public administration register (iPA)."
+                )
+                % {"value": show(value)},
             )
 
     def document(self, doc: dict):  # noqa: C901 - one rule per field, in the standard's order
@@ -259,14 +283,8 @@ class Checker:
                     % {"value": show(version), "choices": "0.2, 1.0"},
                 )
             ipa = (section.get("riuso") or {}).get("codiceIPA")
-            if ipa and not is_ipa_code(ipa):
-                add(
-                    f"{key}.riuso.codiceIPA",
-                    _(
-                        "%(value)s is not a code of the Italian public administration register (iPA)."
-                    )
-                    % {"value": show(ipa)},
-                )
+            if ipa:
+                self.ipa_code(f"{key}.riuso.codiceIPA", ipa)
         # The checks the reference parser makes after the field rules.
         for key in ("logo", "monochromeLogo"):
             self.relative_or_url(key, doc.get(key))

@@ -370,6 +370,79 @@ def test_the_english_features_stay_english_beside_french_and_dutch(publisher):
     }
 
 
+@pytest.mark.parametrize(
+    "languages",
+    [
+        {"id": "Indonesia", "en-GB": "British"},
+        {"en-GB": "British", "id": "Indonesia"},
+        {"id": "Indonesia", "en-US": "American", "en-GB": "British"},
+        {"en-US": "American", "en-GB": "British", "it": "Italiano"},
+        {"it": "Italiano", "en-US": "American"},
+        {"en-US": "American"},
+        {"pt-BR": "Português"},
+        {"id": "Indonesia", "en": "English", "en-GB": "British"},
+    ],
+    ids=lambda languages: "+".join(languages),
+)
+def test_the_export_has_exactly_the_files_languages_each_with_its_own_text(
+    publisher, languages
+):
+    doc = _described(languages)
+    app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
+
+    exported = export_document(app)["description"]
+
+    assert set(exported) == set(languages)
+    for code, label in languages.items():
+        assert exported[code]["shortDescription"] == f"{label} short"
+        assert exported[code]["features"] == [f"{label} feature"]
+
+
+def test_the_english_block_is_the_same_whatever_the_files_order(publisher):
+    # The stored document does not keep the file's order (PostgreSQL jsonb):
+    # the import and the export must take the same English block regardless.
+    first = _described({"id": "Indonesia", "en-US": "American", "en-GB": "British"})
+    app = import_publiccode(actor=None, publisher=publisher, data=dump(first)).app
+    assert app.short_description_en == "British short"
+    second = _described({"id": "Indonesia", "en-GB": "British", "en-US": "American"})
+    second["url"] = "https://example.com/other.git"
+    other = import_publiccode(actor=None, publisher=publisher, data=dump(second)).app
+    assert other.short_description_en == "British short"
+
+
+def test_english_edits_go_back_to_the_block_they_came_from(publisher):
+    doc = _described({"id": "Indonesia", "en-GB": "British", "it": "Italiano"})
+    doc["description"]["en-GB"]["documentation"] = "https://docs.example.org/en"
+    app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
+
+    services.app_update(
+        actor=None,
+        app=app,
+        short_description_en="Edited in the catalog",
+        features_en=["A new feature"],
+    )
+    exported = export_document(CatalogApp.objects.get(pk=app.pk))["description"]
+
+    assert list(exported) == ["id", "en-GB", "it"]
+    assert exported["en-GB"] == {
+        "shortDescription": "Edited in the catalog",
+        "longDescription": doc["description"]["en-GB"]["longDescription"].strip(),
+        "documentation": "https://docs.example.org/en",
+        "features": ["A new feature"],
+    }
+
+    # The English text removed in the catalog leaves the file; Italian stays.
+    services.app_update(
+        actor=None,
+        app=app,
+        short_description_en="",
+        long_description_en="",
+        features_en=[],
+    )
+    exported = export_document(CatalogApp.objects.get(pk=app.pk))["description"]
+    assert list(exported) == ["id", "it"]
+
+
 def test_descriptions_are_shown_in_the_visitors_language_with_fallback(publisher):
     doc = _described({"id": "Indonesia", "en": "English", "it": "Italiano"})
     app = import_publiccode(actor=None, publisher=publisher, data=dump(doc)).app
@@ -703,6 +776,112 @@ def test_true_or_false_is_no_ipa_code(value):
     doc["it"] = {"riuso": {"codiceIPA": value}}
     assert problems(doc) == ["it.riuso.codiceIPA"]
     doc["it"]["riuso"]["codiceIPA"] = "C_H501"  # looked up case-insensitively
+    assert problems(doc) == []
+
+
+# Addresses on both sides of the reference parser's e-mail rule (its pattern
+# and Go's RFC 5322 parser): labels, dots, quoted and international parts.
+EMAILS = [
+    "rossi@comune.example",
+    "a@b.co",
+    "a@b..c",
+    "a@b..c.d",
+    "a@b.c.",
+    "a@b.c1",
+    "a@1.b",
+    "a@-b.cd",
+    "a@b-.cd",
+    "a@b~c.de",
+    "a@b.c-d",
+    "a@b",
+    "a..b@c.de",
+    ".a@b.cd",
+    "a.@b.cd",
+    "a+tag@b.cd",
+    "a b@c.de",
+    '"a b"@c.de',
+    '""@c.de',
+    '"a\\"b"@c.de',
+    '"a"b"@c.de',
+    "jürgen@münchen.example",
+    "a@b_c.de",
+    "a@[127.0.0.1]",
+    " a@b.cd",
+    "a@b.cd ",
+    "😀@b.cd",
+]
+
+
+def test_email_addresses_are_judged_as_the_reference_validator_judges_them(
+    validator, tmp_path
+):
+    doc = minimal_doc()
+    doc["maintenance"]["contacts"] = [
+        {"name": f"Contact {index}", "email": address}
+        for index, address in enumerate(EMAILS)
+    ]
+    refused_by_validator = {
+        error["key"] for error in validator(dump(doc).decode(), tmp_path)
+    }
+    theirs = {
+        address: f"maintenance.contacts[{index}].email" not in refused_by_validator
+        for index, address in enumerate(EMAILS)
+    }
+    ours = {
+        address: f"maintenance.contacts[{index}].email" not in problems(doc)
+        for index, address in enumerate(EMAILS)
+    }
+    assert ours == theirs
+    # Both verdicts are represented.
+    assert theirs["a@b.co"] and theirs['"a b"@c.de'] and not theirs["a@b..c"]
+
+
+# iPA codes BagiPakai judges as the validator does (its register has `c`, `C_H501`,
+# `r_lazio`, `agid`; not `123`, `x`, `_`), and the ones it cannot without the register.
+IPA_CODES = ["c", "C", "c_h501", "C_H501", "r_lazio", "agid", "123", "_", " c", "c:x"]
+IPA_CODES_NOT_IN_THE_REGISTER = ["zz99", "x", "c_h50"]  # accepted by BagiPakai
+IPA_CODES_OF_DIGITS_ONLY = ["102"]  # in the register, refused by BagiPakai
+
+
+def test_ipa_codes_are_judged_as_the_reference_validator_judges_them(
+    validator, tmp_path
+):
+    def judged(codes, section):
+        docs = []
+        for code in codes:
+            doc = minimal_doc()
+            if section == "it":
+                doc["it"] = {"riuso": {"codiceIPA": code}}
+            else:
+                doc["organisation"] = {"uri": f"urn:x-italian-pa:{code}"}
+            docs.append(doc)
+        theirs = {
+            code: not validator(dump(doc).decode(), tmp_path)
+            for code, doc in zip(codes, docs, strict=True)
+        }
+        ours = {code: not problems(doc) for code, doc in zip(codes, docs, strict=True)}
+        return ours, theirs
+
+    for section in ("it", "organisation"):
+        ours, theirs = judged(IPA_CODES, section)
+        assert ours == theirs, section
+        assert theirs["c"] and not theirs["123"]
+        # Where BagiPakai and the validator differ (docs/publiccode.md).
+        ours, theirs = judged(IPA_CODES_NOT_IN_THE_REGISTER, section)
+        assert all(ours.values()) and not any(theirs.values()), section
+        ours, theirs = judged(IPA_CODES_OF_DIGITS_ONLY, section)
+        assert not any(ours.values()) and all(theirs.values()), section
+
+
+def test_an_organisation_named_by_an_ipa_code_is_checked_like_codice_ipa():
+    doc = minimal_doc()
+    doc["organisation"] = {"uri": "URN:X-Italian-PA:123"}
+    doc["fundedBy"] = [{"name": "Regione", "uri": "urn:x-italian-pa:r_lazio"}]
+    assert problems(doc) == ["organisation.uri"]
+    doc["organisation"]["uri"] = "urn:x-italian-pa:c_h501"
+    doc["fundedBy"][0]["uri"] = "urn:x-italian-pa:"
+    assert problems(doc) == ["fundedBy[0].uri"]
+    doc["fundedBy"][0]["uri"] = "urn:x-other-register:123"
     assert problems(doc) == []
 
 

@@ -140,6 +140,15 @@ def test_the_known_traps_are_judged_as_the_validator_judges_them():
         "handmade/regional-description-incomplete.yml": False,
         "handmade/codice-ipa-boolean.yml": False,
         "handmade/codice-ipa-upper-case.yml": True,
+        "handmade/codice-ipa-digits.yml": False,
+        "handmade/codice-ipa-one-letter.yml": True,
+        "handmade/organisation-ipa-digits.yml": False,
+        "handmade/organisation-ipa-one-letter.yml": True,
+        "handmade/email-bad-domains.yml": False,
+        "handmade/email-quoted-and-international.yml": True,
+        "handmade/description-id-and-en-gb.yml": True,
+        "handmade/description-en-us-and-en-gb.yml": True,
+        "handmade/description-pt-br-only.yml": True,
     }
     assert {name: EXPECTATIONS[name]["valid"] for name in expected} == expected
 
@@ -238,6 +247,10 @@ def test_every_field_of_an_accepted_file_survives_the_round_trip(publisher, name
     for key in ("softwareVersion", "releaseDate"):
         if key in original:
             assert str(exported[key]) == str(original[key])
+    # Contacts keep their e-mail addresses: every one the standard accepts.
+    assert [c.get("email") for c in exported["maintenance"].get("contacts") or []] == [
+        c.get("email") for c in original["maintenance"].get("contacts") or []
+    ]
     contractors = (original["maintenance"] or {}).get("contractors")
     if contractors:
         assert [c["name"] for c in exported["maintenance"]["contractors"]] == [

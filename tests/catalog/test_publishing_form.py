@@ -16,7 +16,12 @@ from pathlib import Path
 import pytest
 
 from catalog.models import CatalogApp
-from catalog.publiccode import export_publiccode, import_publiccode
+from catalog.publiccode import (
+    export_document,
+    export_publiccode,
+    import_publiccode,
+    load,
+)
 from tests.catalog.conftest import verify
 from tests.catalog.test_publiccode_corpus import EXCEPTIONS
 from tests.conftest import host_client
@@ -214,14 +219,16 @@ def test_apps_created_and_edited_through_the_form_export_valid(client, valid_exp
 def test_an_imported_entry_edited_through_the_form_still_exports_valid(
     publisher, client, valid_export, name
 ):
-    app = import_publiccode(
-        actor=None, publisher=publisher, data=(CORPUS / name).read_bytes()
-    ).app
+    data = (CORPUS / name).read_bytes()
+    app = import_publiccode(actor=None, publisher=publisher, data=data).app
     edit = f"/apps/published/{app.slug}/edit/"
 
     saved(client.post(edit, page_data(client.get(edit))))
 
     valid_export(app)
+    # Exactly the file's languages: none lost, none added.
+    exported = export_document(CatalogApp.objects.get(pk=app.pk))
+    assert set(exported["description"]) == set(load(data)["description"])
 
 
 def test_an_imported_contract_entry_moved_to_internal_loses_its_contractors(
@@ -253,6 +260,72 @@ def test_an_imported_contract_entry_moved_to_internal_loses_its_contractors(
     app.refresh_from_db()
     assert app.maintenance_type == "internal" and not app.contractors.exists()
     valid_export(app)
+
+
+def test_english_edits_land_in_the_block_they_came_from(
+    publisher, client, valid_export
+):
+    data = (CORPUS / "handmade/description-id-and-en-gb.yml").read_bytes()
+    app = import_publiccode(actor=None, publisher=publisher, data=data).app
+    edit = f"/apps/published/{app.slug}/edit/"
+    page = page_data(client.get(edit))
+    assert page["short_description_en"].startswith("Citizens' complaints")
+
+    saved(client.post(edit, {**page, "short_description_en": "Complaints, answered"}))
+
+    doc = load(valid_export(app).encode())["description"]
+    assert list(doc) == ["id", "en-GB"]
+    assert doc["en-GB"]["shortDescription"] == "Complaints, answered"
+    # What the form does not show stays in the block too.
+    assert doc["en-GB"]["documentation"] == "https://docs.example.org/lapor-warga/en"
+
+    # Errors in the English text name the English fields, not a new block.
+    response = client.post(edit, {**page, "features_en": ""})
+    assert _field_errors(response) == {"features_en": ["List at least one feature."]}
+
+
+def test_an_english_entry_is_edited_in_its_own_english_block(
+    publisher, client, valid_export
+):
+    data = (CORPUS / "handmade/description-en-us-and-en-gb.yml").read_bytes()
+    app = import_publiccode(actor=None, publisher=publisher, data=data).app
+    edit = f"/apps/published/{app.slug}/edit/"
+    page = page_data(client.get(edit))
+    # en-GB is the main language (en-GB before en-US); no second English form.
+    assert "short_description_en" not in page
+    assert page["short_description_id"] == "A colour picker for public forms"
+
+    saved(client.post(edit, {**page, "short_description_id": "Pick a colour"}))
+
+    doc = load(valid_export(app).encode())["description"]
+    assert list(doc) == ["en-GB", "en-US", "it"]
+    assert doc["en-GB"]["shortDescription"] == "Pick a colour"
+    assert doc["en-US"]["shortDescription"] == "A color picker for public forms"
+
+
+@pytest.mark.parametrize(
+    ("name", "language"),
+    [
+        (None, "Indonesian"),
+        ("real/it-agid-pat.yml", "Italian"),
+        ("handmade/description-pt-br-only.yml", "Portuguese"),
+        ("handmade/description-id-and-en-gb.yml", "Indonesian"),
+    ],
+)
+def test_the_main_description_is_labelled_with_its_language(
+    publisher, client, name, language
+):
+    if name is None:
+        page = NEW
+    else:
+        data = (CORPUS / name).read_bytes()
+        app = import_publiccode(actor=None, publisher=publisher, data=data).app
+        page = f"/apps/published/{app.slug}/edit/"
+
+    form = client.get(page).context["form"]
+
+    assert form["short_description_id"].label == f"Short description ({language})"
+    assert form["long_description_id"].label == f"Description ({language})"
 
 
 # --- what the form refuses, next to the field, keeping what was typed --------------
