@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0011_harvest_messages_as_sentences'),
+        ("catalog", "0011_harvest_messages_as_sentences"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='adoption',
-            name='contact_language',
-            field=models.CharField(blank=True, choices=[('id', 'Indonesian'), ('en', 'English')], max_length=8, verbose_name='language'),
+            model_name="adoption",
+            name="contact_language",
+            field=models.CharField(
+                blank=True,
+                choices=[("id", "Indonesian"), ("en", "English")],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grants', '0017_proposal_totals_in_two_statements'),
+        ("grants", "0017_proposal_totals_in_two_statements"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='citizenreport',
-            name='reporter_language',
-            field=models.CharField(blank=True, choices=[('id', 'Indonesian'), ('en', 'English')], max_length=8, verbose_name='language'),
+            model_name="citizenreport",
+            name="reporter_language",
+            field=models.CharField(
+                blank=True,
+                choices=[("id", "Indonesian"), ("en", "English")],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]

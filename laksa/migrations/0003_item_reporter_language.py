@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('laksa', '0002_auditevent_append_only'),
+        ("laksa", "0002_auditevent_append_only"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='item',
-            name='reporter_language',
-            field=models.CharField(blank=True, choices=[('id', 'Indonesian'), ('en', 'English')], max_length=8, verbose_name='language'),
+            model_name="item",
+            name="reporter_language",
+            field=models.CharField(
+                blank=True,
+                choices=[("id", "Indonesian"), ("en", "English")],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]

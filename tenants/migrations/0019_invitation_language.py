@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tenants', '0018_tenant_mfa_required_help_text'),
+        ("tenants", "0018_tenant_mfa_required_help_text"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='language',
-            field=models.CharField(blank=True, choices=[('id', 'Indonesian'), ('en', 'English')], max_length=8, verbose_name='language'),
+            model_name="invitation",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("id", "Indonesian"), ("en", "English")],
+                max_length=8,
+                verbose_name="language",
+            ),
         ),
     ]
