@@ -13,8 +13,8 @@ rendered, DEBUG off):
 2. **browse + facets** -- ``/catalog/?sort=adopted`` (no query, every facet
    counts the whole catalog, apps ordered by their number of active adopters).
 3. **filters + facets** -- ``/catalog/?category=...&license=...``, rotating
-   over combinations of several facets (several values of one, other sorts, a
-   later page) without a search.
+   over combinations of several facets (several values of one, other sorts)
+   without a search.
 4. **detail** -- ``/catalog/<slug>/``, rotating over apps.
 5. **API search** -- ``/api/v1/apps/?q=...&category=...``, the same queries, if
    ``catalog.urls_api`` can be imported (the API may not exist yet).

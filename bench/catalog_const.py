@@ -24,10 +24,11 @@ SEARCHES = (
 
 # Facet filters without a search, several at once (query strings): each facet
 # is counted among the apps every other filter keeps, and the page follows.
+# Each matches some of the first SMALL_APPS apps, so both sizes draw a page.
 FILTERS = (
     "category=document-management&license=MIT",
     "scope=local-authorities&status=stable&language=en",
-    "category=hr&category=accounting&delivery=source&sort=newest",
+    "category=hr&category=accounting&delivery=external&sort=newest",
     "license=GPL-3.0-or-later&license=MIT&scope=government&sort=name",
-    "language=en&status=beta&status=stable&page=3",
+    "language=en&status=beta&status=stable&sort=adopted",
 )
