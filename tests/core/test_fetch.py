@@ -279,8 +279,9 @@ def test_the_cap_covers_every_redirect_hop_together(server, open_loopback_server
     assert len(server.requests) <= 3
 
 
-def test_a_slow_name_server_is_cut_off_at_the_cap(monkeypatch):
-    """A publisher's name server that takes its time: the lookup is abandoned."""
+def slow_name_server(monkeypatch) -> None:
+    """slow-dns.example.test answers after 3 s (a public address); other names
+    are looked up as usual."""
     real = socket.getaddrinfo
 
     def slow_getaddrinfo(host, port, *args, **kwargs):
@@ -292,6 +293,11 @@ def test_a_slow_name_server_is_cut_off_at_the_cap(monkeypatch):
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(fetch_module.socket, "getaddrinfo", slow_getaddrinfo)
+
+
+def test_a_slow_name_server_is_cut_off_at_the_cap(monkeypatch):
+    """A publisher's name server that takes its time: the lookup is abandoned."""
+    slow_name_server(monkeypatch)
     within(CAP, "https://slow-dns.example.test/publiccode.yml", timeout=1)
 
 
@@ -435,17 +441,7 @@ def test_git_is_stopped_at_the_cap_with_every_process_it_started(
 
 def test_git_gives_up_on_a_slow_name_server_at_the_cap(settings, monkeypatch):
     settings.FETCH_GIT_TIMEOUT = 1
-    real = socket.getaddrinfo
-
-    def slow_getaddrinfo(host, port, *args, **kwargs):
-        if host == "slow-dns.example.test":
-            time.sleep(3)
-            return [
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))
-            ]
-        return real(host, port, *args, **kwargs)
-
-    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", slow_getaddrinfo)
+    slow_name_server(monkeypatch)
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         GitCheckout("https://slow-dns.example.test/bandung/laporan.git")
