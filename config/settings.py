@@ -571,7 +571,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # The version of the API's representations (part of every ETag:
     # catalog.api.api_version); docs/api-changelog.md's latest entry names it.
-    "VERSION": "1.1.0",
+    "VERSION": "1.1.1",
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
