@@ -21,7 +21,7 @@ class Issue:
     message: Promise
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        return f"{self.path}: {self.message}" if self.path else str(self.message)
 
 
 class PubliccodeError(Exception):
@@ -29,7 +29,11 @@ class PubliccodeError(Exception):
 
     def __init__(self, issues: list[Issue]):
         self.issues = list(issues)
-        super().__init__("; ".join(str(issue) for issue in self.issues))
+        super().__init__(self.issues)
+
+    def __str__(self) -> str:
+        # In the language of whoever reads it, as the issues are.
+        return "; ".join(str(issue) for issue in self.issues)
 
 
 def show(value, limit: int = 60) -> str:
