@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 CATEGORIES = (
     "accounting agile-project-management applicant-tracking application-development "
@@ -43,7 +45,7 @@ DEVELOPMENT_STATUSES = ("concept", "development", "beta", "stable", "obsolete")
 MAINTENANCE_TYPES = ("internal", "contract", "community", "none")
 
 
-def contractors_problem(maintenance_type, contractors) -> str | None:
+def contractors_problem(maintenance_type, contractors) -> Sentence | None:
     """What is wrong with `contractors` under `maintenance_type`, or None.
 
     The standard's rule (maintenance.contractors): contractors are named when
@@ -55,9 +57,13 @@ def contractors_problem(maintenance_type, contractors) -> str | None:
     """
     if maintenance_type == "contract":
         if not contractors:
-            return gettext("Name the contractors when maintenance is by contract.")
+            return Sentence(
+                gettext_noop("Name the contractors when maintenance is by contract.")
+            )
     elif contractors is not None:
-        return gettext("Contractors are listed only when maintenance is by contract.")
+        return Sentence(
+            gettext_noop("Contractors are listed only when maintenance is by contract.")
+        )
     return None
 
 

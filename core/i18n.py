@@ -16,6 +16,12 @@ turns any stored form back into text:
   sentences that reached us already translated (no msgid to keep): the
   reader's language, else the site's, else any;
 - a plain string, written before sentences were kept (shown as it is).
+
+A parameter may itself be translatable (a Sentence, or Django's lazy text such
+as a field's label): it is kept in one of the forms above and read, like the
+sentence around it, in the reader's language. A Sentence compares equal to the
+text it reads as now and offers str's methods, as Django's lazy text does, so
+code written for text keeps working.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.conf import settings
-from django.utils.functional import Promise
+from django.core.exceptions import ValidationError
+from django.utils.functional import Promise, lazy
 from django.utils.translation import (
     get_language,
     get_supported_language_variant,
     gettext,
+    override,
 )
 
 
@@ -47,21 +55,57 @@ class Sentence(Promise):
     def __eq__(self, other) -> bool:
         if isinstance(other, Sentence):
             return (self.msgid, self.params) == (other.msgid, other.params)
+        if isinstance(other, str | Promise):
+            return str(self) == str(other)
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.msgid)
 
+    def __contains__(self, text) -> bool:
+        return text in str(self)
+
+    def __getattr__(self, name):
+        # str's methods (startswith, split…) on the text in the current language.
+        if name.startswith("_") or not hasattr(str, name):
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
     def stored(self) -> dict:
-        return {"msgid": self.msgid, "params": dict(self.params)}
+        return {
+            "msgid": self.msgid,
+            "params": {
+                name: storable(value) if isinstance(value, Promise) else value
+                for name, value in self.params.items()
+            },
+        }
 
 
 def storable(message) -> dict:
     """What a JSON column keeps of `message`: a Sentence as its msgid and
-    parameters, any other text as it reads in the current language."""
+    parameters, other lazy text as it reads in each language of the site, and
+    text already translated as it reads in the current language."""
     if isinstance(message, Sentence):
         return message.stored()
+    if isinstance(message, Promise):
+        texts = {}
+        for code, _name in settings.LANGUAGES:
+            with override(code):
+                texts[code] = str(message)
+        return {"texts": texts}
     return {"texts": {active_language(): str(message)}}
+
+
+def error_message(error: ValidationError) -> Promise | str:
+    """What one ValidationError (of a single message) says, its parameters
+    filled in when it is read: a Sentence stays one, Django's own lazy text
+    reads in the reader's language; text already translated stays as it is."""
+    message, params = error.message, error.params
+    if not params:
+        return message
+    if isinstance(message, Sentence):
+        return Sentence(message.msgid, **{**message.params, **params})
+    return lazy(lambda: message % params, str)()
 
 
 def render(value) -> str:
@@ -88,6 +132,11 @@ def _translated(msgid: str, params: Mapping) -> str:
     text = gettext(msgid)
     if not params:
         return text
+    # Translatable parameters (kept as a stored form) read in the same language.
+    params = {
+        name: render(value) if isinstance(value, Mapping) else value
+        for name, value in params.items()
+    }
     try:
         return text % params
     except (KeyError, ValueError, TypeError):

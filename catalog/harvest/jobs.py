@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from core.fetch import FetchError
-from core.i18n import Sentence
+from core.i18n import Sentence, storable
 from core.jobs import job_enqueue
 
 from ..models_harvest import (
@@ -67,9 +67,10 @@ def harvest_link(*, link_id: int, trigger: str = HarvestRun.Trigger.SCHEDULE):
     )
     if link is None:
         return None
-    # The worker has no visitor: what the check says is kept as sentences to be
-    # read in the reader's language (core/i18n.py), and what comes translated
-    # anyway (the importer's problems) is written in the platform's first.
+    # The worker has no visitor: what the check says, the importer's problems
+    # included, is kept as sentences to be read in the reader's language
+    # (core/i18n.py); anything that comes translated anyway is written in the
+    # platform's language.
     with translation.override(settings.LANGUAGE_CODE):
         try:
             run = harvest(link, trigger=trigger)
@@ -102,40 +103,12 @@ def _failed(link, trigger, problem, message: Sentence, issues=()) -> HarvestRun:
     )
 
 
-def _issues(error: PubliccodeError, again) -> list[dict]:
-    """[{path, message}] of a refused file, each message in every language of the site.
-
-    The importer's messages arrive translated, with no msgid to keep, so the
-    step that failed (`again`) is repeated in each other language, inside a
-    savepoint that is always rolled back: it can change nothing, even if it
-    were to succeed this time.
-    """
-    current = translation.get_language()
-    texts = [{current: issue.message} for issue in error.issues]
-    paths = [issue.path for issue in error.issues]
-    for code, _name in settings.LANGUAGES:
-        if code == current:
-            continue
-        with translation.override(code):
-            found = _issues_of(again)
-        if [issue.path for issue in found] == paths:
-            for row, issue in zip(texts, found, strict=True):
-                row[code] = issue.message
+def _issues(error: PubliccodeError) -> list[dict]:
+    """[{path, message}] of a refused file, each message kept to be read in any language."""
     return [
-        {"path": path, "message": {"texts": row}}
-        for path, row in zip(paths, texts, strict=True)
+        {"path": issue.path, "message": storable(issue.message)}
+        for issue in error.issues
     ]
-
-
-def _issues_of(step) -> list:
-    with transaction.atomic():
-        try:
-            step()
-        except PubliccodeError as exc:
-            return exc.issues
-        finally:
-            transaction.set_rollback(True)
-    return []
 
 
 def _record(link, trigger, *, digest=None, **fields) -> HarvestRun:
@@ -189,7 +162,7 @@ def harvest(link: RepositoryLink, *, trigger: str) -> HarvestRun:
                             "The publiccode.yml of the repository is not valid."
                         )
                     ),
-                    _issues(exc, lambda: parse(data)),
+                    _issues(exc),
                 )
             if str(doc.get("url") or "").strip() != app.url:
                 return _failed(
@@ -217,7 +190,7 @@ def harvest(link: RepositoryLink, *, trigger: str) -> HarvestRun:
                             "The publiccode.yml could not be applied to the entry."
                         )
                     ),
-                    _issues(exc, lambda: _apply(app, data, origin=link.repository_url)),
+                    _issues(exc),
                 )
             media_problems = images_refresh(
                 app,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 from .issues import Issue, show
 from .reading import Node
@@ -22,13 +24,17 @@ def _decode(spec: Field, node: Node):
     if spec.kind == TEXT:
         if not node.is_scalar:
             raise _DecodeError(
-                node.line, _("Wrong type for this field: text expected.")
+                node.line,
+                Sentence(gettext_noop("Wrong type for this field: text expected.")),
             )
         return node.value if node.kind == "str" else _scalar_text(node)
     if spec.kind == BOOL:
         if node.kind != "bool":
             raise _DecodeError(
-                node.line, _("Wrong type for this field: true or false expected.")
+                node.line,
+                Sentence(
+                    gettext_noop("Wrong type for this field: true or false expected.")
+                ),
             )
         return node.value
     if spec.kind == TEXT_OR_LIST and node.is_scalar:
@@ -36,7 +42,8 @@ def _decode(spec: Field, node: Node):
     if spec.kind in (LIST, TEXT_OR_LIST):
         if node.kind != "seq":
             raise _DecodeError(
-                node.line, _("Wrong type for this field: a list expected.")
+                node.line,
+                Sentence(gettext_noop("Wrong type for this field: a list expected.")),
             )
         values, first = [], None
         for item in node.children:
@@ -50,7 +57,10 @@ def _decode(spec: Field, node: Node):
     if spec.kind == MAP:
         if node.kind != "map":
             raise _DecodeError(
-                node.line, _("Wrong type for this field: a mapping expected.")
+                node.line,
+                Sentence(
+                    gettext_noop("Wrong type for this field: a mapping expected.")
+                ),
             )
         values, first = {}, None
         for key, value in node.children:
@@ -64,7 +74,8 @@ def _decode(spec: Field, node: Node):
     # STRUCT
     if node.kind != "map":
         raise _DecodeError(
-            node.line, _("Wrong type for this field: a mapping expected.")
+            node.line,
+            Sentence(gettext_noop("Wrong type for this field: a mapping expected.")),
         )
     present = {}
     for key, value in node.children:
@@ -84,8 +95,12 @@ def _decode(spec: Field, node: Node):
         if name not in spec.fields:
             raise _DecodeError(
                 key.line,
-                _("Unknown key %(key)s; publiccode.yml has no such field here.")
-                % {"key": show(name)},
+                Sentence(
+                    gettext_noop(
+                        "Unknown key %(key)s; publiccode.yml has no such field here."
+                    ),
+                    key=show(name),
+                ),
             )
     return values
 
@@ -141,8 +156,12 @@ def decode(root: Node) -> tuple[dict, list[Issue]]:
                 issues.append(
                     Issue(
                         name,
-                        _("Unknown key %(key)s; publiccode.yml has no such field here.")
-                        % {"key": show(name)},
+                        Sentence(
+                            gettext_noop(
+                                "Unknown key %(key)s; publiccode.yml has no such field here."
+                            ),
+                            key=show(name),
+                        ),
                     )
                 )
                 break

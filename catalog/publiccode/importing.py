@@ -14,7 +14,9 @@ from datetime import date
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence, error_message
 
 from .. import services
 from ..models import CatalogApp, Release
@@ -210,12 +212,14 @@ def _unique_slug(name: str) -> str:
 
 
 def _issues_from(exc: ValidationError, sources: dict) -> list[Issue]:
-    if not hasattr(exc, "error_dict"):
-        return [Issue("", message) for message in exc.messages]
+    if hasattr(exc, "error_dict"):
+        fields = exc.error_dict.items()
+    else:
+        fields = [(NON_FIELD_ERRORS, exc.error_list)]
     issues = []
-    for field, messages in exc.message_dict.items():
+    for field, errors in fields:
         path = "" if field == NON_FIELD_ERRORS else sources.get(field, field)
-        issues.extend(Issue(path, message) for message in messages)
+        issues.extend(Issue(path, error_message(error)) for error in errors)
     return issues
 
 
@@ -253,9 +257,11 @@ def import_publiccode(
                     [
                         Issue(
                             "url",
-                            _(
-                                "Another organisation already lists this repository in the "
-                                "catalog; only that organisation can update its entry."
+                            Sentence(
+                                gettext_noop(
+                                    "Another organisation already lists this repository in the "
+                                    "catalog; only that organisation can update its entry."
+                                )
                             ),
                         )
                     ]
@@ -269,18 +275,19 @@ def import_publiccode(
             ):
                 old_uri, old_name = _organisation(app.publiccode)
                 new_uri, new_name = _organisation(doc)
+                none = Sentence(gettext_noop("none"))
                 raise PubliccodeError(
                     [
                         Issue(
                             "organisation",
-                            _(
-                                "This file changes the publishing organisation from "
-                                "%(old)s to %(new)s. Confirm the change to import it."
-                            )
-                            % {
-                                "old": old_name or old_uri or _("none"),
-                                "new": new_name or new_uri or _("none"),
-                            },
+                            Sentence(
+                                gettext_noop(
+                                    "This file changes the publishing organisation from "
+                                    "%(old)s to %(new)s. Confirm the change to import it."
+                                ),
+                                old=old_name or old_uri or none,
+                                new=new_name or new_uri or none,
+                            ),
                         )
                     ]
                 )

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import yaml
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 from .issues import Issue, PubliccodeError
 
@@ -63,14 +65,22 @@ class _Loader(yaml.SafeLoader):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise _TooComplex(
-                    _("The file uses more than %(max)d YAML aliases (*name).")
-                    % {"max": MAX_ALIASES},
+                    Sentence(
+                        gettext_noop(
+                            "The file uses more than %(max)d YAML aliases (*name)."
+                        ),
+                        max=MAX_ALIASES,
+                    ),
                     event.start_mark,
                 )
             target = self.anchors.get(event.anchor)
             if target is not None and id(target) not in self._sizes:
                 raise _TooComplex(
-                    _("A YAML alias refers to the structure that contains it."),
+                    Sentence(
+                        gettext_noop(
+                            "A YAML alias refers to the structure that contains it."
+                        )
+                    ),
                     event.start_mark,
                 )
             return super().compose_node(parent, index)
@@ -78,14 +88,19 @@ class _Loader(yaml.SafeLoader):
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise _TooComplex(
-                _("The file has more than %(max)d values.") % {"max": MAX_NODES},
+                Sentence(
+                    gettext_noop("The file has more than %(max)d values."),
+                    max=MAX_NODES,
+                ),
                 self.peek_event().start_mark,
             )
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _TooComplex(
-                _("The file is nested more than %(max)d levels deep.")
-                % {"max": MAX_DEPTH},
+                Sentence(
+                    gettext_noop("The file is nested more than %(max)d levels deep."),
+                    max=MAX_DEPTH,
+                ),
                 self.peek_event().start_mark,
             )
         try:
@@ -101,10 +116,12 @@ class _Loader(yaml.SafeLoader):
         size = 1 + sum(self._sizes[id(child)] for child in children)
         if size > MAX_NODES:
             raise _TooComplex(
-                _(
-                    "The file has more than %(max)d values once its aliases are expanded."
-                )
-                % {"max": MAX_NODES},
+                Sentence(
+                    gettext_noop(
+                        "The file has more than %(max)d values once its aliases are expanded."
+                    ),
+                    max=MAX_NODES,
+                ),
                 node.start_mark,
             )
         self._sizes[id(node)] = size
@@ -160,7 +177,15 @@ def load_tree(data: bytes) -> Node:
     limit = settings.MAX_PUBLICCODE_BYTES
     if len(data) > limit:
         raise PubliccodeError(
-            [Issue("", _("The file is larger than %(kb)d KB.") % {"kb": limit // 1024})]
+            [
+                Issue(
+                    "",
+                    Sentence(
+                        gettext_noop("The file is larger than %(kb)d KB."),
+                        kb=limit // 1024,
+                    ),
+                )
+            ]
         )
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -171,8 +196,12 @@ def load_tree(data: bytes) -> Node:
             [
                 Issue(
                     "",
-                    _("The file is not UTF-8 text (invalid byte at position %(pos)d).")
-                    % {"pos": exc.start},
+                    Sentence(
+                        gettext_noop(
+                            "The file is not UTF-8 text (invalid byte at position %(pos)d)."
+                        ),
+                        pos=exc.start,
+                    ),
                 )
             ]
         ) from None
@@ -186,10 +215,11 @@ def load_tree(data: bytes) -> Node:
     except _TooComplex as exc:
         message = exc.message
         if exc.mark is not None:
-            message = _("Line %(line)d, column %(column)d: %(problem)s") % {
+            message = Sentence(
+                gettext_noop("Line %(line)d, column %(column)d: %(problem)s"),
                 **_at(exc.mark),
-                "problem": exc.message,
-            }
+                problem=exc.message,
+            )
         raise PubliccodeError([Issue("", message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -197,41 +227,62 @@ def load_tree(data: bytes) -> Node:
             exc
         )
         if mark is not None:
-            message = _(
-                "Not valid YAML at line %(line)d, column %(column)d: %(problem)s."
-            ) % {**_at(mark), "problem": problem}
+            message = Sentence(
+                gettext_noop(
+                    "Not valid YAML at line %(line)d, column %(column)d: %(problem)s."
+                ),
+                **_at(mark),
+                problem=problem,
+            )
         else:
-            message = _("Not valid YAML: %(problem)s.") % {"problem": problem}
+            message = Sentence(
+                gettext_noop("Not valid YAML: %(problem)s."), problem=problem
+            )
         raise PubliccodeError([Issue("", message)]) from None
     except yaml.reader.ReaderError as exc:
         raise PubliccodeError(
             [
                 Issue(
                     "",
-                    _(
-                        "The file contains a character YAML does not allow "
-                        "(code %(code)s) at position %(position)d."
-                    )
-                    % {"code": f"#x{exc.character:04x}", "position": exc.position},
+                    Sentence(
+                        gettext_noop(
+                            "The file contains a character YAML does not allow "
+                            "(code %(code)s) at position %(position)d."
+                        ),
+                        code=f"#x{exc.character:04x}",
+                        position=exc.position,
+                    ),
                 )
             ]
         ) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise PubliccodeError(
-            [Issue("", _("Not valid YAML: %(problem)s.") % {"problem": str(exc)[:200]})]
+            [
+                Issue(
+                    "",
+                    Sentence(
+                        gettext_noop("Not valid YAML: %(problem)s."),
+                        problem=str(exc)[:200],
+                    ),
+                )
+            ]
         ) from None
     finally:
         if loader is not None:
             loader.dispose()
     if root is None:
-        raise PubliccodeError([Issue("", _("The file is empty."))])
+        raise PubliccodeError([Issue("", Sentence(gettext_noop("The file is empty.")))])
     doc = root.python()
     if not isinstance(doc, dict):
         raise PubliccodeError(
             [
                 Issue(
                     "",
-                    _("The file must be a YAML mapping of keys such as name and url."),
+                    Sentence(
+                        gettext_noop(
+                            "The file must be a YAML mapping of keys such as name and url."
+                        )
+                    ),
                 )
             ]
         )
@@ -240,7 +291,10 @@ def load_tree(data: bytes) -> Node:
         # PostgreSQL text cannot hold NUL; a "\0" escape in YAML would produce one.
         raise PubliccodeError(
             [
-                Issue(path, _("Text must not contain NUL characters."))
+                Issue(
+                    path,
+                    Sentence(gettext_noop("Text must not contain NUL characters.")),
+                )
                 for path in nul[:20]
             ]
         )

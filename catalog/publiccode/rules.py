@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 from ..vocabularies import (
     CATEGORIES,
@@ -88,7 +90,12 @@ class Checker:
 
     def required(self, path, value) -> bool:
         if value in (None, "", [], {}):
-            self.add(path, _("Required; this field must not be missing or empty."))
+            self.add(
+                path,
+                Sentence(
+                    gettext_noop("Required; this field must not be missing or empty.")
+                ),
+            )
             return False
         return True
 
@@ -96,31 +103,42 @@ class Checker:
         if self.required(path, value) and value not in choices:
             self.add(
                 path,
-                _("%(value)s is not allowed; use one of: %(choices)s.")
-                % {"value": show(value), "choices": ", ".join(choices)},
+                Sentence(
+                    gettext_noop("%(value)s is not allowed; use one of: %(choices)s."),
+                    value=show(value),
+                    choices=", ".join(choices),
+                ),
             )
 
     def http_url(self, path, value):
         if value is not None and not is_http_url(value):
             self.add(
                 path,
-                _("%(value)s is not a web address (http or https).")
-                % {"value": show(value)},
+                Sentence(
+                    gettext_noop("%(value)s is not a web address (http or https)."),
+                    value=show(value),
+                ),
             )
 
     def date(self, path, value):
         if value is not None and not is_date(value):
             self.add(
                 path,
-                _("%(value)s is not a date in the form YYYY-MM-DD.")
-                % {"value": show(value)},
+                Sentence(
+                    gettext_noop("%(value)s is not a date in the form YYYY-MM-DD."),
+                    value=show(value),
+                ),
             )
 
     def email(self, path, value):
         # An empty address is refused too: the reference parser checks any value given.
         if value is not None and not is_email(value):
             self.add(
-                path, _("%(value)s is not an e-mail address.") % {"value": show(value)}
+                path,
+                Sentence(
+                    gettext_noop("%(value)s is not an e-mail address."),
+                    value=show(value),
+                ),
             )
 
     def relative_or_url(self, path, value):
@@ -129,10 +147,12 @@ class Checker:
         ):
             self.add(
                 path,
-                _(
-                    "Use a path relative to the repository or a web address, not %(value)s."
-                )
-                % {"value": show(value)},
+                Sentence(
+                    gettext_noop(
+                        "Use a path relative to the repository or a web address, not %(value)s."
+                    ),
+                    value=show(value),
+                ),
             )
 
     def length(self, path, value, *, at_least=0, at_most=None):
@@ -140,14 +160,24 @@ class Checker:
         if at_most is not None and count > at_most:
             self.add(
                 path,
-                _("At most %(max)d characters are allowed; this has %(length)d.")
-                % {"max": at_most, "length": count},
+                Sentence(
+                    gettext_noop(
+                        "At most %(max)d characters are allowed; this has %(length)d."
+                    ),
+                    max=at_most,
+                    length=count,
+                ),
             )
         if count < at_least:
             self.add(
                 path,
-                _("At least %(min)d characters are needed; this has %(length)d.")
-                % {"min": at_least, "length": count},
+                Sentence(
+                    gettext_noop(
+                        "At least %(min)d characters are needed; this has %(length)d."
+                    ),
+                    min=at_least,
+                    length=count,
+                ),
             )
 
     def organisation(self, path, value):
@@ -159,8 +189,10 @@ class Checker:
         if not is_organisation_uri(uri):
             self.add(
                 f"{path}.uri",
-                _("%(value)s is not a URI such as https://… or urn:….")
-                % {"value": show(uri)},
+                Sentence(
+                    gettext_noop("%(value)s is not a URI such as https://… or urn:…."),
+                    value=show(uri),
+                ),
             )
             return
         scheme, _colon, rest = uri.partition(":")
@@ -171,10 +203,12 @@ class Checker:
         if not is_ipa_code(value):
             self.add(
                 path,
-                _(
-                    "%(value)s is not a code of the Italian public administration register (iPA)."
-                )
-                % {"value": show(value)},
+                Sentence(
+                    gettext_noop(
+                        "%(value)s is not a code of the Italian public administration register (iPA)."
+                    ),
+                    value=show(value),
+                ),
             )
 
     def document(self, doc: dict):  # noqa: C901 - one rule per field, in the standard's order
@@ -182,13 +216,16 @@ class Checker:
         self.required("name", doc.get("name"))
         url = doc.get("url")
         if self.required("url", url) and not is_url(url):
-            add("url", _("%(value)s is not a URL.") % {"value": show(url)})
+            add(
+                "url",
+                Sentence(gettext_noop("%(value)s is not a URL."), value=show(url)),
+            )
         self.http_url("landingURL", doc.get("landingURL"))
         for index, item in enumerate(doc.get("isBasedOn") or []):
             if not is_url(item):
                 add(
                     f"isBasedOn[{index}]",
-                    _("%(value)s is not a URL.") % {"value": show(item)},
+                    Sentence(gettext_noop("%(value)s is not a URL."), value=show(item)),
                 )
         self.date("releaseDate", doc.get("releaseDate"))
         self.organisation("organisation", doc.get("organisation"))
@@ -197,17 +234,26 @@ class Checker:
                 if not MIME_TYPE.match(item or ""):
                     add(
                         f"{key}[{index}]",
-                        _("%(value)s is not a MIME type such as text/csv.")
-                        % {"value": show(item)},
+                        Sentence(
+                            gettext_noop(
+                                "%(value)s is not a MIME type such as text/csv."
+                            ),
+                            value=show(item),
+                        ),
                     )
         if not doc.get("platforms"):
-            add("platforms", _("Name at least one platform, such as web."))
+            add(
+                "platforms",
+                Sentence(gettext_noop("Name at least one platform, such as web.")),
+            )
         for index, item in enumerate(doc.get("categories") or []):
             if item not in CATEGORIES:
                 add(
                     f"categories[{index}]",
-                    _("%(value)s is not a publiccode.yml category.")
-                    % {"value": show(item)},
+                    Sentence(
+                        gettext_noop("%(value)s is not a publiccode.yml category."),
+                        value=show(item),
+                    ),
                 )
         for index, item in enumerate(doc.get("fundedBy") or []):
             self.organisation(f"fundedBy[{index}]", item)
@@ -223,24 +269,34 @@ class Checker:
                 if ident.startswith("alias:") or not is_organisation_uri(ident):
                     add(
                         path,
-                        _("%(value)s is not a URI of a supported organisation.")
-                        % {"value": show(ident)},
+                        Sentence(
+                            gettext_noop(
+                                "%(value)s is not a URI of a supported organisation."
+                            ),
+                            value=show(ident),
+                        ),
                     )
         audience = doc.get("intendedAudience") or {}
         for index, item in enumerate(audience.get("scope") or []):
             if item not in SCOPES:
                 add(
                     f"intendedAudience.scope[{index}]",
-                    _("%(value)s is not a publiccode.yml scope.")
-                    % {"value": show(item)},
+                    Sentence(
+                        gettext_noop("%(value)s is not a publiccode.yml scope."),
+                        value=show(item),
+                    ),
                 )
         for key in ("countries", "unsupportedCountries"):
             for index, item in enumerate(audience.get(key) or []):
                 if not is_country(item):
                     add(
                         f"intendedAudience.{key}[{index}]",
-                        _("%(value)s is not a two-letter country code such as ID.")
-                        % {"value": show(item)},
+                        Sentence(
+                            gettext_noop(
+                                "%(value)s is not a two-letter country code such as ID."
+                            ),
+                            value=show(item),
+                        ),
                     )
         self.descriptions(doc.get("description"))
         legal = doc.get("legal") or {}
@@ -248,23 +304,32 @@ class Checker:
         if self.required("legal.license", licence) and not is_spdx_expression(licence):
             add(
                 "legal.license",
-                _(
-                    "%(value)s is not an SPDX licence expression such as AGPL-3.0-or-later or EUPL-1.2 OR MIT."
-                )
-                % {"value": show(licence)},
+                Sentence(
+                    gettext_noop(
+                        "%(value)s is not an SPDX licence expression such as AGPL-3.0-or-later or EUPL-1.2 OR MIT."
+                    ),
+                    value=show(licence),
+                ),
             )
         self.maintenance(doc.get("maintenance") or {})
         localisation = doc.get("localisation") or {}
         if localisation.get("localisationReady") is None:
-            add("localisation.localisationReady", _("Required: say true or false."))
+            add(
+                "localisation.localisationReady",
+                Sentence(gettext_noop("Required: say true or false.")),
+            )
         languages = localisation.get("availableLanguages")
         if self.required("localisation.availableLanguages", languages):
             for index, item in enumerate(languages):
                 if not is_language(item):
                     add(
                         f"localisation.availableLanguages[{index}]",
-                        _("%(value)s is not a language tag such as id, en or pt-BR.")
-                        % {"value": show(item)},
+                        Sentence(
+                            gettext_noop(
+                                "%(value)s is not a language tag such as id, en or pt-BR."
+                            ),
+                            value=show(item),
+                        ),
                     )
         for kind in ("open", "proprietary", "hardware"):
             for index, item in enumerate((doc.get("dependsOn") or {}).get(kind) or []):
@@ -279,8 +344,13 @@ class Checker:
             if version is not None and version not in ("0.2", "1.0"):
                 add(
                     f"{key}.countryExtensionVersion",
-                    _("%(value)s is not allowed; use one of: %(choices)s.")
-                    % {"value": show(version), "choices": "0.2, 1.0"},
+                    Sentence(
+                        gettext_noop(
+                            "%(value)s is not allowed; use one of: %(choices)s."
+                        ),
+                        value=show(version),
+                        choices="0.2, 1.0",
+                    ),
                 )
             ipa = (section.get("riuso") or {}).get("codiceIPA")
             if ipa:
@@ -299,25 +369,35 @@ class Checker:
                 if item is not None and not is_video(item):
                     add(
                         f"description.{language}.videos[{index}]",
-                        _(
-                            "%(value)s is not a video page of a known video site (YouTube, Vimeo…)."
-                        )
-                        % {"value": show(item)},
+                        Sentence(
+                            gettext_noop(
+                                "%(value)s is not a video page of a known video site (YouTube, Vimeo…)."
+                            ),
+                            value=show(item),
+                        ),
                     )
         if doc.get("IT") is not None and doc.get("it") is not None:
-            add("it", _("Both IT and it are present; keep only IT."))
+            add(
+                "it",
+                Sentence(gettext_noop("Both IT and it are present; keep only IT.")),
+            )
 
     def descriptions(self, descriptions):
         if not descriptions:
             self.add(
-                "description", _("Describe the software in at least one language.")
+                "description",
+                Sentence(
+                    gettext_noop("Describe the software in at least one language.")
+                ),
             )
             return
         if not all(is_language(key) for key in descriptions):
             self.add(
                 "description",
-                _(
-                    "Each description must be under a language tag such as id, en or pt-BR."
+                Sentence(
+                    gettext_noop(
+                        "Each description must be under a language tag such as id, en or pt-BR."
+                    )
                 ),
             )
             # The reference parser checks no block once a key is not a language.
@@ -342,7 +422,10 @@ class Checker:
             self.http_url(f"{path}.documentation", block.get("documentation"))
             self.http_url(f"{path}.apiDocumentation", block.get("apiDocumentation"))
             if not block.get("features"):
-                self.add(f"{path}.features", _("List at least one feature."))
+                self.add(
+                    f"{path}.features",
+                    Sentence(gettext_noop("List at least one feature.")),
+                )
             for index, item in enumerate(block.get("videos") or []):
                 if item is not None:
                     self.http_url(f"{path}.videos[{index}]", item)
@@ -367,8 +450,10 @@ class Checker:
         if kind in ("internal", "community") and not contacts:
             self.add(
                 "maintenance.contacts",
-                _(
-                    "Name at least one contact when the software is maintained internally or by a community."
+                Sentence(
+                    gettext_noop(
+                        "Name at least one contact when the software is maintained internally or by a community."
+                    )
                 ),
             )
         for index, item in enumerate(contacts or []):

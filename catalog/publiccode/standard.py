@@ -26,7 +26,9 @@ puts them together (`check`) and re-exports what the rest of the catalog uses.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from core.i18n import Sentence
 
 from .decoding import decode
 from .issues import Issue, show
@@ -72,8 +74,10 @@ def check(root: Node) -> tuple[dict, list[Issue]]:
         return {}, [
             Issue(
                 "publiccodeYmlVersion",
-                _(
-                    'Required: the version of the standard the file follows, such as "0".'
+                Sentence(
+                    gettext_noop(
+                        'Required: the version of the standard the file follows, such as "0".'
+                    )
                 ),
             )
         ]
@@ -81,15 +85,21 @@ def check(root: Node) -> tuple[dict, list[Issue]]:
         return {}, [
             Issue(
                 "publiccodeYmlVersion",
-                _('Write the version as quoted text, such as "0".'),
+                Sentence(
+                    gettext_noop('Write the version as quoted text, such as "0".')
+                ),
             )
         ]
     if version.value not in SUPPORTED_VERSIONS:
         return {}, [
             Issue(
                 "publiccodeYmlVersion",
-                _('Version %(value)s is not supported; use "0" (the current version).')
-                % {"value": show(version.value)},
+                Sentence(
+                    gettext_noop(
+                        'Version %(value)s is not supported; use "0" (the current version).'
+                    ),
+                    value=show(version.value),
+                ),
             )
         ]
     doc, issues = decode(root)
@@ -99,7 +109,9 @@ def check(root: Node) -> tuple[dict, list[Issue]]:
     if len(issues) > MAX_ISSUES:
         more = len(issues) - MAX_ISSUES
         issues = issues[:MAX_ISSUES] + [
-            Issue("", _("… and %(count)d more problems.") % {"count": more})
+            Issue(
+                "", Sentence(gettext_noop("… and %(count)d more problems."), count=more)
+            )
         ]
     return doc, issues
 

@@ -108,7 +108,9 @@ def _contractor_rows(app: CatalogApp, contractors: list[dict]) -> list[Contracto
         try:
             row.full_clean(exclude=["app"])
         except ValidationError as exc:
-            raise ValidationError({"contractors": exc.messages}) from exc
+            # The errors themselves, not their text: they read in the reader's language.
+            errors = [error for found in exc.error_dict.values() for error in found]
+            raise ValidationError({"contractors": errors}) from exc
     return rows
 
 
@@ -117,7 +119,7 @@ def _validate_app(app: CatalogApp, contractors: list[Contractor] | None = None) 
 
     `contractors` are the rows replacing the entry's own, or None to keep them.
     """
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     if contractors is None:
         contractors = list(app.contractors.all()) if app.pk else []
     problem = contractors_problem(app.maintenance_type, contractors or None)
@@ -134,8 +136,8 @@ def _validate_app(app: CatalogApp, contractors: list[Contractor] | None = None) 
     try:
         app.full_clean(exclude=["publisher", "search_vector", "logo"])
     except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, []).extend(messages)
+        for field, field_errors in exc.error_dict.items():
+            errors.setdefault(field, []).extend(field_errors)
     if errors:
         raise ValidationError(errors)
 

@@ -717,8 +717,9 @@ def test_checks_recorded_before_sentences_were_kept_still_show(
 def test_an_entry_the_file_cannot_be_applied_to_is_told_in_each_language_unchanged(
     bandung, admin, repository
 ):
-    """The importer's refusal comes translated; it is asked again in the other
-    language inside a savepoint that is always rolled back: nothing changes."""
+    """The importer's refusal is kept as its msgid and parameters, not as text
+    in the worker's language: each publisher reads it in their own; nothing
+    changes."""
     verify(bandung)
     owned = publiccode().replace(
         "  license: AGPL-3.0-or-later",
@@ -744,8 +745,14 @@ def test_an_entry_the_file_cannot_be_applied_to_is_told_in_each_language_unchang
         "The publiccode.yml could not be applied to the entry."
     )
     (issue,) = run.issues
-    assert issue["path"] == "organisation"
-    assert set(issue["message"]["texts"]) == {"id", "en"}
+    assert issue == {
+        "path": "organisation",
+        "message": {
+            "msgid": "This file changes the publishing organisation from "
+            "%(old)s to %(new)s. Confirm the change to import it.",
+            "params": {"old": "Kota Bandung", "new": "Kota Lain"},
+        },
+    }
     assert CatalogApp.objects.values().get(pk=entry.pk) == before
     assert not Release.objects.filter(app=entry, version="1.2.0").exists()
     assert not CatalogAppVersion.objects.filter(app=entry).exists()

@@ -1416,3 +1416,38 @@ def test_a_hosted_entry_stays_hosted_when_its_export_is_imported(publisher):
     app.refresh_from_db()
     assert (app.delivery_mode, app.hosted_module) == ("hosted", "grants")
     assert export_publiccode(app) == exported
+
+
+def test_an_issue_reads_in_the_language_it_is_read_in_not_the_one_it_was_found_in():
+    doc = minimal_doc()
+    doc["legal"]["license"] = "Not-A-Licence"
+    with translation.override("id"):
+        (found_in_indonesian,) = validate(dump(doc))
+    with translation.override("en"):
+        (found_in_english,) = validate(dump(doc))
+    for issue in (found_in_indonesian, found_in_english):
+        with translation.override("en"):
+            assert str(issue) == (
+                "legal.license: Not-A-Licence is not an SPDX licence expression "
+                "such as AGPL-3.0-or-later or EUPL-1.2 OR MIT."
+            )
+        with translation.override("id"):
+            assert str(issue).startswith("legal.license: Not-A-Licence ")
+            assert "SPDX" in str(issue) and "is not an SPDX" not in str(issue)
+    assert found_in_indonesian == found_in_english
+
+
+def test_a_translated_word_inside_an_issue_reads_in_the_readers_language(publisher):
+    """`none` (no new organisation) is a parameter of the sentence, translated
+    when the sentence is read, not when the problem was found."""
+    doc = minimal_doc()
+    doc["organisation"] = {"uri": "https://bandung.go.id", "name": "Kota Bandung"}
+    import_publiccode(actor=None, publisher=publisher, data=dump(doc))
+    del doc["organisation"]
+    with translation.override("id"):
+        (issue,) = refused(publisher, dump(doc))
+    assert issue.message.stored()["params"]["new"] == {"msgid": "none", "params": {}}
+    with translation.override("en"):
+        assert "from Kota Bandung to none." in str(issue)
+    with translation.override("id"):
+        assert "dari Kota Bandung menjadi tidak ada." in str(issue)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from core.fetch import FetchError
-from core.i18n import Sentence, render, storable
+from core.i18n import Sentence, error_message, render, storable
 
 
 def test_a_sentence_is_kept_as_its_msgid_and_read_in_the_current_language():
@@ -71,3 +71,62 @@ def test_text_that_comes_translated_is_kept_in_the_language_it_came_in():
 def test_every_stored_form_renders_in_the_readers_language(stored, language, shown):
     with translation.override(language):
         assert render(stored) == shown
+
+
+def test_a_translatable_parameter_is_read_in_the_readers_language_too():
+    with translation.override("id"):
+        sentence = Sentence(
+            gettext_noop(
+                "This file changes the publishing organisation from "
+                "%(old)s to %(new)s. Confirm the change to import it."
+            ),
+            old="Kota Bandung",
+            new=Sentence(gettext_noop("none")),
+        )
+        stored = storable(sentence)
+    assert stored["params"] == {
+        "old": "Kota Bandung",
+        "new": {"msgid": "none", "params": {}},
+    }
+    for language, word in (("en", "to none."), ("id", "menjadi tidak ada.")):
+        with translation.override(language):
+            assert word in str(sentence), language
+            assert word in render(stored), language
+
+
+def test_lazy_text_is_stored_in_every_language_of_the_site():
+    with translation.override("id"):
+        stored = storable(gettext_lazy("none"))
+    assert stored == {"texts": {"id": "tidak ada", "en": "none"}}
+
+
+def test_a_validation_errors_parameters_are_filled_in_when_it_is_read():
+    error = ValidationError(
+        gettext_lazy("The server did not answer within %(s)d seconds."),
+        params={"s": 15},
+    )
+    with translation.override("id"):
+        message = error_message(error)
+    with translation.override("en"):
+        assert str(message) == "The server did not answer within 15 seconds."
+    with translation.override("id"):
+        assert str(message) == "Server tidak menjawab dalam 15 detik."
+    kept = error_message(
+        ValidationError(
+            Sentence(gettext_noop("The server did not answer within %(s)d seconds.")),
+            params={"s": 15},
+        )
+    )
+    assert kept.stored() == {
+        "msgid": "The server did not answer within %(s)d seconds.",
+        "params": {"s": 15},
+    }
+
+
+def test_a_sentence_reads_as_text_where_text_is_expected():
+    with translation.override("en"):
+        sentence = Sentence(gettext_noop("Too many redirects."))
+        assert sentence == "Too many redirects."
+        assert "many" in sentence
+        assert sentence.startswith("Too")
+        assert sentence != "Terlalu banyak pengalihan."
