@@ -60,7 +60,9 @@ class Sentence(Promise):
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.msgid)
+        # Equal to the text it reads as, so hashed as that text (a Sentence
+        # and the same string are one key, in the current language).
+        return hash(str(self))
 
     def __contains__(self, text) -> bool:
         return text in str(self)

@@ -130,3 +130,18 @@ def test_a_sentence_reads_as_text_where_text_is_expected():
         assert "many" in sentence
         assert sentence.startswith("Too")
         assert sentence != "Terlalu banyak pengalihan."
+
+
+def test_a_sentence_hashes_as_the_text_it_equals():
+    from django.utils import translation
+    from django.utils.translation import gettext_noop
+
+    from core.i18n import Sentence
+
+    sentence = Sentence(gettext_noop("Not found"))
+    with translation.override("en"):
+        assert sentence == "Not found" and hash(sentence) == hash("Not found")
+        assert {sentence: 1}["Not found"] == 1
+    with translation.override("id"):
+        assert sentence == "Tidak ditemukan"
+        assert hash(sentence) == hash("Tidak ditemukan")
