@@ -12,7 +12,10 @@ from tests.conftest import host_client
 
 
 @pytest.mark.django_db
-def test_seed_demo_twice_creates_everything_once(capsys):
+def test_seed_demo_twice_creates_everything_once(capsys, bandung, tangerang):
+    # The session's two cities, as seed_demo finds them on a site in use (an
+    # earlier transactional test on this worker may have flushed their rows
+    # and left their schemas; the fixtures make them again).
     call_command("seed_demo", force=True)
     call_command("seed_demo", force=True)
     out = capsys.readouterr().out
