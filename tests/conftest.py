@@ -96,6 +96,29 @@ def _tenant_routes(request, settings):
                 pass  # a transactional test flushed it; made again when needed
 
 
+def drop_orphan_tenant_schemas() -> list[str]:
+    """Drop the tenant schemas no tenant row names, and say which.
+
+    A transactional test commits for real, and the flush after it empties
+    every table but leaves the schemas of the tenants it made (and of the
+    session's cities, whose rows it emptied too). A test that then makes one
+    of those tenants again through the services (seed_demo) finds its schema
+    taken, which provisioning rightly refuses; such a test calls this first.
+    The city fixtures do the same for their own schema (tests/tenants/factories.py)."""
+    from tenants.schema import schema_drop
+
+    connection.set_schema_to_public()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' "
+            "AND nspname NOT IN (SELECT schema_name FROM tenants_tenant)"
+        )
+        orphans = [row[0] for row in cursor.fetchall()]
+    for schema in orphans:
+        schema_drop(schema)
+    return orphans
+
+
 @pytest.fixture
 def platform(db):
     from tenants.services import platform_ensure

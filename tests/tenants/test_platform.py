@@ -8,14 +8,15 @@ from django.db import connection
 
 from tenants import demo
 from tenants.models import Membership, Tenant, User
-from tests.conftest import host_client
+from tests.conftest import drop_orphan_tenant_schemas, host_client
 
 
 @pytest.mark.django_db
 def test_seed_demo_twice_creates_everything_once(capsys, bandung, tangerang):
-    # The session's two cities, as seed_demo finds them on a site in use (an
-    # earlier transactional test on this worker may have flushed their rows
-    # and left their schemas; the fixtures make them again).
+    # The session's two cities, as seed_demo finds them on a site in use, and
+    # no schema left behind by an earlier transactional test on this worker
+    # (a demo tenant it made, e.g. Kota Cirebon) in the way of seed_demo.
+    drop_orphan_tenant_schemas()
     call_command("seed_demo", force=True)
     call_command("seed_demo", force=True)
     out = capsys.readouterr().out
